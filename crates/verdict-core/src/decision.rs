@@ -1,0 +1,69 @@
+//! What evaluation produces: an outcome, its reasons and the policy that decided.
+
+use serde::Serialize;
+
+use crate::model::DecisionType;
+use crate::policy::PolicyRef;
+
+/// The business action. Declared from best to worst, so `Ord` is the
+/// combination order: the worst outcome among the root causes wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Outcome {
+    Approve,
+    Review,
+    Retry,
+    Decline,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Approve => "APPROVE",
+            Self::Review => "REVIEW",
+            Self::Retry => "RETRY",
+            Self::Decline => "DECLINE",
+        }
+    }
+}
+
+/// The result code of a decision without reasons.
+pub const APPROVED: &str = "APPROVED";
+
+/// A decision. Borrows from the workflow result and the policy it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision<'a> {
+    pub outcome: Outcome,
+    /// The code of the first reason, or [`APPROVED`] when there is none.
+    pub result_code: &'a str,
+    /// Root causes first, then worst outcome first, then by capability name,
+    /// then in input order: the same content always gives the same order.
+    pub reasons: Vec<Reason<'a>>,
+    pub policy: &'a PolicyRef,
+    pub workflow_id: Option<&'a str>,
+    pub account_id: Option<&'a str>,
+}
+
+/// One thing the policy found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason<'a> {
+    /// A capability key as spelled in the input, or `workflow` / `decision` for
+    /// rules on the workflow status and the top-level decision.
+    pub capability: &'a str,
+    pub decision_type: DecisionType,
+    /// The decision type as spelled in the input.
+    pub raw_decision_type: &'a str,
+    pub label: &'a str,
+    pub outcome: Outcome,
+    pub code: &'a str,
+    pub message: &'a str,
+    pub user_message: Option<&'a str>,
+    /// False for consequences of another failure; they only decide when
+    /// nothing else does.
+    pub root_cause: bool,
+    pub rule_id: &'a str,
+    /// Whether (capability, type, label) is in the label catalogue.
+    pub catalogued: bool,
+    pub entry_id: Option<&'a str>,
+    pub credential_categories: &'a [std::borrow::Cow<'a, str>],
+}

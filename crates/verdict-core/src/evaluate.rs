@@ -1,0 +1,201 @@
+//! Evaluation: a pure, deterministic function of (workflow result, policy).
+//!
+//! No clock, no I/O, no randomness: dates are judged as of the workflow's own
+//! `completedAt`, and reasons are ordered by content, never by hash order.
+
+use crate::catalogue;
+use crate::decision::{APPROVED, Decision, Outcome, Reason};
+use crate::error::NotFinal;
+use crate::model::{CapabilityEntry, DecisionType, WorkflowResult, WorkflowStatus};
+use crate::policy::{CompiledRule, Policy};
+
+/// The label Jumio gives a check skipped because an upstream one failed.
+const CASCADE_LABEL: &str = "PRECONDITION_NOT_FULFILLED";
+
+/// Decides `workflow` with `policy`.
+///
+/// PROCESSED workflows are decided on their findings; SESSION_EXPIRED and
+/// TOKEN_EXPIRED ones were abandoned by the user; any other status is not final.
+pub fn evaluate<'a>(
+    workflow: &'a WorkflowResult<'_>,
+    policy: &'a Policy,
+) -> Result<Decision<'a>, NotFinal> {
+    let rules = policy.transaction_rules();
+    let abandoned = match workflow.workflow_status() {
+        WorkflowStatus::Processed => None,
+        WorkflowStatus::SessionExpired => Some(&rules.session_expired),
+        WorkflowStatus::TokenExpired => Some(&rules.token_expired),
+        WorkflowStatus::Initiated | WorkflowStatus::Acquired | WorkflowStatus::Other => {
+            return Err(NotFinal {
+                status: workflow.status.to_string(),
+            });
+        }
+    };
+    let (top_type, top_raw_type, top_label) = match &workflow.decision {
+        Some(decision) => (
+            DecisionType::from_name(&decision.decision_type),
+            decision.decision_type.as_ref(),
+            decision.label.as_ref(),
+        ),
+        None => (DecisionType::Other, "", ""),
+    };
+
+    let mut reasons = Vec::new();
+    if let Some(rule) = abandoned {
+        reasons.push(transaction_reason(
+            "workflow",
+            top_type,
+            top_raw_type,
+            &workflow.status,
+            rule,
+        ));
+    }
+    // After an abandoned session every finding is a consequence of it.
+    let findings_are_causes = abandoned.is_none();
+    for capability in &workflow.capabilities {
+        for entry in &capability.entries {
+            if let Some(mut reason) = finding_reason(&capability.name, entry, workflow, policy) {
+                reason.root_cause &= findings_are_causes;
+                reasons.push(reason);
+            }
+        }
+    }
+    let nothing_ran = workflow
+        .capabilities
+        .iter()
+        .all(|capability| capability.entries.is_empty());
+    if findings_are_causes && nothing_ran {
+        reasons.push(transaction_reason(
+            "workflow",
+            top_type,
+            top_raw_type,
+            &workflow.status,
+            &rules.nothing_verified,
+        ));
+    }
+
+    let floor = workflow.decision.as_ref().and_then(|_| match top_type {
+        DecisionType::Passed => None,
+        DecisionType::Warning => Some(&rules.top_level_warning),
+        DecisionType::Rejected => Some(&rules.top_level_rejected),
+        DecisionType::NotExecuted => Some(&rules.top_level_not_executed),
+        DecisionType::Other => Some(&rules.top_level_unrecognised),
+    });
+    let floor =
+        floor.map(|rule| transaction_reason("decision", top_type, top_raw_type, top_label, rule));
+    let outcome = combine(&mut reasons, floor);
+
+    Ok(Decision {
+        outcome,
+        result_code: reasons.first().map_or(APPROVED, |reason| reason.code),
+        reasons,
+        policy: policy.reference(),
+        workflow_id: workflow.workflow_id.as_deref(),
+        account_id: workflow.account_id.as_deref(),
+    })
+}
+
+/// The combination rule, in one place: order the reasons (root causes first,
+/// then worst outcome first, then by capability name, then input order), take
+/// the first one's outcome, and raise it to the top-level floor, whose reason
+/// then leads. No reasons means APPROVE.
+fn combine<'a>(reasons: &mut Vec<Reason<'a>>, floor: Option<Reason<'a>>) -> Outcome {
+    // A stable sort keeps input order among equals, so the order depends only
+    // on the content.
+    reasons.sort_by(|a, b| {
+        b.root_cause
+            .cmp(&a.root_cause)
+            .then(b.outcome.cmp(&a.outcome))
+            .then(a.capability.cmp(b.capability))
+    });
+    let outcome = reasons
+        .first()
+        .map_or(Outcome::Approve, |reason| reason.outcome);
+    match floor {
+        Some(floor) if floor.outcome > outcome => {
+            let raised = floor.outcome;
+            reasons.insert(0, floor);
+            raised
+        }
+        _ => outcome,
+    }
+}
+
+/// The reason a non-PASSED finding (or a PASSED one with a transaction-level
+/// concern) gives, if any.
+fn finding_reason<'a>(
+    capability: &'a str,
+    entry: &'a CapabilityEntry<'_>,
+    workflow: &'a WorkflowResult<'_>,
+    policy: &'a Policy,
+) -> Option<Reason<'a>> {
+    let decision_type = entry.kind();
+    let rule = match decision_type {
+        DecisionType::Passed => passed_concern(capability, entry, workflow, policy)?,
+        _ => policy.rule_for(capability, decision_type, &entry.label),
+    };
+    let cascade = decision_type == DecisionType::NotExecuted && entry.label == CASCADE_LABEL;
+    let catalogued = catalogue::lookup(capability, decision_type, &entry.label).is_some();
+    Some(Reason {
+        capability,
+        decision_type,
+        raw_decision_type: &entry.decision_type,
+        label: &entry.label,
+        outcome: rule.action.outcome,
+        code: &rule.action.code,
+        message: &rule.action.message,
+        user_message: rule.action.user_message.as_deref(),
+        root_cause: !cascade,
+        rule_id: &rule.id,
+        catalogued,
+        entry_id: entry.id.as_deref(),
+        credential_categories: &entry.credential_categories,
+    })
+}
+
+/// Concerns Jumio passes but the business does not: an expired document (Jumio
+/// does not flag expiry by default) and watchlist hits under a PASSED screening.
+fn passed_concern<'a>(
+    capability: &str,
+    entry: &CapabilityEntry<'_>,
+    workflow: &WorkflowResult<'_>,
+    policy: &'a Policy,
+) -> Option<&'a CompiledRule> {
+    let rules = policy.transaction_rules();
+    let data = &entry.data;
+    match capability {
+        "extraction" => {
+            let expired = matches!((data.expiry_date, workflow.completed_on), (Some(expiry), Some(today)) if expiry < today);
+            expired.then_some(&rules.document_expired)
+        }
+        "watchlistScreening" => data
+            .search_results
+            .is_some_and(|hits| hits > 0)
+            .then_some(&rules.watchlist_hits),
+        _ => None,
+    }
+}
+
+fn transaction_reason<'a>(
+    capability: &'static str,
+    decision_type: DecisionType,
+    raw_decision_type: &'a str,
+    label: &'a str,
+    rule: &'a CompiledRule,
+) -> Reason<'a> {
+    Reason {
+        capability,
+        decision_type,
+        raw_decision_type,
+        label,
+        outcome: rule.action.outcome,
+        code: &rule.action.code,
+        message: &rule.action.message,
+        user_message: rule.action.user_message.as_deref(),
+        root_cause: true,
+        rule_id: &rule.id,
+        catalogued: true,
+        entry_id: None,
+        credential_categories: &[],
+    }
+}

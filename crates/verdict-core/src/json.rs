@@ -1,0 +1,642 @@
+//! Parsing the retrieval API's JSON body into [`WorkflowResult`].
+//!
+//! Tolerant where Jumio varies (unknown keys, capabilities, labels and decision
+//! types are kept or ignored, never rejected; integer or float scores; absent
+//! `findings`, `data` or timestamps; `definitionKey` as string or number) and
+//! strict where the decision would otherwise be wrong: a field the decision
+//! reads that has the wrong type is an error naming its JSON path.
+//!
+//! The happy path runs plain serde_json. Only when that fails is the body parsed
+//! again with path tracking, so well-formed input never pays for error reporting.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime};
+
+use crate::error::JsonError;
+use crate::model::{Capability, CapabilityData, CapabilityEntry, TopLevelDecision, WorkflowResult};
+
+/// Parses a retrieval API body. Strings borrow from `body` where they can.
+pub fn parse_workflow_json(body: &str) -> Result<WorkflowResult<'_>, JsonError> {
+    match serde_json::from_str::<Body<'_>>(body) {
+        Ok(parsed) => Ok(parsed.into_model()),
+        Err(_) => Err(locate_error(body)),
+    }
+}
+
+/// Parses again with path tracking to say where the body is wrong.
+fn locate_error(body: &str) -> JsonError {
+    let mut deserializer = serde_json::Deserializer::from_str(body);
+    let error = match serde_path_to_error::deserialize::<_, Body<'_>>(&mut deserializer) {
+        Ok(_) => match deserializer.end() {
+            // The first parse can only fail where the second does; trailing
+            // characters are the one failure the second leaves to `end`.
+            Ok(()) => {
+                return JsonError {
+                    path: "$".to_owned(),
+                    line: 0,
+                    column: 0,
+                    message: "body could not be parsed".to_owned(),
+                };
+            }
+            Err(error) => return json_error("$".to_owned(), &error),
+        },
+        Err(error) => error,
+    };
+    let path = error.path().to_string();
+    let path = if path == "." {
+        "$".to_owned()
+    } else {
+        format!("$.{path}")
+    };
+    json_error(path, error.inner())
+}
+
+fn json_error(path: String, error: &serde_json::Error) -> JsonError {
+    // serde_json appends " at line L column C"; the position has fields of its own.
+    let full = error.to_string();
+    let message = match full.rfind(" at line ") {
+        Some(cut) => full[..cut].to_owned(),
+        None => full,
+    };
+    JsonError {
+        path,
+        line: error.line(),
+        column: error.column(),
+        message,
+    }
+}
+
+/// A JSON string that borrows from the body unless it had escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(value)))
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(value.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(value)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+fn text<'a>(value: Option<Text<'a>>) -> Option<Cow<'a, str>> {
+    value.map(|text| text.0)
+}
+
+/// `definitionKey` arrives as a string, but the account API takes a number and
+/// some integrations echo it back as one.
+struct StringOrNumber<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for StringOrNumber<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = StringOrNumber<'de>;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a string or an integer")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+                Ok(StringOrNumber(Cow::Borrowed(value)))
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                Ok(StringOrNumber(Cow::Owned(value.to_owned())))
+            }
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+                Ok(StringOrNumber(Cow::Owned(value.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+                Ok(StringOrNumber(Cow::Owned(value.to_string())))
+            }
+        }
+        deserializer.deserialize_any(KeyVisitor)
+    }
+}
+
+/// An ISO-8601 / RFC 3339 timestamp, kept as its UTC calendar date.
+struct UtcDate(Date);
+
+impl<'de> Deserialize<'de> for UtcDate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let Text(raw) = Text::deserialize(deserializer)?;
+        let instant = OffsetDateTime::parse(&raw, &Rfc3339).map_err(|_| {
+            de::Error::invalid_value(
+                de::Unexpected::Str(&raw),
+                &"an RFC 3339 timestamp such as 2025-03-04T10:20:05.871Z",
+            )
+        })?;
+        Ok(UtcDate(instant.to_offset(time::UtcOffset::UTC).date()))
+    }
+}
+
+/// A calendar date `YYYY-MM-DD`; an empty string counts as absent.
+struct CalendarDate(Option<Date>);
+
+impl<'de> Deserialize<'de> for CalendarDate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let Text(raw) = Text::deserialize(deserializer)?;
+        if raw.is_empty() {
+            return Ok(CalendarDate(None));
+        }
+        Date::parse(&raw, format_description!("[year]-[month]-[day]"))
+            .map(|date| CalendarDate(Some(date)))
+            .map_err(|_| {
+                de::Error::invalid_value(de::Unexpected::Str(&raw), &"a date such as 2029-06-15")
+            })
+    }
+}
+
+/// `decision.risk.score`: integer or float, from -1 to 100.
+struct RiskScore(f64);
+
+impl<'de> Deserialize<'de> for RiskScore {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let score = f64::deserialize(deserializer)?;
+        if !(-1.0..=100.0).contains(&score) {
+            return Err(de::Error::invalid_value(
+                de::Unexpected::Float(score),
+                &"a risk score from -1 to 100",
+            ));
+        }
+        Ok(RiskScore(score))
+    }
+}
+
+#[derive(Deserialize)]
+struct Body<'a> {
+    #[serde(borrow)]
+    workflow: WorkflowJson<'a>,
+    #[serde(borrow, default)]
+    account: Option<AccountJson<'a>>,
+    #[serde(rename = "completedAt", default)]
+    completed_at: Option<UtcDate>,
+    #[serde(borrow, default)]
+    decision: Option<DecisionJson<'a>>,
+    #[serde(borrow, default)]
+    capabilities: Option<Capabilities<'a>>,
+}
+
+#[derive(Deserialize)]
+struct WorkflowJson<'a> {
+    #[serde(borrow, default)]
+    id: Option<Text<'a>>,
+    #[serde(borrow)]
+    status: Text<'a>,
+    #[serde(rename = "definitionKey", borrow, default)]
+    definition_key: Option<StringOrNumber<'a>>,
+}
+
+#[derive(Deserialize)]
+struct AccountJson<'a> {
+    #[serde(borrow, default)]
+    id: Option<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+struct DecisionJson<'a> {
+    #[serde(rename = "type", borrow)]
+    decision_type: Text<'a>,
+    #[serde(borrow, default)]
+    details: Option<DetailsJson<'a>>,
+    #[serde(default)]
+    risk: Option<RiskJson>,
+}
+
+#[derive(Deserialize)]
+struct DetailsJson<'a> {
+    #[serde(borrow, default)]
+    label: Option<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RiskJson {
+    #[serde(default)]
+    score: Option<RiskScore>,
+}
+
+#[derive(Deserialize)]
+struct CredentialJson<'a> {
+    #[serde(borrow, default)]
+    category: Option<Text<'a>>,
+}
+
+impl<'a> Body<'a> {
+    fn into_model(self) -> WorkflowResult<'a> {
+        WorkflowResult {
+            workflow_id: text(self.workflow.id),
+            status: self.workflow.status.0,
+            definition_key: self.workflow.definition_key.map(|key| key.0),
+            account_id: self.account.and_then(|account| text(account.id)),
+            completed_on: self.completed_at.map(|date| date.0),
+            decision: self.decision.map(|decision| TopLevelDecision {
+                decision_type: decision.decision_type.0,
+                label: text(decision.details.and_then(|details| details.label)).unwrap_or_default(),
+                risk_score: decision
+                    .risk
+                    .and_then(|risk| risk.score)
+                    .map(|score| score.0),
+            }),
+            capabilities: self.capabilities.map(|caps| caps.0).unwrap_or_default(),
+        }
+    }
+}
+
+/// What a capability's `data` holds that policies read; it depends on the
+/// capability, so `data` of one capability is never read with another's fields.
+#[derive(Clone, Copy)]
+enum DataKind {
+    Extraction,
+    WatchlistScreening,
+    Unread,
+}
+
+impl DataKind {
+    fn of(capability: &str) -> Self {
+        match capability {
+            "extraction" => Self::Extraction,
+            "watchlistScreening" => Self::WatchlistScreening,
+            _ => Self::Unread,
+        }
+    }
+}
+
+/// `capabilities`: a map from capability name to an array of entries, kept in
+/// input order. A repeated key keeps both arrays.
+struct Capabilities<'a>(Vec<Capability<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Capabilities<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CapabilitiesVisitor;
+        impl<'de> Visitor<'de> for CapabilitiesVisitor {
+            type Value = Capabilities<'de>;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a map from capability name to an array of results")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut capabilities = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
+                    let entries = map.next_value_seed(EntriesSeed(DataKind::of(&name)))?;
+                    capabilities.push(Capability { name, entries });
+                }
+                Ok(Capabilities(capabilities))
+            }
+        }
+        deserializer.deserialize_map(CapabilitiesVisitor)
+    }
+}
+
+struct EntriesSeed(DataKind);
+
+impl<'de> DeserializeSeed<'de> for EntriesSeed {
+    type Value = Vec<CapabilityEntry<'de>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        struct EntriesVisitor(DataKind);
+        impl<'de> Visitor<'de> for EntriesVisitor {
+            type Value = Vec<CapabilityEntry<'de>>;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("an array of capability results")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(1));
+                while let Some(entry) = seq.next_element_seed(EntrySeed(self.0))? {
+                    entries.push(entry);
+                }
+                Ok(entries)
+            }
+        }
+        deserializer.deserialize_seq(EntriesVisitor(self.0))
+    }
+}
+
+struct EntrySeed(DataKind);
+
+impl<'de> DeserializeSeed<'de> for EntrySeed {
+    type Value = CapabilityEntry<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(EntryVisitor(self.0))
+    }
+}
+
+struct EntryVisitor(DataKind);
+
+impl<'de> Visitor<'de> for EntryVisitor {
+    type Value = CapabilityEntry<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a capability result object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut id: Option<Option<Text<'de>>> = None;
+        let mut credentials: Option<Option<Vec<CredentialJson<'de>>>> = None;
+        let mut decision: Option<DecisionJson<'de>> = None;
+        let mut data: Option<CapabilityData<'de>> = None;
+        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+            match key.as_ref() {
+                "id" => set_once(&mut id, "id", map.next_value()?)?,
+                "credentials" => set_once(&mut credentials, "credentials", map.next_value()?)?,
+                "decision" => set_once(&mut decision, "decision", map.next_value()?)?,
+                "data" => set_once(&mut data, "data", map.next_value_seed(DataSeed(self.0))?)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let decision = decision.ok_or_else(|| de::Error::missing_field("decision"))?;
+        Ok(CapabilityEntry {
+            id: text(id.flatten()),
+            credential_categories: credentials
+                .flatten()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|credential| text(credential.category))
+                .collect(),
+            decision_type: decision.decision_type.0,
+            label: text(decision.details.and_then(|details| details.label)).unwrap_or_default(),
+            data: data.unwrap_or_default(),
+        })
+    }
+}
+
+fn set_once<T, E: de::Error>(slot: &mut Option<T>, field: &'static str, value: T) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(E::duplicate_field(field));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// A capability's `data`: `null`, or an object whose fields of interest depend
+/// on the capability.
+struct DataSeed(DataKind);
+
+impl<'de> DeserializeSeed<'de> for DataSeed {
+    type Value = CapabilityData<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        match self.0 {
+            DataKind::Unread => {
+                IgnoredAny::deserialize(deserializer)?;
+                Ok(CapabilityData::default())
+            }
+            DataKind::Extraction => Ok(Option::<ExtractionData<'de>>::deserialize(deserializer)?
+                .map(ExtractionData::into_model)
+                .unwrap_or_default()),
+            DataKind::WatchlistScreening => Ok(Option::<WatchlistData>::deserialize(deserializer)?
+                .map(|data| CapabilityData {
+                    search_results: data.search_results,
+                    ..CapabilityData::default()
+                })
+                .unwrap_or_default()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ExtractionData<'a> {
+    #[serde(rename = "type", borrow, default)]
+    document_type: Option<Text<'a>>,
+    #[serde(rename = "subType", borrow, default)]
+    document_sub_type: Option<Text<'a>>,
+    #[serde(rename = "issuingCountry", borrow, default)]
+    issuing_country: Option<Text<'a>>,
+    #[serde(rename = "expiryDate", default)]
+    expiry_date: Option<CalendarDate>,
+    #[serde(rename = "dateOfBirth", default)]
+    date_of_birth: Option<CalendarDate>,
+}
+
+impl<'a> ExtractionData<'a> {
+    fn into_model(self) -> CapabilityData<'a> {
+        CapabilityData {
+            document_type: text(self.document_type),
+            document_sub_type: text(self.document_sub_type),
+            issuing_country: text(self.issuing_country),
+            expiry_date: self.expiry_date.and_then(|date| date.0),
+            date_of_birth: self.date_of_birth.and_then(|date| date.0),
+            search_results: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WatchlistData {
+    #[serde(rename = "searchResults", default)]
+    search_results: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+    use crate::model::{DecisionType, WorkflowStatus};
+
+    fn minimal(decision: &str, capabilities: &str) -> String {
+        format!(
+            r#"{{"workflow":{{"id":"w-1","status":"PROCESSED","definitionKey":"10013"}},
+                "account":{{"id":"a-1"}},
+                "completedAt":"2025-03-04T10:20:05.871Z",
+                "decision":{decision},
+                "capabilities":{capabilities}}}"#
+        )
+    }
+
+    #[test]
+    fn reads_ids_status_dates_and_capabilities_in_input_order() {
+        let body = minimal(
+            r#"{"type":"WARNING","details":{"label":"WARNING"},"risk":{"score":40.5}}"#,
+            r#"{"usability":[{"id":"u1","credentials":[{"id":"c","category":"ID"}],
+                 "decision":{"type":"PASSED","details":{"label":"OK"}}}],
+               "extraction":[{"decision":{"type":"PASSED","details":{"label":"OK"}},
+                 "data":{"type":"PASSPORT","issuingCountry":"AUT","expiryDate":"2031-09-30",
+                         "dateOfBirth":"1988-02-29","firstName":"ALEX"}}]}"#,
+        );
+        let parsed = parse_workflow_json(&body).expect("valid body");
+        assert_eq!(parsed.workflow_id.as_deref(), Some("w-1"));
+        assert_eq!(parsed.account_id.as_deref(), Some("a-1"));
+        assert_eq!(parsed.definition_key.as_deref(), Some("10013"));
+        assert_eq!(parsed.workflow_status(), WorkflowStatus::Processed);
+        assert_eq!(parsed.completed_on, Some(date!(2025 - 03 - 04)));
+        let decision = parsed.decision.expect("decision");
+        assert_eq!(decision.risk_score, Some(40.5));
+        let names: Vec<_> = parsed
+            .capabilities
+            .iter()
+            .map(|c| c.name.as_ref())
+            .collect();
+        assert_eq!(names, ["usability", "extraction"]);
+        let usability = &parsed.capabilities[0].entries[0];
+        assert_eq!(usability.credential_categories, ["ID"]);
+        assert_eq!(usability.id.as_deref(), Some("u1"));
+        let extraction = &parsed.capabilities[1].entries[0].data;
+        assert_eq!(extraction.expiry_date, Some(date!(2031 - 09 - 30)));
+        assert_eq!(extraction.date_of_birth, Some(date!(1988 - 02 - 29)));
+        assert_eq!(extraction.issuing_country.as_deref(), Some("AUT"));
+    }
+
+    #[test]
+    fn integer_scores_numeric_definition_keys_and_escaped_strings_are_accepted() {
+        let body = r#"{"workflow":{"status":"PROCESSED","definitionKey":10013,"id":"w\u002d1"},
+                       "decision":{"type":"REJECTED","risk":{"score":100}}}"#;
+        let parsed = parse_workflow_json(body).expect("valid body");
+        assert_eq!(parsed.definition_key.as_deref(), Some("10013"));
+        assert_eq!(parsed.workflow_id.as_deref(), Some("w-1"));
+        assert_eq!(parsed.decision.expect("decision").risk_score, Some(100.0));
+        assert!(parsed.capabilities.is_empty());
+    }
+
+    #[test]
+    fn unknown_capabilities_labels_types_and_fields_are_kept_or_ignored() {
+        let body = minimal(
+            r#"{"type":"PASSED","newTopLevelThing":[1,2]}"#,
+            r#"{"documentProvenanceCheck":[{"decision":{"type":"INCONCLUSIVE",
+                 "details":{"label":"PROVENANCE_CHAIN_BROKEN"}},
+                 "data":{"type":{"nested":true},"expiryDate":12}}]}"#,
+        );
+        let parsed = parse_workflow_json(&body).expect("unknown things never reject");
+        let entry = &parsed.capabilities[0].entries[0];
+        assert_eq!(parsed.capabilities[0].name, "documentProvenanceCheck");
+        assert_eq!(entry.decision_type, "INCONCLUSIVE");
+        assert_eq!(entry.kind(), DecisionType::Other);
+        assert_eq!(entry.label, "PROVENANCE_CHAIN_BROKEN");
+        assert_eq!(entry.data, CapabilityData::default());
+    }
+
+    #[test]
+    fn absent_optional_parts_are_absent_not_errors() {
+        let body = r#"{"workflow":{"status":"TOKEN_EXPIRED"},
+                       "capabilities":{"imageChecks":[{"decision":{"type":"NOT_EXECUTED"},
+                         "data":{"faceSearchFindings":{"status":"DONE"}}}],
+                         "extraction":[{"decision":{"type":"NOT_EXECUTED"},"data":{}}],
+                         "watchlistScreening":[{"decision":{"type":"PASSED"},"data":null}]}}"#;
+        let parsed = parse_workflow_json(body).expect("valid body");
+        assert_eq!(parsed.completed_on, None);
+        assert_eq!(parsed.decision, None);
+        assert_eq!(parsed.capabilities[0].entries[0].label, "");
+        assert_eq!(
+            parsed.capabilities[1].entries[0].data,
+            CapabilityData::default()
+        );
+    }
+
+    #[test]
+    fn ill_typed_risk_score_names_its_path_line_and_column() {
+        let body = "{\"workflow\":{\"status\":\"PROCESSED\"},\n\"decision\":{\"type\":\"PASSED\",\"risk\":{\"score\":{\"value\":1}}}}";
+        let error = parse_workflow_json(body).expect_err("object score");
+        assert_eq!(error.path, "$.decision.risk.score");
+        assert_eq!(error.line, 2);
+        assert!(
+            error.message.starts_with("invalid type: map"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn out_of_range_risk_score_is_rejected() {
+        let body = r#"{"workflow":{"status":"PROCESSED"},"decision":{"type":"PASSED","risk":{"score":100.5}}}"#;
+        let error = parse_workflow_json(body).expect_err("score above 100");
+        assert_eq!(error.path, "$.decision.risk.score");
+        assert!(
+            error.message.contains("from -1 to 100"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn ill_typed_field_inside_a_capability_entry_names_the_entry() {
+        let body = minimal(
+            r#"{"type":"PASSED"}"#,
+            r#"{"usability":[{"decision":{"type":"PASSED"}},{"decision":{"type":7}}]}"#,
+        );
+        let error = parse_workflow_json(&body).expect_err("numeric type");
+        assert_eq!(error.path, "$.capabilities.usability[1].decision.type");
+    }
+
+    #[test]
+    fn malformed_dates_the_policy_reads_are_errors() {
+        let body = minimal(
+            r#"{"type":"PASSED"}"#,
+            r#"{"extraction":[{"decision":{"type":"PASSED"},"data":{"expiryDate":"2029-02-30"}}]}"#,
+        );
+        let error = parse_workflow_json(&body).expect_err("no 30 February");
+        assert_eq!(error.path, "$.capabilities.extraction[0].data.expiryDate");
+        let body = r#"{"workflow":{"status":"PROCESSED"},"completedAt":"yesterday"}"#;
+        assert_eq!(
+            parse_workflow_json(body).expect_err("not a timestamp").path,
+            "$.completedAt"
+        );
+    }
+
+    #[test]
+    fn capabilities_must_be_a_map_of_arrays() {
+        let body = minimal(r#"{"type":"PASSED"}"#, r#"{"usability":{"decision":{}}}"#);
+        let error = parse_workflow_json(&body).expect_err("object instead of array");
+        assert_eq!(error.path, "$.capabilities.usability");
+        assert!(
+            error.message.contains("an array of capability results"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn missing_status_and_entry_decision_are_errors() {
+        let error = parse_workflow_json(r#"{"workflow":{"id":"x"}}"#).expect_err("no status");
+        assert_eq!(error.path, "$.workflow");
+        assert_eq!(error.message, "missing field `status`");
+        let body = minimal(r#"{"type":"PASSED"}"#, r#"{"usability":[{"id":"u"}]}"#);
+        let error = parse_workflow_json(&body).expect_err("entry without decision");
+        assert_eq!(error.path, "$.capabilities.usability[0]");
+        assert_eq!(error.message, "missing field `decision`");
+    }
+
+    #[test]
+    fn duplicate_fields_inside_an_entry_are_errors() {
+        let body = minimal(
+            r#"{"type":"PASSED"}"#,
+            r#"{"usability":[{"decision":{"type":"PASSED"},"decision":{"type":"REJECTED"}}]}"#,
+        );
+        let error = parse_workflow_json(&body).expect_err("two decisions");
+        assert_eq!(error.message, "duplicate field `decision`");
+    }
+
+    #[test]
+    fn malformed_truncated_and_empty_bodies_report_a_position() {
+        for body in [
+            "",
+            "{",
+            "{\"workflow\":",
+            "[1,2]",
+            "{\"workflow\":{\"status\":\"PROCESSED\"}} trailing",
+        ] {
+            let error = parse_workflow_json(body).expect_err(body);
+            assert!(error.path.starts_with('$'), "{body}: {error:?}");
+            assert!(!error.message.is_empty());
+        }
+        let error = parse_workflow_json("{\n  \"workflow\": {\"status\": \"PROCESSED\",}\n}")
+            .expect_err("trailing comma");
+        assert_eq!(error.line, 2);
+    }
+}

@@ -1,0 +1,37 @@
+//! verdict's decision logic, free of transport: the Jumio workflow-result model
+//! and its JSON parser, the label catalogue, policies, and evaluation.
+//!
+//! ```
+//! use verdict_core::{Outcome, Policy, evaluate, parse_workflow_json};
+//!
+//! let body = r#"{"workflow": {"id": "w-1", "status": "PROCESSED"},
+//!                "decision": {"type": "PASSED", "risk": {"score": 0}},
+//!                "capabilities": {"usability": [{"decision": {"type": "PASSED", "details": {"label": "OK"}}}]}}"#;
+//! let workflow = parse_workflow_json(body)?;
+//! let policy = Policy::embedded_default();
+//! let decision = evaluate(&workflow, &policy)?;
+//! assert_eq!(decision.outcome, Outcome::Approve);
+//! assert_eq!(decision.result_code, "APPROVED");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod catalogue;
+pub mod decision;
+pub mod error;
+pub mod evaluate;
+pub mod json;
+pub mod model;
+pub mod policy;
+
+pub use decision::{APPROVED, Decision, Outcome, Reason};
+pub use error::{JsonError, NotFinal};
+pub use evaluate::evaluate;
+pub use json::parse_workflow_json;
+pub use model::{
+    Capability, CapabilityData, CapabilityEntry, DecisionType, TopLevelDecision, WorkflowResult,
+    WorkflowStatus,
+};
+pub use policy::default::DEFAULT_POLICY_ID;
+pub use policy::{Policy, PolicyError, PolicyRef, PolicySpec};
