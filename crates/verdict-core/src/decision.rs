@@ -36,8 +36,9 @@ pub struct Decision<'a> {
     pub outcome: Outcome,
     /// The code of the first reason, or [`APPROVED`] when there is none.
     pub result_code: &'a str,
-    /// Root causes first, then worst outcome first, then by capability name,
-    /// then in input order: the same content always gives the same order.
+    /// Root causes first, then worst outcome first, then worst Jumio decision
+    /// type, then by capability name, then in input order: the same content
+    /// always gives the same order.
     pub reasons: Vec<Reason<'a>>,
     pub policy: &'a PolicyRef,
     pub workflow_id: Option<&'a str>,

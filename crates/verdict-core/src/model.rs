@@ -176,6 +176,19 @@ impl DecisionType {
         }
     }
 
+    /// How bad Jumio rates a finding of this type, to order reasons whose
+    /// outcomes are equal: REJECTED, then a type verdict does not know, then
+    /// WARNING, NOT_EXECUTED and PASSED.
+    pub fn severity(self) -> u8 {
+        match self {
+            Self::Rejected => 4,
+            Self::Other => 3,
+            Self::Warning => 2,
+            Self::NotExecuted => 1,
+            Self::Passed => 0,
+        }
+    }
+
     /// Position in [`DecisionType::ALL`].
     pub fn index(self) -> usize {
         self as usize

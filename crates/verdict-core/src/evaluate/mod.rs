@@ -96,7 +96,8 @@ pub fn evaluate<'a>(
 }
 
 /// The combination rule, in one place: order the reasons (root causes first,
-/// then worst outcome first, then by capability name, then input order), take
+/// then worst outcome first, then the finding Jumio rated worse, then by
+/// capability name, then input order), take
 /// the first one's outcome, and raise it to the top-level floor, whose reason
 /// then leads. No reasons means APPROVE.
 fn combine<'a>(reasons: &mut Vec<Reason<'a>>, floor: Option<Reason<'a>>) -> Outcome {
@@ -106,6 +107,7 @@ fn combine<'a>(reasons: &mut Vec<Reason<'a>>, floor: Option<Reason<'a>>) -> Outc
         b.root_cause
             .cmp(&a.root_cause)
             .then(b.outcome.cmp(&a.outcome))
+            .then(b.decision_type.severity().cmp(&a.decision_type.severity()))
             .then(a.capability.cmp(b.capability))
     });
     let outcome = reasons
@@ -199,3 +201,6 @@ fn transaction_reason<'a>(
         credential_categories: &[],
     }
 }
+
+#[cfg(test)]
+mod tests;

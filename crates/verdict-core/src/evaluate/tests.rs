@@ -1,0 +1,704 @@
+//! Evaluation with the embedded default policy, seed row by seed row, plus the
+//! combination rules. Expected outcomes and codes are written by hand from the
+//! seed guidance and the issue, never computed by the code under test.
+
+use std::borrow::Cow;
+
+use time::macros::date;
+
+use super::*;
+use crate::catalogue::CATALOGUE;
+use crate::model::{Capability, CapabilityData, TopLevelDecision};
+use crate::policy::{Action, PolicySpec, RuleSpec, default_policy_spec};
+
+/// A PROCESSED workflow completed on 2025-03-04 with the given top-level type
+/// and (capability, type, label) findings, one entry each.
+fn workflow(
+    top: &'static str,
+    findings: &[(&'static str, &'static str, &'static str)],
+) -> WorkflowResult<'static> {
+    let mut capabilities: Vec<Capability<'static>> = Vec::new();
+    for &(name, decision_type, label) in findings {
+        let entry = CapabilityEntry {
+            id: Some(Cow::Owned(format!("{name}-{}", capabilities.len()))),
+            credential_categories: vec![Cow::Borrowed("ID")],
+            decision_type: Cow::Borrowed(decision_type),
+            label: Cow::Borrowed(label),
+            data: CapabilityData::default(),
+        };
+        match capabilities.iter_mut().find(|c| c.name == name) {
+            Some(capability) => capability.entries.push(entry),
+            None => capabilities.push(Capability {
+                name: Cow::Borrowed(name),
+                entries: vec![entry],
+            }),
+        }
+    }
+    WorkflowResult {
+        workflow_id: Some(Cow::Borrowed("workflow-1")),
+        status: Cow::Borrowed("PROCESSED"),
+        definition_key: Some(Cow::Borrowed("10013")),
+        account_id: Some(Cow::Borrowed("account-1")),
+        completed_on: Some(date!(2025 - 03 - 04)),
+        decision: Some(TopLevelDecision {
+            decision_type: Cow::Borrowed(top),
+            label: Cow::Borrowed(top),
+            risk_score: Some(if top == "PASSED" { 0.0 } else { 60.0 }),
+        }),
+        capabilities,
+    }
+}
+
+/// The full set of passing capabilities of an ID + selfie workflow.
+const ALL_PASSED: &[(&str, &str, &str)] = &[
+    ("usability", "PASSED", "OK"),
+    ("liveness", "PASSED", "OK"),
+    ("similarity", "PASSED", "MATCH"),
+    ("imageChecks", "PASSED", "OK"),
+    ("extraction", "PASSED", "OK"),
+    ("dataChecks", "PASSED", "OK"),
+    ("watchlistScreening", "PASSED", "OK"),
+];
+
+/// ALL_PASSED with `finding` replacing the entry of the same capability.
+fn one_finding(
+    top: &'static str,
+    finding: (&'static str, &'static str, &'static str),
+) -> WorkflowResult<'static> {
+    let findings: Vec<_> = ALL_PASSED
+        .iter()
+        .map(|&passed| {
+            if passed.0 == finding.0 {
+                finding
+            } else {
+                passed
+            }
+        })
+        .collect();
+    workflow(top, &findings)
+}
+
+fn decide<'a>(workflow: &'a WorkflowResult<'_>, policy: &'a Policy) -> Decision<'a> {
+    evaluate(workflow, policy).expect("final workflow")
+}
+
+fn outcome_and_code(
+    top: &'static str,
+    finding: (&'static str, &'static str, &'static str),
+) -> (Outcome, String) {
+    let policy = Policy::embedded_default();
+    let workflow = one_finding(top, finding);
+    let decision = decide(&workflow, &policy);
+    (decision.outcome, decision.result_code.to_owned())
+}
+
+// Seed row: "Risk Score = 0 — low risk, approve the user".
+#[test]
+fn risk_score_zero_with_everything_passed_is_approved() {
+    let policy = Policy::embedded_default();
+    let workflow = workflow("PASSED", ALL_PASSED);
+    let decision = decide(&workflow, &policy);
+    assert_eq!(decision.outcome, Outcome::Approve);
+    assert_eq!(decision.result_code, "APPROVED");
+    assert!(decision.reasons.is_empty());
+    assert_eq!(decision.workflow_id, Some("workflow-1"));
+    assert_eq!(decision.account_id, Some("account-1"));
+    assert_eq!(decision.policy.id, "jumio-default");
+}
+
+// Seed row: "Usability REJECTED — not necessarily fraud; prompt to retry,
+// perhaps on a different channel (desktop -> mobile)".
+#[test]
+fn usability_rejection_asks_for_a_retry_on_another_channel() {
+    let policy = Policy::embedded_default();
+    let workflow = one_finding("REJECTED", ("usability", "REJECTED", "BLURRED"));
+    let decision = decide(&workflow, &policy);
+    assert_eq!(decision.outcome, Outcome::Retry);
+    assert_eq!(decision.result_code, "IMAGE_QUALITY_BLURRED");
+    let user_message = decision.reasons[0].user_message.expect("retry guidance");
+    assert!(user_message.contains("mobile device"), "{user_message}");
+}
+
+#[test]
+fn every_usability_rejection_label_retries_with_guidance() {
+    let policy = Policy::embedded_default();
+    for entry in CATALOGUE
+        .iter()
+        .filter(|e| e.capability == "usability" && e.decision_type == DecisionType::Rejected)
+    {
+        let workflow = one_finding("REJECTED", ("usability", "REJECTED", entry.label));
+        let decision = decide(&workflow, &policy);
+        assert_eq!(decision.outcome, Outcome::Retry, "{}", entry.label);
+        assert!(
+            decision.reasons[0].user_message.is_some(),
+            "{}",
+            entry.label
+        );
+    }
+}
+
+#[test]
+fn copies_of_the_document_are_asked_for_the_original() {
+    for label in ["PHOTOCOPY", "DIGITAL_COPY"] {
+        let policy = Policy::embedded_default();
+        let workflow = one_finding("REJECTED", ("usability", "REJECTED", label));
+        let decision = decide(&workflow, &policy);
+        let user_message = decision.reasons[0].user_message.expect("guidance");
+        assert!(
+            user_message.contains("original document"),
+            "{label}: {user_message}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_usability_rejection_still_retries_and_is_flagged_uncatalogued() {
+    let policy = Policy::embedded_default();
+    let workflow = one_finding("REJECTED", ("usability", "REJECTED", "FINGER_OVER_LENS"));
+    let decision = decide(&workflow, &policy);
+    assert_eq!(decision.outcome, Outcome::Retry);
+    assert_eq!(decision.result_code, "IMAGE_UNUSABLE");
+    assert_eq!(decision.reasons[0].label, "FINGER_OVER_LENS");
+    assert!(!decision.reasons[0].catalogued);
+    assert_eq!(decision.reasons[0].rule_id, "usability.REJECTED.*");
+}
+
+// Seed row: "Usability WARNING — route according to country/document".
+#[test]
+fn usability_warning_is_reviewed() {
+    assert_eq!(
+        outcome_and_code("WARNING", ("usability", "WARNING", "LIVENESS_UNDETERMINED")),
+        (Outcome::Review, "USABILITY_WARNING".to_owned())
+    );
+}
+
+#[test]
+fn unsupported_country_or_document_type_retries_with_another_document() {
+    for label in ["UNSUPPORTED_COUNTRY", "UNSUPPORTED_DOCUMENT_TYPE"] {
+        let policy = Policy::embedded_default();
+        let workflow = one_finding("WARNING", ("usability", "WARNING", label));
+        let decision = decide(&workflow, &policy);
+        assert_eq!(
+            (decision.outcome, decision.result_code),
+            (Outcome::Retry, label)
+        );
+        let user_message = decision.reasons[0].user_message.expect("guidance");
+        assert!(
+            user_message.contains("another identity document"),
+            "{user_message}"
+        );
+    }
+}
+
+// Seed row: "Extraction — always passed or not executed".
+#[test]
+fn extraction_technical_error_retries_and_an_extraction_rejection_is_never_approved() {
+    assert_eq!(
+        outcome_and_code("WARNING", ("extraction", "NOT_EXECUTED", "TECHNICAL_ERROR")),
+        (Outcome::Retry, "TECHNICAL_ERROR".to_owned())
+    );
+    assert_eq!(
+        outcome_and_code(
+            "PASSED",
+            ("extraction", "REJECTED", "MISSING_MANDATORY_DATA")
+        ),
+        (Outcome::Review, "UNRECOGNISED_REJECTION".to_owned())
+    );
+}
+
+// Seed row: "Image Checks REJECTED — typically fraud; a function of the label;
+// PUNCHED may not be fraud".
+#[test]
+fn image_check_rejections_decline_except_punched_and_other_rejection() {
+    for entry in CATALOGUE
+        .iter()
+        .filter(|e| e.capability == "imageChecks" && e.decision_type == DecisionType::Rejected)
+    {
+        let (outcome, code) =
+            outcome_and_code("REJECTED", ("imageChecks", "REJECTED", entry.label));
+        match entry.label {
+            "PUNCHED" | "OTHER_REJECTION" => {
+                assert_eq!(outcome, Outcome::Review, "{}", entry.label)
+            }
+            _ => {
+                assert_eq!(outcome, Outcome::Decline, "{}", entry.label);
+                assert!(code.starts_with("DOCUMENT_FRAUD_"), "{code}");
+            }
+        }
+    }
+}
+
+#[test]
+fn punched_document_is_reviewed_not_declined() {
+    assert_eq!(
+        outcome_and_code("REJECTED", ("imageChecks", "REJECTED", "PUNCHED")),
+        (Outcome::Review, "DOCUMENT_PUNCHED".to_owned())
+    );
+}
+
+// Seed row: "Image Checks WARNING — only three labels; handle each uniquely".
+#[test]
+fn image_check_warnings_are_reviewed_each_with_its_own_code() {
+    let codes: Vec<_> = [
+        "DIFFERENT_PERSON",
+        "REPEATED_FACE",
+        "GHOST_IMAGE_QUALITY_INSUFFICIENT",
+    ]
+    .into_iter()
+    .map(|label| outcome_and_code("WARNING", ("imageChecks", "WARNING", label)))
+    .collect();
+    assert_eq!(
+        codes,
+        [
+            (Outcome::Review, "DIFFERENT_PERSON".to_owned()),
+            (Outcome::Review, "REPEATED_FACE".to_owned()),
+            (Outcome::Review, "GHOST_IMAGE_UNVERIFIABLE".to_owned()),
+        ]
+    );
+}
+
+// Seed rows: "Data Checks REJECTED — typically fraud, per label" and
+// "Data Checks WARNING — handle each as your use case needs".
+#[test]
+fn data_check_rejections_decline_and_warnings_are_reviewed_per_label() {
+    let mut warning_codes = Vec::new();
+    for entry in CATALOGUE.iter().filter(|e| e.capability == "dataChecks") {
+        let decision_type = entry.decision_type.name();
+        let (outcome, code) =
+            outcome_and_code("WARNING", ("dataChecks", decision_type, entry.label));
+        match entry.decision_type {
+            DecisionType::Rejected => assert_eq!(outcome, Outcome::Decline, "{}", entry.label),
+            DecisionType::Warning => {
+                assert_eq!(outcome, Outcome::Review, "{}", entry.label);
+                warning_codes.push(code);
+            }
+            _ => {}
+        }
+    }
+    let distinct: std::collections::HashSet<_> = warning_codes.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        5,
+        "each data-check warning has its own code: {warning_codes:?}"
+    );
+}
+
+// Seed row: "Liveness REJECTED — handle per reject reason (e.g. multiple people)".
+#[test]
+fn liveness_spoofs_decline_and_capture_problems_retry() {
+    for label in [
+        "ID_USED_AS_SELFIE",
+        "DIGITAL_COPY",
+        "PHOTOCOPY",
+        "MANIPULATED",
+    ] {
+        let (outcome, code) = outcome_and_code("REJECTED", ("liveness", "REJECTED", label));
+        assert_eq!(outcome, Outcome::Decline, "{label}");
+        assert_eq!(code, format!("SPOOF_{label}"));
+    }
+    for label in [
+        "MULTIPLE_PEOPLE",
+        "NO_FACE_PRESENT",
+        "FACE_NOT_FULLY_VISIBLE",
+        "BLACK_WHITE",
+        "LIVENESS_UNDETERMINED",
+    ] {
+        let (outcome, code) = outcome_and_code("REJECTED", ("liveness", "REJECTED", label));
+        assert_eq!(outcome, Outcome::Retry, "{label}");
+        assert!(code.starts_with("SELFIE_CAPTURE_"), "{code}");
+    }
+}
+
+// Seed row: "Liveness WARNING — circumstantial".
+#[test]
+fn liveness_warnings_are_reviewed() {
+    for label in ["AGE_DIFFERENCE", "BAD_QUALITY", "SOMETHING_NEW"] {
+        assert_eq!(
+            outcome_and_code("WARNING", ("liveness", "WARNING", label)).0,
+            Outcome::Review,
+            "{label}"
+        );
+    }
+}
+
+// Seed rows: "Similarity NO_MATCH / NOT_POSSIBLE — circumstantial".
+#[test]
+fn similarity_no_match_declines_and_not_possible_is_reviewed() {
+    assert_eq!(
+        outcome_and_code("REJECTED", ("similarity", "REJECTED", "NO_MATCH")),
+        (Outcome::Decline, "FACE_MISMATCH".to_owned())
+    );
+    assert_eq!(
+        outcome_and_code("REJECTED", ("similarity", "REJECTED", "NOT_MATCH")),
+        (Outcome::Decline, "FACE_MISMATCH".to_owned()),
+        "legacy spelling"
+    );
+    assert_eq!(
+        outcome_and_code("WARNING", ("similarity", "WARNING", "NOT_POSSIBLE")),
+        (Outcome::Review, "FACE_COMPARISON_NOT_POSSIBLE".to_owned())
+    );
+}
+
+#[test]
+fn watchlist_alert_is_reviewed_even_when_the_top_level_passed() {
+    assert_eq!(
+        outcome_and_code("PASSED", ("watchlistScreening", "WARNING", "ALERT")),
+        (Outcome::Review, "WATCHLIST_HIT".to_owned())
+    );
+}
+
+fn with_search_results(hits: u64) -> WorkflowResult<'static> {
+    let mut workflow = workflow("PASSED", ALL_PASSED);
+    let screening = workflow
+        .capabilities
+        .iter_mut()
+        .find(|c| c.name == "watchlistScreening")
+        .expect("screening");
+    screening.entries[0].data.search_results = Some(hits);
+    workflow
+}
+
+#[test]
+fn watchlist_hits_under_a_passed_screening_are_reviewed() {
+    let policy = Policy::embedded_default();
+    let workflow = with_search_results(2);
+    let decision = decide(&workflow, &policy);
+    assert_eq!(
+        (decision.outcome, decision.result_code),
+        (Outcome::Review, "WATCHLIST_HIT")
+    );
+    let workflow = with_search_results(0);
+    assert_eq!(decide(&workflow, &policy).outcome, Outcome::Approve);
+}
+
+fn with_expiry(expiry: time::Date, completed_on: Option<time::Date>) -> WorkflowResult<'static> {
+    let mut workflow = workflow("PASSED", ALL_PASSED);
+    workflow.completed_on = completed_on;
+    let extraction = workflow
+        .capabilities
+        .iter_mut()
+        .find(|c| c.name == "extraction")
+        .expect("extraction");
+    extraction.entries[0].data.expiry_date = Some(expiry);
+    workflow
+}
+
+#[test]
+fn a_document_expired_before_completion_retries_with_a_valid_document_though_jumio_passed_it() {
+    let policy = Policy::embedded_default();
+    let workflow = with_expiry(date!(2025 - 03 - 03), Some(date!(2025 - 03 - 04)));
+    let decision = decide(&workflow, &policy);
+    assert_eq!(
+        (decision.outcome, decision.result_code),
+        (Outcome::Retry, "DOCUMENT_EXPIRED")
+    );
+    assert_eq!(decision.reasons[0].capability, "extraction");
+    assert_eq!(decision.reasons[0].rule_id, "document.expired");
+    assert!(
+        decision.reasons[0]
+            .user_message
+            .expect("guidance")
+            .contains("valid document")
+    );
+}
+
+#[test]
+fn a_document_expiring_on_the_completion_day_is_still_valid() {
+    let policy = Policy::embedded_default();
+    let workflow = with_expiry(date!(2025 - 03 - 04), Some(date!(2025 - 03 - 04)));
+    assert_eq!(decide(&workflow, &policy).outcome, Outcome::Approve);
+}
+
+#[test]
+fn expiry_is_judged_as_of_completion_not_today() {
+    // Expired long before this test runs, but valid when the workflow completed.
+    let policy = Policy::embedded_default();
+    let workflow = with_expiry(date!(2020 - 01 - 01), Some(date!(2019 - 12 - 31)));
+    assert_eq!(decide(&workflow, &policy).outcome, Outcome::Approve);
+    // Without a completion date there is no "today" to judge by.
+    let workflow = with_expiry(date!(2020 - 01 - 01), None);
+    assert_eq!(decide(&workflow, &policy).outcome, Outcome::Approve);
+}
+
+#[test]
+fn an_unknown_capability_is_decided_by_its_decision_type_and_never_approved() {
+    let policy = Policy::embedded_default();
+    for (decision_type, code) in [
+        ("REJECTED", "UNRECOGNISED_REJECTION"),
+        ("WARNING", "UNRECOGNISED_WARNING"),
+        ("NOT_EXECUTED", "UNRECOGNISED_NOT_EXECUTED"),
+        ("INCONCLUSIVE", "UNRECOGNISED_DECISION_TYPE"),
+    ] {
+        let mut findings = ALL_PASSED.to_vec();
+        findings.push((
+            "documentProvenanceCheck",
+            decision_type,
+            "PROVENANCE_CHAIN_BROKEN",
+        ));
+        let workflow = workflow("PASSED", &findings);
+        let decision = decide(&workflow, &policy);
+        assert_eq!(
+            (decision.outcome, decision.result_code),
+            (Outcome::Review, code),
+            "{decision_type}"
+        );
+        let reason = &decision.reasons[0];
+        assert_eq!(reason.capability, "documentProvenanceCheck");
+        assert_eq!(reason.label, "PROVENANCE_CHAIN_BROKEN");
+        assert_eq!(reason.raw_decision_type, decision_type);
+        assert!(!reason.catalogued);
+    }
+}
+
+#[test]
+fn an_unknown_capability_that_passed_is_neutral() {
+    let policy = Policy::embedded_default();
+    let mut findings = ALL_PASSED.to_vec();
+    findings.push(("documentProvenanceCheck", "PASSED", "OK"));
+    assert_eq!(
+        decide(&workflow("PASSED", &findings), &policy).outcome,
+        Outcome::Approve
+    );
+}
+
+#[test]
+fn cascaded_not_executed_results_are_reported_but_not_root_causes() {
+    let policy = Policy::embedded_default();
+    let workflow = workflow(
+        "REJECTED",
+        &[
+            ("usability", "REJECTED", "GLARE"),
+            ("imageChecks", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ("extraction", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+        ],
+    );
+    let decision = decide(&workflow, &policy);
+    assert_eq!(
+        (decision.outcome, decision.result_code),
+        (Outcome::Retry, "IMAGE_QUALITY_GLARE")
+    );
+    let roots: Vec<_> = decision
+        .reasons
+        .iter()
+        .map(|r| (r.capability, r.root_cause))
+        .collect();
+    assert_eq!(
+        roots,
+        [
+            ("usability", true),
+            ("extraction", false),
+            ("imageChecks", false)
+        ]
+    );
+}
+
+#[test]
+fn cascades_do_not_drive_the_outcome_while_a_root_cause_exists() {
+    // A team that approves punched documents: the cascades it causes (REVIEW
+    // on their own) must not turn the approval into a review.
+    let mut spec = default_policy_spec();
+    spec.rules.push(RuleSpec {
+        capability: Some("imageChecks".to_owned()),
+        decision_type: DecisionType::Rejected,
+        label: Some("PUNCHED".to_owned()),
+        action: Action {
+            outcome: Outcome::Approve,
+            code: "PUNCHED_ACCEPTED".to_owned(),
+            message: String::new(),
+            user_message: None,
+        },
+    });
+    spec.rules.retain(|rule| {
+        !(rule.label.as_deref() == Some("PUNCHED") && rule.action.outcome == Outcome::Review)
+    });
+    let policy = Policy::compile(spec).expect("valid policy");
+    let workflow = workflow(
+        "PASSED",
+        &[
+            ("imageChecks", "REJECTED", "PUNCHED"),
+            ("extraction", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+        ],
+    );
+    let decision = decide(&workflow, &policy);
+    assert_eq!(
+        (decision.outcome, decision.result_code),
+        (Outcome::Approve, "PUNCHED_ACCEPTED")
+    );
+    assert_eq!(decision.reasons.len(), 2, "the cascade is still reported");
+}
+
+#[test]
+fn only_cascades_with_no_root_cause_go_to_review() {
+    let policy = Policy::embedded_default();
+    let workflow = workflow(
+        "PASSED",
+        &[
+            ("usability", "PASSED", "OK"),
+            ("dataChecks", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+        ],
+    );
+    let decision = decide(&workflow, &policy);
+    assert_eq!(
+        (decision.outcome, decision.result_code),
+        (Outcome::Review, "CHECK_NOT_EXECUTED")
+    );
+    assert!(!decision.reasons[0].root_cause);
+}
+
+#[test]
+fn the_worst_outcome_wins_decline_retry_review_approve() {
+    assert!(
+        Outcome::Decline > Outcome::Retry
+            && Outcome::Retry > Outcome::Review
+            && Outcome::Review > Outcome::Approve
+    );
+    let policy = Policy::embedded_default();
+    let cases: [(&[(&str, &str, &str)], Outcome); 3] = [
+        (
+            &[
+                ("liveness", "REJECTED", "MULTIPLE_PEOPLE"),
+                ("imageChecks", "REJECTED", "FAKE"),
+                ("similarity", "WARNING", "NOT_POSSIBLE"),
+            ],
+            Outcome::Decline,
+        ),
+        (
+            &[
+                ("similarity", "WARNING", "NOT_POSSIBLE"),
+                ("liveness", "REJECTED", "MULTIPLE_PEOPLE"),
+            ],
+            Outcome::Retry,
+        ),
+        (
+            &[
+                ("usability", "PASSED", "OK"),
+                ("similarity", "WARNING", "NOT_POSSIBLE"),
+            ],
+            Outcome::Review,
+        ),
+    ];
+    for (findings, expected) in cases {
+        let workflow = workflow("REJECTED", findings);
+        let decision = decide(&workflow, &policy);
+        assert_eq!(decision.outcome, expected, "{findings:?}");
+        assert_eq!(
+            decision.reasons[0].outcome, expected,
+            "the deciding reason leads"
+        );
+    }
+}
+
+#[test]
+fn the_top_level_decision_is_a_floor() {
+    let policy = Policy::embedded_default();
+    for (top, outcome, code) in [
+        ("WARNING", Outcome::Review, "TOP_LEVEL_WARNING"),
+        ("REJECTED", Outcome::Review, "TOP_LEVEL_REJECTED"),
+        ("NOT_EXECUTED", Outcome::Retry, "TOP_LEVEL_NOT_EXECUTED"),
+        ("SOMETHING_ELSE", Outcome::Review, "TOP_LEVEL_UNRECOGNISED"),
+    ] {
+        let workflow = workflow(top, ALL_PASSED);
+        let decision = decide(&workflow, &policy);
+        assert_eq!(
+            (decision.outcome, decision.result_code),
+            (outcome, code),
+            "{top}"
+        );
+        assert_eq!(decision.reasons[0].capability, "decision");
+    }
+    // A floor never lowers a worse outcome, and adds no reason when not needed.
+    let workflow = one_finding("WARNING", ("imageChecks", "REJECTED", "FAKE"));
+    let decision = decide(&workflow, &policy);
+    assert_eq!(decision.outcome, Outcome::Decline);
+    assert!(decision.reasons.iter().all(|r| r.capability != "decision"));
+}
+
+#[test]
+fn abandoned_sessions_retry_and_their_findings_are_consequences() {
+    let policy = Policy::embedded_default();
+    for status in ["SESSION_EXPIRED", "TOKEN_EXPIRED"] {
+        let mut workflow = workflow(
+            "NOT_EXECUTED",
+            &[
+                ("usability", "NOT_EXECUTED", "NOT_UPLOADED"),
+                ("liveness", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ],
+        );
+        workflow.status = Cow::Borrowed(status);
+        let decision = decide(&workflow, &policy);
+        assert_eq!(
+            (decision.outcome, decision.result_code),
+            (Outcome::Retry, status)
+        );
+        assert_eq!(decision.reasons[0].capability, "workflow");
+        assert_eq!(decision.reasons[0].label, status);
+        assert_eq!(decision.reasons.iter().filter(|r| r.root_cause).count(), 1);
+    }
+}
+
+#[test]
+fn workflows_that_are_not_final_are_not_decided() {
+    let policy = Policy::embedded_default();
+    for status in ["INITIATED", "ACQUIRED", "ACQUISITION_STARTED", ""] {
+        let mut workflow = workflow("PASSED", ALL_PASSED);
+        workflow.status = Cow::Borrowed(status);
+        let error = evaluate(&workflow, &policy).expect_err(status);
+        assert_eq!(error.status, status);
+    }
+}
+
+#[test]
+fn a_processed_workflow_with_no_capability_results_verified_nothing() {
+    let policy = Policy::embedded_default();
+    let workflow = workflow("PASSED", &[]);
+    let decision = decide(&workflow, &policy);
+    assert_eq!(
+        (decision.outcome, decision.result_code),
+        (Outcome::Review, "NOTHING_VERIFIED")
+    );
+}
+
+#[test]
+fn the_same_content_in_another_order_gives_the_same_decision() {
+    let policy = Policy::embedded_default();
+    let findings = [
+        ("similarity", "WARNING", "NOT_POSSIBLE"),
+        ("documentProvenanceCheck", "REJECTED", "X"),
+        ("dataChecks", "WARNING", "ID_DATA_INVALID"),
+        ("liveness", "WARNING", "BAD_QUALITY"),
+        ("extraction", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+    ];
+    let forward = workflow("WARNING", &findings);
+    let mut reversed_findings = findings;
+    reversed_findings.reverse();
+    let reversed = workflow("WARNING", &reversed_findings);
+    let strip_ids = |decision: Decision<'_>| -> Vec<(String, String, bool)> {
+        decision
+            .reasons
+            .iter()
+            .map(|r| (r.capability.to_owned(), r.code.to_owned(), r.root_cause))
+            .collect()
+    };
+    let first = decide(&forward, &policy);
+    assert_eq!(
+        first,
+        decide(&forward, &policy),
+        "evaluating twice gives the same decision"
+    );
+    assert_eq!(
+        first.result_code, "UNRECOGNISED_REJECTION",
+        "Jumio's worse rating leads among equal outcomes"
+    );
+    assert_eq!(strip_ids(first), strip_ids(decide(&reversed, &policy)));
+}
+
+#[test]
+fn compiling_the_same_policy_twice_decides_identically() {
+    let spec: PolicySpec = default_policy_spec();
+    let (a, b) = (
+        Policy::compile(spec.clone()).expect("valid"),
+        Policy::compile(spec).expect("valid"),
+    );
+    let workflow = one_finding("REJECTED", ("imageChecks", "REJECTED", "SAMPLE"));
+    assert_eq!(decide(&workflow, &a), decide(&workflow, &b));
+}

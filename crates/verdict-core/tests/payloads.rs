@@ -1,0 +1,230 @@
+//! Every payload of the shared corpus (copied to `tests/fixtures/`), parsed and
+//! decided with the embedded default policy. Expectations come from the corpus
+//! README's "expected business decision" column and the default policy table.
+
+use verdict_core::{Outcome, Policy, evaluate, parse_workflow_json};
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+/// (outcome, result code, root-cause reasons as capability/label, count of
+/// reasons that are not root causes).
+fn decide(name: &str) -> (Outcome, String, Vec<String>, usize) {
+    let body = fixture(name);
+    let workflow = parse_workflow_json(&body).unwrap_or_else(|error| panic!("{name}: {error}"));
+    let policy = Policy::embedded_default();
+    let decision = evaluate(&workflow, &policy).unwrap_or_else(|error| panic!("{name}: {error}"));
+    let roots = decision
+        .reasons
+        .iter()
+        .filter(|reason| reason.root_cause)
+        .map(|reason| format!("{}/{}", reason.capability, reason.label))
+        .collect();
+    let cascades = decision
+        .reasons
+        .iter()
+        .filter(|reason| !reason.root_cause)
+        .count();
+    (
+        decision.outcome,
+        decision.result_code.to_owned(),
+        roots,
+        cascades,
+    )
+}
+
+fn expect(name: &str, outcome: Outcome, code: &str, roots: &[&str], cascades: usize) {
+    let (got_outcome, got_code, got_roots, got_cascades) = decide(name);
+    assert_eq!((got_outcome, got_code.as_str()), (outcome, code), "{name}");
+    assert_eq!(got_roots, roots, "{name}: root causes");
+    assert_eq!(got_cascades, cascades, "{name}: cascaded reasons");
+}
+
+#[test]
+fn clean_pass_with_score_zero_is_approved() {
+    expect(
+        "01-clean-pass-score-0.json",
+        Outcome::Approve,
+        "APPROVED",
+        &[],
+        0,
+    );
+}
+
+#[test]
+fn blurred_id_retries_and_its_five_cascades_are_not_root_causes() {
+    expect(
+        "02-usability-rejected-blurred.json",
+        Outcome::Retry,
+        "IMAGE_QUALITY_BLURRED",
+        &["usability/BLURRED"],
+        5,
+    );
+}
+
+#[test]
+fn digital_manipulation_is_declined() {
+    expect(
+        "03-imagechecks-rejected-digital-manipulation.json",
+        Outcome::Decline,
+        "DOCUMENT_FRAUD_DIGITAL_MANIPULATION",
+        &["imageChecks/DIGITAL_MANIPULATION"],
+        3,
+    );
+}
+
+#[test]
+fn punched_document_is_reviewed() {
+    expect(
+        "04-imagechecks-rejected-punched.json",
+        Outcome::Review,
+        "DOCUMENT_PUNCHED",
+        &["imageChecks/PUNCHED"],
+        3,
+    );
+}
+
+#[test]
+fn repeated_face_is_reviewed() {
+    expect(
+        "05-imagechecks-warning-repeated-face.json",
+        Outcome::Review,
+        "REPEATED_FACE",
+        &["imageChecks/REPEATED_FACE"],
+        0,
+    );
+}
+
+#[test]
+fn mrz_checksum_is_declined() {
+    expect(
+        "06-datachecks-rejected-mrz-checksum.json",
+        Outcome::Decline,
+        "DATA_FRAUD_MRZ_CHECKSUM",
+        &["dataChecks/MRZ_CHECKSUM"],
+        0,
+    );
+}
+
+#[test]
+fn document_expiring_soon_is_reviewed_but_not_expired() {
+    // expiryDate 2025-03-28 is after completedAt 2025-03-04: expiring, not expired.
+    expect(
+        "07-datachecks-warning-document-expiry.json",
+        Outcome::Review,
+        "DOCUMENT_EXPIRING_SOON",
+        &["dataChecks/DOCUMENT_EXPIRY_WITHIN_CONFIGURED_LIMIT"],
+        0,
+    );
+}
+
+#[test]
+fn multiple_people_in_the_selfie_retries() {
+    expect(
+        "08-liveness-rejected-multiple-people.json",
+        Outcome::Retry,
+        "SELFIE_CAPTURE_MULTIPLE_PEOPLE",
+        &["liveness/MULTIPLE_PEOPLE"],
+        0,
+    );
+}
+
+#[test]
+fn face_mismatch_is_declined() {
+    expect(
+        "09-similarity-rejected-no-match.json",
+        Outcome::Decline,
+        "FACE_MISMATCH",
+        &["similarity/NO_MATCH"],
+        0,
+    );
+}
+
+#[test]
+fn unknown_capability_and_label_are_reviewed_with_their_raw_spelling() {
+    expect(
+        "10-unknown-capability-and-label.json",
+        Outcome::Review,
+        "UNRECOGNISED_REJECTION",
+        &[
+            "documentProvenanceCheck/PROVENANCE_CHAIN_BROKEN",
+            "dataChecks/ISSUER_REGISTRY_UNREACHABLE",
+        ],
+        0,
+    );
+}
+
+#[test]
+fn expired_token_retries_because_the_user_abandoned() {
+    expect(
+        "x1-token-expired-not-executed.json",
+        Outcome::Retry,
+        "TOKEN_EXPIRED",
+        &["workflow/TOKEN_EXPIRED"],
+        9,
+    );
+}
+
+#[test]
+fn watchlist_alert_is_reviewed() {
+    expect(
+        "x2-watchlist-alert.json",
+        Outcome::Review,
+        "WATCHLIST_HIT",
+        &["watchlistScreening/ALERT"],
+        0,
+    );
+}
+
+#[test]
+fn unsupported_document_under_a_rejected_top_level_retries_with_another_document() {
+    expect(
+        "x3-usability-warning-unsupported-document-top-rejected.json",
+        Outcome::Retry,
+        "UNSUPPORTED_DOCUMENT_TYPE",
+        &["usability/UNSUPPORTED_DOCUMENT_TYPE"],
+        4,
+    );
+}
+
+#[test]
+fn callback_bodies_are_not_workflow_results() {
+    for name in [
+        "x4-callback-processed.json",
+        "x5-callback-token-expired.json",
+    ] {
+        let body = fixture(name);
+        let error = parse_workflow_json(&body).expect_err(name);
+        assert_eq!(
+            (error.path.as_str(), error.message.as_str()),
+            ("$", "missing field `workflow`"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn every_payload_decides_the_same_twice() {
+    let policy = Policy::embedded_default();
+    for entry in std::fs::read_dir(format!(
+        "{}/../../tests/fixtures",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixtures")
+    {
+        let path = entry.expect("entry").path();
+        let body = std::fs::read_to_string(&path).expect("readable");
+        let (Ok(first), Ok(second)) = (parse_workflow_json(&body), parse_workflow_json(&body))
+        else {
+            continue;
+        };
+        assert_eq!(
+            evaluate(&first, &policy),
+            evaluate(&second, &policy),
+            "{}",
+            path.display()
+        );
+    }
+}
