@@ -168,7 +168,31 @@ struct RiskScore(f64);
 
 impl<'de> Deserialize<'de> for RiskScore {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let score = f64::deserialize(deserializer)?;
+        struct ScoreVisitor;
+        impl Visitor<'_> for ScoreVisitor {
+            type Value = f64;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a risk score from -1 to 100")
+            }
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<f64, E> {
+                Ok(value)
+            }
+            #[expect(
+                clippy::cast_precision_loss,
+                reason = "any score past 2^53 is out of range anyway"
+            )]
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<f64, E> {
+                Ok(value as f64)
+            }
+            #[expect(
+                clippy::cast_precision_loss,
+                reason = "any score past 2^53 is out of range anyway"
+            )]
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<f64, E> {
+                Ok(value as f64)
+            }
+        }
+        let score = deserializer.deserialize_f64(ScoreVisitor)?;
         if !(-1.0..=100.0).contains(&score) {
             return Err(de::Error::invalid_value(
                 de::Unexpected::Float(score),

@@ -74,15 +74,12 @@ pub fn evaluate<'a>(
         ));
     }
 
-    let floor = workflow.decision.as_ref().and_then(|_| match top_type {
-        DecisionType::Passed => None,
-        DecisionType::Warning => Some(&rules.top_level_warning),
-        DecisionType::Rejected => Some(&rules.top_level_rejected),
-        DecisionType::NotExecuted => Some(&rules.top_level_not_executed),
-        DecisionType::Other => Some(&rules.top_level_unrecognised),
-    });
-    let floor =
-        floor.map(|rule| transaction_reason("decision", top_type, top_raw_type, top_label, rule));
+    // A missing top-level decision sets no floor.
+    let floor = workflow
+        .decision
+        .as_ref()
+        .and_then(|_| top_level_floor(policy, top_type))
+        .map(|rule| transaction_reason("decision", top_type, top_raw_type, top_label, rule));
     let outcome = combine(&mut reasons, floor);
 
     Ok(Decision {
@@ -93,6 +90,18 @@ pub fn evaluate<'a>(
         workflow_id: workflow.workflow_id.as_deref(),
         account_id: workflow.account_id.as_deref(),
     })
+}
+
+/// The least outcome Jumio's top-level decision type allows, as a rule.
+fn top_level_floor(policy: &Policy, top_type: DecisionType) -> Option<&CompiledRule> {
+    let rules = policy.transaction_rules();
+    match top_type {
+        DecisionType::Passed => None,
+        DecisionType::Warning => Some(&rules.top_level_warning),
+        DecisionType::Rejected => Some(&rules.top_level_rejected),
+        DecisionType::NotExecuted => Some(&rules.top_level_not_executed),
+        DecisionType::Other => Some(&rules.top_level_unrecognised),
+    }
 }
 
 /// The combination rule, in one place: order the reasons (root causes first,

@@ -553,7 +553,8 @@ fn the_worst_outcome_wins_decline_retry_review_approve() {
             && Outcome::Review > Outcome::Approve
     );
     let policy = Policy::embedded_default();
-    let cases: [(&[(&str, &str, &str)], Outcome); 3] = [
+    type Findings = &'static [(&'static str, &'static str, &'static str)];
+    let cases: [(Findings, Outcome); 3] = [
         (
             &[
                 ("liveness", "REJECTED", "MULTIPLE_PEOPLE"),

@@ -1,0 +1,44 @@
+//! One workflow result in, one wire decision (or error) out: the path shared by
+//! `Evaluate`, every `BatchEvaluate` item and `verdict eval`.
+
+use verdict_api::v1 as pb;
+use verdict_core::{Policy, evaluate, parse_workflow_json};
+
+use crate::convert::{decision_to_wire, workflow_from_wire};
+use crate::errors::ServiceError;
+
+/// The input of a request or batch item, whichever message carried it.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    Json(&'a str),
+    Typed(&'a pb::WorkflowResult),
+}
+
+impl<'a> From<&'a pb::evaluate_request::Input> for Input<'a> {
+    fn from(input: &'a pb::evaluate_request::Input) -> Self {
+        match input {
+            pb::evaluate_request::Input::WorkflowJson(json) => Self::Json(json),
+            pb::evaluate_request::Input::Workflow(workflow) => Self::Typed(workflow),
+        }
+    }
+}
+
+impl<'a> From<&'a pb::batch_item::Input> for Input<'a> {
+    fn from(input: &'a pb::batch_item::Input) -> Self {
+        match input {
+            pb::batch_item::Input::WorkflowJson(json) => Self::Json(json),
+            pb::batch_item::Input::Workflow(workflow) => Self::Typed(workflow),
+        }
+    }
+}
+
+/// Decides `input` with `policy`.
+pub fn decide(input: Option<Input<'_>>, policy: &Policy) -> Result<pb::Decision, ServiceError> {
+    let workflow = match input {
+        None => return Err(ServiceError::MissingInput),
+        Some(Input::Json(json)) => parse_workflow_json(json)?,
+        Some(Input::Typed(workflow)) => workflow_from_wire(workflow, "workflow")?,
+    };
+    let decision = evaluate(&workflow, policy)?;
+    Ok(decision_to_wire(&decision))
+}

@@ -1,0 +1,144 @@
+//! Every way a request can fail, and the one place that decides what a client
+//! sees for each: a gRPC status with google.rpc error details (tonic-types).
+
+use std::collections::HashMap;
+
+use prost::Message;
+use tonic::Code;
+use tonic_types::{ErrorDetails, StatusExt};
+use verdict_core::{JsonError, NotFinal};
+
+/// The `ErrorInfo.domain` of every verdict error.
+pub const ERROR_DOMAIN: &str = "verdict.v1";
+
+/// A failed request or batch item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceError {
+    /// Neither `workflow_json` nor `workflow` was set.
+    MissingInput,
+    /// `workflow_json` is not a workflow result.
+    Json(JsonError),
+    /// A typed `workflow` field is missing or out of range.
+    Typed { field: String, description: String },
+    /// The workflow has not finished.
+    NotFinal(NotFinal),
+    /// No policy has this id.
+    UnknownPolicy(String),
+    /// More batch items than the server accepts.
+    BatchTooLarge { items: usize, max: usize },
+}
+
+impl From<JsonError> for ServiceError {
+    fn from(error: JsonError) -> Self {
+        Self::Json(error)
+    }
+}
+
+impl From<NotFinal> for ServiceError {
+    fn from(error: NotFinal) -> Self {
+        Self::NotFinal(error)
+    }
+}
+
+impl ServiceError {
+    /// A short stable name, for logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::MissingInput => "missing_input",
+            Self::Json(_) => "invalid_json",
+            Self::Typed { .. } => "invalid_workflow",
+            Self::NotFinal(_) => "not_final",
+            Self::UnknownPolicy(_) => "unknown_policy",
+            Self::BatchTooLarge { .. } => "batch_too_large",
+        }
+    }
+
+    /// The status a client receives.
+    pub fn to_status(&self) -> tonic::Status {
+        let mut details = ErrorDetails::new();
+        let (code, message) = match self {
+            Self::MissingInput => {
+                details.add_bad_request_violation("input", "set one of workflow_json or workflow");
+                (
+                    Code::InvalidArgument,
+                    "no workflow result: set workflow_json or workflow".to_owned(),
+                )
+            }
+            Self::Json(error) => {
+                let field = format!("workflow_json{}", error.path.trim_start_matches('$'));
+                let description = format!(
+                    "{} at line {} column {}",
+                    error.message, error.line, error.column
+                );
+                details.add_bad_request_violation(field, description);
+                details.set_error_info(
+                    "INVALID_WORKFLOW_JSON",
+                    ERROR_DOMAIN,
+                    HashMap::from([
+                        ("json_path".to_owned(), error.path.clone()),
+                        ("line".to_owned(), error.line.to_string()),
+                        ("column".to_owned(), error.column.to_string()),
+                    ]),
+                );
+                (
+                    Code::InvalidArgument,
+                    format!("workflow_json is not a valid workflow result: {error}"),
+                )
+            }
+            Self::Typed { field, description } => {
+                details.add_bad_request_violation(field.clone(), description.clone());
+                (Code::InvalidArgument, format!("{field}: {description}"))
+            }
+            Self::NotFinal(error) => {
+                details.set_error_info(
+                    "WORKFLOW_NOT_FINAL",
+                    ERROR_DOMAIN,
+                    HashMap::from([("status".to_owned(), error.status.clone())]),
+                );
+                (Code::FailedPrecondition, error.to_string())
+            }
+            Self::UnknownPolicy(id) => {
+                details.set_resource_info(
+                    "verdict.v1.Policy",
+                    id.clone(),
+                    "",
+                    "no policy with this id is loaded",
+                );
+                (Code::NotFound, format!("policy {id:?} not found"))
+            }
+            Self::BatchTooLarge { items, max } => {
+                details.add_bad_request_violation(
+                    "items",
+                    format!("{items} items exceed the maximum batch size of {max}"),
+                );
+                details.set_error_info(
+                    "BATCH_TOO_LARGE",
+                    ERROR_DOMAIN,
+                    HashMap::from([
+                        ("max_batch_size".to_owned(), max.to_string()),
+                        ("items".to_owned(), items.to_string()),
+                    ]),
+                );
+                (
+                    Code::InvalidArgument,
+                    format!("batch of {items} items exceeds the maximum of {max}"),
+                )
+            }
+        };
+        tonic::Status::with_error_details(code, message, details)
+    }
+
+    /// The same status as a `google.rpc.Status` message, for a batch item.
+    pub fn to_rpc_status(&self) -> tonic_types::pb::Status {
+        let status = self.to_status();
+        // `with_error_details` stores exactly this message, encoded, as the
+        // status details; decoding it back keeps one source of truth.
+        tonic_types::pb::Status::decode(status.details()).unwrap_or_else(|_| {
+            tonic_types::pb::Status {
+                code: status.code() as i32,
+                message: status.message().to_owned(),
+                details: Vec::new(),
+            }
+        })
+    }
+}

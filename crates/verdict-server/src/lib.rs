@@ -1,0 +1,15 @@
+//! verdict's gRPC server: `verdict.v1.DecisionService` over tonic, with health
+//! and reflection, plus the pieces the `verdict` command is built from.
+
+#![forbid(unsafe_code)]
+
+mod convert;
+pub mod decide;
+pub mod errors;
+pub mod policies;
+pub mod proto_json;
+pub mod server;
+pub mod service;
+
+pub use policies::PolicyRegistry;
+pub use server::{Limits, ServeError, serve};

@@ -1,0 +1,119 @@
+//! The `verdict.v1.DecisionService` implementation.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tonic::{Request, Response, Status};
+use tracing::debug;
+use verdict_api::v1 as pb;
+use verdict_api::v1::decision_service_server::DecisionService;
+
+use crate::decide::{Input, decide};
+use crate::errors::ServiceError;
+use crate::policies::PolicyRegistry;
+
+/// Serves decisions from a set of policies.
+#[derive(Debug, Clone)]
+pub struct DecisionApi {
+    policies: Arc<PolicyRegistry>,
+    max_batch_size: usize,
+}
+
+impl DecisionApi {
+    pub fn new(policies: Arc<PolicyRegistry>, max_batch_size: usize) -> Self {
+        Self {
+            policies,
+            max_batch_size,
+        }
+    }
+}
+
+/// Logs the outcome of a request: ids, outcome and codes only, never the
+/// personal data a workflow result carries.
+fn log_decision(rpc: &'static str, result: &Result<pb::Decision, ServiceError>, started: Instant) {
+    let micros = started.elapsed().as_micros();
+    match result {
+        Ok(decision) => debug!(
+            rpc,
+            workflow_id = %decision.workflow_id,
+            outcome = decision.outcome().as_str_name(),
+            result_code = %decision.result_code,
+            micros,
+            "decided"
+        ),
+        Err(error) => debug!(rpc, error = error.kind(), micros, "not decided"),
+    }
+}
+
+#[tonic::async_trait]
+impl DecisionService for DecisionApi {
+    async fn evaluate(
+        &self,
+        request: Request<pb::EvaluateRequest>,
+    ) -> Result<Response<pb::EvaluateResponse>, Status> {
+        let started = Instant::now();
+        let request = request.into_inner();
+        let policy = self
+            .policies
+            .get(&request.policy_id)
+            .map_err(|error| error.to_status())?;
+        let result = decide(request.input.as_ref().map(Input::from), policy);
+        log_decision("Evaluate", &result, started);
+        let decision = result.map_err(|error| error.to_status())?;
+        Ok(Response::new(pb::EvaluateResponse {
+            decision: Some(decision),
+        }))
+    }
+
+    async fn batch_evaluate(
+        &self,
+        request: Request<pb::BatchEvaluateRequest>,
+    ) -> Result<Response<pb::BatchEvaluateResponse>, Status> {
+        let started = Instant::now();
+        let request = request.into_inner();
+        if request.items.len() > self.max_batch_size {
+            let error = ServiceError::BatchTooLarge {
+                items: request.items.len(),
+                max: self.max_batch_size,
+            };
+            return Err(error.to_status());
+        }
+        let policy = Arc::clone(
+            self.policies
+                .get(&request.policy_id)
+                .map_err(|error| error.to_status())?,
+        );
+        // A large batch is milliseconds of CPU: keep it off the async workers
+        // so other requests are not held up behind it.
+        let results = tokio::task::spawn_blocking(move || {
+            request
+                .items
+                .into_iter()
+                .map(|item| {
+                    let result = decide(item.input.as_ref().map(Input::from), &policy);
+                    pb::BatchResult {
+                        id: item.id,
+                        result: Some(match result {
+                            Ok(decision) => pb::batch_result::Result::Decision(decision),
+                            Err(error) => pb::batch_result::Result::Error(error.to_rpc_status()),
+                        }),
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|_| Status::internal("batch evaluation was interrupted"))?;
+        let failed = results
+            .iter()
+            .filter(|result| matches!(result.result, Some(pb::batch_result::Result::Error(_))))
+            .count();
+        debug!(
+            rpc = "BatchEvaluate",
+            items = results.len(),
+            failed,
+            micros = started.elapsed().as_micros(),
+            "decided batch"
+        );
+        Ok(Response::new(pb::BatchEvaluateResponse { results }))
+    }
+}
