@@ -2,6 +2,11 @@
 //! decided with the embedded default policy. Expectations come from the corpus
 //! README's "expected business decision" column and the default policy table.
 
+#![allow(
+    clippy::expect_used,
+    reason = "a test that cannot go on should fail loudly"
+)]
+
 use verdict_core::{Outcome, Policy, evaluate, parse_workflow_json};
 
 fn fixture(name: &str) -> String {

@@ -1,0 +1,228 @@
+//! BatchEvaluate: order, ids, per-item errors, the size limit.
+
+use tonic::Code;
+use verdict_api::v1::{self as pb, batch_item, batch_result};
+use verdict_server::Limits;
+
+use crate::support::{TestServer, details, fixture, rpc_status_details};
+
+fn json_item(id: &str, body: impl Into<String>) -> pb::BatchItem {
+    pb::BatchItem {
+        id: id.to_owned(),
+        input: Some(batch_item::Input::WorkflowJson(body.into())),
+    }
+}
+
+fn batch(items: Vec<pb::BatchItem>) -> pb::BatchEvaluateRequest {
+    pb::BatchEvaluateRequest {
+        policy_id: String::new(),
+        items,
+    }
+}
+
+#[tokio::test]
+async fn bad_items_get_their_own_error_and_never_cost_the_others() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let items = vec![
+        json_item(
+            "fake",
+            fixture("03-imagechecks-rejected-digital-manipulation.json"),
+        ),
+        json_item("broken", "{\"workflow\": "),
+        json_item("pending", r#"{"workflow": {"status": "INITIATED"}}"#),
+        pb::BatchItem {
+            id: "empty".to_owned(),
+            input: None,
+        },
+        json_item(
+            "selfie",
+            fixture("08-liveness-rejected-multiple-people.json"),
+        ),
+    ];
+    let response = client
+        .batch_evaluate(batch(items))
+        .await
+        .expect("batch succeeds")
+        .into_inner();
+    let ids: Vec<_> = response.results.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["fake", "broken", "pending", "empty", "selfie"]);
+
+    let decided = |index: usize| match &response.results[index].result {
+        Some(batch_result::Result::Decision(decision)) => {
+            (decision.outcome(), decision.result_code.clone())
+        }
+        other => panic!("item {index} not decided: {other:?}"),
+    };
+    let failed = |index: usize| match &response.results[index].result {
+        Some(batch_result::Result::Error(status)) => status.clone(),
+        other => panic!("item {index} did not fail: {other:?}"),
+    };
+    assert_eq!(
+        decided(0),
+        (
+            pb::Outcome::Decline,
+            "DOCUMENT_FRAUD_DIGITAL_MANIPULATION".to_owned()
+        )
+    );
+    assert_eq!(
+        decided(4),
+        (
+            pb::Outcome::Retry,
+            "SELFIE_CAPTURE_MULTIPLE_PEOPLE".to_owned()
+        )
+    );
+
+    let broken = failed(1);
+    assert_eq!(broken.code, Code::InvalidArgument as i32);
+    let broken_details = rpc_status_details(&broken);
+    assert_eq!(
+        broken_details.error_info().expect("ErrorInfo").reason,
+        "INVALID_WORKFLOW_JSON"
+    );
+    assert!(broken_details.bad_request().is_some());
+
+    let pending = failed(2);
+    assert_eq!(pending.code, Code::FailedPrecondition as i32);
+    assert_eq!(
+        rpc_status_details(&pending)
+            .error_info()
+            .expect("ErrorInfo")
+            .reason,
+        "WORKFLOW_NOT_FINAL"
+    );
+
+    let empty = failed(3);
+    assert_eq!(empty.code, Code::InvalidArgument as i32);
+    assert_eq!(
+        rpc_status_details(&empty)
+            .bad_request()
+            .expect("BadRequest")
+            .field_violations[0]
+            .field,
+        "input"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_of_only_bad_items_still_answers_every_item() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let items = (0..20)
+        .map(|i| json_item(&format!("bad-{i}"), "nope"))
+        .collect();
+    let response = client
+        .batch_evaluate(batch(items))
+        .await
+        .expect("batch succeeds")
+        .into_inner();
+    assert_eq!(response.results.len(), 20);
+    assert!(
+        response
+            .results
+            .iter()
+            .all(|r| matches!(r.result, Some(batch_result::Result::Error(_))))
+    );
+}
+
+#[tokio::test]
+async fn batch_results_match_single_evaluations() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let names = crate::support::workflow_fixtures();
+    let items = names
+        .iter()
+        .map(|name| json_item(name, fixture(name)))
+        .collect();
+    let response = client
+        .batch_evaluate(batch(items))
+        .await
+        .expect("batch succeeds")
+        .into_inner();
+    for (name, result) in names.iter().zip(&response.results) {
+        let single = crate::support::evaluate_json(&mut client, fixture(name)).await;
+        assert_eq!(
+            result.result,
+            Some(batch_result::Result::Decision(single)),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_batch_over_the_limit_is_refused_naming_the_limit() {
+    let server = TestServer::start_with(Limits {
+        max_batch_size: 3,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    let body = fixture("01-clean-pass-score-0.json");
+    let items = (0..4)
+        .map(|i| json_item(&i.to_string(), body.clone()))
+        .collect();
+    let status = client
+        .batch_evaluate(batch(items))
+        .await
+        .expect_err("over the limit");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let details = details(&status);
+    let violation = &details.bad_request().expect("BadRequest").field_violations[0];
+    assert_eq!(violation.field, "items");
+    assert_eq!(
+        violation.description,
+        "4 items exceed the maximum batch size of 3"
+    );
+    let info = details.error_info().expect("ErrorInfo");
+    assert_eq!(
+        (
+            info.reason.as_str(),
+            info.metadata["max_batch_size"].as_str()
+        ),
+        ("BATCH_TOO_LARGE", "3")
+    );
+    // At the limit is fine.
+    let items = (0..3)
+        .map(|i| json_item(&i.to_string(), body.clone()))
+        .collect();
+    assert_eq!(
+        client
+            .batch_evaluate(batch(items))
+            .await
+            .expect("at the limit")
+            .into_inner()
+            .results
+            .len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn a_thousand_item_batch_of_full_bodies_fits_the_default_limits() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let body = fixture("06-datachecks-rejected-mrz-checksum.json");
+    let items: Vec<_> = (0..1000)
+        .map(|i| json_item(&i.to_string(), body.clone()))
+        .collect();
+    let response = client
+        .batch_evaluate(batch(items))
+        .await
+        .expect("1000 items")
+        .into_inner();
+    assert_eq!(response.results.len(), 1000);
+    assert_eq!(response.results[999].id, "999");
+}
+
+#[tokio::test]
+async fn an_unknown_policy_fails_the_whole_batch_with_not_found() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let mut request = batch(vec![json_item("a", fixture("01-clean-pass-score-0.json"))]);
+    request.policy_id = "missing".to_owned();
+    let status = client
+        .batch_evaluate(request)
+        .await
+        .expect_err("unknown policy");
+    assert_eq!(status.code(), Code::NotFound);
+}

@@ -1,0 +1,14 @@
+//! End to end: a real verdict server on 127.0.0.1:0, called by real gRPC
+//! clients, as a backend service would.
+
+#![allow(
+    clippy::expect_used,
+    reason = "a test that cannot go on should fail loudly"
+)]
+
+mod batch;
+mod discovery;
+mod errors;
+mod evaluate;
+mod support;
+mod typed;

@@ -1,0 +1,114 @@
+//! Starting a server on an ephemeral port and talking to it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::transport::Channel;
+use tonic_types::{ErrorDetails, StatusExt};
+use verdict_api::v1::decision_service_client::DecisionServiceClient;
+use verdict_api::v1::{self as pb, evaluate_request};
+use verdict_server::{Limits, PolicyRegistry, serve};
+
+/// A running server; dropping it shuts the server down.
+pub struct TestServer {
+    pub address: SocketAddr,
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(Limits::default()).await
+    }
+
+    pub async fn start_with(limits: Limits) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind an ephemeral port");
+        let address = listener.local_addr().expect("local address");
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let policies = Arc::new(PolicyRegistry::with_embedded_default());
+        tokio::spawn(async move {
+            serve(listener, policies, limits, async {
+                let _ = stop.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        Self {
+            address,
+            _shutdown: shutdown,
+        }
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.address))
+            .expect("valid uri")
+            .connect()
+            .await
+            .expect("connect to the test server")
+    }
+
+    pub async fn client(&self) -> DecisionServiceClient<Channel> {
+        DecisionServiceClient::new(self.channel().await).max_decoding_message_size(64 * 1024 * 1024)
+    }
+}
+
+pub fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+/// The decision-bearing fixtures (every one but the callback bodies).
+pub fn workflow_fixtures() -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR")))
+            .expect("fixtures folder")
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .filter(|name| name.ends_with(".json") && !name.contains("callback"))
+            .collect();
+    names.sort();
+    names
+}
+
+pub fn json_request(body: impl Into<String>) -> pb::EvaluateRequest {
+    pb::EvaluateRequest {
+        policy_id: String::new(),
+        input: Some(evaluate_request::Input::WorkflowJson(body.into())),
+    }
+}
+
+pub async fn evaluate_json(
+    client: &mut DecisionServiceClient<Channel>,
+    body: impl Into<String>,
+) -> pb::Decision {
+    client
+        .evaluate(json_request(body))
+        .await
+        .expect("evaluate succeeds")
+        .into_inner()
+        .decision
+        .expect("a decision")
+}
+
+/// The error details of a status, decoded.
+pub fn details(status: &tonic::Status) -> ErrorDetails {
+    status
+        .check_error_details()
+        .expect("well-formed error details")
+}
+
+/// The details of a batch item's `google.rpc.Status`.
+pub fn rpc_status_details(status: &tonic_types::pb::Status) -> ErrorDetails {
+    use prost::Message;
+    let code = tonic::Code::from_i32(status.code);
+    tonic::Status::with_details(code, status.message.clone(), status.encode_to_vec().into())
+        .get_error_details()
+}
