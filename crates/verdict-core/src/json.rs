@@ -54,7 +54,15 @@ fn locate_error(body: &str) -> JsonError {
     } else {
         format!("$.{path}")
     };
-    json_error(path, error.inner())
+    let mut located = json_error(path, error.inner());
+    // A common integration slip: posting Jumio's callback, which carries no
+    // results, instead of the retrieval body it points to.
+    if located.path == "$" && body.contains("\"workflowExecution\"") {
+        located.message.push_str(
+            "; this looks like a callback body: retrieve the workflow execution it names and send that",
+        );
+    }
+    located
 }
 
 fn json_error(path: String, error: &serde_json::Error) -> JsonError {
