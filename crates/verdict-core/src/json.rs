@@ -577,10 +577,9 @@ mod tests {
         let error = parse_workflow_json(body).expect_err("object score");
         assert_eq!(error.path, "$.decision.risk.score");
         assert_eq!(error.line, 2);
-        assert!(
-            error.message.starts_with("invalid type: map"),
-            "{}",
-            error.message
+        assert_eq!(
+            error.message,
+            "invalid type: map, expected a risk score from -1 to 100"
         );
     }
 
