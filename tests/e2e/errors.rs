@@ -167,3 +167,22 @@ async fn typed_input_with_unset_or_unknown_enums_is_invalid_argument() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_oversize_request_is_out_of_range_and_the_server_keeps_serving() {
+    let server = TestServer::start_with(verdict_server::Limits {
+        max_message_bytes: 2048,
+        ..verdict_server::Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    let status = client
+        .evaluate(json_request(fixture("01-clean-pass-score-0.json")))
+        .await
+        .expect_err("an 8 KB body over a 2 KB limit");
+    assert_eq!(status.code(), Code::OutOfRange);
+    let small = r#"{"workflow": {"status": "PROCESSED"}, "decision": {"type": "PASSED"},
+        "capabilities": {"usability": [{"decision": {"type": "PASSED", "details": {"label": "OK"}}}]}}"#;
+    let decision = evaluate_json(&mut client, small).await;
+    assert_eq!(decision.outcome(), pb::Outcome::Approve);
+}

@@ -349,6 +349,46 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_rule_with_its_outcome_and_code() {
+        let readme = include_str!("../../../../README.md");
+        let policy = Policy::embedded_default();
+        let spec = policy.spec();
+        let transaction = policy.transaction_rules();
+        let transaction_rules = [
+            &transaction.session_expired,
+            &transaction.token_expired,
+            &transaction.top_level_warning,
+            &transaction.top_level_rejected,
+            &transaction.top_level_not_executed,
+            &transaction.top_level_unrecognised,
+            &transaction.document_expired,
+            &transaction.watchlist_hits,
+            &transaction.nothing_verified,
+        ];
+        let rows = spec
+            .rules
+            .iter()
+            .map(|rule| (rule.id(), &rule.action))
+            .chain(
+                transaction_rules
+                    .iter()
+                    .map(|rule| (rule.id.to_string(), &rule.action)),
+            );
+        for (id, action) in rows {
+            let row = format!("| `{id}` | {}", action.outcome.name());
+            let line = readme
+                .lines()
+                .find(|line| line.starts_with(&row))
+                .unwrap_or_else(|| panic!("README has no row starting {row}"));
+            assert!(
+                line.contains(&format!("`{}`", action.code)),
+                "README row for {id} lacks {}",
+                action.code
+            );
+        }
+    }
+
+    #[test]
     fn only_outcomes_the_user_can_act_on_carry_a_user_message() {
         for row in ROWS {
             assert_eq!(
