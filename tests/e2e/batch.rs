@@ -4,7 +4,9 @@ use tonic::Code;
 use verdict_api::v1::{self as pb, batch_item, batch_result};
 use verdict_server::Limits;
 
-use crate::support::{TestServer, details, fixture, rpc_status_details};
+use crate::support::{
+    TestServer, batch_evaluate, details, fixture, rpc_status_details, violated_field,
+};
 
 fn json_item(id: &str, body: impl Into<String>) -> pb::BatchItem {
     pb::BatchItem {
@@ -40,21 +42,17 @@ async fn bad_items_get_their_own_error_and_never_cost_the_others() {
             fixture("08-liveness-rejected-multiple-people.json"),
         ),
     ];
-    let response = client
-        .batch_evaluate(batch(items))
-        .await
-        .expect("batch succeeds")
-        .into_inner();
-    let ids: Vec<_> = response.results.iter().map(|r| r.id.as_str()).collect();
+    let results = batch_evaluate(&mut client, batch(items)).await;
+    let ids: Vec<_> = results.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["fake", "broken", "pending", "empty", "selfie"]);
 
-    let decided = |index: usize| match &response.results[index].result {
+    let decided = |index: usize| match &results[index].result {
         Some(batch_result::Result::Decision(decision)) => {
             (decision.outcome(), decision.result_code.clone())
         }
         other => panic!("item {index} not decided: {other:?}"),
     };
-    let failed = |index: usize| match &response.results[index].result {
+    let failed = |index: usize| match &results[index].result {
         Some(batch_result::Result::Error(status)) => status.clone(),
         other => panic!("item {index} did not fail: {other:?}"),
     };
@@ -94,14 +92,7 @@ async fn bad_items_get_their_own_error_and_never_cost_the_others() {
 
     let empty = failed(3);
     assert_eq!(empty.code, Code::InvalidArgument as i32);
-    assert_eq!(
-        rpc_status_details(&empty)
-            .bad_request()
-            .expect("BadRequest")
-            .field_violations[0]
-            .field,
-        "input"
-    );
+    assert_eq!(violated_field(&rpc_status_details(&empty)), "input");
 }
 
 #[tokio::test]
@@ -111,15 +102,10 @@ async fn a_batch_of_only_bad_items_still_answers_every_item() {
     let items = (0..20)
         .map(|i| json_item(&format!("bad-{i}"), "nope"))
         .collect();
-    let response = client
-        .batch_evaluate(batch(items))
-        .await
-        .expect("batch succeeds")
-        .into_inner();
-    assert_eq!(response.results.len(), 20);
+    let results = batch_evaluate(&mut client, batch(items)).await;
+    assert_eq!(results.len(), 20);
     assert!(
-        response
-            .results
+        results
             .iter()
             .all(|r| matches!(r.result, Some(batch_result::Result::Error(_))))
     );
@@ -134,12 +120,8 @@ async fn batch_results_match_single_evaluations() {
         .iter()
         .map(|name| json_item(name, fixture(name)))
         .collect();
-    let response = client
-        .batch_evaluate(batch(items))
-        .await
-        .expect("batch succeeds")
-        .into_inner();
-    for (name, result) in names.iter().zip(&response.results) {
+    let results = batch_evaluate(&mut client, batch(items)).await;
+    for (name, result) in names.iter().zip(&results) {
         let single = crate::support::evaluate_json(&mut client, fixture(name)).await;
         assert_eq!(
             result.result,
@@ -185,16 +167,7 @@ async fn a_batch_over_the_limit_is_refused_naming_the_limit() {
     let items = (0..3)
         .map(|i| json_item(&i.to_string(), body.clone()))
         .collect();
-    assert_eq!(
-        client
-            .batch_evaluate(batch(items))
-            .await
-            .expect("at the limit")
-            .into_inner()
-            .results
-            .len(),
-        3
-    );
+    assert_eq!(batch_evaluate(&mut client, batch(items)).await.len(), 3);
 }
 
 #[tokio::test]
@@ -205,13 +178,9 @@ async fn a_thousand_item_batch_of_full_bodies_fits_the_default_limits() {
     let items: Vec<_> = (0..1000)
         .map(|i| json_item(&i.to_string(), body.clone()))
         .collect();
-    let response = client
-        .batch_evaluate(batch(items))
-        .await
-        .expect("1000 items")
-        .into_inner();
-    assert_eq!(response.results.len(), 1000);
-    assert_eq!(response.results[999].id, "999");
+    let results = batch_evaluate(&mut client, batch(items)).await;
+    assert_eq!(results.len(), 1000);
+    assert_eq!(results[999].id, "999");
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use tonic::Code;
 use verdict_api::v1::{self as pb, evaluate_request};
 
-use crate::support::{TestServer, details, evaluate_json, fixture, json_request};
+use crate::support::{TestServer, details, evaluate_json, fixture, json_request, violated_field};
 
 #[tokio::test]
 async fn an_ill_typed_field_is_invalid_argument_naming_its_path_line_and_column() {
@@ -107,14 +107,7 @@ async fn a_request_without_input_is_invalid_argument() {
         .await
         .expect_err("no input");
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert_eq!(
-        details(&status)
-            .bad_request()
-            .expect("BadRequest")
-            .field_violations[0]
-            .field,
-        "input"
-    );
+    assert_eq!(violated_field(&details(&status)), "input");
 }
 
 #[tokio::test]
@@ -157,14 +150,7 @@ async fn typed_input_with_unset_or_unknown_enums_is_invalid_argument() {
         };
         let status = client.evaluate(request).await.expect_err(field);
         assert_eq!(status.code(), Code::InvalidArgument, "{field}");
-        assert_eq!(
-            details(&status)
-                .bad_request()
-                .expect("BadRequest")
-                .field_violations[0]
-                .field,
-            field
-        );
+        assert_eq!(violated_field(&details(&status)), field);
     }
 }
 

@@ -112,3 +112,29 @@ pub fn rpc_status_details(status: &tonic_types::pb::Status) -> ErrorDetails {
     tonic::Status::with_details(code, status.message.clone(), status.encode_to_vec().into())
         .get_error_details()
 }
+
+/// The field of the first `BadRequest` violation.
+pub fn violated_field(details: &ErrorDetails) -> String {
+    let violations = &details
+        .bad_request()
+        .expect("a BadRequest detail")
+        .field_violations;
+    violations
+        .first()
+        .expect("at least one field violation")
+        .field
+        .clone()
+}
+
+/// Sends a batch and returns its results.
+pub async fn batch_evaluate(
+    client: &mut DecisionServiceClient<Channel>,
+    request: pb::BatchEvaluateRequest,
+) -> Vec<pb::BatchResult> {
+    client
+        .batch_evaluate(request)
+        .await
+        .expect("the batch call succeeds")
+        .into_inner()
+        .results
+}

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use verdict_api::v1::{self as pb, evaluate_request};
 
-use crate::support::{TestServer, evaluate_json, fixture, workflow_fixtures};
+use crate::support::{TestServer, evaluate_json, fixture, violated_field, workflow_fixtures};
 
 fn decision_type(name: &str) -> i32 {
     (match name {
@@ -142,7 +142,7 @@ async fn typed_dates_are_validated() {
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
     let details = crate::support::details(&status);
     assert_eq!(
-        details.bad_request().expect("BadRequest").field_violations[0].field,
+        violated_field(&details),
         format!("workflow.capabilities[{index}].entries[0].data.expiry_date")
     );
 }

@@ -40,6 +40,12 @@ impl From<NotFinal> for ServiceError {
     }
 }
 
+impl From<ServiceError> for tonic::Status {
+    fn from(error: ServiceError) -> Self {
+        error.to_status()
+    }
+}
+
 impl ServiceError {
     /// A short stable name, for logs and metrics.
     pub fn kind(&self) -> &'static str {

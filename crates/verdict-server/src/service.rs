@@ -53,13 +53,10 @@ impl DecisionService for DecisionApi {
     ) -> Result<Response<pb::EvaluateResponse>, Status> {
         let started = Instant::now();
         let request = request.into_inner();
-        let policy = self
-            .policies
-            .get(&request.policy_id)
-            .map_err(|error| error.to_status())?;
+        let policy = self.policies.get(&request.policy_id)?;
         let result = decide(request.input.as_ref().map(Input::from), policy);
         log_decision("Evaluate", &result, started);
-        let decision = result.map_err(|error| error.to_status())?;
+        let decision = result?;
         Ok(Response::new(pb::EvaluateResponse {
             decision: Some(decision),
         }))
@@ -78,11 +75,7 @@ impl DecisionService for DecisionApi {
             };
             return Err(error.to_status());
         }
-        let policy = Arc::clone(
-            self.policies
-                .get(&request.policy_id)
-                .map_err(|error| error.to_status())?,
-        );
+        let policy = Arc::clone(self.policies.get(&request.policy_id)?);
         // A large batch is milliseconds of CPU: keep it off the async workers
         // so other requests are not held up behind it.
         let results = tokio::task::spawn_blocking(move || {
