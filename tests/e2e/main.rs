@@ -10,5 +10,6 @@ mod batch;
 mod discovery;
 mod errors;
 mod evaluate;
+mod privacy;
 mod support;
 mod typed;
