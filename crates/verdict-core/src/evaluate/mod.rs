@@ -42,7 +42,7 @@ pub fn evaluate<'a>(
 
     let mut reasons = Vec::new();
     if let Some(rule) = abandoned {
-        reasons.push(transaction_reason(
+        reasons.push(reason_from_rule(
             "workflow",
             top_type,
             top_raw_type,
@@ -65,7 +65,7 @@ pub fn evaluate<'a>(
         .iter()
         .all(|capability| capability.entries.is_empty());
     if findings_are_causes && nothing_ran {
-        reasons.push(transaction_reason(
+        reasons.push(reason_from_rule(
             "workflow",
             top_type,
             top_raw_type,
@@ -79,7 +79,7 @@ pub fn evaluate<'a>(
         .decision
         .as_ref()
         .and_then(|_| top_level_floor(policy, top_type))
-        .map(|rule| transaction_reason("decision", top_type, top_raw_type, top_label, rule));
+        .map(|rule| reason_from_rule("decision", top_type, top_raw_type, top_label, rule));
     let outcome = combine(&mut reasons, floor);
 
     Ok(Decision {
@@ -106,9 +106,9 @@ fn top_level_floor(policy: &Policy, top_type: DecisionType) -> Option<&CompiledR
 
 /// The combination rule, in one place: order the reasons (root causes first,
 /// then worst outcome first, then the finding Jumio rated worse, then by
-/// capability name, then input order), take
-/// the first one's outcome, and raise it to the top-level floor, whose reason
-/// then leads. No reasons means APPROVE.
+/// capability name, then input order), take the first one's outcome, and
+/// raise it to the top-level floor, whose reason then leads. No reasons means
+/// APPROVE.
 fn combine<'a>(reasons: &mut Vec<Reason<'a>>, floor: Option<Reason<'a>>) -> Outcome {
     // A stable sort keeps input order among equals, so the order depends only
     // on the content.
@@ -146,21 +146,18 @@ fn finding_reason<'a>(
         _ => policy.rule_for(capability, decision_type, &entry.label),
     };
     let cascade = decision_type == DecisionType::NotExecuted && entry.label == CASCADE_LABEL;
-    let catalogued = catalogue::lookup(capability, decision_type, &entry.label).is_some();
     Some(Reason {
-        capability,
-        decision_type,
-        raw_decision_type: &entry.decision_type,
-        label: &entry.label,
-        outcome: rule.action.outcome,
-        code: &rule.action.code,
-        message: &rule.action.message,
-        user_message: rule.action.user_message.as_deref(),
         root_cause: !cascade,
-        rule_id: &rule.id,
-        catalogued,
+        catalogued: catalogue::lookup(capability, decision_type, &entry.label).is_some(),
         entry_id: entry.id.as_deref(),
         credential_categories: &entry.credential_categories,
+        ..reason_from_rule(
+            capability,
+            decision_type,
+            &entry.decision_type,
+            &entry.label,
+            rule,
+        )
     })
 }
 
@@ -187,8 +184,10 @@ fn passed_concern<'a>(
     }
 }
 
-fn transaction_reason<'a>(
-    capability: &'static str,
+/// The reason `rule` gives, as a root cause not tied to one capability entry;
+/// findings fill in their entry's fields on top.
+fn reason_from_rule<'a>(
+    capability: &'a str,
     decision_type: DecisionType,
     raw_decision_type: &'a str,
     label: &'a str,
