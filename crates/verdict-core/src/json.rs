@@ -25,27 +25,17 @@ use crate::model::{Capability, CapabilityData, CapabilityEntry, TopLevelDecision
 pub fn parse_workflow_json(body: &str) -> Result<WorkflowResult<'_>, JsonError> {
     match serde_json::from_str::<Body<'_>>(body) {
         Ok(parsed) => Ok(parsed.into_model()),
-        Err(_) => Err(locate_error(body)),
+        Err(error) => Err(locate_error(body, &error)),
     }
 }
 
-/// Parses again with path tracking to say where the body is wrong.
-fn locate_error(body: &str) -> JsonError {
+/// Parses again with path tracking to say where the body is wrong. When the
+/// tracked parse succeeds, the first failure came after the value (trailing
+/// characters), and the first error already says where.
+fn locate_error(body: &str, first_error: &serde_json::Error) -> JsonError {
     let mut deserializer = serde_json::Deserializer::from_str(body);
     let error = match serde_path_to_error::deserialize::<_, Body<'_>>(&mut deserializer) {
-        Ok(_) => match deserializer.end() {
-            // The first parse can only fail where the second does; trailing
-            // characters are the one failure the second leaves to `end`.
-            Ok(()) => {
-                return JsonError {
-                    path: "$".to_owned(),
-                    line: 0,
-                    column: 0,
-                    message: "body could not be parsed".to_owned(),
-                };
-            }
-            Err(error) => return json_error("$".to_owned(), &error),
-        },
+        Ok(_) => return json_error("$".to_owned(), first_error),
         Err(error) => error,
     };
     let path = error.path().to_string();
@@ -666,6 +656,13 @@ mod tests {
             assert!(error.path.starts_with('$'), "{body}: {error:?}");
             assert!(!error.message.is_empty());
         }
+        let error = parse_workflow_json("{\"workflow\":{\"status\":\"PROCESSED\"}} trailing")
+            .expect_err("characters after the body");
+        assert_eq!(
+            (error.path.as_str(), error.message.as_str()),
+            ("$", "trailing characters")
+        );
+        assert_eq!((error.line, error.column), (1, 37));
         let error = parse_workflow_json("{\n  \"workflow\": {\"status\": \"PROCESSED\",}\n}")
             .expect_err("trailing comma");
         assert_eq!(error.line, 2);
