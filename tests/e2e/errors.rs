@@ -111,7 +111,7 @@ async fn a_request_without_input_is_invalid_argument() {
 }
 
 #[tokio::test]
-async fn typed_input_with_unset_or_unknown_enums_is_invalid_argument() {
+async fn typed_input_with_unset_enums_or_bad_values_is_invalid_argument_naming_the_field() {
     let server = TestServer::start().await;
     let mut client = server.client().await;
     let workflow = |status: i32, decision_type: i32, score: Option<f64>| pb::WorkflowResult {
@@ -129,7 +129,44 @@ async fn typed_input_with_unset_or_unknown_enums_is_invalid_argument() {
     };
     let processed = pb::WorkflowStatus::Processed as i32;
     let passed = pb::DecisionType::Passed as i32;
+    let with_capabilities = |capabilities: Vec<pb::Capability>| pb::WorkflowResult {
+        capabilities,
+        ..workflow(processed, passed, None)
+    };
+    let entry = |decision_type: i32| pb::CapabilityEntry {
+        decision_type,
+        label: "OK".to_owned(),
+        ..Default::default()
+    };
+    let bad_timestamp = pb::WorkflowResult {
+        completed_at: Some(prost_types::Timestamp {
+            seconds: 0,
+            nanos: -1,
+        }),
+        ..workflow(processed, passed, None)
+    };
     for (typed, field) in [
+        (bad_timestamp, "workflow.completed_at"),
+        (
+            with_capabilities(vec![pb::Capability {
+                name: String::new(),
+                entries: vec![entry(passed)],
+            }]),
+            "workflow.capabilities[0].name",
+        ),
+        (
+            with_capabilities(vec![
+                pb::Capability {
+                    name: "usability".to_owned(),
+                    entries: vec![entry(passed)],
+                },
+                pb::Capability {
+                    name: "liveness".to_owned(),
+                    entries: vec![entry(passed), entry(0)],
+                },
+            ]),
+            "workflow.capabilities[1].entries[1].decision_type",
+        ),
         (workflow(0, passed, None), "workflow.workflow.status"),
         (workflow(99, passed, None), "workflow.workflow.status"),
         (workflow(processed, 0, None), "workflow.decision.type"),

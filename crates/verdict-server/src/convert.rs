@@ -16,10 +16,36 @@ use verdict_core::{
 
 use crate::errors::ServiceError;
 
-fn invalid(field: impl Into<String>, description: impl Into<String>) -> ServiceError {
-    ServiceError::Typed {
-        field: field.into(),
-        description: description.into(),
+/// A typed-input problem. `field` is relative to the message being converted
+/// and gains its parents' names on the way out, so a valid request never
+/// builds a field path at all.
+#[derive(Debug)]
+struct Invalid {
+    field: String,
+    description: String,
+}
+
+impl Invalid {
+    fn new(field: &str, description: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            description: description.into(),
+        }
+    }
+
+    /// The same problem seen from the enclosing message, at `parent`.
+    fn within(mut self, parent: impl std::fmt::Display) -> Self {
+        self.field = format!("{parent}.{}", self.field);
+        self
+    }
+}
+
+impl From<Invalid> for ServiceError {
+    fn from(invalid: Invalid) -> Self {
+        ServiceError::Typed {
+            field: invalid.field,
+            description: invalid.description,
+        }
     }
 }
 
@@ -32,29 +58,29 @@ pub fn workflow_from_wire<'a>(
     workflow: &'a pb::WorkflowResult,
     field: &str,
 ) -> Result<WorkflowResult<'a>, ServiceError> {
-    let head = workflow.workflow.as_ref().ok_or_else(|| {
-        invalid(
-            format!("{field}.workflow"),
-            "must be set, with at least its status",
-        )
-    })?;
-    let status = workflow_status(head.status, &format!("{field}.workflow.status"))?;
-    let completed_on = workflow
-        .completed_at
+    Ok(workflow_result(workflow).map_err(|invalid| invalid.within(field))?)
+}
+
+fn workflow_result(workflow: &pb::WorkflowResult) -> Result<WorkflowResult<'_>, Invalid> {
+    let head = workflow
+        .workflow
         .as_ref()
-        .map(|timestamp| utc_date(timestamp, &format!("{field}.completed_at")))
-        .transpose()?;
+        .ok_or_else(|| Invalid::new("workflow", "must be set, with at least its status"))?;
+    let status = workflow_status(head.status).map_err(|invalid| invalid.within("workflow"))?;
+    let completed_on = workflow.completed_at.as_ref().map(utc_date).transpose()?;
     let decision = workflow
         .decision
         .as_ref()
-        .map(|decision| top_level_decision(decision, &format!("{field}.decision")))
-        .transpose()?;
+        .map(top_level_decision)
+        .transpose()
+        .map_err(|invalid| invalid.within("decision"))?;
     let capabilities = workflow
         .capabilities
         .iter()
         .enumerate()
         .map(|(index, capability)| {
-            capability_from_wire(capability, &format!("{field}.capabilities[{index}]"))
+            capability_from_wire(capability)
+                .map_err(|invalid| invalid.within(format_args!("capabilities[{index}]")))
         })
         .collect::<Result<_, _>>()?;
     Ok(WorkflowResult {
@@ -68,87 +94,84 @@ pub fn workflow_from_wire<'a>(
     })
 }
 
-fn workflow_status(value: i32, field: &str) -> Result<&'static str, ServiceError> {
+fn workflow_status(value: i32) -> Result<&'static str, Invalid> {
     use pb::WorkflowStatus as S;
     match S::try_from(value) {
-        Ok(S::Unspecified) => Err(invalid(field, "must be set")),
+        Ok(S::Unspecified) => Err(Invalid::new("status", "must be set")),
         Ok(S::Initiated) => Ok("INITIATED"),
         Ok(S::Acquired) => Ok("ACQUIRED"),
         Ok(S::Processed) => Ok("PROCESSED"),
         Ok(S::SessionExpired) => Ok("SESSION_EXPIRED"),
         Ok(S::TokenExpired) => Ok("TOKEN_EXPIRED"),
-        Err(_) => Err(invalid(
-            field,
+        Err(_) => Err(Invalid::new(
+            "status",
             format!("unknown WorkflowStatus value {value}"),
         )),
     }
 }
 
-fn decision_type(value: i32, field: &str) -> Result<&'static str, ServiceError> {
+fn decision_type(value: i32, field: &str) -> Result<&'static str, Invalid> {
     use pb::DecisionType as T;
     match T::try_from(value) {
-        Ok(T::Unspecified) => Err(invalid(field, "must be set")),
+        Ok(T::Unspecified) => Err(Invalid::new(field, "must be set")),
         Ok(T::Passed) => Ok("PASSED"),
         Ok(T::Warning) => Ok("WARNING"),
         Ok(T::Rejected) => Ok("REJECTED"),
         Ok(T::NotExecuted) => Ok("NOT_EXECUTED"),
-        Err(_) => Err(invalid(
+        Err(_) => Err(Invalid::new(
             field,
             format!("unknown DecisionType value {value}"),
         )),
     }
 }
 
-fn utc_date(timestamp: &prost_types::Timestamp, field: &str) -> Result<Date, ServiceError> {
+fn utc_date(timestamp: &prost_types::Timestamp) -> Result<Date, Invalid> {
     let valid_nanos = (0..1_000_000_000).contains(&timestamp.nanos);
     OffsetDateTime::from_unix_timestamp(timestamp.seconds)
         .ok()
         .filter(|_| valid_nanos)
         .map(OffsetDateTime::date)
-        .ok_or_else(|| invalid(field, "not a valid timestamp"))
+        .ok_or_else(|| Invalid::new("completed_at", "not a valid timestamp"))
 }
 
-fn calendar_date(value: &str, field: &str) -> Result<Option<Date>, ServiceError> {
+fn calendar_date(value: &str, field: &str) -> Result<Option<Date>, Invalid> {
     if value.is_empty() {
         return Ok(None);
     }
     Date::parse(value, format_description!("[year]-[month]-[day]"))
         .map(Some)
-        .map_err(|_| invalid(field, format!("{value:?} is not a date such as 2029-06-15")))
+        .map_err(|_| Invalid::new(field, format!("{value:?} is not a date such as 2029-06-15")))
 }
 
-fn top_level_decision<'a>(
-    decision: &'a pb::TopLevelDecision,
-    field: &str,
-) -> Result<TopLevelDecision<'a>, ServiceError> {
+fn top_level_decision(decision: &pb::TopLevelDecision) -> Result<TopLevelDecision<'_>, Invalid> {
     let risk_score = match decision.risk_score {
         Some(score) if !(-1.0..=100.0).contains(&score) => {
-            return Err(invalid(
-                format!("{field}.risk_score"),
+            return Err(Invalid::new(
+                "risk_score",
                 format!("{score} is not a risk score from -1 to 100"),
             ));
         }
         score => score,
     };
     Ok(TopLevelDecision {
-        decision_type: Cow::Borrowed(decision_type(decision.r#type, &format!("{field}.type"))?),
+        decision_type: Cow::Borrowed(decision_type(decision.r#type, "type")?),
         label: Cow::Borrowed(&decision.label),
         risk_score,
     })
 }
 
-fn capability_from_wire<'a>(
-    capability: &'a pb::Capability,
-    field: &str,
-) -> Result<Capability<'a>, ServiceError> {
+fn capability_from_wire(capability: &pb::Capability) -> Result<Capability<'_>, Invalid> {
     if capability.name.is_empty() {
-        return Err(invalid(format!("{field}.name"), "must not be empty"));
+        return Err(Invalid::new("name", "must not be empty"));
     }
     let entries = capability
         .entries
         .iter()
         .enumerate()
-        .map(|(index, entry)| entry_from_wire(entry, &format!("{field}.entries[{index}]")))
+        .map(|(index, entry)| {
+            entry_from_wire(entry)
+                .map_err(|invalid| invalid.within(format_args!("entries[{index}]")))
+        })
         .collect::<Result<_, _>>()?;
     Ok(Capability {
         name: Cow::Borrowed(&capability.name),
@@ -156,21 +179,15 @@ fn capability_from_wire<'a>(
     })
 }
 
-fn entry_from_wire<'a>(
-    entry: &'a pb::CapabilityEntry,
-    field: &str,
-) -> Result<CapabilityEntry<'a>, ServiceError> {
+fn entry_from_wire(entry: &pb::CapabilityEntry) -> Result<CapabilityEntry<'_>, Invalid> {
     let data = match &entry.data {
         None => CapabilityData::default(),
         Some(data) => CapabilityData {
             document_type: optional(&data.r#type),
             document_sub_type: optional(&data.sub_type),
             issuing_country: optional(&data.issuing_country),
-            expiry_date: calendar_date(&data.expiry_date, &format!("{field}.data.expiry_date"))?,
-            date_of_birth: calendar_date(
-                &data.date_of_birth,
-                &format!("{field}.data.date_of_birth"),
-            )?,
+            expiry_date: calendar_date(&data.expiry_date, "data.expiry_date")?,
+            date_of_birth: calendar_date(&data.date_of_birth, "data.date_of_birth")?,
             search_results: data.search_results,
         },
     };
@@ -179,12 +196,9 @@ fn entry_from_wire<'a>(
         credential_categories: entry
             .credential_categories
             .iter()
-            .map(|c| Cow::Borrowed(c.as_str()))
+            .map(|category| Cow::Borrowed(category.as_str()))
             .collect(),
-        decision_type: Cow::Borrowed(decision_type(
-            entry.decision_type,
-            &format!("{field}.decision_type"),
-        )?),
+        decision_type: Cow::Borrowed(decision_type(entry.decision_type, "decision_type")?),
         label: Cow::Borrowed(&entry.label),
         data,
     })
