@@ -159,7 +159,7 @@ fn eval(args: &EvalArgs) -> ExitCode {
                 decide(Some(Input::Json(&body)), policy)
                     .map_err(|error| error.to_status().message().to_owned())
             })
-            .and_then(|decision| proto_json::to_json(&decision, "verdict.v1.Decision"));
+            .and_then(|decision| proto_json::decision_to_json(&decision));
         match outcome {
             Ok(json) => println!("{json}"),
             Err(message) => {
