@@ -119,18 +119,6 @@ impl WorkflowStatus {
             _ => Self::Other,
         }
     }
-
-    /// The spelling Jumio uses, for the known statuses.
-    pub fn name(self) -> Option<&'static str> {
-        Some(match self {
-            Self::Initiated => "INITIATED",
-            Self::Acquired => "ACQUIRED",
-            Self::Processed => "PROCESSED",
-            Self::SessionExpired => "SESSION_EXPIRED",
-            Self::TokenExpired => "TOKEN_EXPIRED",
-            Self::Other => return None,
-        })
-    }
 }
 
 /// Jumio's decision types.

@@ -438,6 +438,16 @@ mod tests {
     }
 
     #[test]
+    fn a_policy_needs_an_id() {
+        let mut spec = default_policy_spec();
+        spec.id.clear();
+        assert_eq!(
+            Policy::compile(spec).expect_err("no id"),
+            PolicyError::EmptyId
+        );
+    }
+
+    #[test]
     fn passed_rules_and_malformed_codes_are_rejected() {
         let mut rules = fallbacks();
         rules.push(rule(
