@@ -9,7 +9,11 @@ use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 use tonic_reflection::pb::v1alpha;
 
-use crate::support::TestServer;
+use verdict_api::loadtest::v1::baseline_client::BaselineClient;
+use verdict_api::v1 as pb;
+use verdict_server::ServeOptions;
+
+use crate::support::{TestServer, fixture, json_request};
 
 #[tokio::test]
 async fn health_reports_serving_overall_and_for_the_decision_service() {
@@ -117,4 +121,39 @@ async fn reflection_v1alpha_answers_for_older_clients() {
         response,
         Some(v1alpha::server_reflection_response::MessageResponse::FileDescriptorResponse(_))
     ));
+}
+
+#[tokio::test]
+async fn the_loadtest_baseline_is_served_and_listed_only_when_asked_for() {
+    let server = TestServer::start_with_options(ServeOptions {
+        loadtest_baseline: true,
+        ..ServeOptions::default()
+    })
+    .await;
+    let MessageResponse::ListServicesResponse(list) =
+        reflect_v1(&server, MessageRequest::ListServices(String::new())).await
+    else {
+        panic!("expected a service list");
+    };
+    assert!(
+        list.service
+            .iter()
+            .any(|service| service.name == "verdict.loadtest.v1.Baseline")
+    );
+
+    let mut baseline = BaselineClient::new(server.channel().await);
+    let response = baseline
+        .noop(json_request(fixture("01-clean-pass-score-0.json")))
+        .await
+        .expect("the no-op answers")
+        .into_inner();
+    assert_eq!(response, pb::EvaluateResponse::default());
+
+    // Without the option the same call is UNIMPLEMENTED.
+    let plain = TestServer::start().await;
+    let status = BaselineClient::new(plain.channel().await)
+        .noop(json_request(fixture("01-clean-pass-score-0.json")))
+        .await
+        .expect_err("no baseline on a default server");
+    assert_eq!(status.code(), tonic::Code::Unimplemented);
 }

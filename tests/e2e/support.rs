@@ -9,7 +9,7 @@ use tonic::transport::Channel;
 use tonic_types::{ErrorDetails, StatusExt};
 use verdict_api::v1::decision_service_client::DecisionServiceClient;
 use verdict_api::v1::{self as pb, evaluate_request};
-use verdict_server::{Limits, PolicyRegistry, serve};
+use verdict_server::{Limits, PolicyRegistry, ServeOptions, serve};
 
 /// A running server; dropping it shuts the server down.
 pub struct TestServer {
@@ -23,6 +23,14 @@ impl TestServer {
     }
 
     pub async fn start_with(limits: Limits) -> Self {
+        Self::start_with_options(ServeOptions {
+            limits,
+            ..ServeOptions::default()
+        })
+        .await
+    }
+
+    pub async fn start_with_options(options: ServeOptions) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind an ephemeral port");
@@ -30,7 +38,7 @@ impl TestServer {
         let (shutdown, stop) = oneshot::channel::<()>();
         let policies = Arc::new(PolicyRegistry::with_embedded_default());
         tokio::spawn(async move {
-            serve(listener, policies, limits, async {
+            serve(listener, policies, options, async {
                 let _ = stop.await;
             })
             .await

@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+mod baseline;
 mod convert;
 pub mod decide;
 pub mod errors;
@@ -12,4 +13,4 @@ pub mod server;
 pub mod service;
 
 pub use policies::PolicyRegistry;
-pub use server::{Limits, ServeError, serve};
+pub use server::{Limits, ServeError, ServeOptions, serve};

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tracing::{error, info};
 use tracing_subscriber::EnvFilter;
 use verdict_server::decide::{Input, decide};
-use verdict_server::{Limits, PolicyRegistry, proto_json, serve};
+use verdict_server::{Limits, PolicyRegistry, ServeOptions, proto_json, serve};
 
 /// verdict: decisions with reasons for Jumio identity-verification results.
 #[derive(Debug, Parser)]
@@ -48,6 +48,10 @@ struct ServeArgs {
     #[arg(long, env = "VERDICT_MAX_MESSAGE_BYTES", default_value_t = Limits::default().max_message_bytes,
           value_parser = clap::value_parser!(u32).range(1024..).map(|n| n as usize))]
     max_message_bytes: usize,
+    /// Also serve verdict.loadtest.v1.Baseline, a no-op RPC that load tests
+    /// compare Evaluate against. Off in production.
+    #[arg(long, env = "VERDICT_LOADTEST_BASELINE")]
+    loadtest_baseline: bool,
 }
 
 #[derive(Debug, Args)]
@@ -89,9 +93,12 @@ fn run_server(args: &ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let limits = Limits {
-        max_batch_size: args.max_batch_size,
-        max_message_bytes: args.max_message_bytes,
+    let options = ServeOptions {
+        limits: Limits {
+            max_batch_size: args.max_batch_size,
+            max_message_bytes: args.max_message_bytes,
+        },
+        loadtest_baseline: args.loadtest_baseline,
     };
     runtime.block_on(async {
         let listener = match TcpListener::bind(args.listen).await {
@@ -104,7 +111,7 @@ fn run_server(args: &ServeArgs) -> ExitCode {
         let policies = Arc::new(PolicyRegistry::with_embedded_default());
         let policy = policies.default_policy().reference();
         info!(id = %policy.id, version = %policy.version, digest = %policy.digest, "default policy loaded");
-        match serve(listener, policies, limits, shutdown_signal()).await {
+        match serve(listener, policies, options, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 error!(%error, "server failed");

@@ -9,8 +9,10 @@ use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tracing::info;
+use verdict_api::loadtest::v1::baseline_server::BaselineServer;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
+use crate::baseline::NoopBaseline;
 use crate::policies::PolicyRegistry;
 use crate::service::DecisionApi;
 
@@ -34,6 +36,14 @@ impl Default for Limits {
     }
 }
 
+/// How a server is set up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServeOptions {
+    pub limits: Limits,
+    /// Also serve `verdict.loadtest.v1.Baseline` (a no-op) for load tests.
+    pub loadtest_baseline: bool,
+}
+
 /// The error of building or running the server.
 pub type ServeError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -42,9 +52,13 @@ pub type ServeError = Box<dyn std::error::Error + Send + Sync>;
 pub async fn serve(
     listener: TcpListener,
     policies: Arc<PolicyRegistry>,
-    limits: Limits,
+    options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    let ServeOptions {
+        limits,
+        loadtest_baseline,
+    } = options;
     let (health, health_service) = tonic_health::server::health_reporter();
     health
         .set_serving::<DecisionServiceServer<DecisionApi>>()
@@ -54,10 +68,15 @@ pub async fn serve(
     // detail types, so grpcurl can call, describe and print error details
     // without any .proto file.
     let reflection = || {
-        tonic_reflection::server::Builder::configure()
+        let builder = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(verdict_api::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET);
+        if loadtest_baseline {
+            builder.register_encoded_file_descriptor_set(verdict_api::LOADTEST_FILE_DESCRIPTOR_SET)
+        } else {
+            builder
+        }
     };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
@@ -65,6 +84,14 @@ pub async fn serve(
     let decisions = DecisionServiceServer::new(DecisionApi::new(policies, limits.max_batch_size))
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);
+
+    // Same message limits as the decision service: the baseline must see the
+    // same requests.
+    let baseline = loadtest_baseline.then(|| {
+        BaselineServer::new(NoopBaseline)
+            .max_decoding_message_size(limits.max_message_bytes)
+            .max_encoding_message_size(limits.max_message_bytes)
+    });
 
     let address = listener.local_addr()?;
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
@@ -76,6 +103,7 @@ pub async fn serve(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(decisions)
+        .add_optional_service(baseline)
         .serve_with_incoming_shutdown(incoming, async move {
             shutdown.await;
             info!("shutting down: draining requests in flight");

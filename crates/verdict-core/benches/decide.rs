@@ -1,0 +1,82 @@
+//! The cost of a decision without transport: parse only, evaluate an already
+//! parsed result, and both together, over corpus payloads.
+//!
+//! Run: `cargo bench -p verdict-core --bench decide`. Method and figures are in
+//! `crates/BENCHMARKS.md`.
+
+#![allow(
+    clippy::expect_used,
+    reason = "a benchmark over the committed corpus should stop loudly if it is broken"
+)]
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use verdict_core::{Policy, evaluate, parse_workflow_json};
+
+/// (case name, corpus file). Every one is a 7-capability retrieval body.
+const CASES: [(&str, &str); 3] = [
+    // PROCESSED, nine findings, all PASSED: no reasons.
+    ("clean-pass", "01-clean-pass-score-0.json"),
+    // PROCESSED, one root cause (usability REJECTED BLURRED) and five cascades.
+    (
+        "rejected-with-cascades",
+        "02-usability-rejected-blurred.json",
+    ),
+    // TOKEN_EXPIRED: ten reasons, every finding a consequence.
+    (
+        "token-expired-ten-reasons",
+        "x1-token-expired-not-executed.json",
+    ),
+];
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+fn benches(c: &mut Criterion) {
+    let policy = Policy::embedded_default();
+    let bodies: Vec<(&str, String)> = CASES
+        .iter()
+        .map(|(case, file)| (*case, fixture(file)))
+        .collect();
+
+    let mut parse = c.benchmark_group("parse");
+    for (case, body) in &bodies {
+        parse.throughput(Throughput::Bytes(body.len() as u64));
+        parse.bench_with_input(BenchmarkId::from_parameter(case), body, |b, body| {
+            b.iter(|| parse_workflow_json(black_box(body)).expect("corpus parses"));
+        });
+    }
+    parse.finish();
+
+    let mut eval = c.benchmark_group("evaluate");
+    for (case, body) in &bodies {
+        let workflow = parse_workflow_json(body).expect("corpus parses");
+        eval.bench_with_input(
+            BenchmarkId::from_parameter(case),
+            &workflow,
+            |b, workflow| {
+                b.iter(|| evaluate(black_box(workflow), &policy).expect("corpus is final"));
+            },
+        );
+    }
+    eval.finish();
+
+    let mut both = c.benchmark_group("parse_and_evaluate");
+    for (case, body) in &bodies {
+        both.throughput(Throughput::Bytes(body.len() as u64));
+        both.bench_with_input(BenchmarkId::from_parameter(case), body, |b, body| {
+            b.iter(|| {
+                let workflow = parse_workflow_json(black_box(body)).expect("corpus parses");
+                let decision = evaluate(&workflow, &policy).expect("corpus is final");
+                black_box(decision.outcome)
+            });
+        });
+    }
+    both.finish();
+}
+
+criterion_group!(decide, benches);
+criterion_main!(decide);

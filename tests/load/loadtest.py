@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Helpers for tests/load/run (standard library only).
+
+  loadtest.py requests OUT   writes the ghz request bodies (proto3 JSON) to OUT
+  loadtest.py report OUT     reads OUT/*.json ghz reports and OUT/rss-*.txt,
+                             prints a Markdown table and writes OUT/summary.md
+"""
+
+import json
+import os
+import sys
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+
+# The single-request body: PROCESSED, 7 capabilities, 6.9 KB, one root cause
+# (usability REJECTED BLURRED) and five cascades, so Evaluate builds six reasons.
+SINGLE = "02-usability-rejected-blurred.json"
+
+# Every fixture a decision can be made from (the two callback bodies are errors
+# by design), cycled to fill the batches.
+DECIDABLE = sorted(
+    name
+    for name in os.listdir(FIXTURES)
+    if name.endswith(".json") and "callback" not in name
+)
+
+
+def body(name):
+    with open(os.path.join(FIXTURES, name), encoding="utf-8") as file:
+        return file.read()
+
+
+def decision_type(name):
+    return "DECISION_TYPE_" + name
+
+
+def typed(raw):
+    """The typed WorkflowResult a client holding this body would send."""
+    doc = json.loads(raw)
+    capabilities = []
+    for name, entries in doc.get("capabilities", {}).items():
+        typed_entries = []
+        for entry in entries:
+            data = entry.get("data", {})
+            typed_entry = {
+                "id": entry.get("id", ""),
+                "decisionType": decision_type(entry["decision"]["type"]),
+                "label": entry["decision"].get("details", {}).get("label", ""),
+                "credentialCategories": [c.get("category", "") for c in entry.get("credentials", [])],
+            }
+            if name == "extraction":
+                typed_entry["data"] = {
+                    "type": data.get("type", ""),
+                    "subType": data.get("subType", ""),
+                    "issuingCountry": data.get("issuingCountry", ""),
+                    "expiryDate": data.get("expiryDate", ""),
+                    "dateOfBirth": data.get("dateOfBirth", ""),
+                }
+            elif name == "watchlistScreening" and "searchResults" in data:
+                typed_entry["data"] = {"searchResults": str(data["searchResults"])}
+            typed_entries.append(typed_entry)
+        capabilities.append({"name": name, "entries": typed_entries})
+    workflow = doc["workflow"]
+    result = {
+        "workflow": {
+            "id": workflow.get("id", ""),
+            "status": "WORKFLOW_STATUS_" + workflow["status"],
+            "definitionKey": str(workflow.get("definitionKey", "")),
+        },
+        "accountId": doc.get("account", {}).get("id", ""),
+        "decision": {
+            "type": decision_type(doc["decision"]["type"]),
+            "label": doc["decision"].get("details", {}).get("label", ""),
+            "riskScore": doc["decision"].get("risk", {}).get("score", 0),
+        },
+        "capabilities": capabilities,
+    }
+    if "completedAt" in doc:
+        result["completedAt"] = doc["completedAt"]
+    return result
+
+
+def batch(size):
+    items = []
+    for index in range(size):
+        name = DECIDABLE[index % len(DECIDABLE)]
+        items.append({"id": f"item-{index}", "workflowJson": body(name)})
+    return {"items": items}
+
+
+def write_requests(out):
+    os.makedirs(out, exist_ok=True)
+    requests = {
+        "evaluate-json": {"workflowJson": body(SINGLE)},
+        "evaluate-typed": {"workflow": typed(body(SINGLE))},
+        "batch-100": batch(100),
+        "batch-1000": batch(1000),
+    }
+    for name, request in requests.items():
+        path = os.path.join(out, f"request-{name}.json")
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump(request, file)
+        print(f"{path}: {os.path.getsize(path)} bytes")
+
+
+def millis(nanos):
+    return f"{nanos / 1e6:.2f}"
+
+
+def percentile(report, wanted):
+    for point in report.get("latencyDistribution") or []:
+        if point["percentage"] == wanted:
+            return point["latency"]
+    return None
+
+
+def rss_figures(out, scenario):
+    """(peak KiB, first KiB, last KiB) of the server's RSS samples during a run."""
+    path = os.path.join(out, f"rss-{scenario}.txt")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as file:
+        samples = [int(line) for line in file if line.strip()]
+    if not samples:
+        return None
+    return max(samples), samples[0], samples[-1]
+
+
+def cpu_seconds(out, scenario):
+    """(server CPU s, client CPU s) used during a run."""
+    path = os.path.join(out, f"cpu-{scenario}.txt")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as file:
+        before, after, user, system = (float(field) for field in file.read().split())
+    return after - before, user + system
+
+
+# (scenario, items per request, baseline scenario it is compared with)
+SCENARIOS = [
+    ("baseline-json", 1, None),
+    ("evaluate-json", 1, "baseline-json"),
+    ("baseline-typed", 1, None),
+    ("evaluate-typed", 1, "baseline-typed"),
+    ("soak-evaluate-json", 1, None),
+    ("batch-100", 100, None),
+    ("batch-1000", 1000, None),
+]
+
+
+def report(out):
+    reports = {}
+    for scenario, _, _ in SCENARIOS:
+        path = os.path.join(out, f"{scenario}.json")
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as file:
+                reports[scenario] = json.load(file)
+    lines = [
+        "| scenario | requests | errors | req/s | decisions/s | p50 ms | p90 ms | p99 ms | vs baseline | server CPU µs/req | ghz CPU µs/req | server RSS peak / first / last MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for scenario, items, baseline in SCENARIOS:
+        data = reports.get(scenario)
+        if data is None:
+            continue
+        ok = data.get("statusCodeDistribution", {}).get("OK", 0)
+        errors = data["count"] - ok
+        rps = data["rps"]
+        ratio = ""
+        if baseline and baseline in reports:
+            ratio = f"{rps / reports[baseline]['rps']:.1%}"
+        cpu = cpu_seconds(out, scenario)
+        cpu_cells = [f"{seconds * 1e6 / data['count']:,.0f}" if cpu and data["count"] else "" for seconds in (cpu or (0, 0))]
+        rss = rss_figures(out, scenario)
+        rss_text = " / ".join(f"{kib / 1024:.1f}" for kib in rss) if rss else ""
+        cells = [
+            scenario,
+            str(data["count"]),
+            str(errors),
+            f"{rps:,.0f}",
+            f"{rps * items:,.0f}",
+            *(millis(percentile(data, p) or 0) for p in (50, 90, 99)),
+            ratio,
+            *cpu_cells,
+            rss_text,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    table = "\n".join(lines)
+    print(table)
+    with open(os.path.join(out, "summary.md"), "w", encoding="utf-8") as file:
+        file.write(table + "\n")
+    missing = [name for name, _, _ in SCENARIOS if name not in reports]
+    failed = [name for name, data in reports.items()
+              if data["count"] == 0 or data.get("statusCodeDistribution", {}).get("OK", 0) != data["count"]]
+    if missing or failed:
+        print(f"missing reports: {missing}; scenarios with errors or no requests: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv):
+    if len(argv) != 3 or argv[1] not in ("requests", "report"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    if argv[1] == "requests":
+        write_requests(argv[2])
+        return 0
+    return report(argv[2])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
