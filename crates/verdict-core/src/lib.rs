@@ -28,10 +28,12 @@ pub mod policy;
 pub use decision::{APPROVED, Decision, Outcome, Reason};
 pub use error::{JsonError, NotFinal};
 pub use evaluate::evaluate;
+pub use evaluate::explain::{FindingTrace, RuleTrace, RuleVerdict, explain};
 pub use json::parse_workflow_json;
 pub use model::{
     Capability, CapabilityData, CapabilityEntry, DecisionType, TopLevelDecision, WorkflowResult,
     WorkflowStatus,
 };
 pub use policy::default::DEFAULT_POLICY_ID;
-pub use policy::{Policy, PolicyError, PolicyRef, PolicySpec};
+pub use policy::file::{FileError, FileErrors, load_policy};
+pub use policy::{Facts, Policy, PolicyError, PolicyErrors, PolicyRef, PolicySpec};

@@ -7,7 +7,7 @@ use crate::catalogue;
 use crate::decision::{APPROVED, Decision, Outcome, Reason};
 use crate::error::NotFinal;
 use crate::model::{CapabilityEntry, DecisionType, WorkflowResult, WorkflowStatus};
-use crate::policy::{CompiledRule, Policy};
+use crate::policy::{CompiledRule, Facts, Policy};
 
 /// The label Jumio gives a check skipped because an upstream one failed.
 const CASCADE_LABEL: &str = "PRECONDITION_NOT_FULFILLED";
@@ -40,6 +40,7 @@ pub fn evaluate<'a>(
         None => (DecisionType::Other, "", ""),
     };
 
+    let facts = Facts::of(workflow);
     let mut reasons = Vec::new();
     if let Some(rule) = abandoned {
         reasons.push(reason_from_rule(
@@ -54,7 +55,9 @@ pub fn evaluate<'a>(
     let findings_are_causes = abandoned.is_none();
     for capability in &workflow.capabilities {
         for entry in &capability.entries {
-            if let Some(mut reason) = finding_reason(&capability.name, entry, workflow, policy) {
+            if let Some(mut reason) =
+                finding_reason(&capability.name, entry, workflow, &facts, policy)
+            {
                 reason.root_cause &= findings_are_causes;
                 reasons.push(reason);
             }
@@ -73,6 +76,11 @@ pub fn evaluate<'a>(
             &rules.nothing_verified,
         ));
     }
+    if findings_are_causes {
+        for (area, label, rule) in checks::fired(workflow, &facts, policy) {
+            reasons.push(reason_from_rule(area, top_type, top_raw_type, label, rule));
+        }
+    }
 
     // A missing top-level decision sets no floor.
     let floor = workflow
@@ -80,7 +88,7 @@ pub fn evaluate<'a>(
         .as_ref()
         .and_then(|_| top_level_floor(policy, top_type))
         .map(|rule| reason_from_rule("decision", top_type, top_raw_type, top_label, rule));
-    let outcome = combine(&mut reasons, floor);
+    let outcome = combine(policy, &mut reasons, floor);
 
     Ok(Decision {
         outcome,
@@ -109,13 +117,17 @@ fn top_level_floor(policy: &Policy, top_type: DecisionType) -> Option<&CompiledR
 /// capability name, then input order), take the first one's outcome, and
 /// raise it to the top-level floor, whose reason then leads. No reasons means
 /// APPROVE.
-fn combine<'a>(reasons: &mut Vec<Reason<'a>>, floor: Option<Reason<'a>>) -> Outcome {
+fn combine<'a>(
+    policy: &Policy,
+    reasons: &mut Vec<Reason<'a>>,
+    floor: Option<Reason<'a>>,
+) -> Outcome {
     // A stable sort keeps input order among equals, so the order depends only
     // on the content.
     reasons.sort_by(|a, b| {
         b.root_cause
             .cmp(&a.root_cause)
-            .then(b.outcome.cmp(&a.outcome))
+            .then(policy.severity(b.outcome).cmp(&policy.severity(a.outcome)))
             .then(b.decision_type.severity().cmp(&a.decision_type.severity()))
             .then(a.capability.cmp(b.capability))
     });
@@ -123,7 +135,7 @@ fn combine<'a>(reasons: &mut Vec<Reason<'a>>, floor: Option<Reason<'a>>) -> Outc
         .first()
         .map_or(Outcome::Approve, |reason| reason.outcome);
     match floor {
-        Some(floor) if floor.outcome > outcome => {
+        Some(floor) if policy.severity(floor.outcome) > policy.severity(outcome) => {
             let raised = floor.outcome;
             reasons.insert(0, floor);
             raised
@@ -138,12 +150,13 @@ fn finding_reason<'a>(
     capability: &'a str,
     entry: &'a CapabilityEntry<'_>,
     workflow: &'a WorkflowResult<'_>,
+    facts: &Facts<'_>,
     policy: &'a Policy,
 ) -> Option<Reason<'a>> {
     let decision_type = entry.kind();
     let rule = match decision_type {
         DecisionType::Passed => passed_concern(capability, entry, workflow, policy)?,
-        _ => policy.rule_for(capability, decision_type, &entry.label),
+        _ => policy.rule_for(capability, decision_type, &entry.label, facts),
     };
     let cascade = decision_type == DecisionType::NotExecuted && entry.label == CASCADE_LABEL;
     Some(Reason {
@@ -209,6 +222,9 @@ fn reason_from_rule<'a>(
         credential_categories: &[],
     }
 }
+
+mod checks;
+pub mod explain;
 
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@ use time::macros::date;
 use super::*;
 use crate::catalogue::CATALOGUE;
 use crate::model::{Capability, CapabilityData, TopLevelDecision};
-use crate::policy::{Action, PolicySpec, RuleSpec, default_policy_spec};
+use crate::policy::{Action, Conditions, PolicySpec, RuleSpec, default_policy_spec};
 
 /// A PROCESSED workflow completed on 2025-03-04 with the given top-level type
 /// and (capability, type, label) findings, one entry each.
@@ -498,6 +498,8 @@ fn cascades_do_not_drive_the_outcome_while_a_root_cause_exists() {
     // on their own) must not turn the approval into a review.
     let mut spec = default_policy_spec();
     spec.rules.push(RuleSpec {
+        id: None,
+        when: Conditions::default(),
         capability: Some("imageChecks".to_owned()),
         decision_type: DecisionType::Rejected,
         label: Some("PUNCHED".to_owned()),
