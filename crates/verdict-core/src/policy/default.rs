@@ -37,7 +37,7 @@ mod tests {
     fn the_default_policy_compiles() {
         let policy = Policy::compile(default_policy_spec()).expect("default policy compiles");
         assert_eq!(policy.reference().id, DEFAULT_POLICY_ID);
-        assert_eq!(policy.spec().rules.len(), 109);
+        assert_eq!(policy.spec().rules.len(), 118);
     }
 
     #[test]

@@ -21,9 +21,12 @@
 //!
 //! PASSED findings are neutral and never looked up.
 
+pub mod check;
 pub mod conditions;
 pub mod default;
+pub mod diff;
 pub mod file;
+pub mod space;
 pub mod spec;
 
 use std::collections::HashMap;
