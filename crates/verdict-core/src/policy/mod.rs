@@ -25,7 +25,9 @@ pub mod check;
 pub mod conditions;
 pub mod default;
 pub mod diff;
+pub mod dir;
 pub mod file;
+pub mod golden;
 pub mod space;
 pub mod spec;
 
