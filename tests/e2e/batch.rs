@@ -18,6 +18,7 @@ fn json_item(id: &str, body: impl Into<String>) -> pb::BatchItem {
 fn batch(items: Vec<pb::BatchItem>) -> pb::BatchEvaluateRequest {
     pb::BatchEvaluateRequest {
         policy_id: String::new(),
+        explain: false,
         items,
     }
 }

@@ -183,6 +183,7 @@ async fn typed_input_with_unset_enums_or_bad_values_is_invalid_argument_naming_t
     ] {
         let request = pb::EvaluateRequest {
             policy_id: String::new(),
+            explain: false,
             input: Some(evaluate_request::Input::Workflow(typed)),
         };
         let status = client.evaluate(request).await.expect_err(field);

@@ -9,7 +9,7 @@ use tonic::transport::Channel;
 use tonic_types::{ErrorDetails, StatusExt};
 use verdict_api::v1::decision_service_client::DecisionServiceClient;
 use verdict_api::v1::{self as pb, evaluate_request};
-use verdict_server::{Limits, PolicyRegistry, ServeOptions, serve};
+use verdict_server::{Limits, PolicyStore, ServeOptions, serve};
 
 /// A running server; dropping it shuts the server down.
 pub struct TestServer {
@@ -31,12 +31,20 @@ impl TestServer {
     }
 
     pub async fn start_with_options(options: ServeOptions) -> Self {
+        Self::start_full(options, Arc::new(PolicyStore::embedded_only())).await
+    }
+
+    /// A server deciding with `policies` (kept by the caller to reload them).
+    pub async fn start_with_policies(policies: Arc<PolicyStore>) -> Self {
+        Self::start_full(ServeOptions::default(), policies).await
+    }
+
+    async fn start_full(options: ServeOptions, policies: Arc<PolicyStore>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind an ephemeral port");
         let address = listener.local_addr().expect("local address");
         let (shutdown, stop) = oneshot::channel::<()>();
-        let policies = Arc::new(PolicyRegistry::with_embedded_default());
         tokio::spawn(async move {
             serve(listener, policies, options, async {
                 let _ = stop.await;
@@ -89,6 +97,7 @@ pub fn workflow_fixtures() -> Vec<String> {
 pub fn json_request(body: impl Into<String>) -> pb::EvaluateRequest {
     pb::EvaluateRequest {
         policy_id: String::new(),
+        explain: false,
         input: Some(evaluate_request::Input::WorkflowJson(body.into())),
     }
 }

@@ -102,6 +102,7 @@ async fn typed_input_decides_exactly_like_the_json_body() {
         let from_json = evaluate_json(&mut client, body.clone()).await;
         let request = pb::EvaluateRequest {
             policy_id: String::new(),
+            explain: false,
             input: Some(evaluate_request::Input::Workflow(typed_from_json(&body))),
         };
         let from_typed = client
@@ -136,6 +137,7 @@ async fn typed_dates_are_validated() {
         .expect("extraction");
     let request = pb::EvaluateRequest {
         policy_id: String::new(),
+        explain: false,
         input: Some(evaluate_request::Input::Workflow(typed)),
     };
     let status = client.evaluate(request).await.expect_err("bad date");

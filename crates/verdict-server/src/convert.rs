@@ -10,8 +10,8 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use verdict_api::v1 as pb;
 use verdict_core::{
-    Capability, CapabilityData, CapabilityEntry, Decision, DecisionType, Outcome, Reason,
-    TopLevelDecision, WorkflowResult,
+    Capability, CapabilityData, CapabilityEntry, Decision, DecisionType, FindingTrace, Outcome,
+    Reason, RuleVerdict, TopLevelDecision, WorkflowResult,
 };
 
 use crate::errors::ServiceError;
@@ -263,5 +263,33 @@ pub fn decision_to_wire(decision: &Decision<'_>) -> pb::Decision {
         }),
         workflow_id: decision.workflow_id.unwrap_or_default().to_owned(),
         account_id: decision.account_id.unwrap_or_default().to_owned(),
+        explanations: Vec::new(),
     }
+}
+
+/// `explain`'s traces as `Decision.explanations`.
+pub fn explanations_to_wire(traces: &[FindingTrace<'_>]) -> Vec<pb::FindingExplanation> {
+    use pb::rule_considered::Verdict;
+    traces
+        .iter()
+        .map(|trace| pb::FindingExplanation {
+            capability: trace.capability.to_owned(),
+            decision_type: decision_type_to_wire(trace.decision_type) as i32,
+            label: trace.label.to_owned(),
+            entry_id: trace.entry_id.unwrap_or_default().to_owned(),
+            rules: trace
+                .considered
+                .iter()
+                .map(|rule| pb::RuleConsidered {
+                    rule_id: rule.rule_id.to_owned(),
+                    verdict: match rule.verdict {
+                        RuleVerdict::Chosen => Verdict::Chosen,
+                        RuleVerdict::Outranked => Verdict::Outranked,
+                        RuleVerdict::NotMatched => Verdict::NotMatched,
+                    } as i32,
+                    why: rule.why.clone(),
+                })
+                .collect(),
+        })
+        .collect()
 }

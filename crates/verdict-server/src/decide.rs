@@ -2,9 +2,9 @@
 //! `Evaluate`, every `BatchEvaluate` item and `verdict eval`.
 
 use verdict_api::v1 as pb;
-use verdict_core::{Policy, evaluate, parse_workflow_json};
+use verdict_core::{Policy, evaluate, explain, parse_workflow_json};
 
-use crate::convert::{decision_to_wire, workflow_from_wire};
+use crate::convert::{decision_to_wire, explanations_to_wire, workflow_from_wire};
 use crate::errors::ServiceError;
 
 /// The input of a request or batch item, whichever message carried it.
@@ -32,13 +32,25 @@ impl<'a> From<&'a pb::batch_item::Input> for Input<'a> {
     }
 }
 
+/// Whether to trace the rules considered for each finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Explain(pub bool);
+
 /// Decides `input` with `policy`.
-pub fn decide(input: Option<Input<'_>>, policy: &Policy) -> Result<pb::Decision, ServiceError> {
+pub fn decide(
+    input: Option<Input<'_>>,
+    policy: &Policy,
+    explain_rules: Explain,
+) -> Result<pb::Decision, ServiceError> {
     let workflow = match input {
         None => return Err(ServiceError::MissingInput),
         Some(Input::Json(json)) => parse_workflow_json(json)?,
         Some(Input::Typed(workflow)) => workflow_from_wire(workflow, "workflow")?,
     };
     let decision = evaluate(&workflow, policy)?;
-    Ok(decision_to_wire(&decision))
+    let mut wire = decision_to_wire(&decision);
+    if explain_rules.0 {
+        wire.explanations = explanations_to_wire(&explain(&workflow, policy));
+    }
+    Ok(wire)
 }

@@ -4,13 +4,15 @@
 #![forbid(unsafe_code)]
 
 mod baseline;
+pub mod commands;
 mod convert;
 pub mod decide;
 pub mod errors;
 pub mod policies;
 pub mod proto_json;
+pub mod reload;
 pub mod server;
 pub mod service;
 
-pub use policies::PolicyRegistry;
+pub use policies::{PolicySet, PolicyStore, ReloadReport};
 pub use server::{Limits, ServeError, ServeOptions, serve};

@@ -8,14 +8,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
 use tracing::{error, info};
 use tracing_subscriber::EnvFilter;
-use verdict_server::decide::{Input, decide};
-use verdict_server::{Limits, PolicyRegistry, ServeOptions, proto_json, serve};
+use verdict_server::decide::{Explain, Input, decide};
+use verdict_server::{Limits, PolicyStore, ServeOptions, commands, proto_json, reload, serve};
 
 /// verdict: decisions with reasons for Jumio identity-verification results.
 #[derive(Debug, Parser)]
@@ -33,6 +34,39 @@ enum Command {
     Serve(ServeArgs),
     /// Decide retrieval-API bodies from files and print each decision as proto3 JSON.
     Eval(EvalArgs),
+    /// Check, test and compare policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Validate policies and walk every combination of finding and facts:
+    /// list findings that only a fallback decides and rules that can never fire.
+    /// Exits 1 on validation errors; warnings do not fail.
+    Check {
+        /// Policy files or directories of them ("embedded" for the built-in default).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Run every policy's golden cases (NAME.test.toml beside NAME.toml) and
+    /// report per-rule coverage. Exits 1 when a case fails.
+    Test {
+        /// The policy directory.
+        dir: PathBuf,
+    },
+    /// Show every combination whose outcome or code changes between two
+    /// policies, as a Markdown table.
+    Diff {
+        /// The policy before ("embedded" for the built-in default).
+        old: PathBuf,
+        /// The policy after.
+        new: PathBuf,
+        /// Also decide every *.json payload of this directory with both and
+        /// list those whose decision changes (a backtest).
+        #[arg(long)]
+        payloads: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +82,17 @@ struct ServeArgs {
     #[arg(long, env = "VERDICT_MAX_MESSAGE_BYTES", default_value_t = Limits::default().max_message_bytes,
           value_parser = clap::value_parser!(u32).range(1024..).map(|n| n as usize))]
     max_message_bytes: usize,
+    /// Load every policy file (*.toml, with golden cases in *.test.toml) of this
+    /// directory beside the embedded default, and reload on SIGHUP or change.
+    #[arg(long, env = "VERDICT_POLICY_DIR")]
+    policy_dir: Option<PathBuf>,
+    /// The policy for requests that name none (default: the embedded jumio-default).
+    #[arg(long, env = "VERDICT_DEFAULT_POLICY")]
+    default_policy: Option<String>,
+    /// How often to look for changed policy files, in milliseconds; 0 turns
+    /// watching off (SIGHUP still reloads).
+    #[arg(long, env = "VERDICT_POLICY_WATCH_MS", default_value_t = 1000)]
+    policy_watch_ms: u64,
     /// Also serve verdict.loadtest.v1.Baseline, a no-op RPC that load tests
     /// compare Evaluate against. Off in production.
     #[arg(long, env = "VERDICT_LOADTEST_BASELINE")]
@@ -62,6 +107,12 @@ struct EvalArgs {
     /// Policy to decide with (default: the embedded default policy).
     #[arg(long, default_value = "")]
     policy_id: String,
+    /// Load the policies of this directory too.
+    #[arg(long, env = "VERDICT_POLICY_DIR")]
+    policy_dir: Option<PathBuf>,
+    /// Also print, for each finding, the rules considered and why.
+    #[arg(long)]
+    explain: bool,
 }
 
 fn main() -> ExitCode {
@@ -69,7 +120,39 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Eval(args)) => eval(&args),
         Some(Command::Serve(args)) => run_server(&args),
+        Some(Command::Policy(command)) => policy(&command),
         None => run_server(&cli.serve),
+    }
+}
+
+fn policy(command: &PolicyCommand) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let code = match command {
+        PolicyCommand::Check { paths } => commands::policy_check(paths, &mut out),
+        PolicyCommand::Test { dir } => commands::policy_test(dir, &mut out),
+        PolicyCommand::Diff { old, new, payloads } => {
+            commands::policy_diff(old, new, payloads.as_deref(), &mut out)
+        }
+    };
+    match code {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(error) => {
+            eprintln!("verdict: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_policies(
+    dir: Option<&std::path::Path>,
+    default: Option<&str>,
+) -> Result<PolicyStore, String> {
+    match dir {
+        Some(dir) => PolicyStore::from_dir(dir, default),
+        None if default.is_some_and(|id| id != verdict_core::DEFAULT_POLICY_ID) => {
+            Err("--default-policy names a policy, but no --policy-dir was given".to_owned())
+        }
+        None => Ok(PolicyStore::embedded_only()),
     }
 }
 
@@ -108,9 +191,20 @@ fn run_server(args: &ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let policies = Arc::new(PolicyRegistry::with_embedded_default());
-        let policy = policies.default_policy().reference();
-        info!(id = %policy.id, version = %policy.version, digest = %policy.digest, "default policy loaded");
+        let policies = match load_policies(args.policy_dir.as_deref(), args.default_policy.as_deref()) {
+            Ok(store) => Arc::new(store),
+            Err(problems) => {
+                for problem in problems.lines() {
+                    error!(%problem, "cannot load policies");
+                }
+                return ExitCode::FAILURE;
+            }
+        };
+        for loaded in policies.current().iter() {
+            let policy = loaded.policy.reference();
+            info!(id = %policy.id, version = %policy.version, digest = %policy.digest, source = %loaded.source, "policy loaded");
+        }
+        let _watchers = start_reloaders(&policies, args.policy_watch_ms);
         match serve(listener, policies, options, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
@@ -119,6 +213,40 @@ fn run_server(args: &ServeArgs) -> ExitCode {
             }
         }
     })
+}
+
+/// Reloads on SIGHUP and, unless `watch_ms` is 0, when a policy file changes.
+/// The tasks end with the runtime.
+fn start_reloaders(policies: &Arc<PolicyStore>, watch_ms: u64) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    if policies.dir().is_none() {
+        return tasks;
+    }
+    if watch_ms > 0 {
+        tasks.push(tokio::spawn(reload::watch(
+            Arc::clone(policies),
+            Duration::from_millis(watch_ms),
+        )));
+    }
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::hangup()) {
+            Ok(mut hangups) => {
+                let store = Arc::clone(policies);
+                tasks.push(tokio::spawn(async move {
+                    while hangups.recv().await.is_some() {
+                        info!("received SIGHUP: reloading policies");
+                        reload::reload(&store).await;
+                    }
+                }));
+            }
+            Err(error) => {
+                error!(%error, "cannot listen for SIGHUP; policies reload on change only")
+            }
+        }
+    }
+    tasks
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -150,9 +278,16 @@ async fn shutdown_signal() {
 /// Decides each file; prints each decision as JSON on stdout and each failure
 /// on stderr. Exits non-zero when any file could not be decided.
 fn eval(args: &EvalArgs) -> ExitCode {
-    let policies = PolicyRegistry::with_embedded_default();
+    let store = match load_policies(args.policy_dir.as_deref(), None) {
+        Ok(store) => store,
+        Err(problems) => {
+            eprintln!("{problems}");
+            return ExitCode::from(2);
+        }
+    };
+    let policies = store.current();
     let policy = match policies.get(&args.policy_id) {
-        Ok(policy) => policy,
+        Ok(loaded) => &loaded.policy,
         Err(error) => {
             eprintln!("verdict: {}", error.to_status().message());
             return ExitCode::from(2);
@@ -163,7 +298,7 @@ fn eval(args: &EvalArgs) -> ExitCode {
         let outcome = std::fs::read_to_string(file)
             .map_err(|error| error.to_string())
             .and_then(|body| {
-                decide(Some(Input::Json(&body)), policy)
+                decide(Some(Input::Json(&body)), policy, Explain(args.explain))
                     .map_err(|error| error.to_status().message().to_owned())
             })
             .and_then(|decision| proto_json::decision_to_json(&decision));

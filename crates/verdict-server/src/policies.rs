@@ -1,42 +1,306 @@
-//! The policies a server decides with, by id.
+//! The policies a server decides with: the embedded default plus every file of
+//! `--policy-dir`, swapped atomically on reload.
+//!
+//! A request takes the current [`PolicySet`] once and keeps it to the end, so
+//! a reload never changes the policy under a request in flight, and no request
+//! ever sees a half-loaded set: the new set is built aside, then swapped in.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::SystemTime;
 
-use verdict_core::Policy;
+use tracing::{error, info};
+use verdict_core::policy::default::DEFAULT_POLICY_TOML;
+use verdict_core::policy::dir::{LoadedFile, load_policy_file, policy_files};
+use verdict_core::{DEFAULT_POLICY_ID, Policy};
 
 use crate::errors::ServiceError;
 
-/// Loaded policies. Requests name one by id; an empty id means the default.
-#[derive(Debug, Clone)]
-pub struct PolicyRegistry {
-    default: Arc<Policy>,
-    policies: BTreeMap<String, Arc<Policy>>,
+/// Where the embedded default comes from, as `PolicyInfo.source` says it.
+pub const EMBEDDED: &str = "embedded";
+
+/// One loaded version of a policy.
+#[derive(Debug)]
+pub struct LoadedPolicy {
+    pub policy: Arc<Policy>,
+    /// The file it came from, or [`EMBEDDED`].
+    pub source: String,
+    /// The text it was loaded from.
+    pub content: String,
+    pub loaded_at: SystemTime,
+    /// Golden cases it passed before it was loaded.
+    pub golden_cases: usize,
 }
 
-impl PolicyRegistry {
-    /// A registry holding only the embedded default policy.
-    pub fn with_embedded_default() -> Self {
-        let policy = Arc::new(Policy::embedded_default());
-        let id = policy.reference().id.clone();
+impl LoadedPolicy {
+    fn embedded() -> Self {
         Self {
-            default: Arc::clone(&policy),
-            policies: BTreeMap::from([(id, policy)]),
+            policy: Arc::new(Policy::embedded_default()),
+            source: EMBEDDED.to_owned(),
+            content: DEFAULT_POLICY_TOML.to_owned(),
+            loaded_at: SystemTime::now(),
+            golden_cases: 0,
         }
     }
 
-    /// The policy `id` names, or the default for an empty id.
-    pub fn get(&self, id: &str) -> Result<&Arc<Policy>, ServiceError> {
-        if id.is_empty() {
-            return Ok(&self.default);
+    fn from_file(file: LoadedFile) -> Self {
+        Self {
+            policy: Arc::new(file.policy),
+            source: file.path.display().to_string(),
+            content: file.text,
+            loaded_at: SystemTime::now(),
+            golden_cases: file.golden.map_or(0, |report| report.cases.len()),
         }
+    }
+
+    fn id(&self) -> &str {
+        &self.policy.reference().id
+    }
+}
+
+/// A consistent set of policies: what one request sees from start to end.
+#[derive(Debug, Clone)]
+pub struct PolicySet {
+    default_id: String,
+    policies: BTreeMap<String, Arc<LoadedPolicy>>,
+}
+
+impl PolicySet {
+    /// The policy `id` names, or the default for an empty id.
+    pub fn get(&self, id: &str) -> Result<&Arc<LoadedPolicy>, ServiceError> {
+        let id = if id.is_empty() { &self.default_id } else { id };
         self.policies
             .get(id)
             .ok_or_else(|| ServiceError::UnknownPolicy(id.to_owned()))
     }
 
-    /// The default policy.
-    pub fn default_policy(&self) -> &Arc<Policy> {
-        &self.default
+    /// The policy requests get when they name none.
+    pub fn default_policy(&self) -> &Arc<LoadedPolicy> {
+        // The constructors and reloads keep the default in the set.
+        match self.policies.get(&self.default_id) {
+            Some(policy) => policy,
+            None => unreachable_default(),
+        }
+    }
+
+    pub fn default_id(&self) -> &str {
+        &self.default_id
+    }
+
+    /// Every policy, the default first, then by id.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<LoadedPolicy>> {
+        let default = self.policies.get(&self.default_id);
+        default.into_iter().chain(
+            self.policies
+                .iter()
+                .filter(|(id, _)| **id != self.default_id)
+                .map(|(_, policy)| policy),
+        )
+    }
+}
+
+#[expect(clippy::panic, reason = "every PolicySet is built with its default")]
+fn unreachable_default() -> ! {
+    panic!("a policy set without its default policy")
+}
+
+/// What a reload did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReloadReport {
+    /// (id, version) of every policy loaded anew or changed.
+    pub loaded: Vec<(String, String)>,
+    /// Ids whose files disappeared.
+    pub removed: Vec<String>,
+    /// (file, reason) of every file refused; its previous version, if any,
+    /// keeps serving.
+    pub failed: Vec<(String, String)>,
+}
+
+/// The policies a server decides with.
+#[derive(Debug)]
+pub struct PolicyStore {
+    current: RwLock<Arc<PolicySet>>,
+    dir: Option<PathBuf>,
+    /// One reload at a time (SIGHUP and the file watcher may both ask).
+    reloading: Mutex<()>,
+}
+
+impl PolicyStore {
+    /// Only the embedded default policy.
+    pub fn embedded_only() -> Self {
+        let embedded = Arc::new(LoadedPolicy::embedded());
+        Self {
+            current: RwLock::new(Arc::new(PolicySet {
+                default_id: DEFAULT_POLICY_ID.to_owned(),
+                policies: BTreeMap::from([(DEFAULT_POLICY_ID.to_owned(), embedded)]),
+            })),
+            dir: None,
+            reloading: Mutex::new(()),
+        }
+    }
+
+    /// The embedded default plus every policy file of `dir`; `default_id`
+    /// names the default (the embedded one when `None`). At start every file
+    /// must load: a server does not start on a policy directory with errors.
+    pub fn from_dir(dir: &Path, default_id: Option<&str>) -> Result<Self, String> {
+        let embedded = Arc::new(LoadedPolicy::embedded());
+        let mut policies = BTreeMap::from([(DEFAULT_POLICY_ID.to_owned(), embedded)]);
+        let mut problems = Vec::new();
+        let files = policy_files(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+        for path in files {
+            match load_checked(&path, &policies) {
+                Ok(loaded) => {
+                    policies.insert(loaded.id().to_owned(), Arc::new(loaded));
+                }
+                Err(reason) => problems.push(reason),
+            }
+        }
+        let default_id = default_id.unwrap_or(DEFAULT_POLICY_ID).to_owned();
+        if !policies.contains_key(&default_id) {
+            problems.push(format!(
+                "the default policy {default_id:?} is not among the loaded policies"
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(problems.join("\n"));
+        }
+        Ok(Self {
+            current: RwLock::new(Arc::new(PolicySet {
+                default_id,
+                policies,
+            })),
+            dir: Some(dir.to_owned()),
+            reloading: Mutex::new(()),
+        })
+    }
+
+    /// The current set; hold it for the whole request.
+    pub fn current(&self) -> Arc<PolicySet> {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&current)
+    }
+
+    /// The policy directory, if there is one.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Reads the policy directory again. Each file is parsed, validated and
+    /// run against its golden cases; only then does it replace its previous
+    /// version. A file that fails keeps its previous version serving. The new
+    /// set is swapped in at once. Blocking: call it off the async workers.
+    pub fn reload(&self) -> ReloadReport {
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut report = ReloadReport::default();
+        let Some(dir) = &self.dir else {
+            return report;
+        };
+        let previous = self.current();
+        let files = match policy_files(dir) {
+            Ok(files) => files,
+            Err(error) => {
+                report
+                    .failed
+                    .push((dir.display().to_string(), error.to_string()));
+                log_reload(&report);
+                return report;
+            }
+        };
+        let by_source = |source: &str| {
+            previous
+                .policies
+                .values()
+                .find(|policy| policy.source == source)
+                .cloned()
+        };
+        let mut policies: BTreeMap<String, Arc<LoadedPolicy>> = previous
+            .policies
+            .iter()
+            .filter(|(_, policy)| policy.source == EMBEDDED)
+            .map(|(id, policy)| (id.clone(), Arc::clone(policy)))
+            .collect();
+        for path in &files {
+            let source = path.display().to_string();
+            match load_checked(path, &policies) {
+                Ok(loaded) => {
+                    let unchanged = by_source(&source).filter(|old| {
+                        old.policy.reference() == loaded.policy.reference()
+                            && old.content == loaded.content
+                    });
+                    let entry = match unchanged {
+                        Some(old) => old,
+                        None => {
+                            let reference = loaded.policy.reference();
+                            report
+                                .loaded
+                                .push((reference.id.clone(), reference.version.clone()));
+                            Arc::new(loaded)
+                        }
+                    };
+                    policies.insert(entry.id().to_owned(), entry);
+                }
+                Err(reason) => {
+                    report.failed.push((source.clone(), reason));
+                    if let Some(old) = by_source(&source)
+                        && !policies.contains_key(old.id())
+                    {
+                        policies.insert(old.id().to_owned(), old);
+                    }
+                }
+            }
+        }
+        // The default must survive whatever happened to its file.
+        if !policies.contains_key(&previous.default_id) {
+            policies.insert(
+                previous.default_id.clone(),
+                Arc::clone(previous.default_policy()),
+            );
+        }
+        report.removed = previous
+            .policies
+            .keys()
+            .filter(|id| !policies.contains_key(*id))
+            .cloned()
+            .collect();
+        let next = Arc::new(PolicySet {
+            default_id: previous.default_id.clone(),
+            policies,
+        });
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = next;
+        log_reload(&report);
+        report
+    }
+}
+
+/// Loads a file and checks its id is free among `loaded`.
+fn load_checked(
+    path: &Path,
+    loaded: &BTreeMap<String, Arc<LoadedPolicy>>,
+) -> Result<LoadedPolicy, String> {
+    let file = load_policy_file(path)?;
+    let id = &file.policy.reference().id;
+    if let Some(other) = loaded.get(id) {
+        return Err(format!(
+            "{}: policy id {id:?} is already taken by {}",
+            path.display(),
+            other.source
+        ));
+    }
+    Ok(LoadedPolicy::from_file(file))
+}
+
+fn log_reload(report: &ReloadReport) {
+    for (id, version) in &report.loaded {
+        info!(policy = %id, %version, "policy loaded");
+    }
+    for id in &report.removed {
+        info!(policy = %id, "policy removed: its file is gone");
+    }
+    for (file, reason) in &report.failed {
+        error!(%file, %reason, "policy not loaded; the previous version, if any, keeps serving");
     }
 }

@@ -13,7 +13,7 @@ use verdict_api::loadtest::v1::baseline_server::BaselineServer;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
 use crate::baseline::NoopBaseline;
-use crate::policies::PolicyRegistry;
+use crate::policies::PolicyStore;
 use crate::service::DecisionApi;
 
 /// Limits a server enforces.
@@ -51,7 +51,7 @@ pub type ServeError = Box<dyn std::error::Error + Send + Sync>;
 /// NOT_SERVING, new connections are refused and requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
-    policies: Arc<PolicyRegistry>,
+    policies: Arc<PolicyStore>,
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {

@@ -3,24 +3,26 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use prost_types::Timestamp;
+
 use tonic::{Request, Response, Status};
 use tracing::debug;
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
 
-use crate::decide::{Input, decide};
+use crate::decide::{Explain, Input, decide};
 use crate::errors::ServiceError;
-use crate::policies::PolicyRegistry;
+use crate::policies::{LoadedPolicy, PolicySet, PolicyStore};
 
 /// Serves decisions from a set of policies.
 #[derive(Debug, Clone)]
 pub struct DecisionApi {
-    policies: Arc<PolicyRegistry>,
+    policies: Arc<PolicyStore>,
     max_batch_size: usize,
 }
 
 impl DecisionApi {
-    pub fn new(policies: Arc<PolicyRegistry>, max_batch_size: usize) -> Self {
+    pub fn new(policies: Arc<PolicyStore>, max_batch_size: usize) -> Self {
         Self {
             policies,
             max_batch_size,
@@ -53,8 +55,15 @@ impl DecisionService for DecisionApi {
     ) -> Result<Response<pb::EvaluateResponse>, Status> {
         let started = Instant::now();
         let request = request.into_inner();
-        let policy = self.policies.get(&request.policy_id)?;
-        let result = decide(request.input.as_ref().map(Input::from), policy);
+        // This set, and so this policy version, serves the whole request even
+        // if a reload swaps in another meanwhile.
+        let set = self.policies.current();
+        let policy = &set.get(&request.policy_id)?.policy;
+        let result = decide(
+            request.input.as_ref().map(Input::from),
+            policy,
+            Explain(request.explain),
+        );
         log_decision("Evaluate", &result, started);
         let decision = result?;
         Ok(Response::new(pb::EvaluateResponse {
@@ -75,7 +84,8 @@ impl DecisionService for DecisionApi {
             };
             return Err(error.to_status());
         }
-        let policy = Arc::clone(self.policies.get(&request.policy_id)?);
+        let policy = Arc::clone(&self.policies.current().get(&request.policy_id)?.policy);
+        let explain = Explain(request.explain);
         // A large batch is milliseconds of CPU: keep it off the async workers
         // so other requests are not held up behind it.
         let results = tokio::task::spawn_blocking(move || {
@@ -83,7 +93,7 @@ impl DecisionService for DecisionApi {
                 .items
                 .into_iter()
                 .map(|item| {
-                    let result = decide(item.input.as_ref().map(Input::from), &policy);
+                    let result = decide(item.input.as_ref().map(Input::from), &policy, explain);
                     pb::BatchResult {
                         id: item.id,
                         result: Some(match result {
@@ -108,5 +118,41 @@ impl DecisionService for DecisionApi {
             "decided batch"
         );
         Ok(Response::new(pb::BatchEvaluateResponse { results }))
+    }
+
+    async fn list_policies(
+        &self,
+        _request: Request<pb::ListPoliciesRequest>,
+    ) -> Result<Response<pb::ListPoliciesResponse>, Status> {
+        let set = self.policies.current();
+        let policies = set.iter().map(|policy| policy_info(&set, policy)).collect();
+        Ok(Response::new(pb::ListPoliciesResponse { policies }))
+    }
+
+    async fn get_policy(
+        &self,
+        request: Request<pb::GetPolicyRequest>,
+    ) -> Result<Response<pb::GetPolicyResponse>, Status> {
+        let set = self.policies.current();
+        let policy = set.get(&request.get_ref().id)?;
+        Ok(Response::new(pb::GetPolicyResponse {
+            policy: Some(policy_info(&set, policy)),
+            content: policy.content.clone(),
+        }))
+    }
+}
+
+fn policy_info(set: &PolicySet, loaded: &LoadedPolicy) -> pb::PolicyInfo {
+    let reference = loaded.policy.reference();
+    pb::PolicyInfo {
+        id: reference.id.clone(),
+        version: reference.version.clone(),
+        digest: reference.digest.clone(),
+        description: loaded.policy.spec().description.clone(),
+        source: loaded.source.clone(),
+        loaded_at: Some(Timestamp::from(loaded.loaded_at)),
+        is_default: reference.id == set.default_id(),
+        rule_count: u32::try_from(loaded.policy.rules().len()).unwrap_or(u32::MAX),
+        golden_cases: u32::try_from(loaded.golden_cases).unwrap_or(u32::MAX),
     }
 }
