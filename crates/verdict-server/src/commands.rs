@@ -92,7 +92,7 @@ pub fn policy_check(paths: &[PathBuf], out: &mut impl Write) -> io::Result<i32> 
 
 /// `verdict policy test DIR`: runs every policy's golden cases
 /// (`NAME.test.toml`) and reports per-rule coverage.
-pub fn policy_test(dir: &Path, out: &mut impl Write) -> io::Result<i32> {
+pub fn policy_test(dir: &Path, all_rules: bool, out: &mut impl Write) -> io::Result<i32> {
     let files = expand(&[dir.to_owned()])?;
     let mut code = 0;
     let mut cases_run = 0;
@@ -144,13 +144,30 @@ pub fn policy_test(dir: &Path, out: &mut impl Write) -> io::Result<i32> {
             counts.len(),
             percent(covered, counts.len())
         )?;
-        let uncovered: Vec<&str> = counts
-            .iter()
-            .filter(|(_, count)| *count == 0)
-            .map(|(rule, _)| *rule)
-            .collect();
-        if !uncovered.is_empty() {
-            writeln!(out, "  not covered: {}", uncovered.join(", "))?;
+        if all_rules {
+            for (rule, count) in &counts {
+                writeln!(out, "  {count:>4}  {rule}")?;
+            }
+        } else {
+            let uncovered: Vec<&str> = counts
+                .iter()
+                .filter(|(_, count)| *count == 0)
+                .map(|(rule, _)| *rule)
+                .collect();
+            if !uncovered.is_empty() {
+                let shown = uncovered.len().min(UNCOVERED_SHOWN);
+                let more = uncovered.len() - shown;
+                let tail = if more > 0 {
+                    format!(" … and {more} more (--coverage lists every rule)")
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "  not covered: {}{tail}",
+                    uncovered[..shown].join(", ")
+                )?;
+            }
         }
     }
     if cases_run == 0 && code == 0 {
@@ -158,6 +175,9 @@ pub fn policy_test(dir: &Path, out: &mut impl Write) -> io::Result<i32> {
     }
     Ok(code)
 }
+
+/// Uncovered rules named in the summary; `--coverage` lists them all.
+const UNCOVERED_SHOWN: usize = 12;
 
 fn percent(part: usize, whole: usize) -> f64 {
     if whole == 0 {

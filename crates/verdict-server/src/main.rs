@@ -54,6 +54,9 @@ enum PolicyCommand {
     Test {
         /// The policy directory.
         dir: PathBuf,
+        /// List every rule with the number of cases it decided.
+        #[arg(long)]
+        coverage: bool,
     },
     /// Show every combination whose outcome or code changes between two
     /// policies, as a Markdown table.
@@ -129,7 +132,7 @@ fn policy(command: &PolicyCommand) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let code = match command {
         PolicyCommand::Check { paths } => commands::policy_check(paths, &mut out),
-        PolicyCommand::Test { dir } => commands::policy_test(dir, &mut out),
+        PolicyCommand::Test { dir, coverage } => commands::policy_test(dir, *coverage, &mut out),
         PolicyCommand::Diff { old, new, payloads } => {
             commands::policy_diff(old, new, payloads.as_deref(), &mut out)
         }

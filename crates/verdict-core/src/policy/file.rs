@@ -169,16 +169,25 @@ impl Spans {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPolicy {
+    /// Start from this policy (only the embedded `jumio-default`): its tables
+    /// and rules apply unless this file gives its own.
+    #[serde(default)]
+    extends: Option<Spanned<String>>,
     id: Spanned<String>,
     version: String,
     #[serde(default)]
     description: String,
     #[serde(default)]
     outcome_order: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
     status: RawStatus,
+    #[serde(default)]
     top_level: RawTopLevel,
+    #[serde(default)]
     workflow: RawWorkflow,
+    #[serde(default)]
     watchlist: RawWatchlist,
+    #[serde(default)]
     document: RawDocument,
     #[serde(default)]
     age: Option<RawAge>,
@@ -188,44 +197,53 @@ struct RawPolicy {
     rule: Vec<Spanned<RawRule>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStatus {
     #[serde(rename = "SESSION_EXPIRED")]
-    session_expired: Spanned<RawTable>,
+    #[serde(default)]
+    session_expired: Option<Spanned<RawTable>>,
     #[serde(rename = "TOKEN_EXPIRED")]
-    token_expired: Spanned<RawTable>,
+    #[serde(default)]
+    token_expired: Option<Spanned<RawTable>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTopLevel {
     #[serde(rename = "WARNING")]
-    warning: Spanned<RawTable>,
+    #[serde(default)]
+    warning: Option<Spanned<RawTable>>,
     #[serde(rename = "REJECTED")]
-    rejected: Spanned<RawTable>,
+    #[serde(default)]
+    rejected: Option<Spanned<RawTable>>,
     #[serde(rename = "NOT_EXECUTED")]
-    not_executed: Spanned<RawTable>,
+    #[serde(default)]
+    not_executed: Option<Spanned<RawTable>>,
     #[serde(rename = "UNRECOGNISED")]
-    unrecognised: Spanned<RawTable>,
+    #[serde(default)]
+    unrecognised: Option<Spanned<RawTable>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawWorkflow {
-    nothing_verified: Spanned<RawTable>,
+    #[serde(default)]
+    nothing_verified: Option<Spanned<RawTable>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawWatchlist {
-    search_results: Spanned<RawTable>,
+    #[serde(default)]
+    search_results: Option<Spanned<RawTable>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDocument {
-    expired: Spanned<RawTable>,
+    #[serde(default)]
+    expired: Option<Spanned<RawTable>>,
     #[serde(default)]
     expiring: Option<Spanned<RawTable>>,
     #[serde(default)]
@@ -345,66 +363,63 @@ impl Reader {
 
     fn policy(&mut self, raw: RawPolicy) -> PolicySpec {
         self.spans.policy = raw.id.span();
-        let outcome_order = match raw.outcome_order {
-            None => DEFAULT_OUTCOME_ORDER.to_vec(),
-            Some(order) => order
-                .into_inner()
+        let base = self.base(raw.extends.as_ref());
+        let outcome_order = match (&raw.outcome_order, &base) {
+            (Some(order), _) => order
+                .get_ref()
                 .iter()
                 .map(|name| self.outcome(name))
                 .collect(),
+            (None, Some(base)) => base.outcome_order.clone(),
+            (None, None) => DEFAULT_OUTCOME_ORDER.to_vec(),
         };
+        let inherited = base.as_ref().map(|base| &base.transaction);
         let transaction = TransactionRules {
-            session_expired: self
-                .table(
-                    "status.SESSION_EXPIRED",
-                    &raw.status.session_expired,
-                    Params::None,
-                )
-                .action,
-            token_expired: self
-                .table(
-                    "status.TOKEN_EXPIRED",
-                    &raw.status.token_expired,
-                    Params::None,
-                )
-                .action,
-            top_level_warning: self
-                .table("top_level.WARNING", &raw.top_level.warning, Params::None)
-                .action,
-            top_level_rejected: self
-                .table("top_level.REJECTED", &raw.top_level.rejected, Params::None)
-                .action,
-            top_level_not_executed: self
-                .table(
-                    "top_level.NOT_EXECUTED",
-                    &raw.top_level.not_executed,
-                    Params::None,
-                )
-                .action,
-            top_level_unrecognised: self
-                .table(
-                    "top_level.UNRECOGNISED",
-                    &raw.top_level.unrecognised,
-                    Params::None,
-                )
-                .action,
-            document_expired: self
-                .table("document.expired", &raw.document.expired, Params::None)
-                .action,
-            watchlist_hits: self
-                .table(
-                    "watchlist.search_results",
-                    &raw.watchlist.search_results,
-                    Params::None,
-                )
-                .action,
-            nothing_verified: self
-                .table(
-                    "workflow.nothing_verified",
-                    &raw.workflow.nothing_verified,
-                    Params::None,
-                )
-                .action,
+            session_expired: self.required(
+                "status.SESSION_EXPIRED",
+                raw.status.session_expired.as_ref(),
+                inherited.map(|t| &t.session_expired),
+            ),
+            token_expired: self.required(
+                "status.TOKEN_EXPIRED",
+                raw.status.token_expired.as_ref(),
+                inherited.map(|t| &t.token_expired),
+            ),
+            top_level_warning: self.required(
+                "top_level.WARNING",
+                raw.top_level.warning.as_ref(),
+                inherited.map(|t| &t.top_level_warning),
+            ),
+            top_level_rejected: self.required(
+                "top_level.REJECTED",
+                raw.top_level.rejected.as_ref(),
+                inherited.map(|t| &t.top_level_rejected),
+            ),
+            top_level_not_executed: self.required(
+                "top_level.NOT_EXECUTED",
+                raw.top_level.not_executed.as_ref(),
+                inherited.map(|t| &t.top_level_not_executed),
+            ),
+            top_level_unrecognised: self.required(
+                "top_level.UNRECOGNISED",
+                raw.top_level.unrecognised.as_ref(),
+                inherited.map(|t| &t.top_level_unrecognised),
+            ),
+            document_expired: self.required(
+                "document.expired",
+                raw.document.expired.as_ref(),
+                inherited.map(|t| &t.document_expired),
+            ),
+            watchlist_hits: self.required(
+                "watchlist.search_results",
+                raw.watchlist.search_results.as_ref(),
+                inherited.map(|t| &t.watchlist_hits),
+            ),
+            nothing_verified: self.required(
+                "workflow.nothing_verified",
+                raw.workflow.nothing_verified.as_ref(),
+                inherited.map(|t| &t.nothing_verified),
+            ),
         };
         let checks = Checks {
             document_expiring: raw.document.expiring.as_ref().map(|table| {
@@ -444,7 +459,25 @@ impl Reader {
                 })
                 .collect(),
         };
-        let rules = raw.rule.iter().map(|rule| self.rule(rule)).collect();
+        let own: Vec<RuleSpec> = raw.rule.iter().map(|rule| self.rule(rule)).collect();
+        // Inherited rules come first, minus those this file redefines (same
+        // capability, type, label and conditions); their errors point at the
+        // policy's id, since they have no line here.
+        let mut rules: Vec<RuleSpec> = base
+            .as_ref()
+            .map(|base| {
+                base.rules
+                    .iter()
+                    .filter(|inherited| !own.iter().any(|rule| overrides(rule, inherited)))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let inherited_count = rules.len();
+        let own_spans = std::mem::take(&mut self.spans.rules);
+        self.spans.rules = vec![self.spans.policy.clone(); inherited_count];
+        self.spans.rules.extend(own_spans);
+        rules.extend(own);
         PolicySpec {
             id: raw.id.into_inner(),
             version: raw.version,
@@ -453,6 +486,51 @@ impl Reader {
             rules,
             transaction,
             checks,
+        }
+    }
+
+    /// The policy an `extends` names: only the embedded default can be.
+    fn base(&mut self, extends: Option<&Spanned<String>>) -> Option<PolicySpec> {
+        let extends = extends?;
+        if extends.get_ref() == super::default::DEFAULT_POLICY_ID {
+            Some(super::default::default_policy_spec())
+        } else {
+            self.error(
+                extends.span(),
+                format!(
+                    "a policy can extend only the embedded {:?}, not {:?}",
+                    super::default::DEFAULT_POLICY_ID,
+                    extends.get_ref()
+                ),
+            );
+            None
+        }
+    }
+
+    /// A transaction table this file must give unless it extends a policy.
+    fn required(
+        &mut self,
+        id: &'static str,
+        raw: Option<&Spanned<RawTable>>,
+        inherited: Option<&Action>,
+    ) -> Action {
+        match (raw, inherited) {
+            (Some(raw), _) => self.table(id, raw, Params::None).action,
+            (None, Some(action)) => action.clone(),
+            (None, None) => {
+                self.error(
+                    self.spans.policy.clone(),
+                    format!(
+                        "missing table [{id}] (or extend the default: extends = \"jumio-default\")"
+                    ),
+                );
+                Action {
+                    outcome: Outcome::Review,
+                    code: String::new(),
+                    message: String::new(),
+                    user_message: None,
+                }
+            }
         }
     }
 
@@ -658,6 +736,14 @@ impl Reader {
         };
         self.error(rule.label.span(), format!("{message}; {ESCAPE}"));
     }
+}
+
+/// Whether `rule` replaces the `inherited` one.
+fn overrides(rule: &RuleSpec, inherited: &RuleSpec) -> bool {
+    rule.capability == inherited.capability
+        && rule.decision_type == inherited.decision_type
+        && rule.label == inherited.label
+        && rule.when == inherited.when
 }
 
 /// A table as read: its action and whichever parameters it may carry.

@@ -5,6 +5,7 @@ use super::*;
 use crate::decision::Outcome;
 use crate::evaluate;
 use crate::json::parse_workflow_json;
+use crate::model::DecisionType;
 
 /// The tables every policy must have, plus the four fallbacks: a policy with
 /// no opinion beyond "an analyst looks". Lines 1–40.
@@ -601,4 +602,60 @@ fn closest_ignores_case_and_refuses_far_guesses() {
     assert_eq!(closest("glare", known.into_iter()), Some("GLARE"));
     assert_eq!(closest("BLURED", known.into_iter()), Some("BLURRED"));
     assert_eq!(closest("HOLOGRAM", known.into_iter()), None);
+}
+
+#[test]
+fn extending_the_default_replaces_only_the_rules_redefined() {
+    let policy = load_policy(
+        "ext.toml",
+        "extends = \"jumio-default\"\nid = \"ext\"\nversion = \"1\"\n[[rule]]\ncapability = \"imageChecks\"\ntype = \"REJECTED\"\nlabel = \"PUNCHED\"\noutcome = \"APPROVE\"\ncode = \"PUNCHED_OK\"\nmessage = \"m\"\n",
+    )
+    .unwrap_or_else(|errors| panic!("{errors}"));
+    let default = Policy::embedded_default();
+    assert_eq!(policy.rules().len(), default.rules().len());
+    let facts = crate::policy::Facts::default();
+    let punched = policy.rule_for("imageChecks", DecisionType::Rejected, "PUNCHED", &facts);
+    assert_eq!(punched.action.code, "PUNCHED_OK");
+    let glare = policy.rule_for("usability", DecisionType::Rejected, "GLARE", &facts);
+    assert_eq!(glare.action.code, "IMAGE_QUALITY_GLARE");
+    assert_eq!(
+        policy.transaction_rules().session_expired.action,
+        default.transaction_rules().session_expired.action
+    );
+    assert_ne!(policy.reference().digest, default.reference().digest);
+}
+
+#[test]
+fn without_extends_every_table_is_required_and_only_the_default_can_be_extended() {
+    let message = match load_policy("bare.toml", "id = \"bare\"\nversion = \"1\"\n") {
+        Ok(_) => panic!("incomplete policy accepted"),
+        Err(errors) => errors.0[0].to_string(),
+    };
+    assert_eq!(
+        message,
+        "bare.toml:1:6: missing table [status.SESSION_EXPIRED] (or extend the default: extends = \"jumio-default\")"
+    );
+    let message = match load_policy(
+        "x.toml",
+        "extends = \"acme\"\nid = \"x\"\nversion = \"1\"\n",
+    ) {
+        Ok(_) => panic!("unknown base accepted"),
+        Err(errors) => errors.0[0].to_string(),
+    };
+    assert_eq!(
+        message,
+        "x.toml:1:11: a policy can extend only the embedded \"jumio-default\", not \"acme\""
+    );
+}
+
+#[test]
+fn the_worked_example_loads_and_passes_its_golden_cases() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/examples/acme-eu.toml");
+    let loaded =
+        crate::policy::dir::load_policy_file(&path).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(loaded.policy.reference().id, "acme-eu");
+    assert_eq!(loaded.golden.map(|report| report.cases.len()), Some(12));
+    let report = crate::policy::check::check(&loaded.policy);
+    assert!(report.fall_throughs.is_empty() && report.shadowed.is_empty());
 }
