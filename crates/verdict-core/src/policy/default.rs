@@ -62,18 +62,7 @@ mod tests {
         let readme = include_str!("../../../../README.md");
         let policy = Policy::embedded_default();
         let spec = policy.spec();
-        let transaction = policy.transaction_rules();
-        let transaction_rules = [
-            &transaction.session_expired,
-            &transaction.token_expired,
-            &transaction.top_level_warning,
-            &transaction.top_level_rejected,
-            &transaction.top_level_not_executed,
-            &transaction.top_level_unrecognised,
-            &transaction.document_expired,
-            &transaction.watchlist_hits,
-            &transaction.nothing_verified,
-        ];
+        let transaction_rules = policy.transaction_rules().all();
         let rows = spec
             .rules
             .iter()

@@ -104,23 +104,14 @@ fn shown_row(row: Option<&TableRow>) -> String {
 }
 
 fn table_rows(policy: &Policy) -> Vec<TableRow> {
-    let t = policy.transaction_rules();
     let c = policy.checks();
     let plain = |rule: &CompiledRule| (rule.id.to_string(), rule.clone(), String::new());
-    let mut rows: Vec<TableRow> = [
-        &t.session_expired,
-        &t.token_expired,
-        &t.top_level_warning,
-        &t.top_level_rejected,
-        &t.top_level_not_executed,
-        &t.top_level_unrecognised,
-        &t.document_expired,
-        &t.watchlist_hits,
-        &t.nothing_verified,
-    ]
-    .into_iter()
-    .map(plain)
-    .collect();
+    let mut rows: Vec<TableRow> = policy
+        .transaction_rules()
+        .all()
+        .into_iter()
+        .map(plain)
+        .collect();
     if let Some((days, rule)) = &c.document_expiring {
         rows.push((
             rule.id.to_string(),

@@ -324,19 +324,8 @@ pub fn coverage<'a>(policy: &'a Policy, reports: &[GoldenReport]) -> Vec<(&'a st
             *counts.entry(rule).or_default() += 1;
         }
     }
-    let t = policy.transaction_rules();
     let c = policy.checks();
-    let transaction = [
-        &t.session_expired,
-        &t.token_expired,
-        &t.top_level_warning,
-        &t.top_level_rejected,
-        &t.top_level_not_executed,
-        &t.top_level_unrecognised,
-        &t.document_expired,
-        &t.watchlist_hits,
-        &t.nothing_verified,
-    ];
+    let transaction = policy.transaction_rules().all();
     let checks = c
         .document_expiring
         .iter()

@@ -183,6 +183,23 @@ pub struct CompiledTransactionRules {
     pub nothing_verified: CompiledRule,
 }
 
+impl CompiledTransactionRules {
+    /// Every transaction rule, in a fixed order.
+    pub fn all(&self) -> [&CompiledRule; 9] {
+        [
+            &self.session_expired,
+            &self.token_expired,
+            &self.top_level_warning,
+            &self.top_level_rejected,
+            &self.top_level_not_executed,
+            &self.top_level_unrecognised,
+            &self.document_expired,
+            &self.watchlist_hits,
+            &self.nothing_verified,
+        ]
+    }
+}
+
 /// The optional checks with their rule ids.
 #[derive(Debug, Clone, Default)]
 pub struct CompiledChecks {
