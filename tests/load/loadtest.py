@@ -2,8 +2,9 @@
 """Helpers for tests/load/run (standard library only).
 
   loadtest.py requests OUT   writes the ghz request bodies (proto3 JSON) to OUT
-  loadtest.py report OUT     reads OUT/*.json ghz reports and OUT/rss-*.txt,
-                             prints a Markdown table and writes OUT/summary.md
+  loadtest.py report OUT     reads OUT/*.json ghz reports, OUT/rss-*.txt and
+                             OUT/cpu-*.txt, prints a Markdown table, writes
+                             OUT/summary.md and trimmed reports to OUT/reports/
 """
 
 import json
@@ -148,13 +149,27 @@ SCENARIOS = [
 ]
 
 
+def trimmed(data):
+    """A ghz report without its per-request details and the request body it
+    echoes (megabytes for a batch): what is worth keeping with the figures."""
+    kept = {key: value for key, value in data.items() if key != "details"}
+    options = dict(kept.get("options") or {})
+    for key in ("data", "binary"):
+        options.pop(key, None)
+    kept["options"] = options
+    return kept
+
+
 def report(out):
     reports = {}
+    os.makedirs(os.path.join(out, "reports"), exist_ok=True)
     for scenario, _, _ in SCENARIOS:
         path = os.path.join(out, f"{scenario}.json")
         if os.path.exists(path):
             with open(path, encoding="utf-8") as file:
                 reports[scenario] = json.load(file)
+            with open(os.path.join(out, "reports", f"{scenario}.json"), "w", encoding="utf-8") as file:
+                json.dump(trimmed(reports[scenario]), file, indent=1)
     lines = [
         "| scenario | requests | errors | req/s | decisions/s | p50 ms | p90 ms | p99 ms | vs baseline | server CPU µs/req | ghz CPU µs/req | server RSS peak / first / last MiB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
