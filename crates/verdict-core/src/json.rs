@@ -29,6 +29,42 @@ pub fn parse_workflow_json(body: &str) -> Result<WorkflowResult<'_>, JsonError> 
     }
 }
 
+/// Where `body` first nests deeper than `max` arrays and objects, as a 1-based
+/// (line, column), or `None`. The parser itself refuses more than 128 levels;
+/// this is for a stricter limit, and costs one pass over the bytes.
+pub fn too_deep(body: &str, max: usize) -> Option<(usize, usize)> {
+    let bytes = body.as_bytes();
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (offset, &byte) in bytes.iter().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    let before = &body[..offset];
+                    let line = before.matches('\n').count() + 1;
+                    let column = offset - before.rfind('\n').map_or(0, |newline| newline + 1) + 1;
+                    return Some((line, column));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses again with path tracking to say where the body is wrong. When the
 /// tracked parse succeeds, the first failure came after the value (trailing
 /// characters), and the first error already says where.
@@ -471,6 +507,15 @@ mod tests {
     use time::macros::date;
 
     use super::*;
+
+    #[test]
+    fn nesting_depth_is_measured_outside_strings_only() {
+        assert_eq!(too_deep(r#"{"a": [[1]]}"#, 3), None);
+        assert_eq!(too_deep(r#"{"a": [[[1]]]}"#, 3), Some((1, 9)));
+        // Brackets inside strings, escaped quotes included, do not count.
+        assert_eq!(too_deep(r#"{"a": "[[[[\"[[[["}"#, 1), None);
+        assert_eq!(too_deep("{\n \"a\": {\"b\": {}}}", 2), Some((2, 13)));
+    }
     use crate::model::{DecisionType, WorkflowStatus};
 
     fn minimal(decision: &str, capabilities: &str) -> String {

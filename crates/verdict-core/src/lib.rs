@@ -29,7 +29,7 @@ pub use decision::{APPROVED, Decision, Outcome, Reason};
 pub use error::{JsonError, NotFinal};
 pub use evaluate::evaluate;
 pub use evaluate::explain::{FindingTrace, RuleTrace, RuleVerdict, explain};
-pub use json::parse_workflow_json;
+pub use json::{parse_workflow_json, too_deep};
 pub use model::{
     Capability, CapabilityData, CapabilityEntry, DecisionType, TopLevelDecision, WorkflowResult,
     WorkflowStatus,

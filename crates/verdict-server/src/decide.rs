@@ -2,7 +2,7 @@
 //! `Evaluate`, every `BatchEvaluate` item and `verdict eval`.
 
 use verdict_api::v1 as pb;
-use verdict_core::{Policy, evaluate, explain, parse_workflow_json};
+use verdict_core::{Policy, evaluate, explain, parse_workflow_json, too_deep};
 
 use crate::convert::{decision_to_wire, explanations_to_wire, workflow_from_wire};
 use crate::errors::ServiceError;
@@ -32,24 +32,53 @@ impl<'a> From<&'a pb::batch_item::Input> for Input<'a> {
     }
 }
 
-/// Whether to trace the rules considered for each finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Explain(pub bool);
+/// How to decide, besides the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecideOptions {
+    /// Trace the rules considered for each finding.
+    pub explain: bool,
+    /// Refuse `workflow_json` nested deeper than this (the parser's own limit
+    /// is 128; below that, one extra pass over the body enforces it).
+    pub max_json_depth: usize,
+}
+
+/// The JSON parser's own nesting limit.
+pub const PARSER_DEPTH_LIMIT: usize = 128;
+
+impl Default for DecideOptions {
+    fn default() -> Self {
+        Self {
+            explain: false,
+            max_json_depth: PARSER_DEPTH_LIMIT,
+        }
+    }
+}
 
 /// Decides `input` with `policy`.
 pub fn decide(
     input: Option<Input<'_>>,
     policy: &Policy,
-    explain_rules: Explain,
+    options: DecideOptions,
 ) -> Result<pb::Decision, ServiceError> {
     let workflow = match input {
         None => return Err(ServiceError::MissingInput),
-        Some(Input::Json(json)) => parse_workflow_json(json)?,
+        Some(Input::Json(json)) => {
+            if options.max_json_depth < PARSER_DEPTH_LIMIT
+                && let Some((line, column)) = too_deep(json, options.max_json_depth)
+            {
+                return Err(ServiceError::TooDeep {
+                    max: options.max_json_depth,
+                    line,
+                    column,
+                });
+            }
+            parse_workflow_json(json)?
+        }
         Some(Input::Typed(workflow)) => workflow_from_wire(workflow, "workflow")?,
     };
     let decision = evaluate(&workflow, policy)?;
     let mut wire = decision_to_wire(&decision);
-    if explain_rules.0 {
+    if options.explain {
         wire.explanations = explanations_to_wire(&explain(&workflow, policy));
     }
     Ok(wire)

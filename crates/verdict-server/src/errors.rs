@@ -26,6 +26,14 @@ pub enum ServiceError {
     UnknownPolicy(String),
     /// More batch items than the server accepts.
     BatchTooLarge { items: usize, max: usize },
+    /// `workflow_json` nests deeper than the configured limit.
+    TooDeep { max: usize, line: usize, column: usize },
+    /// Too many decisions in flight: shed instead of queueing.
+    Overloaded { max_in_flight: usize, wanted: usize },
+    /// The server-side deadline of the RPC passed.
+    DeadlineExceeded { timeout_ms: u64 },
+    /// The worker deciding a batch stopped abnormally.
+    Interrupted,
 }
 
 impl From<JsonError> for ServiceError {
@@ -56,6 +64,10 @@ impl ServiceError {
             Self::NotFinal(_) => "not_final",
             Self::UnknownPolicy(_) => "unknown_policy",
             Self::BatchTooLarge { .. } => "batch_too_large",
+            Self::TooDeep { .. } => "json_too_deep",
+            Self::Overloaded { .. } => "overloaded",
+            Self::DeadlineExceeded { .. } => "deadline_exceeded",
+            Self::Interrupted => "interrupted",
         }
     }
 
@@ -130,6 +142,60 @@ impl ServiceError {
                     format!("batch of {items} items exceeds the maximum of {max}"),
                 )
             }
+            Self::TooDeep { max, line, column } => {
+                details.add_bad_request_violation(
+                    "workflow_json",
+                    format!("nested deeper than {max} levels at line {line} column {column}"),
+                );
+                details.set_error_info(
+                    "JSON_TOO_DEEP",
+                    ERROR_DOMAIN,
+                    HashMap::from([
+                        ("max_json_depth".to_owned(), max.to_string()),
+                        ("line".to_owned(), line.to_string()),
+                        ("column".to_owned(), column.to_string()),
+                    ]),
+                );
+                (
+                    Code::InvalidArgument,
+                    format!("workflow_json nests deeper than {max} levels"),
+                )
+            }
+            Self::Overloaded {
+                max_in_flight,
+                wanted,
+            } => {
+                details.set_error_info(
+                    "OVERLOADED",
+                    ERROR_DOMAIN,
+                    HashMap::from([
+                        ("max_in_flight".to_owned(), max_in_flight.to_string()),
+                        ("decisions".to_owned(), wanted.to_string()),
+                    ]),
+                );
+                details.set_retry_info(Some(std::time::Duration::from_millis(100)));
+                (
+                    Code::ResourceExhausted,
+                    format!(
+                        "server busy: {wanted} more decision(s) would exceed {max_in_flight} in flight; retry shortly"
+                    ),
+                )
+            }
+            Self::DeadlineExceeded { timeout_ms } => {
+                details.set_error_info(
+                    "RPC_DEADLINE_EXCEEDED",
+                    ERROR_DOMAIN,
+                    HashMap::from([("timeout_ms".to_owned(), timeout_ms.to_string())]),
+                );
+                (
+                    Code::DeadlineExceeded,
+                    format!("not decided within the server's {timeout_ms} ms deadline"),
+                )
+            }
+            Self::Interrupted => (
+                Code::Internal,
+                "batch evaluation was interrupted".to_owned(),
+            ),
         };
         tonic::Status::with_error_details(code, message, details)
     }

@@ -5,12 +5,15 @@
 
 mod baseline;
 pub mod commands;
+pub mod config;
 mod convert;
 pub mod decide;
 pub mod errors;
+pub mod metrics;
 pub mod policies;
 pub mod proto_json;
 pub mod reload;
+mod request_id;
 pub mod server;
 pub mod service;
 

@@ -10,13 +10,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
 use tracing::{error, info};
 use tracing_subscriber::EnvFilter;
-use verdict_server::decide::{Explain, Input, decide};
-use verdict_server::{Limits, PolicyStore, ServeOptions, commands, proto_json, reload, serve};
+use serde::Serialize;
+use verdict_server::config::{Config, LogFormat};
+use verdict_server::decide::{DecideOptions, Input, decide};
+use verdict_server::{PolicyStore, ServeOptions, commands, metrics, proto_json, reload, serve};
 
 /// verdict: decisions with reasons for Jumio identity-verification results.
 #[derive(Debug, Parser)]
@@ -31,7 +32,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the gRPC server (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Decide retrieval-API bodies from files and print each decision as proto3 JSON.
     Eval(EvalArgs),
     /// Check, test and compare policy files.
@@ -72,33 +73,80 @@ enum PolicyCommand {
     },
 }
 
-#[derive(Debug, Args)]
+/// `verdict serve` flags. Each is optional: an unset flag leaves the key to
+/// the environment (`VERDICT_<KEY>`), the `--config` file, or the default, in
+/// that order (see `config.rs`). Defaults are listed in the README.
+#[derive(Debug, Args, Serialize)]
 struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "VERDICT_LISTEN", default_value = "127.0.0.1:50051")]
-    listen: SocketAddr,
-    /// Most items accepted in one BatchEvaluate.
-    #[arg(long, env = "VERDICT_MAX_BATCH_SIZE", default_value_t = Limits::default().max_batch_size,
-          value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
-    max_batch_size: usize,
-    /// Largest request or response message, in bytes.
-    #[arg(long, env = "VERDICT_MAX_MESSAGE_BYTES", default_value_t = Limits::default().max_message_bytes,
-          value_parser = clap::value_parser!(u32).range(1024..).map(|n| n as usize))]
-    max_message_bytes: usize,
-    /// Load every policy file (*.toml, with golden cases in *.test.toml) of this
-    /// directory beside the embedded default, and reload on SIGHUP or change.
-    #[arg(long, env = "VERDICT_POLICY_DIR")]
+    /// TOML configuration file with any of the keys below (snake_case).
+    #[arg(long, env = "VERDICT_CONFIG")]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// gRPC address [default 127.0.0.1:50051].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listen: Option<SocketAddr>,
+    /// Prometheus metrics address (HTTP /metrics) [default: none].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metrics_listen: Option<SocketAddr>,
+    /// Log format: text or json [default text].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_format: Option<String>,
+    /// Load every policy file (*.toml, golden cases in *.test.toml) of this
+    /// directory beside the embedded default; reload on SIGHUP or change.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     policy_dir: Option<PathBuf>,
-    /// The policy for requests that name none (default: the embedded jumio-default).
-    #[arg(long, env = "VERDICT_DEFAULT_POLICY")]
+    /// The policy for requests that name none [default: jumio-default].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     default_policy: Option<String>,
-    /// How often to look for changed policy files, in milliseconds; 0 turns
-    /// watching off (SIGHUP still reloads).
-    #[arg(long, env = "VERDICT_POLICY_WATCH_MS", default_value_t = 1000)]
-    policy_watch_ms: u64,
+    /// Milliseconds between looks for changed policy files; 0 = only on SIGHUP [1000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy_watch_ms: Option<u64>,
+    /// Most items in one BatchEvaluate [1000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_batch_size: Option<usize>,
+    /// Largest request or response message in bytes [16777216].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_message_bytes: Option<usize>,
+    /// Deepest nesting accepted in workflow_json [128].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_json_depth: Option<usize>,
+    /// HTTP/2 streams per connection [256].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_concurrent_streams: Option<u32>,
+    /// Decisions in flight server-wide before shedding [2500].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_in_flight: Option<usize>,
+    /// Server-side deadline per RPC in milliseconds [30000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rpc_timeout_ms: Option<u64>,
+    /// Milliseconds requests in flight get to finish after SIGTERM [20000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shutdown_grace_ms: Option<u64>,
+    /// HTTP/2 keepalive ping interval in milliseconds [30000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keepalive_interval_ms: Option<u64>,
+    /// HTTP/2 keepalive ping timeout in milliseconds [10000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keepalive_timeout_ms: Option<u64>,
     /// Also serve verdict.loadtest.v1.Baseline, a no-op RPC that load tests
     /// compare Evaluate against. Off in production.
-    #[arg(long, env = "VERDICT_LOADTEST_BASELINE")]
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     loadtest_baseline: bool,
 }
 
@@ -159,19 +207,28 @@ fn load_policies(
     }
 }
 
-fn init_logging() {
+fn init_logging(format: LogFormat) {
     // RUST_LOG picks levels, e.g. RUST_LOG=verdict_server=debug for a line per
     // request. Logs carry ids, outcomes and codes, never personal data.
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+    }
 }
 
 fn run_server(args: &ServeArgs) -> ExitCode {
-    init_logging();
+    let config = match Config::load(args.config.as_deref(), args) {
+        Ok(config) => config,
+        Err(problems) => {
+            eprintln!("verdict: invalid configuration:\n{problems}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -180,21 +237,27 @@ fn run_server(args: &ServeArgs) -> ExitCode {
         }
     };
     let options = ServeOptions {
-        limits: Limits {
-            max_batch_size: args.max_batch_size,
-            max_message_bytes: args.max_message_bytes,
-        },
-        loadtest_baseline: args.loadtest_baseline,
+        limits: config.limits(),
+        loadtest_baseline: config.loadtest_baseline,
     };
     runtime.block_on(async {
-        let listener = match TcpListener::bind(args.listen).await {
+        if let Some(address) = config.metrics_listen {
+            match metrics::serve_prometheus(address) {
+                Ok(()) => info!(%address, "serving Prometheus metrics at /metrics"),
+                Err(error) => {
+                    error!(%address, %error, "cannot serve metrics");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        let listener = match TcpListener::bind(config.listen).await {
             Ok(listener) => listener,
             Err(error) => {
-                error!(address = %args.listen, %error, "cannot listen");
+                error!(address = %config.listen, %error, "cannot listen");
                 return ExitCode::FAILURE;
             }
         };
-        let policies = match load_policies(args.policy_dir.as_deref(), args.default_policy.as_deref()) {
+        let policies = match load_policies(config.policy_dir.as_deref(), config.default_policy.as_deref()) {
             Ok(store) => Arc::new(store),
             Err(problems) => {
                 for problem in problems.lines() {
@@ -207,7 +270,7 @@ fn run_server(args: &ServeArgs) -> ExitCode {
             let policy = loaded.policy.reference();
             info!(id = %policy.id, version = %policy.version, digest = %policy.digest, source = %loaded.source, "policy loaded");
         }
-        let _watchers = start_reloaders(&policies, args.policy_watch_ms);
+        let _watchers = start_reloaders(&policies, config.policy_watch_ms);
         match serve(listener, policies, options, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
@@ -301,7 +364,11 @@ fn eval(args: &EvalArgs) -> ExitCode {
         let outcome = std::fs::read_to_string(file)
             .map_err(|error| error.to_string())
             .and_then(|body| {
-                decide(Some(Input::Json(&body)), policy, Explain(args.explain))
+                let options = DecideOptions {
+                    explain: args.explain,
+                    ..DecideOptions::default()
+                };
+                decide(Some(Input::Json(&body)), policy, options)
                     .map_err(|error| error.to_status().message().to_owned())
             })
             .and_then(|decision| proto_json::decision_to_json(&decision));

@@ -294,6 +294,7 @@ fn load_checked(
 }
 
 fn log_reload(report: &ReloadReport) {
+    crate::metrics::reload(report);
     for (id, version) in &report.loaded {
         info!(policy = %id, %version, "policy loaded");
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
-use tracing::info;
+use tracing::{info, warn};
 use verdict_api::loadtest::v1::baseline_server::BaselineServer;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
@@ -16,13 +16,29 @@ use crate::baseline::NoopBaseline;
 use crate::policies::PolicyStore;
 use crate::service::DecisionApi;
 
-/// Limits a server enforces.
+/// Limits a server enforces. Each is a configuration key (see `config.rs`
+/// and the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Most items in one `BatchEvaluate`.
     pub max_batch_size: usize,
     /// Largest request or response message, in bytes.
     pub max_message_bytes: usize,
+    /// Deepest nesting of arrays and objects accepted in `workflow_json`.
+    pub max_json_depth: usize,
+    /// HTTP/2 streams one connection may have open at once.
+    pub max_concurrent_streams: u32,
+    /// Decisions being made at once, server-wide (an Evaluate is one, a batch
+    /// one per item); beyond it requests are shed with RESOURCE_EXHAUSTED.
+    pub max_in_flight: usize,
+    /// Server-side deadline of an Evaluate or BatchEvaluate (the caller's
+    /// `grpc-timeout` shortens it).
+    pub rpc_timeout: Duration,
+    /// How long requests in flight may take to finish after SIGTERM.
+    pub shutdown_grace: Duration,
+    /// HTTP/2 keepalive ping interval and ack timeout.
+    pub keepalive_interval: Duration,
+    pub keepalive_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -32,6 +48,15 @@ impl Default for Limits {
             // A 1,000-item batch of ~6 KB retrieval bodies is ~6 MB; tonic's
             // 4 MiB default would refuse it.
             max_message_bytes: 16 * 1024 * 1024,
+            max_json_depth: crate::decide::PARSER_DEPTH_LIMIT,
+            max_concurrent_streams: 256,
+            // Two full batches plus room for single requests: about 50 MiB
+            // of decoded requests at most (crates/BENCHMARKS.md).
+            max_in_flight: 2500,
+            rpc_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(20),
+            keepalive_interval: Duration::from_secs(30),
+            keepalive_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -48,7 +73,8 @@ pub struct ServeOptions {
 pub type ServeError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Serves on `listener` until `shutdown` completes, then drains: health turns
-/// NOT_SERVING, new connections are refused and requests in flight finish.
+/// NOT_SERVING, new connections are refused and requests in flight finish —
+/// within `limits.shutdown_grace`, after which the server stops anyway.
 pub async fn serve(
     listener: TcpListener,
     policies: Arc<PolicyStore>,
@@ -81,7 +107,7 @@ pub async fn serve(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
-    let decisions = DecisionServiceServer::new(DecisionApi::new(policies, limits.max_batch_size))
+    let decisions = DecisionServiceServer::new(DecisionApi::new(policies, limits))
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);
 
@@ -96,9 +122,12 @@ pub async fn serve(
     let address = listener.local_addr()?;
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     info!(%address, "serving verdict.v1.DecisionService");
-    Server::builder()
-        .http2_keepalive_interval(Some(Duration::from_secs(30)))
-        .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+    let draining = Arc::new(tokio::sync::Notify::new());
+    let drain_started = Arc::clone(&draining);
+    let server = Server::builder()
+        .http2_keepalive_interval(Some(limits.keepalive_interval))
+        .http2_keepalive_timeout(Some(limits.keepalive_timeout))
+        .max_concurrent_streams(Some(limits.max_concurrent_streams))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -106,12 +135,20 @@ pub async fn serve(
         .add_optional_service(baseline)
         .serve_with_incoming_shutdown(incoming, async move {
             shutdown.await;
-            info!("shutting down: draining requests in flight");
+            info!(grace_ms = limits.shutdown_grace.as_millis(), "shutting down: draining requests in flight");
             health
                 .set_not_serving::<DecisionServiceServer<DecisionApi>>()
                 .await;
-        })
-        .await?;
+            drain_started.notify_one();
+        });
+    let grace_over = async {
+        draining.notified().await;
+        tokio::time::sleep(limits.shutdown_grace).await;
+    };
+    tokio::select! {
+        served = server => served?,
+        () = grace_over => warn!("shutdown grace over: stopping with requests still in flight"),
+    }
     info!("stopped");
     Ok(())
 }

@@ -1,0 +1,231 @@
+//! The server's configuration, layered: built-in defaults, then a TOML file
+//! (`--config`), then `VERDICT_*` environment variables, then command-line
+//! flags — into one typed struct, validated before anything starts.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::server::Limits;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Everything `verdict serve` can be told. Every key is the same in the TOML
+/// file, as `VERDICT_<KEY>` in the environment and as `--<key>` on the command
+/// line (with dashes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// gRPC address.
+    pub listen: SocketAddr,
+    /// Prometheus metrics address (HTTP, `/metrics`); none means no endpoint.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Log format: `text` or `json`.
+    pub log_format: LogFormat,
+    pub policy_dir: Option<PathBuf>,
+    pub default_policy: Option<String>,
+    pub policy_watch_ms: u64,
+    pub loadtest_baseline: bool,
+    pub max_batch_size: usize,
+    pub max_message_bytes: usize,
+    pub max_json_depth: usize,
+    pub max_concurrent_streams: u32,
+    pub max_in_flight: usize,
+    pub rpc_timeout_ms: u64,
+    pub shutdown_grace_ms: u64,
+    pub keepalive_interval_ms: u64,
+    pub keepalive_timeout_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let limits = Limits::default();
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            metrics_listen: None,
+            log_format: LogFormat::Text,
+            policy_dir: None,
+            default_policy: None,
+            policy_watch_ms: 1000,
+            loadtest_baseline: false,
+            max_batch_size: limits.max_batch_size,
+            max_message_bytes: limits.max_message_bytes,
+            max_json_depth: limits.max_json_depth,
+            max_concurrent_streams: limits.max_concurrent_streams,
+            max_in_flight: limits.max_in_flight,
+            rpc_timeout_ms: millis(limits.rpc_timeout),
+            shutdown_grace_ms: millis(limits.shutdown_grace),
+            keepalive_interval_ms: millis(limits.keepalive_interval),
+            keepalive_timeout_ms: millis(limits.keepalive_timeout),
+        }
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Config {
+    /// Defaults < `file` < `VERDICT_*` environment < `flags` (only the keys
+    /// the command line set), validated.
+    pub fn load(file: Option<&Path>, flags: &impl Serialize) -> Result<Self, String> {
+        Self::from_figment(&Self::figment(file, Env::prefixed("VERDICT_"), flags))
+    }
+
+    fn figment(file: Option<&Path>, env: Env, flags: &impl Serialize) -> Figment {
+        let mut figment = Figment::from(Serialized::defaults(Self::default()));
+        if let Some(file) = file {
+            // A named file must exist: Toml::file would skip a missing one.
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            // VERDICT_CONFIG names the file; it is not a key of the file.
+            .merge(env.ignore(&["CONFIG"]))
+            .merge(Serialized::defaults(flags))
+    }
+
+    fn from_figment(figment: &Figment) -> Result<Self, String> {
+        let config: Self = figment.extract().map_err(|error| {
+            error
+                .into_iter()
+                .map(|error| error.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Refuses values no server should run with, each with the key to fix.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut problems = Vec::new();
+        let mut at_least = |key: &str, value: u64, min: u64| {
+            if value < min {
+                problems.push(format!("{key} = {value}: must be at least {min}"));
+            }
+        };
+        let wide = |value: usize| u64::try_from(value).unwrap_or(u64::MAX);
+        at_least("max_batch_size", wide(self.max_batch_size), 1);
+        at_least("max_message_bytes", wide(self.max_message_bytes), 1024);
+        at_least("max_json_depth", wide(self.max_json_depth), 4);
+        at_least("max_concurrent_streams", u64::from(self.max_concurrent_streams), 1);
+        at_least("max_in_flight", wide(self.max_in_flight), 1);
+        at_least("rpc_timeout_ms", self.rpc_timeout_ms, 1);
+        at_least("keepalive_interval_ms", self.keepalive_interval_ms, 1000);
+        at_least("keepalive_timeout_ms", self.keepalive_timeout_ms, 100);
+        if self.max_json_depth > 128 {
+            problems.push(format!(
+                "max_json_depth = {}: at most 128 (the JSON parser's own recursion limit)",
+                self.max_json_depth
+            ));
+        }
+        if self.metrics_listen.is_some_and(|metrics| metrics == self.listen) {
+            problems.push("metrics_listen must differ from listen".to_owned());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("\n"))
+        }
+    }
+
+    /// The limits the server enforces.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_batch_size: self.max_batch_size,
+            max_message_bytes: self.max_message_bytes,
+            max_json_depth: self.max_json_depth,
+            max_concurrent_streams: self.max_concurrent_streams,
+            max_in_flight: self.max_in_flight,
+            rpc_timeout: Duration::from_millis(self.rpc_timeout_ms),
+            shutdown_grace: Duration::from_millis(self.shutdown_grace_ms),
+            keepalive_interval: Duration::from_millis(self.keepalive_interval_ms),
+            keepalive_timeout: Duration::from_millis(self.keepalive_timeout_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail's closures return figment::Error, as its API requires"
+)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use figment::Jail;
+
+    use super::*;
+
+    /// Loads with `file` as verdict.toml, `env` set, and `flags` given, inside
+    /// a jail: a private working directory and environment.
+    fn load(file: &str, env: &[(&str, &str)], flags: &[(&str, &str)]) -> Result<Config, String> {
+        let mut result = Err(String::new());
+        Jail::expect_with(|jail| {
+            jail.create_file("verdict.toml", file)?;
+            for (key, value) in env {
+                jail.set_env(key, value);
+            }
+            let flags: BTreeMap<&str, &str> = flags.iter().copied().collect();
+            result = Config::load(Some(Path::new("verdict.toml")), &flags);
+            Ok(())
+        });
+        result
+    }
+
+    #[test]
+    fn each_layer_overrides_the_one_before_key_by_key() {
+        let config = load(
+            "max_batch_size = 50\nmax_in_flight = 9\nlog_format = \"json\"\nlisten = \"127.0.0.1:7000\"\n",
+            &[("VERDICT_MAX_IN_FLIGHT", "11"), ("VERDICT_LISTEN", "127.0.0.1:7002")],
+            &[("listen", "127.0.0.1:7001")],
+        )
+        .expect("valid");
+        assert_eq!(config.max_batch_size, 50, "file over default");
+        assert_eq!(config.max_in_flight, 11, "environment over file");
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(
+            config.listen,
+            SocketAddr::from(([127, 0, 0, 1], 7001)),
+            "flag over environment"
+        );
+        assert_eq!(config.max_message_bytes, Config::default().max_message_bytes);
+    }
+
+    #[test]
+    fn bad_values_and_unknown_keys_are_refused_with_the_key_to_fix() {
+        let error = load("max_batch_size = 0\nmax_json_depth = 500\n", &[], &[]).expect_err("invalid");
+        assert_eq!(
+            error,
+            "max_batch_size = 0: must be at least 1\nmax_json_depth = 500: at most 128 (the JSON parser's own recursion limit)"
+        );
+        let error = load("max_batch = 5\n", &[], &[]).expect_err("unknown key");
+        assert!(error.contains("unknown field: found `max_batch`"), "{error}");
+        let error = load("", &[("VERDICT_MAX_BATCH_SIZE", "many")], &[]).expect_err("wrong type");
+        assert!(
+            error.contains("expected usize for key \"MAX_BATCH_SIZE\" in `VERDICT_` environment"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_named_config_file_must_exist() {
+        let mut result = Ok(Config::default());
+        Jail::expect_with(|_| {
+            result = Config::load(Some(Path::new("missing.toml")), &BTreeMap::<&str, &str>::new());
+            Ok(())
+        });
+        assert!(result.expect_err("missing file").contains("missing.toml"));
+    }
+}

@@ -1,0 +1,105 @@
+//! Prometheus metrics, through the `metrics` facade (no-ops until a recorder
+//! is installed, as in tests and `verdict eval`). Labels carry RPC names,
+//! status codes, policy ids, outcomes and result codes — never anything from
+//! inside a workflow result, and never an unbounded value such as a label
+//! spelled by the input.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use metrics::{counter, gauge, histogram};
+use metrics_exporter_prometheus::{BuildError, PrometheusBuilder};
+use verdict_api::v1 as pb;
+
+use crate::policies::ReloadReport;
+
+/// Serves `/metrics` on `address` (its own HTTP listener, apart from gRPC).
+/// Call inside the tokio runtime.
+pub fn serve_prometheus(address: SocketAddr) -> Result<(), BuildError> {
+    PrometheusBuilder::new()
+        .with_http_listener(address)
+        .set_buckets(&[
+            0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1,
+            0.25, 0.5, 1.0, 2.5,
+        ])?
+        .install()
+}
+
+/// One finished RPC: its status code and latency.
+pub fn request(rpc: &'static str, code: tonic::Code, elapsed: Duration) {
+    let code = code_name(code);
+    counter!("verdict_requests_total", "rpc" => rpc, "code" => code).increment(1);
+    histogram!("verdict_request_duration_seconds", "rpc" => rpc).record(elapsed.as_secs_f64());
+}
+
+/// One decision: by policy, outcome and result code, plus the findings the
+/// catalogue does not know (counted, not named).
+pub fn decision(decision: &pb::Decision) {
+    let policy = decision
+        .policy
+        .as_ref()
+        .map(|policy| policy.id.clone())
+        .unwrap_or_default();
+    counter!(
+        "verdict_decisions_total",
+        "policy" => policy,
+        "outcome" => decision.outcome().as_str_name(),
+        "code" => decision.result_code.clone()
+    )
+    .increment(1);
+    let unknown = decision
+        .reasons
+        .iter()
+        .filter(|reason| !reason.catalogued)
+        .count();
+    if unknown > 0 {
+        counter!("verdict_uncatalogued_findings_total").increment(unknown as u64);
+    }
+}
+
+/// A request refused because too many decisions were in flight.
+pub fn shed(rpc: &'static str) {
+    counter!("verdict_shed_requests_total", "rpc" => rpc).increment(1);
+}
+
+/// Decisions in flight now.
+pub fn in_flight(decisions: usize) {
+    // Far below 2^52: exact as f64.
+    #[expect(clippy::cast_precision_loss, reason = "small counts")]
+    gauge!("verdict_decisions_in_flight").set(decisions as f64);
+}
+
+/// Batch items by what became of them: decided, failed (an error result) or
+/// abandoned (the caller left or the deadline passed first).
+pub fn batch_items(result: &'static str, items: usize) {
+    counter!("verdict_batch_items_total", "result" => result).increment(items as u64);
+}
+
+/// A policy reload's outcome, per policy file.
+pub fn reload(report: &ReloadReport) {
+    counter!("verdict_policy_reloads_total").increment(1);
+    counter!("verdict_policies_loaded_total").increment(report.loaded.len() as u64);
+    counter!("verdict_policy_load_failures_total").increment(report.failed.len() as u64);
+}
+
+fn code_name(code: tonic::Code) -> &'static str {
+    match code {
+        tonic::Code::Ok => "OK",
+        tonic::Code::Cancelled => "CANCELLED",
+        tonic::Code::Unknown => "UNKNOWN",
+        tonic::Code::InvalidArgument => "INVALID_ARGUMENT",
+        tonic::Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        tonic::Code::NotFound => "NOT_FOUND",
+        tonic::Code::AlreadyExists => "ALREADY_EXISTS",
+        tonic::Code::PermissionDenied => "PERMISSION_DENIED",
+        tonic::Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        tonic::Code::FailedPrecondition => "FAILED_PRECONDITION",
+        tonic::Code::Aborted => "ABORTED",
+        tonic::Code::OutOfRange => "OUT_OF_RANGE",
+        tonic::Code::Unimplemented => "UNIMPLEMENTED",
+        tonic::Code::Internal => "INTERNAL",
+        tonic::Code::Unavailable => "UNAVAILABLE",
+        tonic::Code::DataLoss => "DATA_LOSS",
+        tonic::Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
