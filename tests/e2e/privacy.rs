@@ -1,4 +1,4 @@
-//! Logs carry ids, outcomes and codes, never the personal data in a result.
+//! Logs and metrics carry ids, outcomes and codes, never the personal data in a result.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -34,7 +34,7 @@ impl Write for LogSink {
 }
 
 #[tokio::test]
-async fn no_personal_data_reaches_the_logs() {
+async fn no_personal_data_reaches_the_logs_or_the_metrics() {
     let logs = captured_logs();
     let server = TestServer::start().await;
     let mut client = server.client().await;
@@ -52,6 +52,13 @@ async fn no_personal_data_reaches_the_logs() {
     );
 
     let text = String::from_utf8(logs.lock().expect("log buffer").clone()).expect("utf-8 logs");
+    // Metrics are checked with the logs: the same needles, in what a scraper sees.
+    let metrics = crate::support::metrics().render();
+    assert!(
+        metrics.contains("verdict_decisions_total{policy=\"jumio-default\",outcome=\"OUTCOME_DECLINE\",code=\"FACE_MISMATCH\"}"),
+        "decisions were not counted:\n{metrics}"
+    );
+    let text = format!("{text}\n{metrics}");
     // The logs were captured: the workflow id of the clean pass is there.
     assert!(
         text.contains("02c1ef8f-6006-5146-9113-94776d502e5d"),
@@ -73,7 +80,7 @@ async fn no_personal_data_reaches_the_logs() {
     ] {
         assert!(
             !text.contains(personal),
-            "{personal} appears in the logs:\n{text}"
+            "{personal} appears in the logs or metrics:\n{text}"
         );
     }
 }

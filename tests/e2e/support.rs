@@ -1,7 +1,9 @@
 //! Starting a server on an ephemeral port and talking to it.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -10,6 +12,26 @@ use tonic_types::{ErrorDetails, StatusExt};
 use verdict_api::v1::decision_service_client::DecisionServiceClient;
 use verdict_api::v1::{self as pb, evaluate_request};
 use verdict_server::{Limits, PolicyStore, ServeOptions, serve};
+
+/// The Prometheus recorder every server in this test binary reports to
+/// (metrics are process-global, so tests compare before and after).
+pub fn metrics() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        PrometheusBuilder::new()
+            .install_recorder()
+            .expect("one recorder per test binary")
+    })
+}
+
+/// The value of one counter series in the rendered metrics, 0 when absent.
+pub fn counter(series: &str) -> f64 {
+    metrics()
+        .render()
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
 
 /// A running server; dropping it shuts the server down.
 pub struct TestServer {
@@ -40,6 +62,7 @@ impl TestServer {
     }
 
     async fn start_full(options: ServeOptions, policies: Arc<PolicyStore>) -> Self {
+        metrics();
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind an ephemeral port");

@@ -12,7 +12,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use verdict_core::{Policy, evaluate, parse_workflow_json};
+use verdict_core::{Policy, evaluate, parse_workflow_json, too_deep};
 
 /// (case name, corpus file). Every one is a 7-capability retrieval body.
 const CASES: [(&str, &str); 3] = [
@@ -63,6 +63,16 @@ fn benches(c: &mut Criterion) {
         );
     }
     eval.finish();
+
+    // The optional nesting-depth pre-scan (max_json_depth below 128).
+    let mut depth = c.benchmark_group("depth_scan");
+    for (case, body) in &bodies {
+        depth.throughput(Throughput::Bytes(body.len() as u64));
+        depth.bench_with_input(BenchmarkId::from_parameter(case), body, |b, body| {
+            b.iter(|| too_deep(black_box(body), 64));
+        });
+    }
+    depth.finish();
 
     let mut both = c.benchmark_group("parse_and_evaluate");
     for (case, body) in &bodies {

@@ -118,19 +118,26 @@ impl Config {
         let wide = |value: usize| u64::try_from(value).unwrap_or(u64::MAX);
         at_least("max_batch_size", wide(self.max_batch_size), 1);
         at_least("max_message_bytes", wide(self.max_message_bytes), 1024);
-        at_least("max_json_depth", wide(self.max_json_depth), 4);
-        at_least("max_concurrent_streams", u64::from(self.max_concurrent_streams), 1);
+
+        at_least(
+            "max_concurrent_streams",
+            u64::from(self.max_concurrent_streams),
+            1,
+        );
         at_least("max_in_flight", wide(self.max_in_flight), 1);
         at_least("rpc_timeout_ms", self.rpc_timeout_ms, 1);
         at_least("keepalive_interval_ms", self.keepalive_interval_ms, 1000);
         at_least("keepalive_timeout_ms", self.keepalive_timeout_ms, 100);
-        if self.max_json_depth > 128 {
+        if (1..4).contains(&self.max_json_depth) {
             problems.push(format!(
-                "max_json_depth = {}: at most 128 (the JSON parser's own recursion limit)",
+                "max_json_depth = {}: 0 (no limit) or at least 4 (a retrieval body nests 5 deep)",
                 self.max_json_depth
             ));
         }
-        if self.metrics_listen.is_some_and(|metrics| metrics == self.listen) {
+        if self
+            .metrics_listen
+            .is_some_and(|metrics| metrics == self.listen)
+        {
             problems.push("metrics_listen must differ from listen".to_owned());
         }
         if problems.is_empty() {
@@ -200,18 +207,25 @@ mod tests {
             SocketAddr::from(([127, 0, 0, 1], 7001)),
             "flag over environment"
         );
-        assert_eq!(config.max_message_bytes, Config::default().max_message_bytes);
+        assert_eq!(
+            config.max_message_bytes,
+            Config::default().max_message_bytes
+        );
     }
 
     #[test]
     fn bad_values_and_unknown_keys_are_refused_with_the_key_to_fix() {
-        let error = load("max_batch_size = 0\nmax_json_depth = 500\n", &[], &[]).expect_err("invalid");
+        let error =
+            load("max_batch_size = 0\nmax_json_depth = 2\n", &[], &[]).expect_err("invalid");
         assert_eq!(
             error,
-            "max_batch_size = 0: must be at least 1\nmax_json_depth = 500: at most 128 (the JSON parser's own recursion limit)"
+            "max_batch_size = 0: must be at least 1\nmax_json_depth = 2: 0 (no limit) or at least 4 (a retrieval body nests 5 deep)"
         );
         let error = load("max_batch = 5\n", &[], &[]).expect_err("unknown key");
-        assert!(error.contains("unknown field: found `max_batch`"), "{error}");
+        assert!(
+            error.contains("unknown field: found `max_batch`"),
+            "{error}"
+        );
         let error = load("", &[("VERDICT_MAX_BATCH_SIZE", "many")], &[]).expect_err("wrong type");
         assert!(
             error.contains("expected usize for key \"MAX_BATCH_SIZE\" in `VERDICT_` environment"),
@@ -223,7 +237,10 @@ mod tests {
     fn a_named_config_file_must_exist() {
         let mut result = Ok(Config::default());
         Jail::expect_with(|_| {
-            result = Config::load(Some(Path::new("missing.toml")), &BTreeMap::<&str, &str>::new());
+            result = Config::load(
+                Some(Path::new("missing.toml")),
+                &BTreeMap::<&str, &str>::new(),
+            );
             Ok(())
         });
         assert!(result.expect_err("missing file").contains("missing.toml"));

@@ -37,19 +37,18 @@ impl<'a> From<&'a pb::batch_item::Input> for Input<'a> {
 pub struct DecideOptions {
     /// Trace the rules considered for each finding.
     pub explain: bool,
-    /// Refuse `workflow_json` nested deeper than this (the parser's own limit
-    /// is 128; below that, one extra pass over the body enforces it).
+    /// Refuse `workflow_json` nested deeper than this; 0 = no limit. The
+    /// parser needs none (what verdict reads nests five levels deep, and it
+    /// skips everything else without recursing), so the limit is hygiene and
+    /// costs one pass over the body (crates/BENCHMARKS.md).
     pub max_json_depth: usize,
 }
-
-/// The JSON parser's own nesting limit.
-pub const PARSER_DEPTH_LIMIT: usize = 128;
 
 impl Default for DecideOptions {
     fn default() -> Self {
         Self {
             explain: false,
-            max_json_depth: PARSER_DEPTH_LIMIT,
+            max_json_depth: 0,
         }
     }
 }
@@ -63,7 +62,7 @@ pub fn decide(
     let workflow = match input {
         None => return Err(ServiceError::MissingInput),
         Some(Input::Json(json)) => {
-            if options.max_json_depth < PARSER_DEPTH_LIMIT
+            if options.max_json_depth > 0
                 && let Some((line, column)) = too_deep(json, options.max_json_depth)
             {
                 return Err(ServiceError::TooDeep {

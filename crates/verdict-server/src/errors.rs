@@ -27,7 +27,11 @@ pub enum ServiceError {
     /// More batch items than the server accepts.
     BatchTooLarge { items: usize, max: usize },
     /// `workflow_json` nests deeper than the configured limit.
-    TooDeep { max: usize, line: usize, column: usize },
+    TooDeep {
+        max: usize,
+        line: usize,
+        column: usize,
+    },
     /// Too many decisions in flight: shed instead of queueing.
     Overloaded { max_in_flight: usize, wanted: usize },
     /// The server-side deadline of the RPC passed.

@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
 use tokio::net::TcpListener;
 use tracing::{error, info};
 use tracing_subscriber::EnvFilter;
-use serde::Serialize;
 use verdict_server::config::{Config, LogFormat};
 use verdict_server::decide::{DecideOptions, Input, decide};
 use verdict_server::{PolicyStore, ServeOptions, commands, metrics, proto_json, reload, serve};
@@ -115,7 +115,7 @@ struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     max_message_bytes: Option<usize>,
-    /// Deepest nesting accepted in workflow_json [128].
+    /// Deepest nesting accepted in workflow_json; 0 = no limit [0].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     max_json_depth: Option<usize>,

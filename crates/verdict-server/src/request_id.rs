@@ -51,7 +51,10 @@ mod tests {
         let with = |value: &'static str| {
             let mut metadata = MetadataMap::new();
             metadata.insert(REQUEST_ID_HEADER, MetadataValue::from_static(value));
-            request_id(&metadata).to_str().unwrap_or_default().to_owned()
+            request_id(&metadata)
+                .to_str()
+                .unwrap_or_default()
+                .to_owned()
         };
         assert_eq!(with("order-42_a.b:c"), "order-42_a.b:c");
         assert!(with("has space").starts_with("vd-"));

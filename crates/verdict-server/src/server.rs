@@ -24,7 +24,8 @@ pub struct Limits {
     pub max_batch_size: usize,
     /// Largest request or response message, in bytes.
     pub max_message_bytes: usize,
-    /// Deepest nesting of arrays and objects accepted in `workflow_json`.
+    /// Deepest nesting of arrays and objects accepted in `workflow_json`;
+    /// 0 = no limit (the default: parsing does not recurse into what it skips).
     pub max_json_depth: usize,
     /// HTTP/2 streams one connection may have open at once.
     pub max_concurrent_streams: u32,
@@ -48,7 +49,7 @@ impl Default for Limits {
             // A 1,000-item batch of ~6 KB retrieval bodies is ~6 MB; tonic's
             // 4 MiB default would refuse it.
             max_message_bytes: 16 * 1024 * 1024,
-            max_json_depth: crate::decide::PARSER_DEPTH_LIMIT,
+            max_json_depth: 0,
             max_concurrent_streams: 256,
             // Two full batches plus room for single requests: about 50 MiB
             // of decoded requests at most (crates/BENCHMARKS.md).
@@ -135,7 +136,10 @@ pub async fn serve(
         .add_optional_service(baseline)
         .serve_with_incoming_shutdown(incoming, async move {
             shutdown.await;
-            info!(grace_ms = limits.shutdown_grace.as_millis(), "shutting down: draining requests in flight");
+            info!(
+                grace_ms = limits.shutdown_grace.as_millis(),
+                "shutting down: draining requests in flight"
+            );
             health
                 .set_not_serving::<DecisionServiceServer<DecisionApi>>()
                 .await;

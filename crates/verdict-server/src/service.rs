@@ -132,7 +132,11 @@ fn finish<T>(
         Err(error) => {
             let mut status = error.to_status();
             metrics::request(rpc, status.code(), elapsed);
-            debug!(error = error.kind(), micros = elapsed.as_micros(), "not decided");
+            debug!(
+                error = error.kind(),
+                micros = elapsed.as_micros(),
+                "not decided"
+            );
             status
                 .metadata_mut()
                 .insert(REQUEST_ID_HEADER, request_id.clone());
@@ -161,9 +165,12 @@ impl DecisionService for DecisionApi {
     ) -> Result<Response<pb::EvaluateResponse>, Status> {
         let started = Instant::now();
         let id = request_id(request.metadata());
-        let span = info_span!("rpc", rpc = "Evaluate", request_id = %id.to_str().unwrap_or_default());
+        let span =
+            info_span!("rpc", rpc = "Evaluate", request_id = %id.to_str().unwrap_or_default());
         let deadline = client_timeout(request.metadata())
-            .map_or(self.limits.rpc_timeout, |client| client.min(self.limits.rpc_timeout));
+            .map_or(self.limits.rpc_timeout, |client| {
+                client.min(self.limits.rpc_timeout)
+            });
         let request = request.into_inner();
         let result = span.in_scope(|| {
             let _admitted = self.admit("Evaluate", 1)?;
@@ -201,7 +208,9 @@ impl DecisionService for DecisionApi {
         let span =
             info_span!("rpc", rpc = "BatchEvaluate", request_id = %id.to_str().unwrap_or_default());
         let deadline = client_timeout(request.metadata())
-            .map_or(self.limits.rpc_timeout, |client| client.min(self.limits.rpc_timeout));
+            .map_or(self.limits.rpc_timeout, |client| {
+                client.min(self.limits.rpc_timeout)
+            });
         let result = self
             .batch(request.into_inner(), deadline)
             .instrument(span.clone())

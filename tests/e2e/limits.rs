@@ -1,0 +1,277 @@
+//! Every limit, crossed: the status and details a client gets, and the server
+//! serving the next request normally.
+
+use std::time::Duration;
+
+use tonic::Code;
+use verdict_api::v1::{self as pb, batch_item};
+use verdict_server::{Limits, ServeOptions};
+
+use crate::support::{TestServer, counter, details, evaluate_json, fixture, json_request};
+
+fn batch(size: usize) -> pb::BatchEvaluateRequest {
+    let body = fixture("02-usability-rejected-blurred.json");
+    pb::BatchEvaluateRequest {
+        policy_id: String::new(),
+        explain: false,
+        items: (0..size)
+            .map(|index| pb::BatchItem {
+                id: index.to_string(),
+                input: Some(batch_item::Input::WorkflowJson(body.clone())),
+            })
+            .collect(),
+    }
+}
+
+async fn start(limits: Limits) -> TestServer {
+    TestServer::start_with_options(ServeOptions {
+        limits,
+        ..ServeOptions::default()
+    })
+    .await
+}
+
+/// The server still decides a plain request.
+async fn still_serves(server: &TestServer) {
+    let mut client = server.client().await;
+    let decision =
+        evaluate_json(&mut client, fixture("09-similarity-rejected-no-match.json")).await;
+    assert_eq!(decision.result_code, "FACE_MISMATCH");
+}
+
+fn error_info(status: &tonic::Status) -> (String, std::collections::HashMap<String, String>) {
+    let info = details(status).error_info().cloned().expect("ErrorInfo");
+    (info.reason, info.metadata)
+}
+
+#[tokio::test]
+async fn more_decisions_than_max_in_flight_are_shed_with_resource_exhausted() {
+    let server = start(Limits {
+        max_in_flight: 10,
+        ..Limits::default()
+    })
+    .await;
+    let shed_before = counter("verdict_shed_requests_total{rpc=\"BatchEvaluate\"}");
+    let mut client = server.client().await;
+    let status = client
+        .batch_evaluate(batch(11))
+        .await
+        .expect_err("11 decisions exceed 10 in flight");
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    let (reason, metadata) = error_info(&status);
+    assert_eq!(reason, "OVERLOADED");
+    assert_eq!(metadata["max_in_flight"], "10");
+    assert_eq!(metadata["decisions"], "11");
+    let retry = details(&status).retry_info().cloned().expect("RetryInfo");
+    assert_eq!(retry.retry_delay, Some(Duration::from_millis(100)));
+    assert!(counter("verdict_shed_requests_total{rpc=\"BatchEvaluate\"}") > shed_before);
+
+    // Ten fit; the permits come back after each request.
+    for _ in 0..3 {
+        let results = client
+            .batch_evaluate(batch(10))
+            .await
+            .expect("10 decisions fit")
+            .into_inner()
+            .results;
+        assert_eq!(results.len(), 10);
+    }
+    still_serves(&server).await;
+}
+
+#[tokio::test]
+async fn a_batch_past_the_server_deadline_is_deadline_exceeded() {
+    let server = start(Limits {
+        rpc_timeout: Duration::from_millis(5),
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    // A thousand full bodies take far more than 5 ms to decide.
+    let status = client
+        .batch_evaluate(batch(1000))
+        .await
+        .expect_err("past the deadline");
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    let (reason, metadata) = error_info(&status);
+    assert_eq!(reason, "RPC_DEADLINE_EXCEEDED");
+    assert_eq!(metadata["timeout_ms"], "5");
+    still_serves(&server).await;
+}
+
+#[tokio::test]
+async fn a_caller_that_gives_up_stops_its_batch() {
+    let server = start(Limits::default()).await;
+    let abandoned = "verdict_batch_items_total{result=\"abandoned\"}";
+    let before = counter(abandoned);
+    let mut client = server.client().await;
+    // The deadline must pass after the 7 MB request has arrived but before a
+    // thousand decisions are done; how long uploading takes depends on the
+    // machine, so widen the deadline until a batch is caught mid-way.
+    let mut stopped = false;
+    for timeout_ms in [20, 40, 80, 160, 320] {
+        let mut request = tonic::Request::new(batch(1000));
+        request.set_timeout(Duration::from_millis(timeout_ms));
+        let status = client
+            .batch_evaluate(request)
+            .await
+            .expect_err("the client's deadline passes first");
+        assert!(
+            matches!(status.code(), Code::DeadlineExceeded | Code::Cancelled),
+            "{status:?}"
+        );
+        // The worker notices between items and leaves the rest undecided.
+        for _ in 0..50 {
+            if counter(abandoned) > before {
+                stopped = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if stopped {
+            break;
+        }
+    }
+    assert!(stopped, "no batch was stopped when its caller gave up");
+    still_serves(&server).await;
+}
+
+#[tokio::test]
+async fn json_nested_deeper_than_the_limit_is_invalid_argument() {
+    let server = start(Limits {
+        max_json_depth: 8,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    // The corpus nests 7 deep: it passes.
+    still_serves(&server).await;
+    let deep = fixture("01-clean-pass-score-0.json").replacen(
+        '{',
+        r#"{"extra": [[[[[[[[["deep"]]]]]]]]],"#,
+        1,
+    );
+    let status = client
+        .evaluate(json_request(deep))
+        .await
+        .expect_err("too deep");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let (reason, metadata) = error_info(&status);
+    assert_eq!(reason, "JSON_TOO_DEEP");
+    assert_eq!(
+        (
+            metadata["max_json_depth"].as_str(),
+            metadata["line"].as_str(),
+            metadata["column"].as_str()
+        ),
+        ("8", "1", "18")
+    );
+    let details = details(&status);
+    let violation = &details.bad_request().expect("BadRequest").field_violations[0];
+    assert_eq!(violation.field, "workflow_json");
+    still_serves(&server).await;
+
+    // Without a limit, depth costs no stack: the parser skips what it does
+    // not read without recursing, so even 200 levels are simply ignored.
+    let server = start(Limits::default()).await;
+    let mut client = server.client().await;
+    let abyss = fixture("09-similarity-rejected-no-match.json").replacen(
+        '{',
+        &format!(r#"{{"extra": {}{}, "#, "[".repeat(200), "]".repeat(200)),
+        1,
+    );
+    let decision = evaluate_json(&mut client, abyss).await;
+    assert_eq!(decision.result_code, "FACE_MISMATCH");
+}
+
+#[tokio::test]
+async fn the_per_connection_stream_limit_is_advertised_and_queues_not_fails() {
+    let server = start(Limits {
+        max_concurrent_streams: 2,
+        ..Limits::default()
+    })
+    .await;
+    // What the server tells every HTTP/2 client in its SETTINGS.
+    let tcp = tokio::net::TcpStream::connect(server.address)
+        .await
+        .expect("connect");
+    let (mut h2, connection) = h2::client::handshake(tcp).await.expect("h2 handshake");
+    let driver = tokio::spawn(connection);
+    h2 = h2.ready().await.expect("ready");
+    let mut advertised = h2.current_max_send_streams();
+    for _ in 0..50 {
+        if advertised == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        advertised = h2.current_max_send_streams();
+    }
+    assert_eq!(advertised, 2);
+    drop(h2);
+    driver.abort();
+
+    // A client opening more streams than that waits for one to free up, once
+    // it has the server's SETTINGS (hyper's client honours them; a stream
+    // opened past the limit is refused with REFUSED_STREAM, which tonic reports
+    // as UNAVAILABLE and which is always safe to retry).
+    let mut client = server.client().await;
+    client.batch_evaluate(batch(1)).await.expect("first call");
+    let calls = (0..6).map(|_| {
+        let mut client = client.clone();
+        async move { client.batch_evaluate(batch(50)).await }
+    });
+    for result in futures_join_all(calls).await {
+        assert_eq!(
+            result
+                .expect("queued, then answered")
+                .into_inner()
+                .results
+                .len(),
+            50
+        );
+    }
+}
+
+/// `futures::future::join_all` without the dependency: spawn and await each.
+async fn futures_join_all<F, T>(calls: impl Iterator<Item = F>) -> Vec<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let handles: Vec<_> = calls.map(tokio::spawn).collect();
+    let mut results = Vec::new();
+    for handle in handles {
+        results.push(handle.await.expect("task"));
+    }
+    results
+}
+
+#[tokio::test]
+async fn the_request_id_is_echoed_on_answers_and_errors() {
+    let server = start(Limits::default()).await;
+    let mut client = server.client().await;
+    let mut request = tonic::Request::new(json_request(fixture("01-clean-pass-score-0.json")));
+    request
+        .metadata_mut()
+        .insert("x-request-id", "checkout-7f3a".parse().expect("ascii"));
+    let response = client.evaluate(request).await.expect("decided");
+    assert_eq!(
+        response
+            .metadata()
+            .get("x-request-id")
+            .map(|v| v.to_str().expect("ascii")),
+        Some("checkout-7f3a")
+    );
+
+    let status = client
+        .evaluate(json_request("{"))
+        .await
+        .expect_err("malformed");
+    let generated = status
+        .metadata()
+        .get("x-request-id")
+        .expect("an id on the error too")
+        .to_str()
+        .expect("ascii");
+    assert!(generated.starts_with("vd-"), "{generated}");
+}
