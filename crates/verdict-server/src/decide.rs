@@ -33,7 +33,7 @@ impl<'a> From<&'a pb::batch_item::Input> for Input<'a> {
 }
 
 /// How to decide, besides the policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DecideOptions {
     /// Trace the rules considered for each finding.
     pub explain: bool,
@@ -44,14 +44,6 @@ pub struct DecideOptions {
     pub max_json_depth: usize,
 }
 
-impl Default for DecideOptions {
-    fn default() -> Self {
-        Self {
-            explain: false,
-            max_json_depth: 0,
-        }
-    }
-}
 
 /// Decides `input` with `policy`.
 pub fn decide(
