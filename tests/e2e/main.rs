@@ -10,6 +10,7 @@ mod batch;
 mod discovery;
 mod errors;
 mod evaluate;
+mod hostile;
 mod limits;
 mod policies;
 mod privacy;

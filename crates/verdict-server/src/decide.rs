@@ -44,7 +44,6 @@ pub struct DecideOptions {
     pub max_json_depth: usize,
 }
 
-
 /// Decides `input` with `policy`.
 pub fn decide(
     input: Option<Input<'_>>,

@@ -1,0 +1,118 @@
+//! Properties over generated inputs (proptest): parsing never panics on any
+//! text, evaluation never panics, is deterministic, and is monotone — adding a
+//! non-PASSED finding never improves the outcome under the default policy.
+
+#![allow(
+    clippy::expect_used,
+    reason = "a property that cannot run should fail loudly"
+)]
+
+use std::borrow::Cow;
+
+use proptest::prelude::*;
+use verdict_core::catalogue::CATALOGUE;
+use verdict_core::{
+    Capability, CapabilityData, CapabilityEntry, Policy, TopLevelDecision, WorkflowResult,
+    evaluate, parse_workflow_json,
+};
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+const TYPES: [&str; 5] = ["PASSED", "WARNING", "REJECTED", "NOT_EXECUTED", "BRAND_NEW"];
+
+/// A finding: a catalogued (capability, label) or a made-up one, any type.
+fn finding() -> impl Strategy<Value = (String, String, String)> {
+    let catalogued = (0..CATALOGUE.len()).prop_map(|index| {
+        let entry = &CATALOGUE[index];
+        (
+            entry.capability.to_owned(),
+            entry.decision_type.name().to_owned(),
+            entry.label.to_owned(),
+        )
+    });
+    let made_up = ("[a-zA-Z]{1,12}", 0..TYPES.len(), "[A-Z_]{0,20}")
+        .prop_map(|(capability, kind, label)| (capability, TYPES[kind].to_owned(), label));
+    prop_oneof![3 => catalogued, 1 => made_up]
+}
+
+fn workflow(
+    top: usize,
+    score: Option<f64>,
+    findings: &[(String, String, String)],
+) -> WorkflowResult<'static> {
+    let mut capabilities: Vec<Capability<'static>> = Vec::new();
+    for (capability, kind, label) in findings {
+        let entry = CapabilityEntry {
+            id: None,
+            credential_categories: Vec::new(),
+            decision_type: Cow::Owned(kind.clone()),
+            label: Cow::Owned(label.clone()),
+            data: CapabilityData::default(),
+        };
+        match capabilities.iter_mut().find(|c| c.name == *capability) {
+            Some(existing) => existing.entries.push(entry),
+            None => capabilities.push(Capability {
+                name: Cow::Owned(capability.clone()),
+                entries: vec![entry],
+            }),
+        }
+    }
+    WorkflowResult {
+        workflow_id: Some(Cow::Borrowed("w")),
+        status: Cow::Borrowed("PROCESSED"),
+        definition_key: None,
+        account_id: None,
+        completed_on: None,
+        decision: Some(TopLevelDecision {
+            decision_type: Cow::Borrowed(TYPES[top]),
+            label: Cow::Borrowed(""),
+            risk_score: score,
+        }),
+        capabilities,
+    }
+}
+
+proptest! {
+    // 256 cases each by default; PROPTEST_CASES=20000 for a longer hunt.
+    #![proptest_config(ProptestConfig::default())]
+
+    #[test]
+    fn parsing_any_text_never_panics(text in ".{0,400}") {
+        let _ = parse_workflow_json(&text);
+    }
+
+    #[test]
+    fn parsing_a_mangled_payload_never_panics(cut in 0usize..8000, insert in "[\\[\\]{}\",:0-9a-z\\\\]{0,8}") {
+        let body = fixture("02-usability-rejected-blurred.json");
+        let cut = cut.min(body.len());
+        let cut = (0..=cut).rev().find(|at| body.is_char_boundary(*at)).unwrap_or(0);
+        let mangled = format!("{}{insert}{}", &body[..cut], &body[cut..]);
+        let _ = parse_workflow_json(&mangled);
+    }
+
+    #[test]
+    fn evaluation_is_total_deterministic_and_monotone(
+        top in 0usize..TYPES.len(),
+        score in proptest::option::of(-1.0f64..=100.0),
+        findings in proptest::collection::vec(finding(), 0..12),
+        extra in finding().prop_filter("a non-PASSED finding", |(_, kind, _)| kind != "PASSED"),
+    ) {
+        let policy = Policy::embedded_default();
+        let before = workflow(top, score, &findings);
+        let first = evaluate(&before, &policy).expect("PROCESSED is final");
+        let again = evaluate(&before, &policy).expect("PROCESSED is final");
+        prop_assert_eq!(&first, &again);
+
+        let mut more = findings.clone();
+        more.push(extra);
+        let after = workflow(top, score, &more);
+        let worse = evaluate(&after, &policy).expect("PROCESSED is final");
+        prop_assert!(
+            policy.severity(worse.outcome) >= policy.severity(first.outcome),
+            "{:?} became {:?} by adding {:?}", first.outcome, worse.outcome, more.last()
+        );
+    }
+}

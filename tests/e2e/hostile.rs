@@ -1,0 +1,320 @@
+//! One table of bad and hostile inputs: each gets its documented status and
+//! details, and the server decides a normal request right after.
+
+use tonic::Code;
+use verdict_api::v1::{self as pb, evaluate_request};
+use verdict_server::Limits;
+
+use crate::support::{
+    TestServer, batch_evaluate, details, evaluate_json, fixture, json_request, rpc_status_details,
+    violated_field,
+};
+
+/// What a case must produce: the status code and the first BadRequest field,
+/// or the ErrorInfo reason, or (for OK) the result code.
+enum Expect {
+    Field(Code, &'static str),
+    Reason(Code, &'static str),
+    Code(Code),
+    Decided(&'static str),
+}
+
+fn typed(workflow: pb::WorkflowResult) -> pb::EvaluateRequest {
+    pb::EvaluateRequest {
+        policy_id: String::new(),
+        explain: false,
+        input: Some(evaluate_request::Input::Workflow(workflow)),
+    }
+}
+
+fn processed() -> pb::WorkflowResult {
+    pb::WorkflowResult {
+        workflow: Some(pb::Workflow {
+            id: "w".to_owned(),
+            status: pb::WorkflowStatus::Processed as i32,
+            definition_key: String::new(),
+        }),
+        decision: Some(pb::TopLevelDecision {
+            r#type: pb::DecisionType::Passed as i32,
+            label: "OK".to_owned(),
+            risk_score: Some(0.0),
+        }),
+        capabilities: vec![pb::Capability {
+            name: "usability".to_owned(),
+            entries: vec![pb::CapabilityEntry {
+                decision_type: pb::DecisionType::Passed as i32,
+                label: "OK".to_owned(),
+                ..Default::default()
+            }],
+        }],
+        ..Default::default()
+    }
+}
+
+fn cases() -> Vec<(&'static str, pb::EvaluateRequest, Expect)> {
+    let clean = fixture("01-clean-pass-score-0.json");
+    let with = |from: &str, to: &str| {
+        assert!(clean.contains(from), "fixture lacks {from}");
+        json_request(clean.replacen(from, to, 1))
+    };
+    let huge_label = "X".repeat(4 * 1024 * 1024);
+    vec![
+        (
+            "empty body",
+            json_request(""),
+            Expect::Field(Code::InvalidArgument, "workflow_json"),
+        ),
+        (
+            "not JSON",
+            json_request("verdict?"),
+            Expect::Field(Code::InvalidArgument, "workflow_json"),
+        ),
+        (
+            "truncated",
+            json_request(&clean[..clean.len() / 2]),
+            Expect::Reason(Code::InvalidArgument, "INVALID_WORKFLOW_JSON"),
+        ),
+        (
+            "trailing garbage",
+            json_request(format!("{clean} {{")),
+            Expect::Reason(Code::InvalidArgument, "INVALID_WORKFLOW_JSON"),
+        ),
+        (
+            "a JSON array",
+            json_request("[]"),
+            Expect::Field(Code::InvalidArgument, "workflow_json"),
+        ),
+        (
+            "workflow is a string",
+            json_request(r#"{"workflow": "PROCESSED"}"#),
+            Expect::Field(Code::InvalidArgument, "workflow_json.workflow"),
+        ),
+        (
+            "status is a number",
+            json_request(r#"{"workflow": {"status": 3}}"#),
+            Expect::Field(Code::InvalidArgument, "workflow_json.workflow.status"),
+        ),
+        (
+            "capabilities is an array",
+            json_request(r#"{"workflow": {"status": "PROCESSED"}, "capabilities": []}"#),
+            Expect::Field(Code::InvalidArgument, "workflow_json.capabilities"),
+        ),
+        (
+            "an entry without decision",
+            json_request(
+                r#"{"workflow": {"status": "PROCESSED"}, "capabilities": {"usability": [{}]}}"#,
+            ),
+            Expect::Field(
+                Code::InvalidArgument,
+                "workflow_json.capabilities.usability[0]",
+            ),
+        ),
+        (
+            "a label that is a number",
+            json_request(
+                r#"{"workflow": {"status": "PROCESSED"}, "capabilities": {"usability": [{"decision": {"type": "REJECTED", "details": {"label": 7}}}]}}"#,
+            ),
+            Expect::Field(
+                Code::InvalidArgument,
+                "workflow_json.capabilities.usability[0].decision.details.label",
+            ),
+        ),
+        (
+            "a risk score that is a string",
+            with("\"score\": 0.0", "\"score\": \"low\""),
+            Expect::Field(Code::InvalidArgument, "workflow_json.decision.risk.score"),
+        ),
+        (
+            "a risk score above 100",
+            with("\"score\": 0.0", "\"score\": 101"),
+            Expect::Field(Code::InvalidArgument, "workflow_json.decision.risk.score"),
+        ),
+        (
+            "a risk score beyond f64",
+            with("\"score\": 0.0", "\"score\": 1e999"),
+            Expect::Reason(Code::InvalidArgument, "INVALID_WORKFLOW_JSON"),
+        ),
+        (
+            "a duplicate key",
+            json_request(r#"{"workflow": {"status": "PROCESSED", "status": "PROCESSED"}}"#),
+            Expect::Field(Code::InvalidArgument, "workflow_json.workflow"),
+        ),
+        (
+            "a malformed date",
+            with("\"completedAt\": \"", "\"completedAt\": \"yesterday"),
+            Expect::Field(Code::InvalidArgument, "workflow_json.completedAt"),
+        ),
+        (
+            "a 4 MiB label is just an unknown label",
+            json_request(format!(
+                r#"{{"workflow": {{"status": "PROCESSED"}}, "capabilities": {{"usability": [{{"decision": {{"type": "REJECTED", "details": {{"label": "{huge_label}"}}}}}}]}}}}"#
+            )),
+            Expect::Decided("IMAGE_UNUSABLE"),
+        ),
+        (
+            "200 levels of nesting in an unread field",
+            json_request(clean.replacen(
+                '{',
+                &format!(r#"{{"x": {}{}, "#, "[".repeat(200), "]".repeat(200)),
+                1,
+            )),
+            Expect::Decided("APPROVED"),
+        ),
+        (
+            "no input (unset oneof)",
+            pb::EvaluateRequest::default(),
+            Expect::Field(Code::InvalidArgument, "input"),
+        ),
+        (
+            "typed: UNSPECIFIED status",
+            typed(pb::WorkflowResult {
+                workflow: Some(pb::Workflow::default()),
+                ..processed()
+            }),
+            Expect::Field(Code::InvalidArgument, "workflow.workflow.status"),
+        ),
+        (
+            "typed: unknown enum number",
+            typed(pb::WorkflowResult {
+                capabilities: vec![pb::Capability {
+                    name: "usability".to_owned(),
+                    entries: vec![pb::CapabilityEntry {
+                        decision_type: 99,
+                        ..Default::default()
+                    }],
+                }],
+                ..processed()
+            }),
+            Expect::Field(
+                Code::InvalidArgument,
+                "workflow.capabilities[0].entries[0].decision_type",
+            ),
+        ),
+        (
+            "typed: a NaN score",
+            typed(pb::WorkflowResult {
+                decision: Some(pb::TopLevelDecision {
+                    r#type: pb::DecisionType::Passed as i32,
+                    label: String::new(),
+                    risk_score: Some(f64::NAN),
+                }),
+                ..processed()
+            }),
+            Expect::Field(Code::InvalidArgument, "workflow.decision.risk_score"),
+        ),
+        (
+            "not final",
+            json_request(r#"{"workflow": {"status": "ACQUIRED"}}"#),
+            Expect::Reason(Code::FailedPrecondition, "WORKFLOW_NOT_FINAL"),
+        ),
+        (
+            "an unknown policy",
+            pb::EvaluateRequest {
+                policy_id: "nope".to_owned(),
+                ..json_request(clean.clone())
+            },
+            Expect::Code(Code::NotFound),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_hostile_input_gets_its_documented_status_and_the_server_keeps_serving() {
+    let server = TestServer::start_with(Limits {
+        max_message_bytes: 8 * 1024 * 1024,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    for (name, request, expect) in cases() {
+        let result = client.evaluate(request).await;
+        match (expect, result) {
+            (Expect::Decided(code), Ok(response)) => {
+                let decision = response.into_inner().decision.expect("decision");
+                assert_eq!(decision.result_code, code, "{name}");
+            }
+            (Expect::Field(code, field), Err(status)) => {
+                assert_eq!(status.code(), code, "{name}: {status:?}");
+                assert_eq!(violated_field(&details(&status)), field, "{name}");
+            }
+            (Expect::Reason(code, reason), Err(status)) => {
+                assert_eq!(status.code(), code, "{name}: {status:?}");
+                let info = details(&status).error_info().cloned().expect("ErrorInfo");
+                assert_eq!(info.reason, reason, "{name}");
+            }
+            (Expect::Code(code), Err(status)) => assert_eq!(status.code(), code, "{name}"),
+            (_, other) => panic!("{name}: unexpected {other:?}"),
+        }
+        let decision =
+            evaluate_json(&mut client, fixture("04-imagechecks-rejected-punched.json")).await;
+        assert_eq!(decision.result_code, "DOCUMENT_PUNCHED", "after {name}");
+    }
+
+    // Oversize: tonic's own check, OUT_OF_RANGE, and the connection survives.
+    let oversize = json_request("x".repeat(9 * 1024 * 1024));
+    let status = client.evaluate(oversize).await.expect_err("oversize");
+    assert_eq!(status.code(), Code::OutOfRange);
+    let decision =
+        evaluate_json(&mut client, fixture("04-imagechecks-rejected-punched.json")).await;
+    assert_eq!(decision.result_code, "DOCUMENT_PUNCHED");
+}
+
+#[tokio::test]
+async fn a_batch_of_only_hostile_items_answers_each_with_the_status_evaluate_gives() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let (names, requests): (Vec<_>, Vec<_>) = cases()
+        .into_iter()
+        .filter(|(_, request, expect)| {
+            !matches!(expect, Expect::Decided(_) | Expect::Code(Code::NotFound))
+                && request.policy_id.is_empty()
+        })
+        .map(|(name, request, _)| (name, request))
+        .collect();
+    let items: Vec<pb::BatchItem> = requests
+        .iter()
+        .zip(&names)
+        .map(|(request, name)| pb::BatchItem {
+            id: (*name).to_owned(),
+            input: request.input.clone().map(|input| match input {
+                evaluate_request::Input::WorkflowJson(json) => {
+                    pb::batch_item::Input::WorkflowJson(json)
+                }
+                evaluate_request::Input::Workflow(workflow) => {
+                    pb::batch_item::Input::Workflow(workflow)
+                }
+            }),
+        })
+        .collect();
+    let results = batch_evaluate(
+        &mut client,
+        pb::BatchEvaluateRequest {
+            items,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(results.len(), names.len());
+    for ((result, request), name) in results.iter().zip(requests).zip(&names) {
+        assert_eq!(result.id, *name);
+        let Some(pb::batch_result::Result::Error(item_status)) = &result.result else {
+            panic!("{name}: expected an error result");
+        };
+        let single = client.evaluate(request).await.expect_err(name);
+        assert_eq!(item_status.code, single.code() as i32, "{name}");
+        assert_eq!(item_status.message, single.message(), "{name}");
+        let fields = |details: tonic_types::ErrorDetails| {
+            details.bad_request().map(|bad| {
+                bad.field_violations
+                    .iter()
+                    .map(|violation| (violation.field.clone(), violation.description.clone()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            fields(rpc_status_details(item_status)),
+            fields(details(&single)),
+            "{name}"
+        );
+    }
+}
