@@ -1,0 +1,32 @@
+//! An EvaluateRequest as protobuf bytes, through the server's decision path:
+//! never a panic, and every error becomes a gRPC status with details.
+
+#![no_main]
+
+use std::sync::LazyLock;
+
+use libfuzzer_sys::fuzz_target;
+use prost::Message;
+use verdict_api::v1 as pb;
+use verdict_core::Policy;
+use verdict_server::decide::{DecideOptions, Input, decide};
+
+static POLICY: LazyLock<Policy> = LazyLock::new(Policy::embedded_default);
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(request) = pb::EvaluateRequest::decode(data) else {
+        return;
+    };
+    let options = DecideOptions {
+        explain: request.explain,
+        max_json_depth: 16,
+    };
+    match decide(request.input.as_ref().map(Input::from), &POLICY, options) {
+        Ok(decision) => {
+            let _ = decision.encode_to_vec();
+        }
+        Err(error) => {
+            let _ = error.to_rpc_status();
+        }
+    }
+});
