@@ -14,5 +14,6 @@ mod hostile;
 mod limits;
 mod policies;
 mod privacy;
+mod security;
 mod support;
 mod typed;

@@ -46,6 +46,20 @@ pub struct Config {
     pub shutdown_grace_ms: u64,
     pub keepalive_interval_ms: u64,
     pub keepalive_timeout_ms: u64,
+    /// PEM certificate chain and key: serve TLS (rustls) instead of plaintext.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA: require client certificates it signed (mTLS).
+    pub tls_client_ca: Option<PathBuf>,
+    /// Bearer tokens, comma-separated (better: `auth_tokens_file`, or the
+    /// `VERDICT_AUTH_TOKENS` environment variable, to keep them off the
+    /// command line).
+    pub auth_tokens: Option<String>,
+    /// A file of bearer tokens, one per line, `#` comments.
+    pub auth_tokens_file: Option<PathBuf>,
+    /// Whether health checks and reflection need a token too (default: open).
+    pub auth_health: bool,
+    pub auth_reflection: bool,
 }
 
 impl Default for Config {
@@ -68,6 +82,13 @@ impl Default for Config {
             shutdown_grace_ms: millis(limits.shutdown_grace),
             keepalive_interval_ms: millis(limits.keepalive_interval),
             keepalive_timeout_ms: millis(limits.keepalive_timeout),
+            tls_cert: None,
+            tls_key: None,
+            tls_client_ca: None,
+            auth_tokens: None,
+            auth_tokens_file: None,
+            auth_health: false,
+            auth_reflection: false,
         }
     }
 }
@@ -133,6 +154,18 @@ impl Config {
                 "max_json_depth = {}: 0 (no limit) or at least 4 (a retrieval body nests 5 deep)",
                 self.max_json_depth
             ));
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            problems.push("tls_cert and tls_key go together".to_owned());
+        }
+        if self.tls_client_ca.is_some() && self.tls_cert.is_none() {
+            problems.push("tls_client_ca needs tls_cert and tls_key".to_owned());
+        }
+        let auth = self.auth_tokens.is_some() || self.auth_tokens_file.is_some();
+        if (self.auth_health || self.auth_reflection) && !auth {
+            problems.push(
+                "auth_health and auth_reflection need auth_tokens or auth_tokens_file".to_owned(),
+            );
         }
         if self
             .metrics_listen

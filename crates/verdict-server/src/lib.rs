@@ -14,8 +14,10 @@ pub mod policies;
 pub mod proto_json;
 pub mod reload;
 mod request_id;
+pub mod security;
 pub mod server;
 pub mod service;
 
 pub use policies::{PolicySet, PolicyStore, ReloadReport};
+pub use security::{Auth, TlsSettings};
 pub use server::{Limits, ServeError, ServeOptions, serve};

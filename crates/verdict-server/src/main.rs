@@ -17,7 +17,9 @@ use tracing::{error, info};
 use tracing_subscriber::EnvFilter;
 use verdict_server::config::{Config, LogFormat};
 use verdict_server::decide::{DecideOptions, Input, decide};
-use verdict_server::{PolicyStore, ServeOptions, commands, metrics, proto_json, reload, serve};
+use verdict_server::{
+    Auth, PolicyStore, ServeOptions, TlsSettings, commands, metrics, proto_json, reload, serve,
+};
 
 /// verdict: decisions with reasons for Jumio identity-verification results.
 #[derive(Debug, Parser)]
@@ -143,6 +145,31 @@ struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     keepalive_timeout_ms: Option<u64>,
+    /// PEM certificate chain: serve TLS [default: plaintext].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_key: Option<PathBuf>,
+    /// PEM CA: require client certificates it signed (mTLS).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_ca: Option<PathBuf>,
+    /// File of bearer tokens (one per line); tokens also come from
+    /// VERDICT_AUTH_TOKENS (comma-separated) [default: no authentication].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth_tokens_file: Option<PathBuf>,
+    /// Require a token for health checks too.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    auth_health: bool,
+    /// Require a token for reflection too.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    auth_reflection: bool,
     /// Also serve verdict.loadtest.v1.Baseline, a no-op RPC that load tests
     /// compare Evaluate against. Off in production.
     #[arg(long)]
@@ -236,9 +263,35 @@ fn run_server(args: &ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => {
+            match TlsSettings::load(cert, key, config.tls_client_ca.as_deref()) {
+                Ok(tls) => Some(tls),
+                Err(problem) => {
+                    error!(%problem, "cannot read TLS files");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        _ => None,
+    };
+    let auth = match Auth::load(
+        config.auth_tokens.as_deref(),
+        config.auth_tokens_file.as_deref(),
+    ) {
+        Ok(auth) => auth,
+        Err(problem) => {
+            error!(%problem, "cannot load bearer tokens");
+            return ExitCode::from(2);
+        }
+    };
     let options = ServeOptions {
         limits: config.limits(),
         loadtest_baseline: config.loadtest_baseline,
+        tls,
+        auth,
+        auth_health: config.auth_health,
+        auth_reflection: config.auth_reflection,
     };
     runtime.block_on(async {
         if let Some(address) = config.metrics_listen {

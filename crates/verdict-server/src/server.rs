@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tracing::{info, warn};
@@ -14,6 +15,7 @@ use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
 use crate::baseline::NoopBaseline;
 use crate::policies::PolicyStore;
+use crate::security::{Auth, TlsSettings};
 use crate::service::DecisionApi;
 
 /// Limits a server enforces. Each is a configuration key (see `config.rs`
@@ -63,11 +65,18 @@ impl Default for Limits {
 }
 
 /// How a server is set up.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct ServeOptions {
     pub limits: Limits,
     /// Also serve `verdict.loadtest.v1.Baseline` (a no-op) for load tests.
     pub loadtest_baseline: bool,
+    /// TLS (and mTLS with a client CA); plaintext when `None`.
+    pub tls: Option<TlsSettings>,
+    /// Bearer tokens required by the decision service; open when `None`.
+    pub auth: Option<Auth>,
+    /// Whether health and reflection require a token too.
+    pub auth_health: bool,
+    pub auth_reflection: bool,
 }
 
 /// The error of building or running the server.
@@ -85,7 +94,13 @@ pub async fn serve(
     let ServeOptions {
         limits,
         loadtest_baseline,
+        tls,
+        auth,
+        auth_health,
+        auth_reflection,
     } = options;
+    let auth = auth.unwrap_or_else(Auth::open);
+    let guard = |protect: bool| if protect { auth.clone() } else { Auth::open() };
     let (health, health_service) = tonic_health::server::health_reporter();
     health
         .set_serving::<DecisionServiceServer<DecisionApi>>()
@@ -122,18 +137,36 @@ pub async fn serve(
 
     let address = listener.local_addr()?;
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    info!(
+        tls = tls.is_some(),
+        client_certificates = tls.as_ref().is_some_and(|tls| tls.client_ca_pem.is_some()),
+        bearer_tokens = format!("{auth:?}") != format!("{:?}", Auth::open()),
+        "transport security"
+    );
     info!(%address, "serving verdict.v1.DecisionService");
     let draining = Arc::new(tokio::sync::Notify::new());
     let drain_started = Arc::clone(&draining);
-    let server = Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = &tls {
+        builder = builder.tls_config(tls.server_config())?;
+    }
+    let server = builder
         .http2_keepalive_interval(Some(limits.keepalive_interval))
         .http2_keepalive_timeout(Some(limits.keepalive_timeout))
         .max_concurrent_streams(Some(limits.max_concurrent_streams))
-        .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
-        .add_service(decisions)
-        .add_optional_service(baseline)
+        .add_service(InterceptedService::new(health_service, guard(auth_health)))
+        .add_service(InterceptedService::new(
+            reflection_v1,
+            guard(auth_reflection),
+        ))
+        .add_service(InterceptedService::new(
+            reflection_v1alpha,
+            guard(auth_reflection),
+        ))
+        .add_service(InterceptedService::new(decisions, auth.clone()))
+        .add_optional_service(
+            baseline.map(|baseline| InterceptedService::new(baseline, auth.clone())),
+        )
         .serve_with_incoming_shutdown(incoming, async move {
             shutdown.await;
             info!(
