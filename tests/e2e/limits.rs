@@ -275,3 +275,46 @@ async fn the_request_id_is_echoed_on_answers_and_errors() {
         .expect("ascii");
     assert!(generated.starts_with("vd-"), "{generated}");
 }
+
+#[tokio::test]
+async fn a_peer_that_stops_answering_keepalive_pings_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let server = start(Limits {
+        keepalive_interval: Duration::from_millis(1000),
+        keepalive_timeout: Duration::from_millis(200),
+        ..Limits::default()
+    })
+    .await;
+    // Speak just enough HTTP/2 to open a connection, then never answer.
+    let mut peer = tokio::net::TcpStream::connect(server.address)
+        .await
+        .expect("connect");
+    peer.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .expect("preface and empty SETTINGS");
+    let mut received = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match peer.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(read) => received.extend_from_slice(&buffer[..read]),
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the silent peer was never disconnected");
+    // Walk the frames the server sent: a PING (type 6) among them.
+    let mut frames = Vec::new();
+    let mut at = 0;
+    while at + 9 <= received.len() {
+        let length = usize::from(received[at]) << 16
+            | usize::from(received[at + 1]) << 8
+            | usize::from(received[at + 2]);
+        frames.push(received[at + 3]);
+        at += 9 + length;
+    }
+    assert!(frames.contains(&6), "no PING frame among {frames:?}");
+    still_serves(&server).await;
+}

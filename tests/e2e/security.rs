@@ -247,3 +247,48 @@ async fn bearer_tokens_guard_the_decision_service_and_optionally_health() {
         .expect_err("health needs a token now");
     assert_eq!(status.code(), Code::Unauthenticated);
 }
+
+#[tokio::test]
+async fn reflection_is_open_by_default_and_guarded_when_asked() {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+
+    let list_services = |port: u16| async move {
+        let channel = Channel::from_shared(format!("http://127.0.0.1:{port}"))
+            .expect("uri")
+            .connect()
+            .await
+            .expect("connect");
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut client = ServerReflectionClient::new(channel);
+        match client
+            .server_reflection_info(tokio_stream::once(request))
+            .await
+        {
+            Ok(response) => response.into_inner().message().await.map(|_| ()),
+            Err(status) => Err(status),
+        }
+    };
+    let open = start(ServeOptions {
+        auth: Some(Auth::tokens(["t0ken"])),
+        ..ServeOptions::default()
+    })
+    .await;
+    list_services(open.port)
+        .await
+        .expect("reflection is open by default");
+    let guarded = start(ServeOptions {
+        auth: Some(Auth::tokens(["t0ken"])),
+        auth_reflection: true,
+        ..ServeOptions::default()
+    })
+    .await;
+    let status = list_services(guarded.port)
+        .await
+        .expect_err("needs a token");
+    assert_eq!(status.code(), Code::Unauthenticated);
+}

@@ -18,9 +18,11 @@ use verdict_server::{Limits, PolicyStore, ServeOptions, serve};
 pub fn metrics() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
-        PrometheusBuilder::new()
+        let handle = PrometheusBuilder::new()
             .install_recorder()
-            .expect("one recorder per test binary")
+            .expect("one recorder per test binary");
+        verdict_server::metrics::enable();
+        handle
     })
 }
 

@@ -1,5 +1,8 @@
 //! The `verdict.v1.DecisionService` implementation: admission (load shedding),
 //! deadlines, request ids, metrics and logs around the decision path.
+//!
+//! The per-request span (rpc, request id) is at DEBUG, like the per-request log
+//! lines it carries: at the default INFO level it costs nothing.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,7 +12,7 @@ use prost_types::Timestamp;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::{Request, Response, Status};
-use tracing::{Instrument, debug, info_span};
+use tracing::{Instrument, debug, debug_span};
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
 
@@ -166,7 +169,7 @@ impl DecisionService for DecisionApi {
         let started = Instant::now();
         let id = request_id(request.metadata());
         let span =
-            info_span!("rpc", rpc = "Evaluate", request_id = %id.to_str().unwrap_or_default());
+            debug_span!("rpc", rpc = "Evaluate", request_id = %id.to_str().unwrap_or_default());
         let deadline = client_timeout(request.metadata())
             .map_or(self.limits.rpc_timeout, |client| {
                 client.min(self.limits.rpc_timeout)
@@ -205,8 +208,7 @@ impl DecisionService for DecisionApi {
     ) -> Result<Response<pb::BatchEvaluateResponse>, Status> {
         let started = Instant::now();
         let id = request_id(request.metadata());
-        let span =
-            info_span!("rpc", rpc = "BatchEvaluate", request_id = %id.to_str().unwrap_or_default());
+        let span = debug_span!("rpc", rpc = "BatchEvaluate", request_id = %id.to_str().unwrap_or_default());
         let deadline = client_timeout(request.metadata())
             .map_or(self.limits.rpc_timeout, |client| {
                 client.min(self.limits.rpc_timeout)
