@@ -7,65 +7,20 @@
     reason = "a test that cannot go on should fail loudly"
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
-use std::time::Duration;
+mod support;
 
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+
+use support::{fixture, start, terminate};
 use verdict_api::v1::decision_service_client::DecisionServiceClient;
 use verdict_api::v1::{self as pb, evaluate_request};
-
-fn fixture(name: &str) -> String {
-    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
         .port()
-}
-
-/// Starts `verdict serve ARGS…` on a free port; returns the child, its gRPC
-/// address and its stderr lines as they come.
-fn start(args: &[&str]) -> (Child, String, Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .env("RUST_LOG", "verdict_server=debug,info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start verdict");
-    let stderr = child.stderr.take().expect("stderr");
-    let (lines_tx, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut address = None;
-    while address.is_none() {
-        let line = lines
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the server starts");
-        if !line.contains("serving verdict.v1.DecisionService") {
-            continue;
-        }
-        address = match serde_json::from_str::<serde_json::Value>(&line) {
-            // --log-format json
-            Ok(entry) => entry["fields"]["address"].as_str().map(str::to_owned),
-            // text: "… address=127.0.0.1:PORT"
-            Err(_) => line
-                .split("address=")
-                .nth(1)
-                .map(|rest| rest.trim().to_owned()),
-        };
-    }
-    (child, address.unwrap_or_default(), lines)
 }
 
 async fn evaluate_fixtures(address: &str, request_id: &str) {
@@ -114,10 +69,10 @@ const PERSONAL: [&str; 8] = [
 async fn metrics_are_served_on_their_own_port_without_personal_data() {
     let port = free_port();
     let metrics = format!("127.0.0.1:{port}");
-    let (mut child, address, _lines) = start(&["--metrics-listen", &metrics]);
-    evaluate_fixtures(&address, "metrics-test").await;
+    let mut server = start(&["--metrics-listen", &metrics]);
+    evaluate_fixtures(&server.address, "metrics-test").await;
     let scraped = scrape(port);
-    let _ = child.kill();
+    let _ = server.child.kill();
     assert!(scraped.starts_with("HTTP/1.1 200"), "{scraped}");
     for series in [
         "verdict_requests_total{rpc=\"Evaluate\",code=\"OK\"} 2",
@@ -134,13 +89,11 @@ async fn metrics_are_served_on_their_own_port_without_personal_data() {
 
 #[tokio::test]
 async fn json_logs_carry_the_request_id_and_no_personal_data() {
-    let (mut child, address, lines) = start(&["--log-format", "json"]);
-    evaluate_fixtures(&address, "json-log-test").await;
-    // Let the log lines of both requests arrive, then stop the server.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let _ = child.kill();
-    let _ = child.wait();
-    let logged: Vec<String> = lines.try_iter().collect();
+    let server = start(&["--log-format", "json"]);
+    evaluate_fixtures(&server.address, "json-log-test").await;
+    let (_, logged) = tokio::task::spawn_blocking(move || terminate(server))
+        .await
+        .expect("wait task");
     let decided: Vec<serde_json::Value> = logged
         .iter()
         .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("every line is JSON"))

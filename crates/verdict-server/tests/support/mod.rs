@@ -1,0 +1,88 @@
+//! Running the real `verdict` binary for the integration tests.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+pub fn fixture(name: &str) -> String {
+    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+/// A `verdict serve` process on a free port.
+pub struct Running {
+    pub child: Child,
+    /// The gRPC address it logged.
+    pub address: String,
+    /// Its stderr, line by line, as it comes (the lines before the address
+    /// line included).
+    pub lines: Receiver<String>,
+}
+
+/// Starts `verdict serve --listen 127.0.0.1:0 ARGS…` and waits for it to log
+/// the address it serves on (text or JSON logs).
+pub fn start(args: &[&str]) -> Running {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("RUST_LOG", "verdict_server=debug,info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start verdict");
+    let stderr = child.stderr.take().expect("stderr");
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Forward every line after reading the address line, so callers see all.
+    let (seen_tx, lines) = std::sync::mpsc::channel();
+    let mut address = None;
+    while address.is_none() {
+        let line = lines_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server starts");
+        if line.contains("serving verdict.v1.DecisionService") {
+            address = match serde_json::from_str::<serde_json::Value>(&line) {
+                // --log-format json
+                Ok(entry) => entry["fields"]["address"].as_str().map(str::to_owned),
+                // text: "… address=127.0.0.1:PORT"
+                Err(_) => line
+                    .split("address=")
+                    .nth(1)
+                    .map(|rest| rest.trim().to_owned()),
+            };
+        }
+        let _ = seen_tx.send(line);
+    }
+    std::thread::spawn(move || {
+        for line in lines_rx {
+            if seen_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Running {
+        child,
+        address: address.unwrap_or_default(),
+        lines,
+    }
+}
+
+/// Sends SIGTERM and waits for the exit; returns the exit status and every
+/// line the server logged.
+pub fn terminate(mut running: Running) -> (std::process::ExitStatus, Vec<String>) {
+    let pid = running.child.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("send SIGTERM");
+    assert!(sent.success());
+    let status = running.child.wait().expect("the server exits");
+    let lines = running.lines.iter().collect();
+    (status, lines)
+}
