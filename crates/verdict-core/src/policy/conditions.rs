@@ -46,6 +46,17 @@ impl<'a> Facts<'a> {
     }
 }
 
+/// The condition that failed, so the words are built only when asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failing {
+    Country,
+    CountryNot,
+    DocumentType,
+    DefinitionKey,
+    RiskScore,
+    TopLevel,
+}
+
 fn listed(list: &[String], value: Option<&str>) -> bool {
     value.is_some_and(|value| list.iter().any(|item| item == value))
 }
@@ -70,70 +81,98 @@ impl Conditions {
         self.count() == 0
     }
 
+    /// Whether every condition holds. On the evaluation path: no allocation.
     pub fn matches(&self, facts: &Facts<'_>) -> bool {
-        self.is_empty() || self.failure(facts).is_none()
+        self.is_empty() || self.failing(facts).is_none()
     }
 
-    /// The first condition that does not hold, in words, or `None`.
-    pub fn failure(&self, facts: &Facts<'_>) -> Option<String> {
-        let shown = |value: Option<&str>| value.unwrap_or("(absent)").to_owned();
-        if let Some(list) = &self.country
-            && !listed(list, facts.country)
+    /// Which condition fails first, if any.
+    fn failing(&self, facts: &Facts<'_>) -> Option<Failing> {
+        if self
+            .country
+            .as_ref()
+            .is_some_and(|list| !listed(list, facts.country))
         {
-            return Some(format!(
-                "country {} is not one of {}",
-                shown(facts.country),
-                list.join(", ")
-            ));
+            return Some(Failing::Country);
         }
-        if let Some(list) = &self.country_not
-            && (facts.country.is_none() || listed(list, facts.country))
+        if self
+            .country_not
+            .as_ref()
+            .is_some_and(|list| facts.country.is_none() || listed(list, facts.country))
         {
-            return Some(format!(
-                "country {} is not outside {}",
-                shown(facts.country),
-                list.join(", ")
-            ));
+            return Some(Failing::CountryNot);
         }
-        if let Some(list) = &self.document_type
-            && !listed(list, facts.document_type)
+        if self
+            .document_type
+            .as_ref()
+            .is_some_and(|list| !listed(list, facts.document_type))
         {
-            return Some(format!(
-                "document type {} is not one of {}",
-                shown(facts.document_type),
-                list.join(", ")
-            ));
+            return Some(Failing::DocumentType);
         }
-        if let Some(list) = &self.definition_key
-            && !listed(list, facts.definition_key)
+        if self
+            .definition_key
+            .as_ref()
+            .is_some_and(|list| !listed(list, facts.definition_key))
         {
-            return Some(format!(
-                "definitionKey {} is not one of {}",
-                shown(facts.definition_key),
-                list.join(", ")
-            ));
+            return Some(Failing::DefinitionKey);
         }
-        if let Some(range) = self.risk_score
-            && !facts.risk_score.is_some_and(|score| range.contains(score))
+        if self
+            .risk_score
+            .is_some_and(|range| !facts.risk_score.is_some_and(|score| range.contains(score)))
         {
-            let score = facts
-                .risk_score
-                .map_or_else(|| "(absent)".to_owned(), |score| score.to_string());
-            return Some(format!(
-                "risk score {score} is not in {}",
-                describe_range(range)
-            ));
+            return Some(Failing::RiskScore);
         }
-        if let Some(types) = &self.top_level
-            && !facts.top_level.is_some_and(|top| types.contains(&top))
+        if self
+            .top_level
+            .as_ref()
+            .is_some_and(|types| !facts.top_level.is_some_and(|top| types.contains(&top)))
         {
-            let top = facts.top_level.map_or("(absent)", DecisionType::name);
-            return Some(format!(
-                "top-level decision {top} is not one of {}",
-                names(types)
-            ));
+            return Some(Failing::TopLevel);
         }
         None
+    }
+
+    /// The first condition that does not hold, in words, or `None` (for
+    /// `explain`; evaluation only asks [`Conditions::matches`]).
+    pub fn failure(&self, facts: &Facts<'_>) -> Option<String> {
+        let shown = |value: Option<&str>| value.unwrap_or("(absent)").to_owned();
+        let joined = |list: &Option<Vec<String>>| list.as_deref().unwrap_or_default().join(", ");
+        Some(match self.failing(facts)? {
+            Failing::Country => format!(
+                "country {} is not one of {}",
+                shown(facts.country),
+                joined(&self.country)
+            ),
+            Failing::CountryNot => format!(
+                "country {} is not outside {}",
+                shown(facts.country),
+                joined(&self.country_not)
+            ),
+            Failing::DocumentType => format!(
+                "document type {} is not one of {}",
+                shown(facts.document_type),
+                joined(&self.document_type)
+            ),
+            Failing::DefinitionKey => format!(
+                "definitionKey {} is not one of {}",
+                shown(facts.definition_key),
+                joined(&self.definition_key)
+            ),
+            Failing::RiskScore => {
+                let score = facts
+                    .risk_score
+                    .map_or_else(|| "(absent)".to_owned(), |score| score.to_string());
+                format!(
+                    "risk score {score} is not in {}",
+                    describe_range(self.risk_score.unwrap_or_default())
+                )
+            }
+            Failing::TopLevel => format!(
+                "top-level decision {} is not one of {}",
+                facts.top_level.map_or("(absent)", DecisionType::name),
+                names(self.top_level.as_deref().unwrap_or_default())
+            ),
+        })
     }
 
     /// Whether one workflow could satisfy both `self` and `other`.
