@@ -16,9 +16,8 @@ pub(super) fn fired<'p>(
     let checks = policy.checks();
     let mut fired = Vec::new();
     let today = workflow.completed_on;
-    let (expiry, birth) = document_dates(workflow);
     if let (Some((days, rule)), Some(today), Some(expiry)) =
-        (&checks.document_expiring, today, expiry)
+        (&checks.document_expiring, today, facts.expiry_date)
     {
         // Expired documents are `document.expired`'s; this is the notice period.
         let left = (expiry - today).whole_days();
@@ -36,7 +35,8 @@ pub(super) fn fired<'p>(
     {
         fired.push(("document", "DOCUMENT_TYPE", rule));
     }
-    if let (Some((years, rule)), Some(today), Some(birth)) = (&checks.minimum_age, today, birth)
+    if let (Some((years, rule)), Some(today), Some(birth)) =
+        (&checks.minimum_age, today, facts.date_of_birth)
         && age_on(birth, today) < i64::from(*years)
     {
         fired.push(("age", "MINIMUM_AGE", rule));
@@ -47,22 +47,6 @@ pub(super) fn fired<'p>(
         fired.push(("risk", "RISK_SCORE", rule));
     }
     fired
-}
-
-/// The first expiry date and date of birth extraction gives.
-fn document_dates(workflow: &WorkflowResult<'_>) -> (Option<Date>, Option<Date>) {
-    let mut expiry = None;
-    let mut birth = None;
-    for entry in workflow
-        .capabilities
-        .iter()
-        .filter(|capability| capability.name == "extraction")
-        .flat_map(|capability| &capability.entries)
-    {
-        expiry = expiry.or(entry.data.expiry_date);
-        birth = birth.or(entry.data.date_of_birth);
-    }
-    (expiry, birth)
 }
 
 /// Whole years from `birth` to `today`: a birthday counts on its day.

@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use time::Date;
+
 use super::spec::{Conditions, ScoreRange};
 use crate::model::{DecisionType, WorkflowResult};
 
@@ -14,21 +16,27 @@ pub struct Facts<'a> {
     pub definition_key: Option<&'a str>,
     pub risk_score: Option<f64>,
     pub top_level: Option<DecisionType>,
+    /// The document's expiry date and the holder's date of birth, for the
+    /// policy's checks (conditions do not read them).
+    pub expiry_date: Option<Date>,
+    pub date_of_birth: Option<Date>,
 }
 
 impl<'a> Facts<'a> {
-    /// The document facts come from the first extraction entry that has them.
+    /// The document facts come from the first extraction entry that has each.
     pub fn of(workflow: &'a WorkflowResult<'_>) -> Self {
         let extraction = workflow
             .capabilities
             .iter()
             .filter(|capability| capability.name == "extraction")
             .flat_map(|capability| &capability.entries);
-        let mut country = None;
-        let mut document_type = None;
+        let (mut country, mut document_type, mut expiry_date, mut date_of_birth) =
+            (None, None, None, None);
         for entry in extraction {
             country = country.or(entry.data.issuing_country.as_deref());
             document_type = document_type.or(entry.data.document_type.as_deref());
+            expiry_date = expiry_date.or(entry.data.expiry_date);
+            date_of_birth = date_of_birth.or(entry.data.date_of_birth);
         }
         Self {
             country,
@@ -42,6 +50,8 @@ impl<'a> Facts<'a> {
                 .decision
                 .as_ref()
                 .map(|decision| DecisionType::from_name(&decision.decision_type)),
+            expiry_date,
+            date_of_birth,
         }
     }
 }

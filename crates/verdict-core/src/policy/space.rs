@@ -214,6 +214,7 @@ pub fn points<'a>(policies: &[&'a Policy]) -> Vec<Point<'a>> {
                                     definition_key,
                                     risk_score,
                                     top_level,
+                                    ..Facts::default()
                                 },
                                 dims,
                             });
