@@ -20,6 +20,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::error::JsonError;
 use crate::model::{Capability, CapabilityData, CapabilityEntry, TopLevelDecision, WorkflowResult};
+use crate::position::line_column;
 
 /// Parses a retrieval API body. Strings borrow from `body` where they can.
 pub fn parse_workflow_json(body: &str) -> Result<WorkflowResult<'_>, JsonError> {
@@ -53,10 +54,7 @@ pub fn too_deep(body: &str, max: usize) -> Option<(usize, usize)> {
             b'[' | b'{' => {
                 depth += 1;
                 if depth > max {
-                    let before = &body[..offset];
-                    let line = before.matches('\n').count() + 1;
-                    let column = offset - before.rfind('\n').map_or(0, |newline| newline + 1) + 1;
-                    return Some((line, column));
+                    return Some(line_column(body, offset));
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),

@@ -24,6 +24,7 @@ pub mod evaluate;
 pub mod json;
 pub mod model;
 pub mod policy;
+pub mod position;
 
 pub use decision::{APPROVED, Decision, Outcome, Reason};
 pub use error::{JsonError, NotFinal};

@@ -45,6 +45,7 @@ use super::{Policy, PolicyErrors, Site};
 use crate::catalogue::CATALOGUE;
 use crate::decision::Outcome;
 use crate::model::DecisionType;
+use crate::position::line_column;
 
 /// A problem in a policy file, at a 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,15 +135,6 @@ fn located(file: &str, text: &str, at: Range<usize>, message: String) -> FileErr
         column,
         message,
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
 }
 
 /// Where each part of a policy file is, to point validation errors at it.

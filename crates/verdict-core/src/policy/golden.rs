@@ -28,10 +28,11 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::file::{FileError, FileErrors, line_column};
+use super::file::{FileError, FileErrors};
 use super::{Policy, spec::DEFAULT_OUTCOME_ORDER};
 use crate::evaluate::evaluate;
 use crate::json::parse_workflow_json;
+use crate::position::line_column;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
