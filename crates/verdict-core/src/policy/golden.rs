@@ -18,8 +18,8 @@
 //! ```
 //!
 //! A compact case is a PROCESSED workflow completed at `completed_at`
-//! (default 2026-01-01) whose top-level type is `top_level` (default: the worst
-//! finding's type), with one entry per finding and an extraction entry carrying
+//! (default 2026-01-01) whose top-level type is `top_level` (default: the type
+//! of the finding Jumio rated worst, as `DecisionType::severity` ranks them), with one entry per finding and an extraction entry carrying
 //! the document facts given.
 
 use std::collections::BTreeMap;
@@ -32,6 +32,7 @@ use super::file::{FileError, FileErrors};
 use super::{Policy, spec::DEFAULT_OUTCOME_ORDER};
 use crate::evaluate::evaluate;
 use crate::json::parse_workflow_json;
+use crate::model::DecisionType;
 use crate::position::line_column;
 
 #[derive(Debug, Deserialize)]
@@ -249,17 +250,12 @@ fn compact_body(case: &RawCase) -> String {
             )
         })
         .collect();
-    let severity = |t: &str| match t {
-        "REJECTED" => 3,
-        "NOT_EXECUTED" => 2,
-        "WARNING" => 1,
-        _ => 0,
-    };
+    // The top level follows the finding Jumio rated worst, by the same
+    // ranking evaluation orders reasons with.
     let worst = findings
         .iter()
         .map(|(_, t, _)| *t)
-        .max_by_key(|t| severity(t))
-        .filter(|t| severity(t) > 0)
+        .max_by_key(|t| DecisionType::from_name(t).severity())
         .unwrap_or("PASSED");
     let mut capabilities: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for (capability, decision_type, label) in &findings {
