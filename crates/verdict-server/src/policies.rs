@@ -62,14 +62,17 @@ impl LoadedPolicy {
 /// A consistent set of policies: what one request sees from start to end.
 #[derive(Debug, Clone)]
 pub struct PolicySet {
-    default_id: String,
+    /// Also in `policies`, under its id.
+    default: Arc<LoadedPolicy>,
     policies: BTreeMap<String, Arc<LoadedPolicy>>,
 }
 
 impl PolicySet {
     /// The policy `id` names, or the default for an empty id.
     pub fn get(&self, id: &str) -> Result<&Arc<LoadedPolicy>, ServiceError> {
-        let id = if id.is_empty() { &self.default_id } else { id };
+        if id.is_empty() {
+            return Ok(&self.default);
+        }
         self.policies
             .get(id)
             .ok_or_else(|| ServiceError::UnknownPolicy(id.to_owned()))
@@ -77,32 +80,22 @@ impl PolicySet {
 
     /// The policy requests get when they name none.
     pub fn default_policy(&self) -> &Arc<LoadedPolicy> {
-        // The constructors and reloads keep the default in the set.
-        match self.policies.get(&self.default_id) {
-            Some(policy) => policy,
-            None => unreachable_default(),
-        }
+        &self.default
     }
 
     pub fn default_id(&self) -> &str {
-        &self.default_id
+        self.default.id()
     }
 
     /// Every policy, the default first, then by id.
     pub fn iter(&self) -> impl Iterator<Item = &Arc<LoadedPolicy>> {
-        let default = self.policies.get(&self.default_id);
-        default.into_iter().chain(
+        std::iter::once(&self.default).chain(
             self.policies
                 .iter()
-                .filter(|(id, _)| **id != self.default_id)
+                .filter(|(id, _)| id.as_str() != self.default_id())
                 .map(|(_, policy)| policy),
         )
     }
-}
-
-#[expect(clippy::panic, reason = "every PolicySet is built with its default")]
-fn unreachable_default() -> ! {
-    panic!("a policy set without its default policy")
 }
 
 /// What a reload did.
@@ -132,7 +125,7 @@ impl PolicyStore {
         let embedded = Arc::new(LoadedPolicy::embedded());
         Self {
             current: RwLock::new(Arc::new(PolicySet {
-                default_id: DEFAULT_POLICY_ID.to_owned(),
+                default: Arc::clone(&embedded),
                 policies: BTreeMap::from([(DEFAULT_POLICY_ID.to_owned(), embedded)]),
             })),
             dir: None,
@@ -156,20 +149,18 @@ impl PolicyStore {
                 Err(reason) => problems.push(reason),
             }
         }
-        let default_id = default_id.unwrap_or(DEFAULT_POLICY_ID).to_owned();
-        if !policies.contains_key(&default_id) {
+        let default_id = default_id.unwrap_or(DEFAULT_POLICY_ID);
+        let default = policies.get(default_id).cloned();
+        if default.is_none() {
             problems.push(format!(
                 "the default policy {default_id:?} is not among the loaded policies"
             ));
         }
-        if !problems.is_empty() {
+        let (Some(default), true) = (default, problems.is_empty()) else {
             return Err(problems.join("\n"));
-        }
+        };
         Ok(Self {
-            current: RwLock::new(Arc::new(PolicySet {
-                default_id,
-                policies,
-            })),
+            current: RwLock::new(Arc::new(PolicySet { default, policies })),
             dir: Some(dir.to_owned()),
             reloading: Mutex::new(()),
         })
@@ -253,23 +244,20 @@ impl PolicyStore {
                 }
             }
         }
-        // The default must survive whatever happened to its file.
-        if !policies.contains_key(&previous.default_id) {
-            policies.insert(
-                previous.default_id.clone(),
-                Arc::clone(previous.default_policy()),
-            );
-        }
+        // The default must survive whatever happened to its file; a new
+        // version of it that loaded takes its place.
+        let default = Arc::clone(
+            policies
+                .entry(previous.default_id().to_owned())
+                .or_insert_with(|| Arc::clone(previous.default_policy())),
+        );
         report.removed = previous
             .policies
             .keys()
             .filter(|id| !policies.contains_key(*id))
             .cloned()
             .collect();
-        let next = Arc::new(PolicySet {
-            default_id: previous.default_id.clone(),
-            policies,
-        });
+        let next = Arc::new(PolicySet { default, policies });
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = next;
         log_reload(&report);
         report

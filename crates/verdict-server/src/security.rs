@@ -109,6 +109,11 @@ impl Auth {
         Ok(Some(Self::tokens(tokens.iter().map(String::as_str))))
     }
 
+    /// Whether calls need a token.
+    pub fn is_enforced(&self) -> bool {
+        self.tokens.is_some()
+    }
+
     fn accepts(&self, presented: &str) -> bool {
         let Some(tokens) = &self.tokens else {
             return true;

@@ -140,7 +140,7 @@ pub async fn serve(
     info!(
         tls = tls.is_some(),
         client_certificates = tls.as_ref().is_some_and(|tls| tls.client_ca_pem.is_some()),
-        bearer_tokens = format!("{auth:?}") != format!("{:?}", Auth::open()),
+        bearer_tokens = auth.is_enforced(),
         "transport security"
     );
     info!(%address, "serving verdict.v1.DecisionService");
