@@ -22,6 +22,15 @@ pub struct CheckReport {
 /// Walks `policy`'s space.
 pub fn check(policy: &Policy) -> CheckReport {
     let points = points(&[policy]);
+    // The `*.TYPE.*` rules, by id.
+    let fallbacks: BTreeSet<&str> = policy
+        .spec()
+        .rules
+        .iter()
+        .zip(policy.rules())
+        .filter(|(spec, _)| spec.capability.is_none() && spec.label.is_none())
+        .map(|(_, compiled)| &*compiled.id)
+        .collect();
     let mut chosen = BTreeSet::new();
     let mut fall_throughs = Vec::new();
     for point in &points {
@@ -33,14 +42,7 @@ pub fn check(policy: &Policy) -> CheckReport {
         );
         chosen.insert(rule.id.clone());
         let catalogued = point.capability != UNCATALOGUED && point.label != UNCATALOGUED;
-        let is_fallback = policy
-            .spec()
-            .rules
-            .iter()
-            .zip(policy.rules())
-            .any(|(spec, compiled)| {
-                compiled.id == rule.id && spec.capability.is_none() && spec.label.is_none()
-            });
+        let is_fallback = fallbacks.contains(&*rule.id);
         if catalogued && is_fallback {
             fall_throughs.push((point.finding(), point.describe_facts(), rule.id.to_string()));
         }

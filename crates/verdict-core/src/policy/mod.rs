@@ -69,16 +69,6 @@ impl RuleSpec {
             self.label.as_deref().unwrap_or("*")
         )
     }
-
-    /// Precedence level, 0 most specific: capability before label.
-    fn level(&self) -> usize {
-        match (self.capability.is_some(), self.label.is_some()) {
-            (true, true) => 0,
-            (true, false) => 1,
-            (false, true) => 2,
-            (false, false) => 3,
-        }
-    }
 }
 
 /// Identifies the exact policy behind a decision.
@@ -504,7 +494,6 @@ fn check_tie(problems: &mut Problems, rules: &[RuleSpec], a: usize, b: usize) {
             ),
         );
     }
-    debug_assert_eq!(first.level(), second.level());
 }
 
 fn compiled(problems: &mut Problems, site: Site, id: &str, action: &Action) -> CompiledRule {
