@@ -267,6 +267,34 @@ mod tests {
     }
 
     #[test]
+    fn settings_that_only_make_sense_together_are_checked_together() {
+        let error = load(
+            "tls_cert = \"server.pem\"\ntls_client_ca = \"ca.pem\"\nauth_health = true\nlisten = \"127.0.0.1:9000\"\nmetrics_listen = \"127.0.0.1:9000\"\n",
+            &[],
+            &[],
+        )
+        .expect_err("inconsistent");
+        assert_eq!(
+            error,
+            [
+                "tls_cert and tls_key go together",
+                "auth_health and auth_reflection need auth_tokens or auth_tokens_file",
+                "metrics_listen must differ from listen",
+            ]
+            .join("\n")
+        );
+        let error = load("tls_client_ca = \"ca.pem\"\n", &[], &[]).expect_err("mTLS without TLS");
+        assert_eq!(error, "tls_client_ca needs tls_cert and tls_key");
+        // Tokens from the environment satisfy auth_health.
+        load(
+            "auth_health = true\n",
+            &[("VERDICT_AUTH_TOKENS", "a,b")],
+            &[],
+        )
+        .expect("valid");
+    }
+
+    #[test]
     fn a_named_config_file_must_exist() {
         let mut result = Ok(Config::default());
         Jail::expect_with(|_| {
