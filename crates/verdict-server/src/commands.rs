@@ -37,6 +37,17 @@ fn read_policy(path: &Path) -> Result<(Policy, String), String> {
     Ok((policy, shown))
 }
 
+/// The policy at `path`, or `None` after writing why it cannot be used.
+fn read_or_report(path: &Path, out: &mut impl Write) -> io::Result<Option<(Policy, String)>> {
+    match read_policy(path) {
+        Ok(loaded) => Ok(Some(loaded)),
+        Err(errors) => {
+            writeln!(out, "{errors}")?;
+            Ok(None)
+        }
+    }
+}
+
 /// `verdict policy check PATH…`: validation errors (exit 1), then every
 /// catalogued finding only a fallback decides and every rule that can never
 /// fire, as warnings.
@@ -48,13 +59,9 @@ pub fn policy_check(paths: &[PathBuf], out: &mut impl Write) -> io::Result<i32> 
     }
     let mut code = 0;
     for file in files {
-        let (policy, shown) = match read_policy(&file) {
-            Ok(loaded) => loaded,
-            Err(errors) => {
-                writeln!(out, "{errors}")?;
-                code = 1;
-                continue;
-            }
+        let Some((policy, shown)) = read_or_report(&file, out)? else {
+            code = 1;
+            continue;
         };
         let report = check(&policy);
         let reference = policy.reference();
@@ -97,13 +104,9 @@ pub fn policy_test(dir: &Path, all_rules: bool, out: &mut impl Write) -> io::Res
     let mut code = 0;
     let mut cases_run = 0;
     for file in files {
-        let (policy, shown) = match read_policy(&file) {
-            Ok(loaded) => loaded,
-            Err(errors) => {
-                writeln!(out, "{errors}")?;
-                code = 1;
-                continue;
-            }
+        let Some((policy, shown)) = read_or_report(&file, out)? else {
+            code = 1;
+            continue;
         };
         let golden_file = golden_path(&file);
         let Ok(text) = std::fs::read_to_string(&golden_file) else {
@@ -197,19 +200,10 @@ pub fn policy_diff(
     payloads: Option<&Path>,
     out: &mut impl Write,
 ) -> io::Result<i32> {
-    let (old_policy, old_name) = match read_policy(old) {
-        Ok(loaded) => loaded,
-        Err(errors) => {
-            writeln!(out, "{errors}")?;
-            return Ok(1);
-        }
-    };
-    let (new_policy, new_name) = match read_policy(new) {
-        Ok(loaded) => loaded,
-        Err(errors) => {
-            writeln!(out, "{errors}")?;
-            return Ok(1);
-        }
+    let (Some((old_policy, old_name)), Some((new_policy, new_name))) =
+        (read_or_report(old, out)?, read_or_report(new, out)?)
+    else {
+        return Ok(1);
     };
     let (a, b) = (old_policy.reference(), new_policy.reference());
     writeln!(
