@@ -19,7 +19,9 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 
 use crate::error::JsonError;
-use crate::model::{Capability, CapabilityData, CapabilityEntry, TopLevelDecision, WorkflowResult};
+use crate::model::{
+    Capability, CapabilityData, CapabilityEntry, RISK_SCORES, TopLevelDecision, WorkflowResult,
+};
 use crate::position::line_column;
 
 /// Parses a retrieval API body. Strings borrow from `body` where they can.
@@ -226,7 +228,7 @@ impl<'de> Deserialize<'de> for RiskScore {
             }
         }
         let score = deserializer.deserialize_f64(ScoreVisitor)?;
-        if !(-1.0..=100.0).contains(&score) {
+        if !RISK_SCORES.contains(&score) {
             return Err(de::Error::invalid_value(
                 de::Unexpected::Float(score),
                 &"a risk score from -1 to 100",
@@ -303,7 +305,7 @@ impl<'a> Body<'a> {
             account_id: self.account.and_then(|account| text(account.id)),
             completed_on: self.completed_at.map(|date| date.0),
             decision: self.decision.map(|decision| TopLevelDecision {
-                decision_type: decision.decision_type.0,
+                raw_decision_type: decision.decision_type.0,
                 label: text(decision.details.and_then(|details| details.label)).unwrap_or_default(),
                 risk_score: decision
                     .risk
@@ -427,7 +429,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
                 .into_iter()
                 .filter_map(|credential| text(credential.category))
                 .collect(),
-            decision_type: decision.decision_type.0,
+            raw_decision_type: decision.decision_type.0,
             label: text(decision.details.and_then(|details| details.label)).unwrap_or_default(),
             data: data.unwrap_or_default(),
         })
@@ -582,8 +584,8 @@ mod tests {
         let parsed = parse_workflow_json(&body).expect("unknown things never reject");
         let entry = &parsed.capabilities[0].entries[0];
         assert_eq!(parsed.capabilities[0].name, "documentProvenanceCheck");
-        assert_eq!(entry.decision_type, "INCONCLUSIVE");
-        assert_eq!(entry.kind(), DecisionType::Other);
+        assert_eq!(entry.raw_decision_type, "INCONCLUSIVE");
+        assert_eq!(entry.decision_type(), DecisionType::Other);
         assert_eq!(entry.label, "PROVENANCE_CHAIN_BROKEN");
         assert_eq!(entry.data, CapabilityData::default());
     }

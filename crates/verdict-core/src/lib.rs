@@ -1,6 +1,11 @@
 //! verdict's decision logic, free of transport: the Jumio workflow-result model
 //! and its JSON parser, the label catalogue, policies, and evaluation.
 //!
+//! Layers, each importing only those below it:
+//! `model`/`catalogue`/`json` → `policy` → `evaluate` → `authoring`.
+//! Nothing here does network I/O or reads a clock; the only file I/O is in
+//! [`authoring::files`].
+//!
 //! ```
 //! use verdict_core::{Outcome, Policy, evaluate, parse_workflow_json};
 //!
@@ -17,8 +22,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod authoring;
 pub mod catalogue;
-pub mod decision;
 pub mod error;
 pub mod evaluate;
 pub mod json;
@@ -26,15 +31,15 @@ pub mod model;
 pub mod policy;
 pub mod position;
 
-pub use decision::{APPROVED, Decision, Outcome, Reason};
 pub use error::{JsonError, NotFinal};
+pub use evaluate::decision::{APPROVED, Decision, Reason};
 pub use evaluate::evaluate;
 pub use evaluate::explain::{FindingTrace, RuleTrace, RuleVerdict, explain};
 pub use json::{parse_workflow_json, too_deep};
 pub use model::{
-    Capability, CapabilityData, CapabilityEntry, DecisionType, TopLevelDecision, WorkflowResult,
-    WorkflowStatus,
+    Capability, CapabilityData, CapabilityEntry, DecisionType, Outcome, RISK_SCORES,
+    TopLevelDecision, WorkflowResult, WorkflowStatus,
 };
-pub use policy::default::DEFAULT_POLICY_ID;
-pub use policy::file::{FileError, FileErrors, load_policy};
+pub use policy::default::{DEFAULT_POLICY_ID, load_policy};
+pub use policy::file::{FileError, FileErrors};
 pub use policy::{Facts, Policy, PolicyError, PolicyErrors, PolicyRef, PolicySpec};

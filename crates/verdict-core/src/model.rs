@@ -40,11 +40,18 @@ impl WorkflowResult<'_> {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TopLevelDecision<'a> {
     /// `decision.type` as spelled in the input.
-    pub decision_type: Cow<'a, str>,
+    pub raw_decision_type: Cow<'a, str>,
     /// `decision.details.label`.
     pub label: Cow<'a, str>,
     /// `decision.risk.score`, from -1 to 100.
     pub risk_score: Option<f64>,
+}
+
+impl TopLevelDecision<'_> {
+    /// The decision type, classified.
+    pub fn decision_type(&self) -> DecisionType {
+        DecisionType::from_name(&self.raw_decision_type)
+    }
 }
 
 /// One key of `capabilities` with its array of entries.
@@ -63,7 +70,7 @@ pub struct CapabilityEntry<'a> {
     /// `credentials[].category` of the credentials this entry evaluated.
     pub credential_categories: Vec<Cow<'a, str>>,
     /// `decision.type` as spelled in the input.
-    pub decision_type: Cow<'a, str>,
+    pub raw_decision_type: Cow<'a, str>,
     /// `decision.details.label` as spelled in the input (empty when absent).
     pub label: Cow<'a, str>,
     /// The parts of `data` that policies read.
@@ -72,8 +79,8 @@ pub struct CapabilityEntry<'a> {
 
 impl CapabilityEntry<'_> {
     /// The decision type, classified.
-    pub fn kind(&self) -> DecisionType {
-        DecisionType::from_name(&self.decision_type)
+    pub fn decision_type(&self) -> DecisionType {
+        DecisionType::from_name(&self.raw_decision_type)
     }
 }
 
@@ -95,6 +102,39 @@ pub struct CapabilityData<'a> {
     /// watchlistScreening `data.searchResults`: the number of list hits.
     pub search_results: Option<u64>,
 }
+
+/// The business action. Declared from best to worst, so `Ord` is the
+/// combination order: the worst outcome among the root causes wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Outcome {
+    Approve,
+    Review,
+    Retry,
+    Decline,
+}
+
+impl Outcome {
+    /// Every outcome, from best to worst.
+    pub const ALL: [Outcome; 4] = [Self::Approve, Self::Review, Self::Retry, Self::Decline];
+
+    /// The outcome spelled `name` (as [`Outcome::name`] writes it).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|outcome| outcome.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Approve => "APPROVE",
+            Self::Review => "REVIEW",
+            Self::Retry => "RETRY",
+            Self::Decline => "DECLINE",
+        }
+    }
+}
+
+/// The risk scores Jumio gives: `decision.risk.score` lies in this range.
+pub const RISK_SCORES: std::ops::RangeInclusive<f64> = -1.0..=100.0;
 
 /// `workflow.status`, classified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

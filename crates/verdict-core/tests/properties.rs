@@ -48,7 +48,7 @@ fn workflow(
         let entry = CapabilityEntry {
             id: None,
             credential_categories: Vec::new(),
-            decision_type: Cow::Owned(kind.clone()),
+            raw_decision_type: Cow::Owned(kind.clone()),
             label: Cow::Owned(label.clone()),
             data: CapabilityData::default(),
         };
@@ -67,7 +67,7 @@ fn workflow(
         account_id: None,
         completed_on: None,
         decision: Some(TopLevelDecision {
-            decision_type: Cow::Borrowed(TYPES[top]),
+            raw_decision_type: Cow::Borrowed(TYPES[top]),
             label: Cow::Borrowed(""),
             risk_score: score,
         }),

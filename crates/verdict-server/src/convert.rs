@@ -11,7 +11,7 @@ use time::{Date, OffsetDateTime};
 use verdict_api::v1 as pb;
 use verdict_core::{
     Capability, CapabilityData, CapabilityEntry, Decision, DecisionType, FindingTrace, Outcome,
-    Reason, RuleVerdict, TopLevelDecision, WorkflowResult,
+    RISK_SCORES, Reason, RuleVerdict, TopLevelDecision, WorkflowResult,
 };
 
 use crate::errors::ServiceError;
@@ -145,7 +145,7 @@ fn calendar_date(value: &str, field: &str) -> Result<Option<Date>, Invalid> {
 
 fn top_level_decision(decision: &pb::TopLevelDecision) -> Result<TopLevelDecision<'_>, Invalid> {
     let risk_score = match decision.risk_score {
-        Some(score) if !(-1.0..=100.0).contains(&score) => {
+        Some(score) if !RISK_SCORES.contains(&score) => {
             return Err(Invalid::new(
                 "risk_score",
                 format!("{score} is not a risk score from -1 to 100"),
@@ -154,7 +154,7 @@ fn top_level_decision(decision: &pb::TopLevelDecision) -> Result<TopLevelDecisio
         score => score,
     };
     Ok(TopLevelDecision {
-        decision_type: Cow::Borrowed(decision_type(decision.r#type, "type")?),
+        raw_decision_type: Cow::Borrowed(decision_type(decision.r#type, "type")?),
         label: Cow::Borrowed(&decision.label),
         risk_score,
     })
@@ -198,7 +198,7 @@ fn entry_from_wire(entry: &pb::CapabilityEntry) -> Result<CapabilityEntry<'_>, I
             .iter()
             .map(|category| Cow::Borrowed(category.as_str()))
             .collect(),
-        decision_type: Cow::Borrowed(decision_type(entry.decision_type, "decision_type")?),
+        raw_decision_type: Cow::Borrowed(decision_type(entry.decision_type, "decision_type")?),
         label: Cow::Borrowed(&entry.label),
         data,
     })

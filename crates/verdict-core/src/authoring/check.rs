@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use super::Policy;
 use super::space::{UNCATALOGUED, points};
+use crate::policy::Policy;
 
 /// What `check` found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -34,12 +34,14 @@ pub fn check(policy: &Policy) -> CheckReport {
     let mut chosen = BTreeSet::new();
     let mut fall_throughs = Vec::new();
     for point in &points {
-        let rule = policy.rule_for(
+        let Some(rule) = policy.rule_for(
             point.capability,
             point.decision_type,
             point.label,
             &point.facts,
-        );
+        ) else {
+            continue;
+        };
         chosen.insert(rule.id.clone());
         let catalogued = point.capability != UNCATALOGUED && point.label != UNCATALOGUED;
         let is_fallback = fallbacks.contains(&*rule.id);
@@ -63,7 +65,7 @@ pub fn check(policy: &Policy) -> CheckReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::file::load_policy;
+    use crate::policy::default::load_policy;
 
     fn with_rules(rules: &str) -> Policy {
         let text = format!("{}{rules}", crate::policy::default::DEFAULT_POLICY_TOML);

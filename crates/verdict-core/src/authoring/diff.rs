@@ -2,7 +2,7 @@
 //! input space, the transaction rules and the checks.
 
 use super::space::points;
-use super::{CompiledRule, Policy};
+use crate::policy::{CompiledRule, Policy, TransactionRule};
 
 /// One combination whose outcome or code differs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,24 +45,15 @@ fn differs(old: Option<&CompiledRule>, new: Option<&CompiledRule>) -> bool {
 pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
     let mut changes = Vec::new();
     for point in points(&[old, new]) {
-        let before = old.rule_for(
-            point.capability,
-            point.decision_type,
-            point.label,
-            &point.facts,
-        );
-        let after = new.rule_for(
-            point.capability,
-            point.decision_type,
-            point.label,
-            &point.facts,
-        );
-        if differs(Some(before), Some(after)) {
+        let (capability, label) = (point.capability, point.label);
+        let before = old.rule_for(capability, point.decision_type, label, &point.facts);
+        let after = new.rule_for(capability, point.decision_type, label, &point.facts);
+        if differs(before, after) {
             changes.push(Change {
                 finding: point.finding(),
                 facts: point.describe_facts(),
-                old: shown(Some(before)),
-                new: shown(Some(after)),
+                old: shown(before),
+                new: shown(after),
             });
         }
     }
@@ -104,40 +95,13 @@ fn shown_row(row: Option<&TableRow>) -> String {
 }
 
 fn table_rows(policy: &Policy) -> Vec<TableRow> {
-    let c = policy.checks();
-    let plain = |rule: &CompiledRule| (rule.id.to_string(), rule.clone(), String::new());
-    let mut rows: Vec<TableRow> = policy
-        .transaction_rules()
-        .all()
+    let transaction = TransactionRule::ALL
         .into_iter()
-        .map(plain)
-        .collect();
-    if let Some((days, rule)) = &c.document_expiring {
-        rows.push((
-            rule.id.to_string(),
-            rule.clone(),
-            format!("within_days={days}"),
-        ));
-    }
-    for (list, rule) in [&c.document_country, &c.document_type]
-        .into_iter()
-        .flatten()
-    {
-        let allow = list
-            .allow
-            .as_ref()
-            .map_or_else(|| "any".to_owned(), |allow| allow.join(","));
-        rows.push((
-            rule.id.to_string(),
-            rule.clone(),
-            format!("allow={allow}; deny={}", list.deny.join(",")),
-        ));
-    }
-    if let Some((years, rule)) = &c.minimum_age {
-        rows.push((rule.id.to_string(), rule.clone(), format!("years={years}")));
-    }
-    rows.extend(c.risk.iter().map(|(_, rule)| plain(rule)));
-    rows
+        .map(|rule| (policy.transaction_rules().get(rule), String::new()));
+    transaction
+        .chain(policy.checks().rules())
+        .map(|(rule, params)| (rule.id.to_string(), rule.clone(), params))
+        .collect()
 }
 
 /// The changes as a Markdown table a reviewer can read in a pull request.
@@ -155,8 +119,7 @@ pub fn markdown(changes: &[Change]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::default::DEFAULT_POLICY_TOML;
-    use crate::policy::file::load_policy;
+    use crate::policy::default::{DEFAULT_POLICY_TOML, load_policy};
 
     #[test]
     fn a_policy_has_no_differences_with_itself() {

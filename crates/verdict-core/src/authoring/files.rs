@@ -1,13 +1,16 @@
+//! The one place in verdict-core that touches the filesystem.
+//!
 //! A policy directory: every `NAME.toml` is a policy, and `NAME.test.toml`
-//! beside it holds its golden cases. Used by `--policy-dir`, reloads and the
-//! `verdict policy` commands alike, so all of them accept exactly the same.
+//! beside it holds its golden cases, whose payload files are read relative to
+//! it. Used by `--policy-dir`, reloads and the `verdict policy` commands alike,
+//! so all of them accept exactly the same.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::Policy;
-use super::file::load_policy;
 use super::golden::{GoldenReport, run_golden};
+use crate::policy::Policy;
+use crate::policy::default::load_policy;
 
 /// The suffix of golden-case files.
 pub const GOLDEN_SUFFIX: &str = ".test.toml";
@@ -48,6 +51,13 @@ pub fn golden_path(policy_file: &Path) -> PathBuf {
     policy_file.with_file_name(format!("{stem}{GOLDEN_SUFFIX}"))
 }
 
+/// Reads golden cases' payload files relative to `base` (the folder of the
+/// cases file).
+pub fn payload_reader(base: &Path) -> impl Fn(&str) -> io::Result<String> + use<> {
+    let base = base.to_owned();
+    move |path| std::fs::read_to_string(base.join(path))
+}
+
 /// Reads, validates and tests one policy file. A policy whose golden cases
 /// fail is refused like one that does not validate: the error says why, one
 /// problem per line.
@@ -60,8 +70,8 @@ pub fn load_policy_file(path: &Path) -> Result<LoadedFile, String> {
         Ok(cases) => {
             let base = golden_file.parent().unwrap_or(Path::new("."));
             let label = golden_file.display().to_string();
-            let report =
-                run_golden(&label, &cases, base, &policy).map_err(|errors| errors.to_string())?;
+            let report = run_golden(&label, &cases, &payload_reader(base), &policy)
+                .map_err(|errors| errors.to_string())?;
             if !report.passed() {
                 let failures: Vec<String> = report
                     .failed()

@@ -23,16 +23,16 @@
 //! the document facts given.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::io;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::file::{FileError, FileErrors};
-use super::{Policy, spec::DEFAULT_OUTCOME_ORDER};
 use crate::evaluate::evaluate;
 use crate::json::parse_workflow_json;
 use crate::model::DecisionType;
+use crate::policy::file::{FileError, FileErrors};
+use crate::policy::{DEFAULT_OUTCOME_ORDER, Policy, TransactionRule};
 use crate::position::line_column;
 
 #[derive(Debug, Deserialize)]
@@ -108,12 +108,13 @@ impl GoldenReport {
 }
 
 /// Runs the golden cases in `text` (read from `file`) against `policy`.
-/// Payload paths are relative to `base`. Errors in the file itself (not
-/// failing cases) are [`FileErrors`].
+/// `read_payload` reads a case's `payload` file by the path the case gives
+/// ([`super::files::payload_reader`] reads them beside the cases). Errors in
+/// the file itself (not failing cases) are [`FileErrors`].
 pub fn run_golden(
     file: &str,
     text: &str,
-    base: &Path,
+    read_payload: &dyn Fn(&str) -> io::Result<String>,
     policy: &Policy,
 ) -> Result<GoldenReport, FileErrors> {
     let at = |offset: usize, message: String| {
@@ -148,7 +149,7 @@ pub fn run_golden(
         let (line, _) = line_column(text, offset);
         let case = case.get_ref();
         let body = match (&case.payload, case.findings.is_empty()) {
-            (Some(path), true) => std::fs::read_to_string(base.join(path)).map_err(|error| {
+            (Some(path), true) => read_payload(path).map_err(|error| {
                 at(
                     offset,
                     format!("case {:?}: payload {path}: {error}", case.name),
@@ -321,16 +322,10 @@ pub fn coverage<'a>(policy: &'a Policy, reports: &[GoldenReport]) -> Vec<(&'a st
             *counts.entry(rule).or_default() += 1;
         }
     }
-    let c = policy.checks();
-    let transaction = policy.transaction_rules().all();
-    let checks = c
-        .document_expiring
-        .iter()
-        .map(|(_, rule)| rule)
-        .chain(c.document_country.iter().map(|(_, rule)| rule))
-        .chain(c.document_type.iter().map(|(_, rule)| rule))
-        .chain(c.minimum_age.iter().map(|(_, rule)| rule))
-        .chain(c.risk.iter().map(|(_, rule)| rule));
+    let transaction = TransactionRule::ALL
+        .into_iter()
+        .map(|rule| policy.transaction_rules().get(rule));
+    let checks = policy.checks().rules().into_iter().map(|(rule, _)| rule);
     policy
         .rules()
         .iter()
@@ -374,8 +369,10 @@ outcome = "APPROVE"
 code = "APPROVED"
 "#;
 
-    fn fixtures() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+    fn fixtures() -> impl Fn(&str) -> io::Result<String> {
+        crate::authoring::files::payload_reader(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures"),
+        )
     }
 
     #[test]

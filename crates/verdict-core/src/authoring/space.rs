@@ -1,17 +1,15 @@
 //! The finite input space of finding rules: every non-PASSED (capability,
 //! type, label) the catalogue knows, plus one uncatalogued probe per capability
 //! and type, each crossed with the boundary values of the facts the candidate
-//! rules' conditions read. `policy check` and `policy diff` both walk it.
+//! rules' conditions read ([`Fact::boundaries`]). `policy check` and
+//! `policy diff` both walk it.
 
-use super::spec::Conditions;
-use super::{Facts, Policy};
 use crate::catalogue::CATALOGUE;
 use crate::model::DecisionType;
+use crate::policy::{Condition, Fact, Facts, Policy};
 
 /// A label no catalogue lists: what reaches the fallbacks.
 pub const UNCATALOGUED: &str = "(uncatalogued)";
-/// A fact value no condition names.
-const OTHER: &str = "(other)";
 
 /// One point of the space.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,8 +18,8 @@ pub struct Point<'a> {
     pub decision_type: DecisionType,
     pub label: &'a str,
     pub facts: Facts<'a>,
-    /// Which facts matter at this finding (for display).
-    pub dims: Dims,
+    /// The facts some candidate rule of this finding reads (for display).
+    pub facts_read: Vec<Fact>,
 }
 
 impl Point<'_> {
@@ -38,111 +36,14 @@ impl Point<'_> {
     /// The facts that matter here, e.g. `country=USA, risk=49.5`; empty when
     /// no rule for this finding has conditions.
     pub fn describe_facts(&self) -> String {
-        let show = |value: Option<&str>| value.unwrap_or("(absent)").to_owned();
-        let mut parts = Vec::new();
-        if self.dims.country {
-            parts.push(format!("country={}", show(self.facts.country)));
-        }
-        if self.dims.document_type {
-            parts.push(format!("document_type={}", show(self.facts.document_type)));
-        }
-        if self.dims.definition_key {
-            parts.push(format!(
-                "definition_key={}",
-                show(self.facts.definition_key)
-            ));
-        }
-        if self.dims.risk_score {
-            let score = self
-                .facts
-                .risk_score
-                .map_or_else(|| "(absent)".to_owned(), |score| score.to_string());
-            parts.push(format!("risk={score}"));
-        }
-        if self.dims.top_level {
-            parts.push(format!(
-                "top_level={}",
-                self.facts.top_level.map_or("(absent)", DecisionType::name)
-            ));
-        }
+        let parts: Vec<String> = self
+            .facts_read
+            .iter()
+            .map(|fact| format!("{}={}", fact.name(), fact.show(&self.facts)))
+            .collect();
         parts.join(", ")
     }
 }
-
-/// The facts some candidate rule of a finding reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Dims {
-    pub country: bool,
-    pub document_type: bool,
-    pub definition_key: bool,
-    pub risk_score: bool,
-    pub top_level: bool,
-}
-
-impl Dims {
-    fn add(&mut self, when: &Conditions) {
-        self.country |= when.country.is_some() || when.country_not.is_some();
-        self.document_type |= when.document_type.is_some();
-        self.definition_key |= when.definition_key.is_some();
-        self.risk_score |= when.risk_score.is_some();
-        self.top_level |= when.top_level.is_some();
-    }
-}
-
-/// Boundary values per fact, gathered from every condition of `policies`.
-struct Boundaries<'a> {
-    countries: Vec<Option<&'a str>>,
-    document_types: Vec<Option<&'a str>>,
-    definition_keys: Vec<Option<&'a str>>,
-    risk_scores: Vec<Option<f64>>,
-}
-
-impl<'a> Boundaries<'a> {
-    fn of(policies: &[&'a Policy]) -> Self {
-        let rules = || policies.iter().flat_map(|policy| &policy.spec().rules);
-        let values = |pick: fn(&'a Conditions) -> [Option<&'a Vec<String>>; 2]| {
-            let mut values: Vec<Option<&'a str>> = rules()
-                .flat_map(|rule| pick(&rule.when))
-                .flatten()
-                .flatten()
-                .map(|value| Some(value.as_str()))
-                .collect();
-            values.sort();
-            values.dedup();
-            values.push(Some(OTHER));
-            values.push(None);
-            values
-        };
-        let mut risk_scores: Vec<f64> = rules()
-            .filter_map(|rule| rule.when.risk_score)
-            .flat_map(|range| [range.min, range.max])
-            .flatten()
-            .flat_map(|bound| [bound - 0.5, bound, bound + 0.5])
-            .collect();
-        // The parser refuses scores outside Jumio's -1..=100, so no point
-        // lies beyond them.
-        risk_scores.retain(|score| (-1.0..=100.0).contains(score));
-        risk_scores.sort_by(f64::total_cmp);
-        risk_scores.dedup();
-        let mut risk_scores: Vec<Option<f64>> = risk_scores.into_iter().map(Some).collect();
-        risk_scores.push(None);
-        Self {
-            countries: values(|when| [when.country.as_ref(), when.country_not.as_ref()]),
-            document_types: values(|when| [when.document_type.as_ref(), None]),
-            definition_keys: values(|when| [when.definition_key.as_ref(), None]),
-            risk_scores,
-        }
-    }
-}
-
-const TOP_LEVELS: [Option<DecisionType>; 6] = [
-    Some(DecisionType::Passed),
-    Some(DecisionType::Warning),
-    Some(DecisionType::Rejected),
-    Some(DecisionType::NotExecuted),
-    Some(DecisionType::Other),
-    None,
-];
 
 /// Every (capability, type, label) of the space, in catalogue order, then the
 /// uncatalogued probes, then labels the policies name that the catalogue lacks.
@@ -175,54 +76,50 @@ fn findings<'a>(policies: &[&'a Policy]) -> Vec<(&'a str, DecisionType, &'a str)
 }
 
 /// Every point of the space of `policies` (one policy for `check`, two for
-/// `diff`, so both see the same points).
+/// `diff`, so both see the same points): each finding crossed with the
+/// boundary values of every fact its candidate rules read.
 pub fn points<'a>(policies: &[&'a Policy]) -> Vec<Point<'a>> {
-    let boundaries = Boundaries::of(policies);
+    let conditions: Vec<&Condition> = policies
+        .iter()
+        .flat_map(|policy| &policy.spec().rules)
+        .flat_map(|rule| rule.when.iter())
+        .collect();
+    let boundaries = Fact::ALL.map(|fact| fact.boundaries(&conditions));
     let mut points = Vec::new();
     for (capability, decision_type, label) in findings(policies) {
-        let mut dims = Dims::default();
-        for policy in policies {
-            for rule in policy.candidates(capability, decision_type, label) {
-                dims.add(&rule.when);
-            }
+        let facts_read: Vec<Fact> = Fact::ALL
+            .into_iter()
+            .filter(|&fact| {
+                policies.iter().any(|policy| {
+                    policy
+                        .candidates(capability, decision_type, label)
+                        .flat_map(|rule| rule.when.iter())
+                        .any(|condition| condition.fact() == fact)
+                })
+            })
+            .collect();
+        // The cross product of the facts read, the last fact varying fastest.
+        let mut combinations = vec![Facts::default()];
+        for &fact in &facts_read {
+            let values = &boundaries[fact as usize];
+            combinations = combinations
+                .iter()
+                .flat_map(|facts| {
+                    values.iter().map(move |value| {
+                        let mut facts = *facts;
+                        fact.copy(value, &mut facts);
+                        facts
+                    })
+                })
+                .collect();
         }
-        let pick = |on: bool, values: &[Option<&'a str>]| -> Vec<Option<&'a str>> {
-            if on { values.to_vec() } else { vec![None] }
-        };
-        let risks = if dims.risk_score {
-            boundaries.risk_scores.clone()
-        } else {
-            vec![None]
-        };
-        let tops = if dims.top_level {
-            TOP_LEVELS.to_vec()
-        } else {
-            vec![None]
-        };
-        for country in pick(dims.country, &boundaries.countries) {
-            for document_type in pick(dims.document_type, &boundaries.document_types) {
-                for definition_key in pick(dims.definition_key, &boundaries.definition_keys) {
-                    for &risk_score in &risks {
-                        for &top_level in &tops {
-                            points.push(Point {
-                                capability,
-                                decision_type,
-                                label,
-                                facts: Facts {
-                                    country,
-                                    document_type,
-                                    definition_key,
-                                    risk_score,
-                                    top_level,
-                                    ..Facts::default()
-                                },
-                                dims,
-                            });
-                        }
-                    }
-                }
-            }
-        }
+        points.extend(combinations.into_iter().map(|facts| Point {
+            capability,
+            decision_type,
+            label,
+            facts,
+            facts_read: facts_read.clone(),
+        }));
     }
     points
 }

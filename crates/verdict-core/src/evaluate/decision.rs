@@ -1,31 +1,7 @@
 //! What evaluation produces: an outcome, its reasons and the policy that decided.
 
-use serde::Serialize;
-
-use crate::model::DecisionType;
+use crate::model::{DecisionType, Outcome};
 use crate::policy::PolicyRef;
-
-/// The business action. Declared from best to worst, so `Ord` is the
-/// combination order: the worst outcome among the root causes wins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Outcome {
-    Approve,
-    Review,
-    Retry,
-    Decline,
-}
-
-impl Outcome {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Approve => "APPROVE",
-            Self::Review => "REVIEW",
-            Self::Retry => "RETRY",
-            Self::Decline => "DECLINE",
-        }
-    }
-}
 
 /// The result code of a decision without reasons.
 pub const APPROVED: &str = "APPROVED";

@@ -40,7 +40,7 @@ pub fn explain<'a>(workflow: &'a WorkflowResult<'_>, policy: &'a Policy) -> Vec<
     let mut traces = Vec::new();
     for capability in &workflow.capabilities {
         for entry in &capability.entries {
-            let decision_type = entry.kind();
+            let decision_type = entry.decision_type();
             if decision_type == DecisionType::Passed {
                 continue;
             }

@@ -3,11 +3,11 @@
 //! No clock, no I/O, no randomness: dates are judged as of the workflow's own
 //! `completedAt`, and reasons are ordered by content, never by hash order.
 
+use self::decision::{APPROVED, Decision, Reason};
 use crate::catalogue;
-use crate::decision::{APPROVED, Decision, Outcome, Reason};
 use crate::error::NotFinal;
-use crate::model::{CapabilityEntry, DecisionType, WorkflowResult, WorkflowStatus};
-use crate::policy::{CompiledRule, Facts, Policy};
+use crate::model::{CapabilityEntry, DecisionType, Outcome, WorkflowResult, WorkflowStatus};
+use crate::policy::{CompiledRule, Facts, Policy, TransactionRule};
 
 /// The label Jumio gives a check skipped because an upstream one failed.
 const CASCADE_LABEL: &str = "PRECONDITION_NOT_FULFILLED";
@@ -23,8 +23,8 @@ pub fn evaluate<'a>(
     let rules = policy.transaction_rules();
     let abandoned = match workflow.workflow_status() {
         WorkflowStatus::Processed => None,
-        WorkflowStatus::SessionExpired => Some(&rules.session_expired),
-        WorkflowStatus::TokenExpired => Some(&rules.token_expired),
+        WorkflowStatus::SessionExpired => Some(rules.get(TransactionRule::SessionExpired)),
+        WorkflowStatus::TokenExpired => Some(rules.get(TransactionRule::TokenExpired)),
         WorkflowStatus::Initiated | WorkflowStatus::Acquired | WorkflowStatus::Other => {
             return Err(NotFinal {
                 status: workflow.status.to_string(),
@@ -33,8 +33,8 @@ pub fn evaluate<'a>(
     };
     let (top_type, top_raw_type, top_label) = match &workflow.decision {
         Some(decision) => (
-            DecisionType::from_name(&decision.decision_type),
-            decision.decision_type.as_ref(),
+            decision.decision_type(),
+            decision.raw_decision_type.as_ref(),
             decision.label.as_ref(),
         ),
         None => (DecisionType::Other, "", ""),
@@ -73,7 +73,7 @@ pub fn evaluate<'a>(
             top_type,
             top_raw_type,
             &workflow.status,
-            &rules.nothing_verified,
+            rules.get(TransactionRule::NothingVerified),
         ));
     }
     if findings_are_causes {
@@ -102,14 +102,14 @@ pub fn evaluate<'a>(
 
 /// The least outcome Jumio's top-level decision type allows, as a rule.
 fn top_level_floor(policy: &Policy, top_type: DecisionType) -> Option<&CompiledRule> {
-    let rules = policy.transaction_rules();
-    match top_type {
-        DecisionType::Passed => None,
-        DecisionType::Warning => Some(&rules.top_level_warning),
-        DecisionType::Rejected => Some(&rules.top_level_rejected),
-        DecisionType::NotExecuted => Some(&rules.top_level_not_executed),
-        DecisionType::Other => Some(&rules.top_level_unrecognised),
-    }
+    let rule = match top_type {
+        DecisionType::Passed => return None,
+        DecisionType::Warning => TransactionRule::TopLevelWarning,
+        DecisionType::Rejected => TransactionRule::TopLevelRejected,
+        DecisionType::NotExecuted => TransactionRule::TopLevelNotExecuted,
+        DecisionType::Other => TransactionRule::TopLevelUnrecognised,
+    };
+    Some(policy.transaction_rules().get(rule))
 }
 
 /// The combination rule, in one place: order the reasons (root causes first,
@@ -153,10 +153,10 @@ fn finding_reason<'a>(
     facts: &Facts<'_>,
     policy: &'a Policy,
 ) -> Option<Reason<'a>> {
-    let decision_type = entry.kind();
+    let decision_type = entry.decision_type();
     let rule = match decision_type {
         DecisionType::Passed => passed_concern(capability, entry, workflow, policy)?,
-        _ => policy.rule_for(capability, decision_type, &entry.label, facts),
+        _ => policy.rule_for(capability, decision_type, &entry.label, facts)?,
     };
     let cascade = decision_type == DecisionType::NotExecuted && entry.label == CASCADE_LABEL;
     Some(Reason {
@@ -167,7 +167,7 @@ fn finding_reason<'a>(
         ..reason_from_rule(
             capability,
             decision_type,
-            &entry.decision_type,
+            &entry.raw_decision_type,
             &entry.label,
             rule,
         )
@@ -187,12 +187,12 @@ fn passed_concern<'a>(
     match capability {
         "extraction" => {
             let expired = matches!((data.expiry_date, workflow.completed_on), (Some(expiry), Some(today)) if expiry < today);
-            expired.then_some(&rules.document_expired)
+            expired.then_some(rules.get(TransactionRule::DocumentExpired))
         }
         "watchlistScreening" => data
             .search_results
             .is_some_and(|hits| hits > 0)
-            .then_some(&rules.watchlist_hits),
+            .then_some(rules.get(TransactionRule::WatchlistHits)),
         _ => None,
     }
 }
@@ -224,6 +224,7 @@ fn reason_from_rule<'a>(
 }
 
 mod checks;
+pub mod decision;
 pub mod explain;
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use time::macros::date;
 use super::*;
 use crate::catalogue::CATALOGUE;
 use crate::model::{Capability, CapabilityData, TopLevelDecision};
-use crate::policy::{Action, Conditions, PolicySpec, RuleSpec, default_policy_spec};
+use crate::policy::default::default_policy_spec;
+use crate::policy::{Action, Conditions, PolicySpec, RuleSpec};
 
 /// A PROCESSED workflow completed on 2025-03-04 with the given top-level type
 /// and (capability, type, label) findings, one entry each.
@@ -22,7 +23,7 @@ fn workflow(
         let entry = CapabilityEntry {
             id: Some(Cow::Owned(format!("{name}-{}", capabilities.len()))),
             credential_categories: vec![Cow::Borrowed("ID")],
-            decision_type: Cow::Borrowed(decision_type),
+            raw_decision_type: Cow::Borrowed(decision_type),
             label: Cow::Borrowed(label),
             data: CapabilityData::default(),
         };
@@ -41,7 +42,7 @@ fn workflow(
         account_id: Some(Cow::Borrowed("account-1")),
         completed_on: Some(date!(2025 - 03 - 04)),
         decision: Some(TopLevelDecision {
-            decision_type: Cow::Borrowed(top),
+            raw_decision_type: Cow::Borrowed(top),
             label: Cow::Borrowed(top),
             risk_score: Some(if top == "PASSED" { 0.0 } else { 60.0 }),
         }),

@@ -1,12 +1,60 @@
-//! Matching a rule's conditions against the facts of one workflow, and the
-//! set reasoning validation and `policy check` need (overlap, boundaries).
+//! Rule conditions, in one representation: each kind of condition a finding
+//! rule can carry is a variant of [`Condition`], and everything a condition
+//! does is defined here once per variant — matching the facts of a workflow,
+//! saying why it failed, describing itself, validating, the overlap reasoning
+//! the compiler needs, and the boundary values `policy check` and `policy diff`
+//! walk.
+//!
+//! Adding a condition: a variant of [`Condition`] (and a [`Fact`] if it reads a
+//! new one) with its arms in the `impl`s below, plus its key in the policy
+//! file's `when` table (`RawWhen` in `file.rs`).
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use time::Date;
 
-use super::spec::{Conditions, ScoreRange};
-use crate::model::{DecisionType, WorkflowResult};
+use crate::model::{DecisionType, RISK_SCORES, WorkflowResult};
+
+/// An inclusive range of risk scores; an open end is unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct ScoreRange {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+impl ScoreRange {
+    pub fn contains(self, score: f64) -> bool {
+        self.min.is_none_or(|min| score >= min) && self.max.is_none_or(|max| score <= max)
+    }
+
+    /// Whether some score lies in both ranges.
+    pub fn overlaps(self, other: Self) -> bool {
+        let low = max_of(self.min, other.min);
+        let high = min_of(self.max, other.max);
+        match (low, high) {
+            (Some(low), Some(high)) => low <= high,
+            _ => true,
+        }
+    }
+}
+
+fn max_of(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn min_of(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
 
 /// The facts of a workflow that conditions read. Read once per evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -49,196 +97,342 @@ impl<'a> Facts<'a> {
             top_level: workflow
                 .decision
                 .as_ref()
-                .map(|decision| DecisionType::from_name(&decision.decision_type)),
+                .map(|decision| decision.decision_type()),
             expiry_date,
             date_of_birth,
         }
     }
 }
 
-/// The condition that failed, so the words are built only when asked for.
+/// A fact conditions read. Two conditions on the same fact (country and
+/// country_not) count once towards a rule's specificity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Failing {
+pub enum Fact {
     Country,
-    CountryNot,
     DocumentType,
     DefinitionKey,
     RiskScore,
     TopLevel,
 }
 
+/// A value no condition names.
+pub const OTHER_VALUE: &str = "(other)";
+const ABSENT: &str = "(absent)";
+
+impl Fact {
+    /// Every fact, in the order conditions are checked and shown.
+    pub const ALL: [Fact; 5] = [
+        Self::Country,
+        Self::DocumentType,
+        Self::DefinitionKey,
+        Self::RiskScore,
+        Self::TopLevel,
+    ];
+
+    /// The short name `policy check` and `policy diff` show.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Country => "country",
+            Self::DocumentType => "document_type",
+            Self::DefinitionKey => "definition_key",
+            Self::RiskScore => "risk",
+            Self::TopLevel => "top_level",
+        }
+    }
+
+    /// This fact's value in `facts`, or `(absent)`.
+    pub fn show(self, facts: &Facts<'_>) -> String {
+        let text = |value: Option<&str>| value.unwrap_or(ABSENT).to_owned();
+        match self {
+            Self::Country => text(facts.country),
+            Self::DocumentType => text(facts.document_type),
+            Self::DefinitionKey => text(facts.definition_key),
+            Self::RiskScore => facts
+                .risk_score
+                .map_or_else(|| ABSENT.to_owned(), |score| score.to_string()),
+            Self::TopLevel => facts
+                .top_level
+                .map_or(ABSENT, DecisionType::name)
+                .to_owned(),
+        }
+    }
+
+    /// Sets this fact of `to` to its value in `from`.
+    pub fn copy<'a>(self, from: &Facts<'a>, to: &mut Facts<'a>) {
+        match self {
+            Self::Country => to.country = from.country,
+            Self::DocumentType => to.document_type = from.document_type,
+            Self::DefinitionKey => to.definition_key = from.definition_key,
+            Self::RiskScore => to.risk_score = from.risk_score,
+            Self::TopLevel => to.top_level = from.top_level,
+        }
+    }
+
+    /// The values of this fact worth trying against `conditions` (every
+    /// condition of the policies compared): each value a condition names, one
+    /// no condition names, and absent. Risk scores are tried on and half a
+    /// point either side of every bound. Each value comes as [`Facts`] with
+    /// only this fact set.
+    pub fn boundaries<'a>(self, conditions: &[&'a Condition]) -> Vec<Facts<'a>> {
+        match self {
+            Self::Country | Self::DocumentType | Self::DefinitionKey => {
+                let mut values: Vec<Option<&str>> = conditions
+                    .iter()
+                    .filter(|condition| condition.fact() == self)
+                    .flat_map(|condition| condition.named_values())
+                    .map(Some)
+                    .collect();
+                values.sort();
+                values.dedup();
+                values.push(Some(OTHER_VALUE));
+                values.push(None);
+                values
+                    .into_iter()
+                    .map(|value| {
+                        let mut facts = Facts::default();
+                        match self {
+                            Self::Country => facts.country = value,
+                            Self::DocumentType => facts.document_type = value,
+                            _ => facts.definition_key = value,
+                        }
+                        facts
+                    })
+                    .collect()
+            }
+            Self::RiskScore => {
+                let mut scores: Vec<f64> = conditions
+                    .iter()
+                    .flat_map(|condition| condition.score_bounds())
+                    .flat_map(|bound| [bound - 0.5, bound, bound + 0.5])
+                    .collect();
+                // The parser refuses scores outside Jumio's range, so no point
+                // lies beyond it.
+                scores.retain(|score| RISK_SCORES.contains(score));
+                scores.sort_by(f64::total_cmp);
+                scores.dedup();
+                let mut scores: Vec<Option<f64>> = scores.into_iter().map(Some).collect();
+                scores.push(None);
+                scores
+                    .into_iter()
+                    .map(|risk_score| Facts {
+                        risk_score,
+                        ..Facts::default()
+                    })
+                    .collect()
+            }
+            Self::TopLevel => DecisionType::ALL
+                .into_iter()
+                .map(Some)
+                .chain([None])
+                .map(|top_level| Facts {
+                    top_level,
+                    ..Facts::default()
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One condition of a finding rule. A fact the workflow does not carry (no
+/// extraction, no score) fails every condition on it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// The document's issuing country (ISO 3166 alpha-3) is one of these.
+    Country(Vec<String>),
+    /// The document's issuing country is none of these.
+    CountryNot(Vec<String>),
+    /// extraction `data.type` is one of these (e.g. PASSPORT, ID_CARD).
+    DocumentType(Vec<String>),
+    /// `workflow.definitionKey` is one of these.
+    DefinitionKey(Vec<String>),
+    /// `decision.risk.score` lies in this range.
+    RiskScore(ScoreRange),
+    /// Jumio's top-level decision type is one of these.
+    TopLevel(Vec<DecisionType>),
+}
+
 fn listed(list: &[String], value: Option<&str>) -> bool {
     value.is_some_and(|value| list.iter().any(|item| item == value))
 }
 
-impl Conditions {
-    /// How many facts the rule constrains: its specificity among rules with
-    /// the same capability, type and label.
-    pub fn count(&self) -> usize {
-        [
-            self.country.is_some() || self.country_not.is_some(),
-            self.document_type.is_some(),
-            self.definition_key.is_some(),
-            self.risk_score.is_some(),
-            self.top_level.is_some(),
-        ]
-        .into_iter()
-        .filter(|set| *set)
-        .count()
+impl Condition {
+    /// Its key in a policy file's `when` table and in the policy digest.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Country(_) => "country",
+            Self::CountryNot(_) => "country_not",
+            Self::DocumentType(_) => "document_type",
+            Self::DefinitionKey(_) => "definition_key",
+            Self::RiskScore(_) => "risk_score",
+            Self::TopLevel(_) => "top_level",
+        }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.count() == 0
+    /// Position among conditions: the order they are checked, shown and
+    /// serialized in.
+    fn rank(&self) -> u8 {
+        match self {
+            Self::Country(_) => 0,
+            Self::CountryNot(_) => 1,
+            Self::DocumentType(_) => 2,
+            Self::DefinitionKey(_) => 3,
+            Self::RiskScore(_) => 4,
+            Self::TopLevel(_) => 5,
+        }
     }
 
-    /// Whether every condition holds. On the evaluation path: no allocation.
-    pub fn matches(&self, facts: &Facts<'_>) -> bool {
-        self.is_empty() || self.failing(facts).is_none()
+    /// The fact it reads.
+    pub fn fact(&self) -> Fact {
+        match self {
+            Self::Country(_) | Self::CountryNot(_) => Fact::Country,
+            Self::DocumentType(_) => Fact::DocumentType,
+            Self::DefinitionKey(_) => Fact::DefinitionKey,
+            Self::RiskScore(_) => Fact::RiskScore,
+            Self::TopLevel(_) => Fact::TopLevel,
+        }
     }
 
-    /// Which condition fails first, if any.
-    fn failing(&self, facts: &Facts<'_>) -> Option<Failing> {
-        if self
-            .country
-            .as_ref()
-            .is_some_and(|list| !listed(list, facts.country))
-        {
-            return Some(Failing::Country);
+    /// Whether it holds. On the evaluation path: no allocation.
+    pub fn holds(&self, facts: &Facts<'_>) -> bool {
+        match self {
+            Self::Country(list) => listed(list, facts.country),
+            Self::CountryNot(list) => facts.country.is_some() && !listed(list, facts.country),
+            Self::DocumentType(list) => listed(list, facts.document_type),
+            Self::DefinitionKey(list) => listed(list, facts.definition_key),
+            Self::RiskScore(range) => facts.risk_score.is_some_and(|score| range.contains(score)),
+            Self::TopLevel(types) => facts.top_level.is_some_and(|top| types.contains(&top)),
         }
-        if self
-            .country_not
-            .as_ref()
-            .is_some_and(|list| facts.country.is_none() || listed(list, facts.country))
-        {
-            return Some(Failing::CountryNot);
-        }
-        if self
-            .document_type
-            .as_ref()
-            .is_some_and(|list| !listed(list, facts.document_type))
-        {
-            return Some(Failing::DocumentType);
-        }
-        if self
-            .definition_key
-            .as_ref()
-            .is_some_and(|list| !listed(list, facts.definition_key))
-        {
-            return Some(Failing::DefinitionKey);
-        }
-        if self
-            .risk_score
-            .is_some_and(|range| !facts.risk_score.is_some_and(|score| range.contains(score)))
-        {
-            return Some(Failing::RiskScore);
-        }
-        if self
-            .top_level
-            .as_ref()
-            .is_some_and(|types| !facts.top_level.is_some_and(|top| types.contains(&top)))
-        {
-            return Some(Failing::TopLevel);
-        }
-        None
     }
 
-    /// The first condition that does not hold, in words, or `None` (for
-    /// `explain`; evaluation only asks [`Conditions::matches`]).
-    pub fn failure(&self, facts: &Facts<'_>) -> Option<String> {
-        let shown = |value: Option<&str>| value.unwrap_or("(absent)").to_owned();
-        let joined = |list: &Option<Vec<String>>| list.as_deref().unwrap_or_default().join(", ");
-        Some(match self.failing(facts)? {
-            Failing::Country => format!(
-                "country {} is not one of {}",
-                shown(facts.country),
-                joined(&self.country)
-            ),
-            Failing::CountryNot => format!(
-                "country {} is not outside {}",
-                shown(facts.country),
-                joined(&self.country_not)
-            ),
-            Failing::DocumentType => format!(
-                "document type {} is not one of {}",
-                shown(facts.document_type),
-                joined(&self.document_type)
-            ),
-            Failing::DefinitionKey => format!(
-                "definitionKey {} is not one of {}",
-                shown(facts.definition_key),
-                joined(&self.definition_key)
-            ),
-            Failing::RiskScore => {
-                let score = facts
-                    .risk_score
-                    .map_or_else(|| "(absent)".to_owned(), |score| score.to_string());
-                format!(
-                    "risk score {score} is not in {}",
-                    describe_range(self.risk_score.unwrap_or_default())
-                )
+    /// Why it does not hold for `facts`, in words (for `explain`).
+    pub fn failure(&self, facts: &Facts<'_>) -> String {
+        let shown = self.fact().show(facts);
+        match self {
+            Self::Country(list) => format!("country {shown} is not one of {}", list.join(", ")),
+            Self::CountryNot(list) => {
+                format!("country {shown} is not outside {}", list.join(", "))
             }
-            Failing::TopLevel => format!(
-                "top-level decision {} is not one of {}",
-                facts.top_level.map_or("(absent)", DecisionType::name),
-                names(self.top_level.as_deref().unwrap_or_default())
+            Self::DocumentType(list) => {
+                format!("document type {shown} is not one of {}", list.join(", "))
+            }
+            Self::DefinitionKey(list) => {
+                format!("definitionKey {shown} is not one of {}", list.join(", "))
+            }
+            Self::RiskScore(range) => {
+                format!("risk score {shown} is not in {}", describe_range(*range))
+            }
+            Self::TopLevel(types) => format!(
+                "top-level decision {shown} is not one of {}",
+                names(types).join(", ")
             ),
-        })
+        }
     }
 
-    /// Whether one workflow could satisfy both `self` and `other`.
-    pub fn overlaps(&self, other: &Self) -> bool {
-        countries_overlap(self, other)
-            && lists_overlap(
-                self.document_type.as_deref(),
-                other.document_type.as_deref(),
-            )
-            && lists_overlap(
-                self.definition_key.as_deref(),
-                other.definition_key.as_deref(),
-            )
-            && match (self.risk_score, other.risk_score) {
-                (Some(a), Some(b)) => a.overlaps(b),
-                _ => true,
-            }
-            && match (&self.top_level, &other.top_level) {
-                (Some(a), Some(b)) => a.iter().any(|t| b.contains(t)),
-                _ => true,
-            }
-    }
-
-    /// The conditions in a compact form, e.g. `country=USA,CAN; risk=50..=100`.
+    /// Compact form, e.g. `country=USA,CAN` or `risk=50..=100`.
     pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(list) = &self.country {
-            parts.push(format!("country={}", list.join(",")));
+        match self {
+            Self::Country(list) => format!("country={}", list.join(",")),
+            Self::CountryNot(list) => format!("country!={}", list.join(",")),
+            Self::DocumentType(list) => format!("document_type={}", list.join(",")),
+            Self::DefinitionKey(list) => format!("definition_key={}", list.join(",")),
+            Self::RiskScore(range) => format!("risk={}", describe_range(*range)),
+            Self::TopLevel(types) => format!("top_level={}", names(types).join(",")),
         }
-        if let Some(list) = &self.country_not {
-            parts.push(format!("country!={}", list.join(",")));
+    }
+
+    /// What makes it unusable, if anything: a condition nothing can satisfy.
+    pub fn problem(&self) -> Option<String> {
+        let empty = match self {
+            Self::Country(list)
+            | Self::CountryNot(list)
+            | Self::DocumentType(list)
+            | Self::DefinitionKey(list) => list.is_empty(),
+            Self::TopLevel(types) => types.is_empty(),
+            Self::RiskScore(ScoreRange {
+                min: Some(min),
+                max: Some(max),
+            }) if min > max => {
+                return Some(format!(
+                    "risk range {min}..={max} is empty (min above max)"
+                ));
+            }
+            Self::RiskScore(_) => false,
+        };
+        empty.then(|| format!("{} is an empty list, which nothing matches", self.key()))
+    }
+
+    /// The values it names (for boundary values).
+    fn named_values(&self) -> impl Iterator<Item = &str> {
+        let list: &[String] = match self {
+            Self::Country(list)
+            | Self::CountryNot(list)
+            | Self::DocumentType(list)
+            | Self::DefinitionKey(list) => list,
+            Self::RiskScore(_) | Self::TopLevel(_) => &[],
+        };
+        list.iter().map(String::as_str)
+    }
+
+    /// The bounds of a risk range.
+    fn score_bounds(&self) -> impl Iterator<Item = f64> {
+        let bounds = match self {
+            Self::RiskScore(range) => [range.min, range.max],
+            _ => [None, None],
+        };
+        bounds.into_iter().flatten()
+    }
+
+    /// Facts it accepts, enough to decide whether it and others on the same
+    /// fact can hold together: every value of an allow list, every bound of a
+    /// range (if ranges intersect, the highest lower bound, or else the lowest
+    /// upper bound, lies in all of them). A deny list names none.
+    fn witnesses(&self) -> Vec<Facts<'_>> {
+        match self {
+            Self::Country(list) => list
+                .iter()
+                .map(|country| Facts {
+                    country: Some(country),
+                    ..Facts::default()
+                })
+                .collect(),
+            Self::DocumentType(list) => list
+                .iter()
+                .map(|document_type| Facts {
+                    document_type: Some(document_type),
+                    ..Facts::default()
+                })
+                .collect(),
+            Self::DefinitionKey(list) => list
+                .iter()
+                .map(|key| Facts {
+                    definition_key: Some(key),
+                    ..Facts::default()
+                })
+                .collect(),
+            Self::RiskScore(_) => self
+                .score_bounds()
+                .map(|score| Facts {
+                    risk_score: Some(score),
+                    ..Facts::default()
+                })
+                .collect(),
+            Self::TopLevel(types) => types
+                .iter()
+                .map(|&top| Facts {
+                    top_level: Some(top),
+                    ..Facts::default()
+                })
+                .collect(),
+            Self::CountryNot(_) => Vec::new(),
         }
-        if let Some(list) = &self.document_type {
-            parts.push(format!("document_type={}", list.join(",")));
-        }
-        if let Some(list) = &self.definition_key {
-            parts.push(format!("definition_key={}", list.join(",")));
-        }
-        if let Some(range) = self.risk_score {
-            parts.push(format!("risk={}", describe_range(range)));
-        }
-        if let Some(types) = &self.top_level {
-            parts.push(format!("top_level={}", names(types).replace(", ", ",")));
-        }
-        parts.join("; ")
     }
 }
 
-fn names(types: &[DecisionType]) -> String {
-    types
-        .iter()
-        .map(|t| t.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+fn names(types: &[DecisionType]) -> Vec<&'static str> {
+    types.iter().map(|t| t.name()).collect()
 }
 
+/// `min..=max`, an open end left empty.
 pub fn describe_range(range: ScoreRange) -> String {
     let mut text = String::new();
     if let Some(min) = range.min {
@@ -251,26 +445,96 @@ pub fn describe_range(range: ScoreRange) -> String {
     text
 }
 
-/// `None` is "any value", which overlaps everything.
-fn lists_overlap(a: Option<&[String]>, b: Option<&[String]>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a.iter().any(|item| b.contains(item)),
-        _ => true,
+/// A finding rule's conditions; all must hold. At most one of each kind, kept
+/// in [`Condition`] order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Conditions(Vec<Condition>);
+
+impl Conditions {
+    /// The conditions, in their canonical order.
+    pub fn new(conditions: impl IntoIterator<Item = Condition>) -> Self {
+        let mut conditions: Vec<Condition> = conditions.into_iter().collect();
+        conditions.sort_by_key(Condition::rank);
+        Self(conditions)
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Condition> {
+        self.0.iter()
+    }
+
+    /// How many facts the rule constrains: its specificity among rules with
+    /// the same capability, type and label.
+    pub fn count(&self) -> usize {
+        Fact::ALL
+            .into_iter()
+            .filter(|&fact| self.0.iter().any(|condition| condition.fact() == fact))
+            .count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether every condition holds. On the evaluation path: no allocation.
+    pub fn matches(&self, facts: &Facts<'_>) -> bool {
+        self.0.iter().all(|condition| condition.holds(facts))
+    }
+
+    /// The first condition that does not hold, in words, or `None` (for
+    /// `explain`; evaluation only asks [`Conditions::matches`]).
+    pub fn failure(&self, facts: &Facts<'_>) -> Option<String> {
+        self.0
+            .iter()
+            .find(|condition| !condition.holds(facts))
+            .map(|condition| condition.failure(facts))
+    }
+
+    /// Whether one workflow could satisfy both `self` and `other`: judged per
+    /// fact, since facts are independent.
+    pub fn overlaps(&self, other: &Self) -> bool {
+        Fact::ALL.into_iter().all(|fact| {
+            let on_fact: Vec<&Condition> = self
+                .0
+                .iter()
+                .chain(&other.0)
+                .filter(|condition| condition.fact() == fact)
+                .collect();
+            let witnesses: Vec<Facts<'_>> = on_fact
+                .iter()
+                .flat_map(|condition| condition.witnesses())
+                .collect();
+            // Only deny lists (or nothing) on this fact: a value none of them
+            // names satisfies all.
+            witnesses.is_empty()
+                || witnesses
+                    .iter()
+                    .any(|facts| on_fact.iter().all(|condition| condition.holds(facts)))
+        })
+    }
+
+    /// The conditions in a compact form, e.g. `country=USA,CAN; risk=50..=100`.
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self.0.iter().map(Condition::describe).collect();
+        parts.join("; ")
     }
 }
 
-fn countries_overlap(a: &Conditions, b: &Conditions) -> bool {
-    let excluded = |country: &String| {
-        [&a.country_not, &b.country_not]
-            .into_iter()
-            .flatten()
-            .any(|list| list.contains(country))
-    };
-    match (&a.country, &b.country) {
-        (Some(x), Some(y)) => x.iter().any(|c| y.contains(c) && !excluded(c)),
-        (Some(only), None) | (None, Some(only)) => only.iter().any(|c| !excluded(c)),
-        // Two deny lists always leave some country both allow.
-        (None, None) => true,
+/// As a map from each condition's key to its value, in canonical order: the
+/// form the policy digest is taken over.
+impl Serialize for Conditions {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for condition in &self.0 {
+            match condition {
+                Condition::Country(list)
+                | Condition::CountryNot(list)
+                | Condition::DocumentType(list)
+                | Condition::DefinitionKey(list) => map.serialize_entry(condition.key(), list)?,
+                Condition::RiskScore(range) => map.serialize_entry(condition.key(), range)?,
+                Condition::TopLevel(types) => map.serialize_entry(condition.key(), types)?,
+            }
+        }
+        map.end()
     }
 }
 
@@ -278,20 +542,23 @@ fn countries_overlap(a: &Conditions, b: &Conditions) -> bool {
 mod tests {
     use super::*;
 
-    fn strings(items: &[&str]) -> Option<Vec<String>> {
-        Some(items.iter().map(|s| (*s).to_owned()).collect())
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn when(conditions: impl IntoIterator<Item = Condition>) -> Conditions {
+        Conditions::new(conditions)
     }
 
     #[test]
     fn every_set_condition_must_hold_and_absent_facts_fail_them() {
-        let when = Conditions {
-            country: strings(&["USA", "CAN"]),
-            risk_score: Some(ScoreRange {
+        let when = when([
+            Condition::RiskScore(ScoreRange {
                 min: Some(50.0),
                 max: None,
             }),
-            ..Conditions::default()
-        };
+            Condition::Country(strings(&["USA", "CAN"])),
+        ]);
         let facts = Facts {
             country: Some("USA"),
             risk_score: Some(50.0),
@@ -320,40 +587,76 @@ mod tests {
             Some("country (absent) is not one of USA, CAN".to_owned())
         );
         assert_eq!(when.count(), 2);
+        // Given in any order, kept in the canonical one.
+        assert_eq!(when.describe(), "country=USA,CAN; risk=50..=");
+    }
+
+    #[test]
+    fn country_and_country_not_constrain_one_fact() {
+        let when = when([
+            Condition::CountryNot(strings(&["USA"])),
+            Condition::Country(strings(&["USA", "CAN"])),
+        ]);
+        assert_eq!(when.count(), 1);
+        assert!(when.matches(&Facts {
+            country: Some("CAN"),
+            ..Facts::default()
+        }));
+        assert_eq!(
+            when.failure(&Facts {
+                country: Some("USA"),
+                ..Facts::default()
+            }),
+            Some("country USA is not outside USA".to_owned())
+        );
     }
 
     #[test]
     fn overlap_is_judged_per_fact() {
-        let usa = Conditions {
-            country: strings(&["USA"]),
-            ..Conditions::default()
-        };
-        let not_usa = Conditions {
-            country_not: strings(&["USA"]),
-            ..Conditions::default()
-        };
-        let passports = Conditions {
-            document_type: strings(&["PASSPORT"]),
-            ..Conditions::default()
-        };
+        let usa = when([Condition::Country(strings(&["USA"]))]);
+        let not_usa = when([Condition::CountryNot(strings(&["USA"]))]);
+        let passports = when([Condition::DocumentType(strings(&["PASSPORT"]))]);
         assert!(!usa.overlaps(&not_usa));
         // A US passport satisfies both.
         assert!(usa.overlaps(&passports));
-        let low = Conditions {
-            risk_score: Some(ScoreRange {
-                min: None,
-                max: Some(49.0),
-            }),
-            ..Conditions::default()
-        };
-        let high = Conditions {
-            risk_score: Some(ScoreRange {
+        let low = when([Condition::RiskScore(ScoreRange {
+            min: None,
+            max: Some(49.0),
+        })]);
+        let high = when([Condition::RiskScore(ScoreRange {
+            min: Some(50.0),
+            max: None,
+        })]);
+        let middle = when([Condition::RiskScore(ScoreRange {
+            min: Some(40.0),
+            max: Some(60.0),
+        })]);
+        assert!(!low.overlaps(&high));
+        assert!(low.overlaps(&middle) && high.overlaps(&middle));
+        assert!(low.overlaps(&usa));
+        // Two deny lists always leave some country both allow.
+        assert!(not_usa.overlaps(&when([Condition::CountryNot(strings(&["CAN"]))])));
+        let warning = when([Condition::TopLevel(vec![DecisionType::Warning])]);
+        let rejected = when([Condition::TopLevel(vec![
+            DecisionType::Rejected,
+            DecisionType::Other,
+        ])]);
+        assert!(!warning.overlaps(&rejected));
+    }
+
+    #[test]
+    fn serializes_as_the_file_keys_in_canonical_order() {
+        let when = when([
+            Condition::TopLevel(vec![DecisionType::Warning]),
+            Condition::Country(strings(&["USA"])),
+            Condition::RiskScore(ScoreRange {
                 min: Some(50.0),
                 max: None,
             }),
-            ..Conditions::default()
-        };
-        assert!(!low.overlaps(&high));
-        assert!(low.overlaps(&usa));
+        ]);
+        assert_eq!(
+            serde_json::to_string(&when).expect("serializes"),
+            r#"{"country":["USA"],"risk_score":{"min":50.0},"top_level":["WARNING"]}"#
+        );
     }
 }

@@ -1,13 +1,14 @@
-//! The embedded default policy: `default.toml` beside this file, compiled in.
-//! Jumio's "How to Handle Workflow Results" table (`shared/seeds/000_*`) row by
-//! row, refined per label with the catalogue and the domain reference's
-//! suggested policy (§7).
+//! The embedded default policy: `default.toml` beside this file, compiled in
+//! and parsed once. Jumio's "How to Handle Workflow Results" guidance row by
+//! row, refined per label with the catalogue.
 //!
-//! Every rule is listed in the README's default policy tables; a test keeps the
-//! two in step.
+//! Every rule is listed in the default policy tables of
+//! `crates/verdict-core/README.md`; a test keeps the two in step.
 
-use super::PolicySpec;
-use super::file::parse_policy;
+use std::sync::LazyLock;
+
+use super::{Policy, PolicySpec};
+use super::file::{FileErrors, read_policy};
 
 /// The id requests use to name this policy explicitly.
 pub const DEFAULT_POLICY_ID: &str = "jumio-default";
@@ -15,27 +16,46 @@ pub const DEFAULT_POLICY_ID: &str = "jumio-default";
 /// The policy file, as shipped. Start your own policies from a copy of it.
 pub const DEFAULT_POLICY_TOML: &str = include_str!("default.toml");
 
+static DEFAULT_POLICY: LazyLock<Policy> = LazyLock::new(|| {
+    // The embedded file is a constant of this crate; its validity is tested,
+    // so failing here is a build defect, not an input error.
+    #[expect(
+        clippy::expect_used,
+        reason = "the embedded policy is tested to compile"
+    )]
+    read_policy("default.toml", DEFAULT_POLICY_TOML, None)
+        .expect("the embedded default policy compiles")
+});
+
+impl Policy {
+    /// The embedded default policy: the seed guidance, refined by the catalogue.
+    pub fn embedded_default() -> Self {
+        DEFAULT_POLICY.clone()
+    }
+}
+
 /// The embedded default policy's content.
 pub fn default_policy_spec() -> PolicySpec {
-    // The embedded file is a constant of this crate and tested to parse, so a
-    // failure here is a build defect, not an input error.
-    #[expect(clippy::expect_used, reason = "the embedded policy is tested to parse")]
-    let (spec, _) = parse_policy("default.toml", DEFAULT_POLICY_TOML)
-        .expect("the embedded default policy parses");
-    spec
+    DEFAULT_POLICY.spec().clone()
+}
+
+/// Parses and validates a policy file's text; the file may extend the
+/// embedded default. `file` names it in errors.
+pub fn load_policy(file: &str, text: &str) -> Result<Policy, FileErrors> {
+    read_policy(file, text, Some(DEFAULT_POLICY.spec()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalogue;
-    use crate::decision::Outcome::{Approve, Retry};
     use crate::model::DecisionType;
-    use crate::policy::{Facts, Policy};
+    use crate::model::Outcome::{Approve, Retry};
+    use crate::policy::{Facts, TransactionRule};
 
     #[test]
     fn the_default_policy_compiles() {
-        let policy = Policy::compile(default_policy_spec()).expect("default policy compiles");
+        let policy = Policy::embedded_default();
         assert_eq!(policy.reference().id, DEFAULT_POLICY_ID);
         assert_eq!(policy.spec().rules.len(), 118);
     }
@@ -47,31 +67,29 @@ mod tests {
             .iter()
             .filter(|entry| entry.decision_type != DecisionType::Passed)
         {
-            let rule = policy.rule_for(
-                entry.capability,
-                entry.decision_type,
-                entry.label,
-                &Facts::default(),
-            );
+            let rule = policy
+                .rule_for(
+                    entry.capability,
+                    entry.decision_type,
+                    entry.label,
+                    &Facts::default(),
+                )
+                .expect("non-PASSED findings have a rule");
             assert_ne!(rule.action.outcome, Approve, "{} approves", rule.id);
         }
     }
 
     #[test]
     fn the_readme_lists_every_rule_with_its_outcome_and_code() {
-        let readme = include_str!("../../../../README.md");
+        let readme = include_str!("../../README.md");
         let policy = Policy::embedded_default();
         let spec = policy.spec();
-        let transaction_rules = policy.transaction_rules().all();
-        let rows = spec
-            .rules
-            .iter()
-            .map(|rule| (rule.id(), &rule.action))
-            .chain(
-                transaction_rules
-                    .iter()
-                    .map(|rule| (rule.id.to_string(), &rule.action)),
-            );
+        let rows = spec.rules.iter().map(|rule| (rule.id(), &rule.action)).chain(
+            TransactionRule::ALL.into_iter().map(|rule| {
+                let compiled = policy.transaction_rules().get(rule);
+                (rule.id().to_owned(), &compiled.action)
+            }),
+        );
         for (id, action) in rows {
             let row = format!("| `{id}` | {}", action.outcome.name());
             let line = readme

@@ -1,7 +1,7 @@
 //! Policy files: TOML in, [`Policy`] out, with every problem pointed at its
 //! line and column.
 //!
-//! The format (documented with a worked example in the README):
+//! The format (documented with a worked example in `crates/verdict-core/README.md`):
 //!
 //! ```toml
 //! id = "acme-eu"
@@ -37,14 +37,13 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::spec::{
-    Action, AgeCheck, Checks, Conditions, DEFAULT_OUTCOME_ORDER, ExpiringCheck, ListCheck,
-    PolicySpec, RiskBand, RuleSpec, ScoreRange, TransactionRules,
+use super::{
+    Action, AgeCheck, Checks, Condition, Conditions, DEFAULT_OUTCOME_ORDER, ExpiringCheck,
+    ListCheck, PerTransactionRule, Policy, PolicyErrors, PolicyPart, PolicySpec, RiskBand,
+    RuleSpec, ScoreRange, TransactionRule,
 };
-use super::{Policy, PolicyErrors, Site};
 use crate::catalogue::CATALOGUE;
-use crate::decision::Outcome;
-use crate::model::DecisionType;
+use crate::model::{DecisionType, Outcome};
 use crate::position::line_column;
 
 /// A problem in a policy file, at a 1-based line and column.
@@ -84,15 +83,20 @@ impl fmt::Display for FileErrors {
 
 impl std::error::Error for FileErrors {}
 
-/// Parses and validates a policy file's text. `file` names it in errors.
-pub fn load_policy(file: &str, text: &str) -> Result<Policy, FileErrors> {
-    let (spec, spans) = parse_policy(file, text)?;
+/// Parses and validates a policy file's text. `file` names it in errors;
+/// `base` is the policy an `extends` may name.
+pub fn read_policy(
+    file: &str,
+    text: &str,
+    base: Option<&PolicySpec>,
+) -> Result<Policy, FileErrors> {
+    let (spec, spans) = parse_policy(file, text, base)?;
     Policy::compile(spec).map_err(|PolicyErrors(errors)| {
         FileErrors(
             errors
                 .into_iter()
                 .map(|error| {
-                    let at = spans.of(error.site);
+                    let at = spans.of(error.part);
                     located(file, text, at, error.message)
                 })
                 .collect(),
@@ -101,8 +105,13 @@ pub fn load_policy(file: &str, text: &str) -> Result<Policy, FileErrors> {
 }
 
 /// Parses a policy file into its declarative content, checking names against
-/// the catalogue, but not yet the rules' interplay ([`Policy::compile`]).
-pub fn parse_policy(file: &str, text: &str) -> Result<(PolicySpec, Spans), FileErrors> {
+/// the catalogue, but not yet the rules' interplay (`Policy::compile`).
+/// `base` is the policy an `extends` may name.
+pub fn parse_policy(
+    file: &str,
+    text: &str,
+    base: Option<&PolicySpec>,
+) -> Result<(PolicySpec, Spans), FileErrors> {
     let raw: RawPolicy = toml::from_str(text).map_err(|error| {
         let at = error.span().unwrap_or(0..0);
         FileErrors(vec![located(
@@ -112,8 +121,8 @@ pub fn parse_policy(file: &str, text: &str) -> Result<(PolicySpec, Spans), FileE
             error.message().trim_end().to_owned(),
         )])
     })?;
-    let mut reader = Reader::default();
-    let spec = reader.policy(raw);
+    let mut reader = PolicyFileReader::default();
+    let spec = reader.policy(raw, base);
     if reader.errors.is_empty() {
         Ok((spec, reader.spans))
     } else {
@@ -147,12 +156,12 @@ pub struct Spans {
 }
 
 impl Spans {
-    pub fn of(&self, site: Site) -> Range<usize> {
-        let found = match site {
-            Site::Policy => None,
-            Site::Rule(index) => self.rules.get(index),
-            Site::Table(id) => self.tables.get(id),
-            Site::RiskBand(index) => self.risk.get(index),
+    pub fn of(&self, part: PolicyPart) -> Range<usize> {
+        let found = match part {
+            PolicyPart::Policy => None,
+            PolicyPart::Rule(index) => self.rules.get(index),
+            PolicyPart::Table(id) => self.tables.get(id),
+            PolicyPart::RiskBand(index) => self.risk.get(index),
         };
         found.unwrap_or(&self.policy).clone()
     }
@@ -244,6 +253,23 @@ struct RawDocument {
     document_type: Option<Spanned<RawTable>>,
 }
 
+impl RawPolicy {
+    /// The table of a transaction rule, if the file gives it.
+    fn transaction_table(&self, rule: TransactionRule) -> Option<&Spanned<RawTable>> {
+        match rule {
+            TransactionRule::SessionExpired => self.status.session_expired.as_ref(),
+            TransactionRule::TokenExpired => self.status.token_expired.as_ref(),
+            TransactionRule::TopLevelWarning => self.top_level.warning.as_ref(),
+            TransactionRule::TopLevelRejected => self.top_level.rejected.as_ref(),
+            TransactionRule::TopLevelNotExecuted => self.top_level.not_executed.as_ref(),
+            TransactionRule::TopLevelUnrecognised => self.top_level.unrecognised.as_ref(),
+            TransactionRule::DocumentExpired => self.document.expired.as_ref(),
+            TransactionRule::WatchlistHits => self.watchlist.search_results.as_ref(),
+            TransactionRule::NothingVerified => self.workflow.nothing_verified.as_ref(),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAge {
@@ -251,7 +277,7 @@ struct RawAge {
 }
 
 /// A transaction rule or check: an action plus the parameters some checks
-/// take. Which parameters a table may carry is checked by [`Reader`].
+/// take. Which parameters a table may carry is checked by [`PolicyFileReader`].
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTable {
@@ -332,30 +358,22 @@ enum Params {
     Range,
 }
 
-/// Turns raw tables into the spec, collecting errors with their spans.
+/// Turns a policy file's raw tables into the spec, collecting errors with
+/// their spans.
 #[derive(Default)]
-struct Reader {
+struct PolicyFileReader {
     errors: Vec<(Range<usize>, String)>,
     spans: Spans,
 }
 
-const OUTCOMES: [&str; 4] = ["APPROVE", "REVIEW", "RETRY", "DECLINE"];
-const TYPES: [&str; 5] = [
-    "PASSED",
-    "WARNING",
-    "REJECTED",
-    "NOT_EXECUTED",
-    "UNRECOGNISED",
-];
-
-impl Reader {
+impl PolicyFileReader {
     fn error(&mut self, at: Range<usize>, message: String) {
         self.errors.push((at, message));
     }
 
-    fn policy(&mut self, raw: RawPolicy) -> PolicySpec {
+    fn policy(&mut self, raw: RawPolicy, base: Option<&PolicySpec>) -> PolicySpec {
         self.spans.policy = raw.id.span();
-        let base = self.base(raw.extends.as_ref());
+        let base = self.base(raw.extends.as_ref(), base);
         let outcome_order = match (&raw.outcome_order, &base) {
             (Some(order), _) => order
                 .get_ref()
@@ -365,54 +383,13 @@ impl Reader {
             (None, Some(base)) => base.outcome_order.clone(),
             (None, None) => DEFAULT_OUTCOME_ORDER.to_vec(),
         };
-        let inherited = base.as_ref().map(|base| &base.transaction);
-        let transaction = TransactionRules {
-            session_expired: self.required(
-                "status.SESSION_EXPIRED",
-                raw.status.session_expired.as_ref(),
-                inherited.map(|t| &t.session_expired),
-            ),
-            token_expired: self.required(
-                "status.TOKEN_EXPIRED",
-                raw.status.token_expired.as_ref(),
-                inherited.map(|t| &t.token_expired),
-            ),
-            top_level_warning: self.required(
-                "top_level.WARNING",
-                raw.top_level.warning.as_ref(),
-                inherited.map(|t| &t.top_level_warning),
-            ),
-            top_level_rejected: self.required(
-                "top_level.REJECTED",
-                raw.top_level.rejected.as_ref(),
-                inherited.map(|t| &t.top_level_rejected),
-            ),
-            top_level_not_executed: self.required(
-                "top_level.NOT_EXECUTED",
-                raw.top_level.not_executed.as_ref(),
-                inherited.map(|t| &t.top_level_not_executed),
-            ),
-            top_level_unrecognised: self.required(
-                "top_level.UNRECOGNISED",
-                raw.top_level.unrecognised.as_ref(),
-                inherited.map(|t| &t.top_level_unrecognised),
-            ),
-            document_expired: self.required(
-                "document.expired",
-                raw.document.expired.as_ref(),
-                inherited.map(|t| &t.document_expired),
-            ),
-            watchlist_hits: self.required(
-                "watchlist.search_results",
-                raw.watchlist.search_results.as_ref(),
-                inherited.map(|t| &t.watchlist_hits),
-            ),
-            nothing_verified: self.required(
-                "workflow.nothing_verified",
-                raw.workflow.nothing_verified.as_ref(),
-                inherited.map(|t| &t.nothing_verified),
-            ),
-        };
+        let transaction = PerTransactionRule(TransactionRule::ALL.map(|rule| {
+            self.required(
+                rule.id(),
+                raw.transaction_table(rule),
+                base.map(|base| base.transaction.get(rule)),
+            )
+        }));
         let checks = Checks {
             document_expiring: raw.document.expiring.as_ref().map(|table| {
                 let read = self.table("document.expiring", table, Params::WithinDays);
@@ -481,21 +458,28 @@ impl Reader {
         }
     }
 
-    /// The policy an `extends` names: only the embedded default can be.
-    fn base(&mut self, extends: Option<&Spanned<String>>) -> Option<PolicySpec> {
+    /// The policy an `extends` names: only the `base` the reader was handed
+    /// (the embedded default) can be.
+    fn base<'b>(
+        &mut self,
+        extends: Option<&Spanned<String>>,
+        base: Option<&'b PolicySpec>,
+    ) -> Option<&'b PolicySpec> {
         let extends = extends?;
-        if extends.get_ref() == super::default::DEFAULT_POLICY_ID {
-            Some(super::default::default_policy_spec())
-        } else {
-            self.error(
-                extends.span(),
-                format!(
-                    "a policy can extend only the embedded {:?}, not {:?}",
-                    super::default::DEFAULT_POLICY_ID,
-                    extends.get_ref()
-                ),
-            );
-            None
+        match base {
+            Some(base) if *extends.get_ref() == base.id => Some(base),
+            _ => {
+                let message = match base {
+                    Some(base) => format!(
+                        "a policy can extend only the embedded {:?}, not {:?}",
+                        base.id,
+                        extends.get_ref()
+                    ),
+                    None => format!("this policy cannot extend {:?}", extends.get_ref()),
+                };
+                self.error(extends.span(), message);
+                None
+            }
         }
     }
 
@@ -527,31 +511,25 @@ impl Reader {
     }
 
     fn outcome(&mut self, name: &Spanned<String>) -> Outcome {
-        match name.get_ref().as_str() {
-            "APPROVE" => Outcome::Approve,
-            "REVIEW" => Outcome::Review,
-            "RETRY" => Outcome::Retry,
-            "DECLINE" => Outcome::Decline,
-            other => {
-                let message = unknown("outcome", other, OUTCOMES.iter().copied());
-                self.error(name.span(), message);
-                Outcome::Review
-            }
-        }
+        Outcome::from_name(name.get_ref()).unwrap_or_else(|| {
+            let known = Outcome::ALL.map(Outcome::name);
+            let message = unknown("outcome", name.get_ref(), known.into_iter());
+            self.error(name.span(), message);
+            Outcome::Review
+        })
     }
 
+    /// A decision type as policies spell it: Jumio's, or `UNRECOGNISED`.
     fn decision_type(&mut self, name: &Spanned<String>) -> DecisionType {
-        match name.get_ref().as_str() {
-            "UNRECOGNISED" => DecisionType::Other,
-            other => match DecisionType::from_name(other) {
-                DecisionType::Other => {
-                    let message = unknown("decision type", other, TYPES.iter().copied());
-                    self.error(name.span(), message);
-                    DecisionType::Other
-                }
-                known => known,
-            },
-        }
+        let known = DecisionType::ALL.map(DecisionType::name);
+        DecisionType::ALL
+            .into_iter()
+            .find(|decision_type| decision_type.name() == name.get_ref())
+            .unwrap_or_else(|| {
+                let message = unknown("decision type", name.get_ref(), known.into_iter());
+                self.error(name.span(), message);
+                DecisionType::Other
+            })
     }
 
     fn table(&mut self, id: &'static str, raw: &Spanned<RawTable>, params: Params) -> ReadTable {
@@ -632,23 +610,31 @@ impl Reader {
         }
         let when = match &rule.when {
             None => Conditions::default(),
-            Some(when) => Conditions {
-                country: when.country.clone(),
-                country_not: when.country_not.clone(),
-                document_type: when.document_type.clone(),
-                definition_key: when.definition_key.clone(),
-                risk_score: when.risk_score.as_ref().map(|range| ScoreRange {
-                    min: range.min,
-                    max: range.max,
-                }),
-                top_level: when.top_level.as_ref().map(|types| {
-                    types
-                        .get_ref()
-                        .iter()
-                        .map(|name| self.decision_type(name))
-                        .collect()
-                }),
-            },
+            Some(when) => Conditions::new(
+                [
+                    when.country.clone().map(Condition::Country),
+                    when.country_not.clone().map(Condition::CountryNot),
+                    when.document_type.clone().map(Condition::DocumentType),
+                    when.definition_key.clone().map(Condition::DefinitionKey),
+                    when.risk_score.as_ref().map(|range| {
+                        Condition::RiskScore(ScoreRange {
+                            min: range.min,
+                            max: range.max,
+                        })
+                    }),
+                    when.top_level.as_ref().map(|types| {
+                        Condition::TopLevel(
+                            types
+                                .get_ref()
+                                .iter()
+                                .map(|name| self.decision_type(name))
+                                .collect(),
+                        )
+                    }),
+                ]
+                .into_iter()
+                .flatten(),
+            ),
         };
         RuleSpec {
             id: rule.id.clone(),

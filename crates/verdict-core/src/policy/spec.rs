@@ -1,13 +1,14 @@
 //! A policy's declarative content: what a policy file says, after parsing and
-//! before validation. [`super::Policy::compile`] turns it into lookup tables.
+//! before validation. `Policy::compile` (`compile.rs`) turns it into lookup tables.
 //!
 //! The digest of a policy is taken over this content serialized as JSON, so
 //! field order here is part of the digest: append, never reorder.
 
 use serde::Serialize;
 
-use crate::decision::Outcome;
-use crate::model::DecisionType;
+pub use super::conditions::{Conditions, ScoreRange};
+use super::transaction::PerTransactionRule;
+use crate::model::{DecisionType, Outcome};
 
 /// What a rule does when it matches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,70 +21,6 @@ pub struct Action {
     /// For the end user, when they can act on it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_message: Option<String>,
-}
-
-/// An inclusive range of risk scores; an open end is unbounded.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
-pub struct ScoreRange {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
-}
-
-impl ScoreRange {
-    pub fn contains(self, score: f64) -> bool {
-        self.min.is_none_or(|min| score >= min) && self.max.is_none_or(|max| score <= max)
-    }
-
-    /// Whether some score lies in both ranges.
-    pub fn overlaps(self, other: Self) -> bool {
-        let low = max_of(self.min, other.min);
-        let high = min_of(self.max, other.max);
-        match (low, high) {
-            (Some(low), Some(high)) => low <= high,
-            _ => true,
-        }
-    }
-}
-
-fn max_of(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-fn min_of(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-/// Facts about the workflow a finding rule can require; all that are set must
-/// hold. A fact the workflow does not carry (no extraction, no score) fails
-/// every condition on it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct Conditions {
-    /// The document's issuing country (ISO 3166 alpha-3) is one of these.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<Vec<String>>,
-    /// The document's issuing country is none of these.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country_not: Option<Vec<String>>,
-    /// extraction `data.type` is one of these (e.g. PASSPORT, ID_CARD).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub document_type: Option<Vec<String>>,
-    /// `workflow.definitionKey` is one of these.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub definition_key: Option<Vec<String>>,
-    /// `decision.risk.score` lies in this range.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub risk_score: Option<ScoreRange>,
-    /// Jumio's top-level decision type is one of these.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub top_level: Option<Vec<DecisionType>>,
 }
 
 /// A finding rule. `None` means any capability / any label.
@@ -99,30 +36,9 @@ pub struct RuleSpec {
     pub action: Action,
 }
 
-/// Rules about the transaction as a whole rather than one finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TransactionRules {
-    /// `workflow.status` SESSION_EXPIRED: the user abandoned.
-    pub session_expired: Action,
-    /// `workflow.status` TOKEN_EXPIRED: the user abandoned.
-    pub token_expired: Action,
-    /// The least outcome a top-level WARNING allows (the top level is a floor).
-    pub top_level_warning: Action,
-    /// The least outcome a top-level REJECTED allows.
-    pub top_level_rejected: Action,
-    /// The least outcome a top-level NOT_EXECUTED allows.
-    pub top_level_not_executed: Action,
-    /// The least outcome an unrecognised top-level decision type allows.
-    pub top_level_unrecognised: Action,
-    /// `extraction.data.expiryDate` before the day of `completedAt`. Jumio does
-    /// not flag expired documents by default.
-    pub document_expired: Action,
-    /// watchlistScreening PASSED but `data.searchResults` above zero.
-    pub watchlist_hits: Action,
-    /// PROCESSED with no capability results: nothing about the person was
-    /// verified (upload-only workflows pass with `capabilities: {}`).
-    pub nothing_verified: Action,
-}
+/// Each transaction rule's action: rules about the transaction as a whole
+/// rather than one finding.
+pub type TransactionRules = PerTransactionRule<Action>;
 
 /// A document that expires within `within_days` of `completedAt`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -189,10 +105,5 @@ pub struct PolicySpec {
     pub checks: Checks,
 }
 
-/// The combination order when a policy does not give one.
-pub const DEFAULT_OUTCOME_ORDER: [Outcome; 4] = [
-    Outcome::Approve,
-    Outcome::Review,
-    Outcome::Retry,
-    Outcome::Decline,
-];
+/// The combination order when a policy does not give one: best to worst.
+pub const DEFAULT_OUTCOME_ORDER: [Outcome; 4] = Outcome::ALL;

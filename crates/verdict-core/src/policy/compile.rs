@@ -1,0 +1,320 @@
+//! The policy compiler: validates a [`PolicySpec`] once, reporting every
+//! problem with the part of the policy it is in, and builds the lookup tables
+//! evaluation reads.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use sha2::{Digest, Sha256};
+
+use super::conditions::describe_range;
+use super::{
+    Action, Checks, CompiledChecks, CompiledRule, CompiledTransactionRules, Condition,
+    Conditions, DEFAULT_OUTCOME_ORDER, ListCheck, Policy, PolicyError, PolicyErrors, PolicyPart,
+    PolicyRef, PolicySpec, RuleSpec, ScoreRange, TransactionRules, TypeTables,
+};
+use crate::model::{DecisionType, Outcome};
+
+/// Collects validation errors so one pass reports them all.
+#[derive(Default)]
+struct ValidationErrors(Vec<PolicyError>);
+
+impl ValidationErrors {
+    fn add(&mut self, part: PolicyPart, message: String) {
+        self.0.push(PolicyError { part, message });
+    }
+
+    fn code(&mut self, site: PolicyPart, rule: &str, code: &str) {
+        let well_formed = code.starts_with(|c: char| c.is_ascii_uppercase())
+            && code
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !well_formed {
+            self.add(
+                site,
+                format!("rule {rule}: code {code:?} is not SCREAMING_SNAKE_CASE"),
+            );
+        }
+    }
+
+    fn list(&mut self, site: PolicyPart, rule: &str, what: &str, list: Option<&Vec<String>>) {
+        if list.is_some_and(Vec::is_empty) {
+            self.add(
+                site,
+                format!("rule {rule}: {what} is an empty list, which nothing matches"),
+            );
+        }
+    }
+
+    fn condition(&mut self, site: PolicyPart, rule: &str, condition: &Condition) {
+        if let Some(problem) = condition.problem() {
+            self.add(site, format!("rule {rule}: {problem}"));
+        }
+    }
+}
+
+impl Policy {
+    /// Validates `spec` and builds its lookup tables; reports every problem.
+    pub fn compile(spec: PolicySpec) -> Result<Self, PolicyErrors> {
+        let mut problems = ValidationErrors::default();
+        if spec.id.is_empty() {
+            problems.add(PolicyPart::Policy, "policy id must not be empty".to_owned());
+        }
+        let severity = severity_ranks(&spec.outcome_order, &mut problems);
+
+        let mut rules = Vec::with_capacity(spec.rules.len());
+        let mut by_capability: HashMap<String, TypeTables> = HashMap::new();
+        let mut any_capability = TypeTables::default();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        for (index, rule) in spec.rules.iter().enumerate() {
+            let site = PolicyPart::Rule(index);
+            let id = rule.id();
+            if rule.decision_type == DecisionType::Passed {
+                problems.add(
+                    site,
+                    format!(
+                        "rule {id} can never fire: PASSED findings are neutral and never looked up"
+                    ),
+                );
+            }
+            check_rule_fields(&mut problems, site, &id, rule);
+            if let Some(first) = ids.insert(id.clone(), index)
+                && rule.id.is_some()
+            {
+                problems.add(
+                    site,
+                    format!("rule id {id} is used by rule {} too", first + 1),
+                );
+            }
+            let tables = match &rule.capability {
+                Some(capability) => by_capability.entry(capability.clone()).or_default(),
+                None => &mut any_capability,
+            };
+            let table = &mut tables[rule.decision_type.index()];
+            let slot = match &rule.label {
+                Some(label) => table.by_label.entry(label.clone()).or_default(),
+                None => &mut table.any_label,
+            };
+            for &other in slot.iter() {
+                check_tie(&mut problems, &spec.rules, other, index);
+            }
+            slot.push(index);
+            rules.push(CompiledRule {
+                id: id.into(),
+                when: rule.when.clone(),
+                action: rule.action.clone(),
+            });
+        }
+        // Most conditions first; the sort is stable, so policy order breaks
+        // ties between rules that can never both match.
+        let order = |slot: &mut Vec<usize>| {
+            slot.sort_by_key(|&index| std::cmp::Reverse(spec.rules[index].when.count()));
+        };
+        for table in by_capability
+            .values_mut()
+            .flat_map(|tables| tables.iter_mut())
+            .chain(any_capability.iter_mut())
+        {
+            table.by_label.values_mut().for_each(order);
+            order(&mut table.any_label);
+        }
+        let mut fallbacks = [None; DecisionType::ALL.len()];
+        for decision_type in DecisionType::ALL {
+            let fallback = any_capability[decision_type.index()]
+                .any_label
+                .iter()
+                .copied()
+                .find(|&index| spec.rules[index].when.is_empty());
+            fallbacks[decision_type.index()] = fallback;
+            if decision_type != DecisionType::Passed && fallback.is_none() {
+                problems.add(
+                    PolicyPart::Policy,
+                    format!(
+                        "no fallback rule *.{0}.* without conditions: every non-PASSED decision type needs one",
+                        decision_type.name()
+                    ),
+                );
+            }
+        }
+        let transaction = compile_transaction_rules(&spec.transaction, &mut problems);
+        let checks = compile_checks(&spec.checks, &mut problems);
+        if !problems.0.is_empty() {
+            return Err(PolicyErrors(problems.0));
+        }
+        let reference = PolicyRef {
+            id: spec.id.clone(),
+            version: spec.version.clone(),
+            digest: digest(&spec),
+        };
+        Ok(Self {
+            spec,
+            reference,
+            rules,
+            by_capability,
+            any_capability,
+            fallbacks,
+            transaction,
+            checks,
+            severity,
+        })
+    }
+
+}
+
+/// Ranks from the policy's outcome order: APPROVE first, each outcome once.
+fn severity_ranks(order: &[Outcome], problems: &mut ValidationErrors) -> [u8; 4] {
+    let mut ranks = [0, 1, 2, 3];
+    let complete = order.len() == 4
+        && DEFAULT_OUTCOME_ORDER
+            .iter()
+            .all(|outcome| order.contains(outcome));
+    if !complete || order.first() != Some(&Outcome::Approve) {
+        problems.add(
+            PolicyPart::Policy,
+            "outcome_order must list APPROVE, REVIEW, RETRY and DECLINE once each, APPROVE first"
+                .to_owned(),
+        );
+        return ranks;
+    }
+    for (rank, outcome) in (0u8..).zip(order) {
+        ranks[*outcome as usize] = rank;
+    }
+    ranks
+}
+
+fn check_rule_fields(problems: &mut ValidationErrors, site: PolicyPart, id: &str, rule: &RuleSpec) {
+    problems.code(site, id, &rule.action.code);
+    for condition in rule.when.iter() {
+        problems.condition(site, id, condition);
+    }
+}
+
+/// Rules `a` and `b` share capability, type and label. Equal conditions are a
+/// duplicate; equally many conditions that one workflow could satisfy together
+/// are a tie. Either way no rule is more specific, so both are errors.
+fn check_tie(problems: &mut ValidationErrors, rules: &[RuleSpec], a: usize, b: usize) {
+    let (first, second) = (&rules[a], &rules[b]);
+    if first.when == second.when {
+        problems.add(
+            PolicyPart::Rule(b),
+            format!(
+                "rule {} is defined more than once (rules {} and {})",
+                second.id(),
+                a + 1,
+                b + 1
+            ),
+        );
+    } else if first.when.count() == second.when.count() && first.when.overlaps(&second.when) {
+        problems.add(
+            PolicyPart::Rule(b),
+            format!(
+                "rules {} and {} tie: both match some {} finding with {} condition(s) each; make one more specific or their conditions disjoint",
+                first.id(),
+                second.id(),
+                second.key(),
+                second.when.count()
+            ),
+        );
+    }
+}
+
+fn compiled(problems: &mut ValidationErrors, site: PolicyPart, id: &str, action: &Action) -> CompiledRule {
+    problems.code(site, id, &action.code);
+    CompiledRule {
+        id: id.into(),
+        when: Conditions::default(),
+        action: action.clone(),
+    }
+}
+
+fn compile_transaction_rules(
+    rules: &TransactionRules,
+    problems: &mut ValidationErrors,
+) -> CompiledTransactionRules {
+    rules.map(|rule, action| {
+        let id = rule.id();
+        compiled(problems, PolicyPart::Table(id), id, action)
+    })
+}
+
+fn compile_list_check(
+    problems: &mut ValidationErrors,
+    id: &'static str,
+    check: Option<&ListCheck>,
+) -> Option<(ListCheck, CompiledRule)> {
+    let check = check?;
+    let site = PolicyPart::Table(id);
+    problems.list(site, id, "allow", check.allow.as_ref());
+    if check.allow.is_none() && check.deny.is_empty() {
+        problems.add(
+            site,
+            format!("rule {id}: give an allow list, a deny list or both"),
+        );
+    }
+    Some((check.clone(), compiled(problems, site, id, &check.action)))
+}
+
+fn compile_checks(checks: &Checks, problems: &mut ValidationErrors) -> CompiledChecks {
+    let expiring = checks.document_expiring.as_ref().map(|check| {
+        let id = "document.expiring";
+        (
+            check.within_days,
+            compiled(problems, PolicyPart::Table(id), id, &check.action),
+        )
+    });
+    let age = checks.minimum_age.as_ref().map(|check| {
+        let id = "age.minimum";
+        if check.years == 0 {
+            problems.add(
+                PolicyPart::Table(id),
+                format!("rule {id}: a minimum age of 0 years never fires"),
+            );
+        }
+        (
+            check.years,
+            compiled(problems, PolicyPart::Table(id), id, &check.action),
+        )
+    });
+    let mut risk: Vec<(ScoreRange, CompiledRule)> = Vec::new();
+    for (index, band) in checks.risk.iter().enumerate() {
+        let site = PolicyPart::RiskBand(index);
+        let id = format!("risk[{}]", describe_range(band.range));
+        problems.condition(site, &id, &Condition::RiskScore(band.range));
+        if let Some((_, other)) = risk.iter().find(|(range, _)| range.overlaps(band.range)) {
+            problems.add(
+                site,
+                format!(
+                    "risk bands {} and {id} overlap: a score may fall in one band only",
+                    other.id
+                ),
+            );
+        }
+        risk.push((band.range, compiled(problems, site, &id, &band.action)));
+    }
+    CompiledChecks {
+        document_expiring: expiring,
+        document_country: compile_list_check(
+            problems,
+            "document.country",
+            checks.document_country.as_ref(),
+        ),
+        document_type: compile_list_check(problems, "document.type", checks.document_type.as_ref()),
+        minimum_age: age,
+        risk,
+    }
+}
+
+/// `sha256:<hex>` of the spec's canonical JSON (fields in declaration order,
+/// rules in policy order), so equal content gives an equal digest whatever the
+/// file's comments, spacing or key order.
+fn digest(spec: &PolicySpec) -> String {
+    // Serializing plain structs of strings, numbers and enums cannot fail.
+    let canonical = serde_json::to_vec(spec).unwrap_or_default();
+    let hash = Sha256::digest(&canonical);
+    let mut hex = String::with_capacity(7 + 2 * hash.len());
+    hex.push_str("sha256:");
+    for byte in hash {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
