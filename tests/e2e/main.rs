@@ -8,6 +8,7 @@
 
 mod batch;
 mod discovery;
+mod envelope;
 mod errors;
 mod evaluate;
 mod hostile;

@@ -2,7 +2,7 @@
 //! parsed result, and both together, over corpus payloads.
 //!
 //! Run: `cargo bench -p verdict-core --bench decide`. Method and figures are in
-//! `crates/BENCHMARKS.md`.
+//! `crates/verdict-core/benches/README.md`.
 
 #![allow(
     clippy::expect_used,

@@ -3,8 +3,9 @@
 //!
 //! Keyed on all three because the same label means different things in
 //! different capabilities (`DIGITAL_COPY` is an ID shot from a screen under
-//! usability and a selfie shot from a screen under liveness). Sources: the seed
-//! pages and the domain reference, §5 (`shared/domain/jumio-workflow-results.md`).
+//! usability and a selfie shot from a screen under liveness). Sources: Jumio's
+//! published label tables per capability (the catalogue section of
+//! `crates/verdict-core/README.md` describes them).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -897,8 +898,9 @@ mod tests {
     }
 
     #[test]
-    fn counts_match_the_domain_reference() {
-        // §5.1–5.7 of the domain reference give these counts.
+    fn counts_per_capability_and_provenance() {
+        // The label tables this catalogue was transcribed from give these
+        // counts, current and legacy, per capability.
         assert_eq!(
             (
                 count("usability", Provenance::Current),

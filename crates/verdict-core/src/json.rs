@@ -35,7 +35,7 @@ pub fn parse_workflow_json(body: &str) -> Result<WorkflowResult<'_>, JsonError> 
 /// Where `body` first nests deeper than `max` arrays and objects, as a 1-based
 /// (line, column), or `None`. The parser does not need it (it skips unread
 /// values without recursing); it is an opt-in limit and costs one pass over
-/// the bytes, about as much as parsing (crates/BENCHMARKS.md).
+/// the bytes, about as much as parsing (crates/verdict-core/benches/README.md).
 pub fn too_deep(body: &str, max: usize) -> Option<(usize, usize)> {
     let bytes = body.as_bytes();
     let mut depth = 0usize;

@@ -1,6 +1,6 @@
-//! Every payload of the shared corpus (copied to `tests/fixtures/`), parsed and
-//! decided with the embedded default policy. Expectations come from the corpus
-//! README's "expected business decision" column and the default policy table.
+//! Every payload of `tests/fixtures/`, parsed and decided with the embedded
+//! default policy. Expectations are each payload's expected business decision
+//! and the default policy tables in `crates/verdict-core/README.md`.
 
 #![allow(
     clippy::expect_used,

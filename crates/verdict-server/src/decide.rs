@@ -40,7 +40,7 @@ pub struct DecideOptions {
     /// Refuse `workflow_json` nested deeper than this; 0 = no limit. The
     /// parser needs none (what verdict reads nests five levels deep, and it
     /// skips everything else without recursing), so the limit is hygiene and
-    /// costs one pass over the body (crates/BENCHMARKS.md).
+    /// costs one pass over the body (crates/verdict-core/benches/README.md).
     pub max_json_depth: usize,
 }
 

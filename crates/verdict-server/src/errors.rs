@@ -11,33 +11,49 @@ use verdict_core::{JsonError, NotFinal};
 /// The `ErrorInfo.domain` of every verdict error.
 pub const ERROR_DOMAIN: &str = "verdict.v1";
 
-/// A failed request or batch item.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A failed request or batch item. `Display` is the message a client (or the
+/// CLI) reads; [`ServiceError::to_status`] adds the code and details.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ServiceError {
     /// Neither `workflow_json` nor `workflow` was set.
+    #[error("no workflow result: set workflow_json or workflow")]
     MissingInput,
     /// `workflow_json` is not a workflow result.
+    #[error("workflow_json is not a valid workflow result: {0}")]
     Json(JsonError),
     /// A typed `workflow` field is missing or out of range.
+    #[error("{field}: {description}")]
     Typed { field: String, description: String },
     /// The workflow has not finished.
+    #[error("{0}")]
     NotFinal(NotFinal),
     /// No policy has this id.
+    #[error("policy {0:?} not found")]
     UnknownPolicy(String),
     /// More batch items than the server accepts.
+    #[error("batch of {items} items exceeds the maximum of {max}")]
     BatchTooLarge { items: usize, max: usize },
     /// `workflow_json` nests deeper than the configured limit.
+    #[error("workflow_json nests deeper than {max} levels")]
     TooDeep {
         max: usize,
         line: usize,
         column: usize,
     },
     /// Too many decisions in flight: shed instead of queueing.
+    #[error(
+        "server busy: {wanted} more decision(s) would exceed {max_in_flight} in flight; retry shortly"
+    )]
     Overloaded { max_in_flight: usize, wanted: usize },
     /// The server-side deadline of the RPC passed.
+    #[error("not decided within the server's {timeout_ms} ms deadline")]
     DeadlineExceeded { timeout_ms: u64 },
     /// The worker deciding a batch stopped abnormally.
+    #[error("batch evaluation was interrupted")]
     Interrupted,
+    /// Bearer tokens are required and the call has none or a wrong one.
+    #[error("a valid bearer token is required: Authorization: Bearer <token>")]
+    Unauthenticated,
 }
 
 impl From<JsonError> for ServiceError {
@@ -72,19 +88,18 @@ impl ServiceError {
             Self::Overloaded { .. } => "overloaded",
             Self::DeadlineExceeded { .. } => "deadline_exceeded",
             Self::Interrupted => "interrupted",
+            Self::Unauthenticated => "unauthenticated",
         }
     }
 
-    /// The status a client receives.
+    /// The status a client receives: this error's code and details, with
+    /// its `Display` as the message.
     pub fn to_status(&self) -> tonic::Status {
         let mut details = ErrorDetails::new();
-        let (code, message) = match self {
+        let code = match self {
             Self::MissingInput => {
                 details.add_bad_request_violation("input", "set one of workflow_json or workflow");
-                (
-                    Code::InvalidArgument,
-                    "no workflow result: set workflow_json or workflow".to_owned(),
-                )
+                Code::InvalidArgument
             }
             Self::Json(error) => {
                 let field = format!("workflow_json{}", error.path.trim_start_matches('$'));
@@ -102,14 +117,11 @@ impl ServiceError {
                         ("column".to_owned(), error.column.to_string()),
                     ]),
                 );
-                (
-                    Code::InvalidArgument,
-                    format!("workflow_json is not a valid workflow result: {error}"),
-                )
+                Code::InvalidArgument
             }
             Self::Typed { field, description } => {
                 details.add_bad_request_violation(field.clone(), description.clone());
-                (Code::InvalidArgument, format!("{field}: {description}"))
+                Code::InvalidArgument
             }
             Self::NotFinal(error) => {
                 details.set_error_info(
@@ -117,7 +129,7 @@ impl ServiceError {
                     ERROR_DOMAIN,
                     HashMap::from([("status".to_owned(), error.status.clone())]),
                 );
-                (Code::FailedPrecondition, error.to_string())
+                Code::FailedPrecondition
             }
             Self::UnknownPolicy(id) => {
                 details.set_resource_info(
@@ -126,7 +138,7 @@ impl ServiceError {
                     "",
                     "no policy with this id is loaded",
                 );
-                (Code::NotFound, format!("policy {id:?} not found"))
+                Code::NotFound
             }
             Self::BatchTooLarge { items, max } => {
                 details.add_bad_request_violation(
@@ -141,10 +153,7 @@ impl ServiceError {
                         ("items".to_owned(), items.to_string()),
                     ]),
                 );
-                (
-                    Code::InvalidArgument,
-                    format!("batch of {items} items exceeds the maximum of {max}"),
-                )
+                Code::InvalidArgument
             }
             Self::TooDeep { max, line, column } => {
                 details.add_bad_request_violation(
@@ -160,10 +169,7 @@ impl ServiceError {
                         ("column".to_owned(), column.to_string()),
                     ]),
                 );
-                (
-                    Code::InvalidArgument,
-                    format!("workflow_json nests deeper than {max} levels"),
-                )
+                Code::InvalidArgument
             }
             Self::Overloaded {
                 max_in_flight,
@@ -178,12 +184,7 @@ impl ServiceError {
                     ]),
                 );
                 details.set_retry_info(Some(std::time::Duration::from_millis(100)));
-                (
-                    Code::ResourceExhausted,
-                    format!(
-                        "server busy: {wanted} more decision(s) would exceed {max_in_flight} in flight; retry shortly"
-                    ),
-                )
+                Code::ResourceExhausted
             }
             Self::DeadlineExceeded { timeout_ms } => {
                 details.set_error_info(
@@ -191,17 +192,15 @@ impl ServiceError {
                     ERROR_DOMAIN,
                     HashMap::from([("timeout_ms".to_owned(), timeout_ms.to_string())]),
                 );
-                (
-                    Code::DeadlineExceeded,
-                    format!("not decided within the server's {timeout_ms} ms deadline"),
-                )
+                Code::DeadlineExceeded
             }
-            Self::Interrupted => (
-                Code::Internal,
-                "batch evaluation was interrupted".to_owned(),
-            ),
+            Self::Interrupted => Code::Internal,
+            Self::Unauthenticated => {
+                details.set_error_info("INVALID_TOKEN", ERROR_DOMAIN, HashMap::new());
+                Code::Unauthenticated
+            }
         };
-        tonic::Status::with_error_details(code, message, details)
+        tonic::Status::with_error_details(code, self.to_string(), details)
     }
 
     /// The same status as a `google.rpc.Status` message, for a batch item.

@@ -1,16 +1,23 @@
 //! verdict's gRPC server: `verdict.v1.DecisionService` over tonic, with health
 //! and reflection, plus the pieces the `verdict` command is built from.
+//!
+//! Every RPC goes through one envelope (`envelope.rs`: request id, span,
+//! deadline, metrics) and one decision path (`decide.rs`). Every error a
+//! client can see is decided in `errors.rs`.
 
 #![forbid(unsafe_code)]
 
 mod baseline;
+pub mod cli;
 pub mod commands;
 pub mod config;
 mod convert;
 pub mod decide;
+mod envelope;
 pub mod errors;
+pub mod limits;
 pub mod metrics;
-pub mod policies;
+pub mod policy_store;
 pub mod proto_json;
 pub mod reload;
 mod request_id;
@@ -18,6 +25,7 @@ pub mod security;
 pub mod server;
 pub mod service;
 
-pub use policies::{PolicySet, PolicyStore, ReloadReport};
+pub use limits::Limits;
+pub use policy_store::{PolicySet, PolicyStore, ReloadReport};
 pub use security::{Auth, TlsSettings};
-pub use server::{Limits, ServeError, ServeOptions, serve};
+pub use server::{ServeError, ServeOptions, serve};

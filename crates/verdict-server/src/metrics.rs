@@ -12,11 +12,11 @@ use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{BuildError, PrometheusBuilder};
 use verdict_api::v1 as pb;
 
-use crate::policies::ReloadReport;
+use crate::policy_store::ReloadReport;
 
 /// Whether anything records metrics. Without a recorder the `metrics` macros
 /// do nothing visible, but building their labels still clones strings on every
-/// request; this flag skips that work (measured: crates/BENCHMARKS.md).
+/// request; this flag skips that work (measured: tests/load/README.md).
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
 /// Turns recording on, for a recorder installed some other way (tests).

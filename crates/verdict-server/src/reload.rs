@@ -5,19 +5,37 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use tracing::{debug, warn};
+use tracing::{debug, error, info, warn};
 
-use crate::policies::{PolicyStore, ReloadReport};
+use crate::metrics;
+use crate::policy_store::{PolicyStore, ReloadReport};
 
-/// Reloads off the async workers: reading and testing files blocks.
+/// Reloads off the async workers (reading and testing files blocks), then
+/// logs and counts what the reload did.
 pub async fn reload(store: &Arc<PolicyStore>) -> ReloadReport {
     let store = Arc::clone(store);
     match tokio::task::spawn_blocking(move || store.reload()).await {
-        Ok(report) => report,
+        Ok(report) => {
+            log_reload(&report);
+            report
+        }
         Err(error) => {
             warn!(%error, "policy reload was interrupted; the current policies keep serving");
             ReloadReport::default()
         }
+    }
+}
+
+fn log_reload(report: &ReloadReport) {
+    metrics::reload(report);
+    for (id, version) in &report.loaded {
+        info!(policy = %id, %version, "policy loaded");
+    }
+    for id in &report.removed {
+        info!(policy = %id, "policy removed: its file is gone");
+    }
+    for (file, reason) in &report.failed {
+        error!(%file, %reason, "policy not loaded; the previous version, if any, keeps serving");
     }
 }
 

@@ -4,12 +4,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::errors::ServiceError;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tonic::service::Interceptor;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tonic::{Request, Status};
-use tonic_types::{ErrorDetails, StatusExt};
 
 /// The server's certificate chain and key, and the CA client certificates
 /// must chain to (mTLS) when given.
@@ -141,19 +141,7 @@ impl Interceptor for Auth {
             .and_then(|value| value.strip_prefix("Bearer "));
         match presented {
             Some(token) if self.accepts(token) => Ok(request),
-            _ => {
-                let mut details = ErrorDetails::new();
-                details.set_error_info(
-                    "INVALID_TOKEN",
-                    crate::errors::ERROR_DOMAIN,
-                    std::collections::HashMap::new(),
-                );
-                Err(Status::with_error_details(
-                    tonic::Code::Unauthenticated,
-                    "a valid bearer token is required: Authorization: Bearer <token>",
-                    details,
-                ))
-            }
+            _ => Err(ServiceError::Unauthenticated.to_status()),
         }
     }
 }

@@ -1,27 +1,24 @@
-//! The `verdict.v1.DecisionService` implementation: admission (load shedding),
-//! deadlines, request ids, metrics and logs around the decision path.
-//!
-//! The per-request span (rpc, request id) is at DEBUG, like the per-request log
-//! lines it carries: at the default INFO level it costs nothing.
+//! The `verdict.v1.DecisionService` implementation: admission (load shedding)
+//! and the decision path, each RPC inside the common envelope (`envelope.rs`:
+//! request id, span, deadline, metrics).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use prost_types::Timestamp;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::{Request, Response, Status};
-use tracing::{Instrument, debug, debug_span};
+use tracing::debug;
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
 
 use crate::decide::{DecideOptions, Input, decide};
+use crate::envelope::Envelope;
 use crate::errors::ServiceError;
+use crate::limits::Limits;
 use crate::metrics;
-use crate::policies::{LoadedPolicy, PolicySet, PolicyStore};
-use crate::request_id::{REQUEST_ID_HEADER, request_id};
-use crate::server::Limits;
+use crate::policy_store::{LoadedPolicy, PolicySet, PolicyStore};
 
 /// Serves decisions from a set of policies.
 #[derive(Debug, Clone)]
@@ -98,64 +95,13 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// The caller's `grpc-timeout`, if it sent one.
-fn client_timeout(metadata: &MetadataMap) -> Option<Duration> {
-    let value = metadata.get("grpc-timeout")?.to_str().ok()?;
-    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
-    let amount: u64 = digits.parse().ok()?;
-    Some(match unit {
-        "H" => Duration::from_secs(amount.saturating_mul(3600)),
-        "M" => Duration::from_secs(amount.saturating_mul(60)),
-        "S" => Duration::from_secs(amount),
-        "m" => Duration::from_millis(amount),
-        "u" => Duration::from_micros(amount),
-        "n" => Duration::from_nanos(amount),
-        _ => return None,
-    })
-}
-
-/// Ends an RPC: metrics, a log line, and the request id echoed on the answer
-/// (success or error).
-fn finish<T>(
-    rpc: &'static str,
-    request_id: &MetadataValue<tonic::metadata::Ascii>,
-    started: Instant,
-    result: Result<T, ServiceError>,
-) -> Result<Response<T>, Status> {
-    let elapsed = started.elapsed();
-    match result {
-        Ok(message) => {
-            metrics::request(rpc, tonic::Code::Ok, elapsed);
-            let mut response = Response::new(message);
-            response
-                .metadata_mut()
-                .insert(REQUEST_ID_HEADER, request_id.clone());
-            Ok(response)
-        }
-        Err(error) => {
-            let mut status = error.to_status();
-            metrics::request(rpc, status.code(), elapsed);
-            debug!(
-                error = error.kind(),
-                micros = elapsed.as_micros(),
-                "not decided"
-            );
-            status
-                .metadata_mut()
-                .insert(REQUEST_ID_HEADER, request_id.clone());
-            Err(status)
-        }
-    }
-}
-
 /// Logs a decision: ids, outcome and codes only, never the personal data a
 /// workflow result carries.
-fn log_decision(decision: &pb::Decision, started: Instant) {
+fn log_decision(decision: &pb::Decision) {
     debug!(
         workflow_id = %decision.workflow_id,
         outcome = decision.outcome().as_str_name(),
         result_code = %decision.result_code,
-        micros = started.elapsed().as_micros(),
         "decided"
     );
 }
@@ -166,87 +112,75 @@ impl DecisionService for DecisionApi {
         &self,
         request: Request<pb::EvaluateRequest>,
     ) -> Result<Response<pb::EvaluateResponse>, Status> {
-        let started = Instant::now();
-        let id = request_id(request.metadata());
-        let span =
-            debug_span!("rpc", rpc = "Evaluate", request_id = %id.to_str().unwrap_or_default());
-        let deadline = client_timeout(request.metadata())
-            .map_or(self.limits.rpc_timeout, |client| {
-                client.min(self.limits.rpc_timeout)
-            });
+        let envelope = Envelope::open("Evaluate", &request, self.limits.rpc_timeout);
         let request = request.into_inner();
-        let result = span.in_scope(|| {
-            let _admitted = self.admit("Evaluate", 1)?;
-            // This set, and so this policy version, serves the whole request
-            // even if a reload swaps in another meanwhile.
-            let set = self.policies.current();
-            let policy = &set.get(&request.policy_id)?.policy;
-            let decision = decide(
-                request.input.as_ref().map(Input::from),
-                policy,
-                self.options(request.explain),
-            )?;
-            // One decision takes microseconds; a body near the size limit can
-            // take longer than a tight deadline, and then the answer is late.
-            if started.elapsed() > deadline {
-                return Err(ServiceError::DeadlineExceeded {
-                    timeout_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
-                });
-            }
-            metrics::decision(&decision);
-            log_decision(&decision, started);
-            Ok(pb::EvaluateResponse {
-                decision: Some(decision),
+        envelope
+            .run(async {
+                let _admitted = self.admit("Evaluate", 1)?;
+                // This set, and so this policy version, serves the whole
+                // request even if a reload swaps in another meanwhile.
+                let set = self.policies.current();
+                let policy = &set.get(&request.policy_id)?.policy;
+                let decision = decide(
+                    request.input.as_ref().map(Input::from),
+                    policy,
+                    self.options(request.explain),
+                )?;
+                metrics::decision(&decision);
+                log_decision(&decision);
+                Ok(pb::EvaluateResponse {
+                    decision: Some(decision),
+                })
             })
-        });
-        span.in_scope(|| finish("Evaluate", &id, started, result))
+            .await
     }
 
     async fn batch_evaluate(
         &self,
         request: Request<pb::BatchEvaluateRequest>,
     ) -> Result<Response<pb::BatchEvaluateResponse>, Status> {
-        let started = Instant::now();
-        let id = request_id(request.metadata());
-        let span = debug_span!("rpc", rpc = "BatchEvaluate", request_id = %id.to_str().unwrap_or_default());
-        let deadline = client_timeout(request.metadata())
-            .map_or(self.limits.rpc_timeout, |client| {
-                client.min(self.limits.rpc_timeout)
-            });
-        let result = self
-            .batch(request.into_inner(), deadline)
-            .instrument(span.clone())
-            .await;
-        span.in_scope(|| finish("BatchEvaluate", &id, started, result))
+        Envelope::open("BatchEvaluate", &request, self.limits.rpc_timeout)
+            .run(self.batch(request.into_inner()))
+            .await
     }
 
     async fn list_policies(
         &self,
-        _request: Request<pb::ListPoliciesRequest>,
+        request: Request<pb::ListPoliciesRequest>,
     ) -> Result<Response<pb::ListPoliciesResponse>, Status> {
-        let set = self.policies.current();
-        let policies = set.iter().map(|policy| policy_info(&set, policy)).collect();
-        Ok(Response::new(pb::ListPoliciesResponse { policies }))
+        Envelope::open("ListPolicies", &request, self.limits.rpc_timeout)
+            .run(async {
+                let set = self.policies.current();
+                let policies = set.iter().map(|policy| policy_info(&set, policy)).collect();
+                Ok(pb::ListPoliciesResponse { policies })
+            })
+            .await
     }
 
     async fn get_policy(
         &self,
         request: Request<pb::GetPolicyRequest>,
     ) -> Result<Response<pb::GetPolicyResponse>, Status> {
-        let set = self.policies.current();
-        let policy = set.get(&request.get_ref().id)?;
-        Ok(Response::new(pb::GetPolicyResponse {
-            policy: Some(policy_info(&set, policy)),
-            content: policy.content.clone(),
-        }))
+        Envelope::open("GetPolicy", &request, self.limits.rpc_timeout)
+            .run(async {
+                let set = self.policies.current();
+                let policy = set.get(&request.get_ref().id)?;
+                Ok(pb::GetPolicyResponse {
+                    policy: Some(policy_info(&set, policy)),
+                    content: policy.content.clone(),
+                })
+            })
+            .await
     }
 }
 
 impl DecisionApi {
+    /// Decides a batch's items in order on a blocking thread. When the
+    /// envelope's deadline passes or the caller leaves, this future is
+    /// dropped and the worker stops between items.
     async fn batch(
         &self,
         request: pb::BatchEvaluateRequest,
-        deadline: Duration,
     ) -> Result<pb::BatchEvaluateResponse, ServiceError> {
         let started = Instant::now();
         let items = request.items.len();
@@ -286,13 +220,11 @@ impl DecisionApi {
             }
             Some(results)
         });
-        let timeout_ms = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
-        let results = match tokio::time::timeout(deadline, worker).await {
-            Ok(Ok(Some(results))) => results,
-            // Cancelled without the deadline passing: only a dropped caller
-            // cancels, and then nobody reads this answer.
-            Ok(Ok(None)) | Err(_) => return Err(ServiceError::DeadlineExceeded { timeout_ms }),
-            Ok(Err(_)) => return Err(ServiceError::Interrupted),
+        let results = match worker.await {
+            Ok(Some(results)) => results,
+            // Only this future's drop cancels the worker, and then nobody
+            // awaits it; should it happen anyway, the batch did not finish.
+            Ok(None) | Err(_) => return Err(ServiceError::Interrupted),
         };
         let failed = results
             .iter()
@@ -322,26 +254,5 @@ fn policy_info(set: &PolicySet, loaded: &LoadedPolicy) -> pb::PolicyInfo {
         is_default: reference.id == set.default_id(),
         rule_count: u32::try_from(loaded.policy.rules().len()).unwrap_or(u32::MAX),
         golden_cases: u32::try_from(loaded.golden_cases).unwrap_or(u32::MAX),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grpc_timeouts_parse_in_every_unit() {
-        let timeout = |value: &'static str| {
-            let mut metadata = MetadataMap::new();
-            metadata.insert("grpc-timeout", MetadataValue::from_static(value));
-            client_timeout(&metadata)
-        };
-        assert_eq!(timeout("2S"), Some(Duration::from_secs(2)));
-        assert_eq!(timeout("150m"), Some(Duration::from_millis(150)));
-        assert_eq!(timeout("1H"), Some(Duration::from_secs(3600)));
-        assert_eq!(timeout("10u"), Some(Duration::from_micros(10)));
-        assert_eq!(timeout("x"), None);
-        assert_eq!(timeout("5Q"), None);
-        assert_eq!(client_timeout(&MetadataMap::new()), None);
     }
 }

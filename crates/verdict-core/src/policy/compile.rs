@@ -9,9 +9,9 @@ use sha2::{Digest, Sha256};
 
 use super::conditions::describe_range;
 use super::{
-    Action, Checks, CompiledChecks, CompiledRule, CompiledTransactionRules, Condition,
-    Conditions, DEFAULT_OUTCOME_ORDER, ListCheck, Policy, PolicyError, PolicyErrors, PolicyPart,
-    PolicyRef, PolicySpec, RuleSpec, ScoreRange, TransactionRules, TypeTables,
+    Action, Checks, CompiledChecks, CompiledRule, CompiledTransactionRules, Condition, Conditions,
+    DEFAULT_OUTCOME_ORDER, ListCheck, Policy, PolicyError, PolicyErrors, PolicyPart, PolicyRef,
+    PolicySpec, RuleSpec, ScoreRange, TransactionRules, TypeTables,
 };
 use crate::model::{DecisionType, Outcome};
 
@@ -158,7 +158,6 @@ impl Policy {
             severity,
         })
     }
-
 }
 
 /// Ranks from the policy's outcome order: APPROVE first, each outcome once.
@@ -218,7 +217,12 @@ fn check_tie(problems: &mut ValidationErrors, rules: &[RuleSpec], a: usize, b: u
     }
 }
 
-fn compiled(problems: &mut ValidationErrors, site: PolicyPart, id: &str, action: &Action) -> CompiledRule {
+fn compiled(
+    problems: &mut ValidationErrors,
+    site: PolicyPart,
+    id: &str,
+    action: &Action,
+) -> CompiledRule {
     problems.code(site, id, &action.code);
     CompiledRule {
         id: id.into(),

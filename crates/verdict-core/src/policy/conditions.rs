@@ -352,9 +352,7 @@ impl Condition {
                 min: Some(min),
                 max: Some(max),
             }) if min > max => {
-                return Some(format!(
-                    "risk range {min}..={max} is empty (min above max)"
-                ));
+                return Some(format!("risk range {min}..={max} is empty (min above max)"));
             }
             Self::RiskScore(_) => false,
         };

@@ -7,8 +7,8 @@
 
 use std::sync::LazyLock;
 
-use super::{Policy, PolicySpec};
 use super::file::{FileErrors, read_policy};
+use super::{Policy, PolicySpec};
 
 /// The id requests use to name this policy explicitly.
 pub const DEFAULT_POLICY_ID: &str = "jumio-default";
@@ -84,12 +84,14 @@ mod tests {
         let readme = include_str!("../../README.md");
         let policy = Policy::embedded_default();
         let spec = policy.spec();
-        let rows = spec.rules.iter().map(|rule| (rule.id(), &rule.action)).chain(
-            TransactionRule::ALL.into_iter().map(|rule| {
+        let rows = spec
+            .rules
+            .iter()
+            .map(|rule| (rule.id(), &rule.action))
+            .chain(TransactionRule::ALL.into_iter().map(|rule| {
                 let compiled = policy.transaction_rules().get(rule);
                 (rule.id().to_owned(), &compiled.action)
-            }),
-        );
+            }));
         for (id, action) in rows {
             let row = format!("| `{id}` | {}", action.outcome.name());
             let line = readme

@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use verdict_core::policy::check::check;
+use verdict_core::authoring::check::check;
 use verdict_core::{WorkflowResult, evaluate, load_policy, parse_workflow_json};
 
 static BODY: &str = include_str!("../../../../tests/fixtures/02-usability-rejected-blurred.json");

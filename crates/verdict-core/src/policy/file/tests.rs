@@ -2,11 +2,11 @@
 //! precedence, and validation messages asserted verbatim.
 
 use super::*;
-use crate::model::Outcome;
-use crate::policy::default::load_policy;
 use crate::evaluate;
 use crate::json::parse_workflow_json;
 use crate::model::DecisionType;
+use crate::model::Outcome;
+use crate::policy::default::load_policy;
 
 /// The tables every policy must have, plus the four fallbacks: a policy with
 /// no opinion beyond "an analyst looks". Lines 1–40.
@@ -620,7 +620,10 @@ fn extending_the_default_replaces_only_the_rules_redefined() {
             .rule_for(capability, DecisionType::Rejected, label, &facts)
             .map(|rule| rule.action.code.clone())
     };
-    assert_eq!(code("imageChecks", "PUNCHED").as_deref(), Some("PUNCHED_OK"));
+    assert_eq!(
+        code("imageChecks", "PUNCHED").as_deref(),
+        Some("PUNCHED_OK")
+    );
     assert_eq!(
         code("usability", "GLARE").as_deref(),
         Some("IMAGE_QUALITY_GLARE")

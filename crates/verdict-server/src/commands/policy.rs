@@ -4,12 +4,34 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
-use verdict_core::policy::check::check;
-use verdict_core::policy::diff::{diff, markdown};
-use verdict_core::policy::dir::{golden_path, policy_files};
-use verdict_core::policy::golden::{coverage, run_golden};
+use verdict_core::authoring::check::check;
+use verdict_core::authoring::diff::{diff, markdown};
+use verdict_core::authoring::files::{golden_path, payload_reader, policy_files};
+use verdict_core::authoring::golden::{coverage, run_golden};
 use verdict_core::{Policy, evaluate, load_policy, parse_workflow_json};
+
+use crate::cli::PolicyCommand;
+
+/// Runs a `verdict policy` command, its report on stdout.
+pub fn run(command: &PolicyCommand) -> ExitCode {
+    let mut out = io::stdout().lock();
+    let code = match command {
+        PolicyCommand::Check { paths } => policy_check(paths, &mut out),
+        PolicyCommand::Test { dir, coverage } => policy_test(dir, *coverage, &mut out),
+        PolicyCommand::Diff { old, new, payloads } => {
+            policy_diff(old, new, payloads.as_deref(), &mut out)
+        }
+    };
+    match code {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(error) => {
+            eprintln!("verdict: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
 
 /// Names the embedded default policy where a file is expected.
 pub const EMBEDDED_ARG: &str = "embedded";
@@ -119,7 +141,7 @@ pub fn policy_test(dir: &Path, all_rules: bool, out: &mut impl Write) -> io::Res
         };
         let label = golden_file.display().to_string();
         let base = golden_file.parent().unwrap_or(Path::new("."));
-        let report = match run_golden(&label, &text, base, &policy) {
+        let report = match run_golden(&label, &text, &payload_reader(base), &policy) {
             Ok(report) => report,
             Err(errors) => {
                 writeln!(out, "{errors}")?;

@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::SystemTime;
 
-use tracing::{error, info};
+use verdict_core::authoring::files::{LoadedFile, load_policy_file, policy_files};
 use verdict_core::policy::default::DEFAULT_POLICY_TOML;
-use verdict_core::policy::dir::{LoadedFile, load_policy_file, policy_files};
 use verdict_core::{DEFAULT_POLICY_ID, Policy};
 
 use crate::errors::ServiceError;
@@ -197,7 +196,6 @@ impl PolicyStore {
                 report
                     .failed
                     .push((dir.display().to_string(), error.to_string()));
-                log_reload(&report);
                 return report;
             }
         };
@@ -259,7 +257,6 @@ impl PolicyStore {
             .collect();
         let next = Arc::new(PolicySet { default, policies });
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = next;
-        log_reload(&report);
         report
     }
 }
@@ -279,17 +276,4 @@ fn load_checked(
         ));
     }
     Ok(LoadedPolicy::from_file(file))
-}
-
-fn log_reload(report: &ReloadReport) {
-    crate::metrics::reload(report);
-    for (id, version) in &report.loaded {
-        info!(policy = %id, %version, "policy loaded");
-    }
-    for id in &report.removed {
-        info!(policy = %id, "policy removed: its file is gone");
-    }
-    for (file, reason) in &report.failed {
-        error!(%file, %reason, "policy not loaded; the previous version, if any, keeps serving");
-    }
 }

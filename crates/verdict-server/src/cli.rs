@@ -1,0 +1,181 @@
+//! The `verdict` command line: its subcommands and flags (clap). What each
+//! command does is in `commands/`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+/// verdict: decisions with reasons for Jumio identity-verification results.
+#[derive(Debug, Parser)]
+#[command(version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gRPC server (the default).
+    Serve(Box<ServeArgs>),
+    /// Decide retrieval-API bodies from files and print each decision as proto3 JSON.
+    Eval(EvalArgs),
+    /// Check, test and compare policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate policies and walk every combination of finding and facts:
+    /// list findings that only a fallback decides and rules that can never fire.
+    /// Exits 1 on validation errors; warnings do not fail.
+    Check {
+        /// Policy files or directories of them ("embedded" for the built-in default).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Run every policy's golden cases (NAME.test.toml beside NAME.toml) and
+    /// report per-rule coverage. Exits 1 when a case fails.
+    Test {
+        /// The policy directory.
+        dir: PathBuf,
+        /// List every rule with the number of cases it decided.
+        #[arg(long)]
+        coverage: bool,
+    },
+    /// Show every combination whose outcome or code changes between two
+    /// policies, as a Markdown table.
+    Diff {
+        /// The policy before ("embedded" for the built-in default).
+        old: PathBuf,
+        /// The policy after.
+        new: PathBuf,
+        /// Also decide every *.json payload of this directory with both and
+        /// list those whose decision changes (a backtest).
+        #[arg(long)]
+        payloads: Option<PathBuf>,
+    },
+}
+
+/// `verdict serve` flags. Each is optional: an unset flag leaves the key to
+/// the environment (`VERDICT_<KEY>`), the `--config` file, or the default, in
+/// that order (see `config.rs`). Defaults are listed in
+/// `crates/verdict-server/README.md`.
+#[derive(Debug, Args, Serialize)]
+pub struct ServeArgs {
+    /// TOML configuration file with any of the keys below (snake_case).
+    #[arg(long, env = "VERDICT_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// gRPC address [default 127.0.0.1:50051].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    /// Prometheus metrics address (HTTP /metrics) [default: none].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Log format: text or json [default text].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    /// Load every policy file (*.toml, golden cases in *.test.toml) of this
+    /// directory beside the embedded default; reload on SIGHUP or change.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_dir: Option<PathBuf>,
+    /// The policy for requests that name none [default: jumio-default].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_policy: Option<String>,
+    /// Milliseconds between looks for changed policy files; 0 = only on SIGHUP [1000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_watch_ms: Option<u64>,
+    /// Most items in one BatchEvaluate [1000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_batch_size: Option<usize>,
+    /// Largest request or response message in bytes [16777216].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_message_bytes: Option<usize>,
+    /// Deepest nesting accepted in workflow_json; 0 = no limit [0].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_json_depth: Option<usize>,
+    /// HTTP/2 streams per connection [256].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_streams: Option<u32>,
+    /// Decisions in flight server-wide before shedding [2500].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<usize>,
+    /// Server-side deadline per RPC in milliseconds [30000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rpc_timeout_ms: Option<u64>,
+    /// Milliseconds requests in flight get to finish after SIGTERM [20000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shutdown_grace_ms: Option<u64>,
+    /// HTTP/2 keepalive ping interval in milliseconds [30000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keepalive_interval_ms: Option<u64>,
+    /// HTTP/2 keepalive ping timeout in milliseconds [10000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keepalive_timeout_ms: Option<u64>,
+    /// PEM certificate chain: serve TLS [default: plaintext].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA: require client certificates it signed (mTLS).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// File of bearer tokens (one per line); tokens also come from
+    /// VERDICT_AUTH_TOKENS (comma-separated) [default: no authentication].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_tokens_file: Option<PathBuf>,
+    /// Require a token for health checks too.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub auth_health: bool,
+    /// Require a token for reflection too.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub auth_reflection: bool,
+    /// Also serve verdict.loadtest.v1.Baseline, a no-op RPC that load tests
+    /// compare Evaluate against. Off in production.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub loadtest_baseline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Retrieval-API JSON bodies to decide.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Policy to decide with (default: the embedded default policy).
+    #[arg(long, default_value = "")]
+    pub policy_id: String,
+    /// Load the policies of this directory too.
+    #[arg(long, env = "VERDICT_POLICY_DIR")]
+    pub policy_dir: Option<PathBuf>,
+    /// Also print, for each finding, the rules considered and why.
+    #[arg(long)]
+    pub explain: bool,
+}

@@ -1,0 +1,49 @@
+//! The limits a server enforces, each a configuration key.
+
+use std::time::Duration;
+
+/// Limits a server enforces. Each is a configuration key (see `config.rs`
+/// and `crates/verdict-server/README.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most items in one `BatchEvaluate`.
+    pub max_batch_size: usize,
+    /// Largest request or response message, in bytes.
+    pub max_message_bytes: usize,
+    /// Deepest nesting of arrays and objects accepted in `workflow_json`;
+    /// 0 = no limit (the default: parsing does not recurse into what it skips).
+    pub max_json_depth: usize,
+    /// HTTP/2 streams one connection may have open at once.
+    pub max_concurrent_streams: u32,
+    /// Decisions being made at once, server-wide (an Evaluate is one, a batch
+    /// one per item); beyond it requests are shed with RESOURCE_EXHAUSTED.
+    pub max_in_flight: usize,
+    /// Server-side deadline of an Evaluate or BatchEvaluate (the caller's
+    /// `grpc-timeout` shortens it).
+    pub rpc_timeout: Duration,
+    /// How long requests in flight may take to finish after SIGTERM.
+    pub shutdown_grace: Duration,
+    /// HTTP/2 keepalive ping interval and ack timeout.
+    pub keepalive_interval: Duration,
+    pub keepalive_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_batch_size: 1000,
+            // A 1,000-item batch of ~6 KB retrieval bodies is ~6 MB; tonic's
+            // 4 MiB default would refuse it.
+            max_message_bytes: 16 * 1024 * 1024,
+            max_json_depth: 0,
+            max_concurrent_streams: 256,
+            // Two full batches plus room for single requests: about 50 MiB
+            // of decoded requests at most (tests/load/README.md).
+            max_in_flight: 2500,
+            rpc_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(20),
+            keepalive_interval: Duration::from_secs(30),
+            keepalive_timeout: Duration::from_secs(10),
+        }
+    }
+}
