@@ -165,6 +165,18 @@ impl PolicyStore {
         })
     }
 
+    /// The policies a server or `verdict eval` starts with: those of `dir`
+    /// beside the embedded default, or the embedded default alone.
+    pub fn open(dir: Option<&Path>, default: Option<&str>) -> Result<Self, String> {
+        match dir {
+            Some(dir) => Self::from_dir(dir, default),
+            None if default.is_some_and(|id| id != DEFAULT_POLICY_ID) => {
+                Err("--default-policy names a policy, but no --policy-dir was given".to_owned())
+            }
+            None => Ok(Self::embedded_only()),
+        }
+    }
+
     /// The current set; hold it for the whole request.
     pub fn current(&self) -> Arc<PolicySet> {
         let current = self.current.read().unwrap_or_else(PoisonError::into_inner);

@@ -109,7 +109,7 @@ impl GoldenReport {
 
 /// Runs the golden cases in `text` (read from `file`) against `policy`.
 /// `read_payload` reads a case's `payload` file by the path the case gives
-/// ([`super::files::payload_reader`] reads them beside the cases). Errors in
+/// (`files.rs` reads them beside the cases file). Errors in
 /// the file itself (not failing cases) are [`FileErrors`].
 pub fn run_golden(
     file: &str,

@@ -168,6 +168,19 @@ impl Fact {
         }
     }
 
+    /// [`Facts`] with only this fact set to `value`: a text fact (country,
+    /// document type, definition key). Other facts stay absent.
+    fn with_text(self, value: Option<&str>) -> Facts<'_> {
+        let mut facts = Facts::default();
+        match self {
+            Self::Country => facts.country = value,
+            Self::DocumentType => facts.document_type = value,
+            Self::DefinitionKey => facts.definition_key = value,
+            Self::RiskScore | Self::TopLevel => {}
+        }
+        facts
+    }
+
     /// The values of this fact worth trying against `conditions` (every
     /// condition of the policies compared): each value a condition names, one
     /// no condition names, and absent. Risk scores are tried on and half a
@@ -188,15 +201,7 @@ impl Fact {
                 values.push(None);
                 values
                     .into_iter()
-                    .map(|value| {
-                        let mut facts = Facts::default();
-                        match self {
-                            Self::Country => facts.country = value,
-                            Self::DocumentType => facts.document_type = value,
-                            _ => facts.definition_key = value,
-                        }
-                        facts
-                    })
+                    .map(|value| self.with_text(value))
                     .collect()
             }
             Self::RiskScore => {
@@ -386,26 +391,9 @@ impl Condition {
     /// upper bound, lies in all of them). A deny list names none.
     fn witnesses(&self) -> Vec<Facts<'_>> {
         match self {
-            Self::Country(list) => list
+            Self::Country(list) | Self::DocumentType(list) | Self::DefinitionKey(list) => list
                 .iter()
-                .map(|country| Facts {
-                    country: Some(country),
-                    ..Facts::default()
-                })
-                .collect(),
-            Self::DocumentType(list) => list
-                .iter()
-                .map(|document_type| Facts {
-                    document_type: Some(document_type),
-                    ..Facts::default()
-                })
-                .collect(),
-            Self::DefinitionKey(list) => list
-                .iter()
-                .map(|key| Facts {
-                    definition_key: Some(key),
-                    ..Facts::default()
-                })
+                .map(|value| self.fact().with_text(Some(value)))
                 .collect(),
             Self::RiskScore(_) => self
                 .score_bounds()

@@ -14,19 +14,6 @@ use crate::cli::ServeArgs;
 use crate::config::{Config, LogFormat};
 use crate::{Auth, PolicyStore, ServeOptions, TlsSettings, metrics, reload};
 
-pub(crate) fn load_policies(
-    dir: Option<&std::path::Path>,
-    default: Option<&str>,
-) -> Result<PolicyStore, String> {
-    match dir {
-        Some(dir) => PolicyStore::from_dir(dir, default),
-        None if default.is_some_and(|id| id != verdict_core::DEFAULT_POLICY_ID) => {
-            Err("--default-policy names a policy, but no --policy-dir was given".to_owned())
-        }
-        None => Ok(PolicyStore::embedded_only()),
-    }
-}
-
 fn init_logging(format: LogFormat) {
     // RUST_LOG picks levels, e.g. RUST_LOG=verdict_server=debug for a line per
     // request. Logs carry ids, outcomes and codes, never personal data.
@@ -103,7 +90,7 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let policies = match load_policies(config.policy_dir.as_deref(), config.default_policy.as_deref()) {
+        let policies = match PolicyStore::open(config.policy_dir.as_deref(), config.default_policy.as_deref()) {
             Ok(store) => Arc::new(store),
             Err(problems) => {
                 for problem in problems.lines() {
