@@ -27,6 +27,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // google.rpc.Status comes from tonic-types, so statuses built with its
         // richer error model drop straight into BatchResult.error.
         .extern_path(".google.rpc", "::tonic_types::pb")
+        // Undecodable requests are the caller's fault: INVALID_ARGUMENT.
+        .codec_path("crate::codec::VerdictCodec")
         .compile_fds(descriptors)?;
 
     let mut loadtest = compile(LOADTEST_PROTOS, &out_dir.join("loadtest_descriptor.bin"))?;

@@ -7,6 +7,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod codec;
+
 /// Package `verdict.v1`.
 pub mod v1 {
     #![allow(

@@ -318,3 +318,76 @@ async fn a_batch_of_only_hostile_items_answers_each_with_the_status_evaluate_giv
         );
     }
 }
+
+/// Sends raw bytes as the request message, whatever they are.
+#[derive(Debug, Clone, Copy, Default)]
+struct RawBytes;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct RawEncoder;
+
+impl tonic::codec::Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        buf: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), tonic::Status> {
+        use prost::bytes::BufMut as _;
+        buf.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Codec for RawBytes {
+    type Encode = Vec<u8>;
+    type Decode = ();
+    type Encoder = RawEncoder;
+    type Decoder = tonic_prost::ProstDecoder<()>;
+
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        tonic_prost::ProstDecoder::default()
+    }
+}
+
+#[tokio::test]
+async fn malformed_protobuf_is_the_callers_fault() {
+    let server = TestServer::start().await;
+    let mut grpc = tonic::client::Grpc::new(server.channel().await);
+    let cases: [(&str, Vec<u8>); 3] = [
+        // workflow_json (field 2) holding bytes that are not UTF-8.
+        ("invalid UTF-8", vec![0x12, 0x02, 0xff, 0xfe]),
+        // explain (field 4, varint) whose varint never ends.
+        ("bad varint", [vec![0x20], vec![0xff; 11]].concat()),
+        // workflow_json announcing 16 bytes and carrying one.
+        ("truncated", vec![0x12, 0x10, b'{']),
+    ];
+    for (name, bytes) in cases {
+        grpc.ready().await.expect("ready");
+        let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+            "/verdict.v1.DecisionService/Evaluate",
+        );
+        let status = grpc
+            .unary::<Vec<u8>, (), _>(tonic::Request::new(bytes), path, RawBytes)
+            .await
+            .expect_err(name);
+        assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
+        assert!(
+            status.message().starts_with("not a valid protobuf message"),
+            "{name}: {}",
+            status.message()
+        );
+        let info = details(&status).error_info().cloned().expect("ErrorInfo");
+        assert_eq!(info.reason, "INVALID_PROTOBUF", "{name}");
+    }
+    let mut client = server.client().await;
+    let decision =
+        evaluate_json(&mut client, fixture("04-imagechecks-rejected-punched.json")).await;
+    assert_eq!(decision.result_code, "DOCUMENT_PUNCHED");
+}
