@@ -1,6 +1,7 @@
 //! One table of bad and hostile inputs: each gets its documented status and
 //! details, and the server decides a normal request right after.
 
+use prost::Message as _;
 use tonic::Code;
 use verdict_api::v1::{self as pb, evaluate_request};
 use verdict_server::Limits;
@@ -24,6 +25,14 @@ fn typed(workflow: pb::WorkflowResult) -> pb::EvaluateRequest {
         policy_id: String::new(),
         explain: false,
         input: Some(evaluate_request::Input::Workflow(workflow)),
+    }
+}
+
+/// The same input as a batch item's.
+fn batch_input(input: evaluate_request::Input) -> pb::batch_item::Input {
+    match input {
+        evaluate_request::Input::WorkflowJson(json) => pb::batch_item::Input::WorkflowJson(json),
+        evaluate_request::Input::Workflow(workflow) => pb::batch_item::Input::Workflow(workflow),
     }
 }
 
@@ -276,14 +285,7 @@ async fn a_batch_of_only_hostile_items_answers_each_with_the_status_evaluate_giv
         .zip(&names)
         .map(|(request, name)| pb::BatchItem {
             id: (*name).to_owned(),
-            input: request.input.clone().map(|input| match input {
-                evaluate_request::Input::WorkflowJson(json) => {
-                    pb::batch_item::Input::WorkflowJson(json)
-                }
-                evaluate_request::Input::Workflow(workflow) => {
-                    pb::batch_item::Input::Workflow(workflow)
-                }
-            }),
+            input: request.input.clone().map(batch_input),
         })
         .collect();
     let results = batch_evaluate(
@@ -390,4 +392,140 @@ async fn malformed_protobuf_is_the_callers_fault() {
     let decision =
         evaluate_json(&mut client, fixture("04-imagechecks-rejected-punched.json")).await;
     assert_eq!(decision.result_code, "DOCUMENT_PUNCHED");
+}
+
+/// What a client and every gateway between it and the server would log.
+fn error_size(status: &tonic::Status) -> usize {
+    status.message().len() + status.details().len()
+}
+
+#[tokio::test]
+async fn errors_never_echo_what_was_sent_and_stay_small() {
+    // Values a workflow result carries that are personal data, or that are
+    // only large: none of them may come back in an error.
+    const NAME: &str = "Erika Mustermann";
+    const DATE: &str = "15.06.1990";
+    let huge_status = "PROCESSING_".repeat(360_000); // ~3.9 MB
+    let long_id = "p".repeat(10 * 1024);
+    let huge_id = "q".repeat(8 * 1024 * 1024);
+    let body_with = |data: &str| {
+        format!(
+            r#"{{"workflow":{{"id":"w","status":"PROCESSED"}},"completedAt":"2025-03-04T10:20:05Z",
+                "decision":{{"type":"PASSED","details":{{"label":"OK"}},"risk":{{"score":1}}}},
+                "capabilities":{{"extraction":[{{"decision":{{"type":"PASSED"}},"data":{data}}}]}}}}"#
+        )
+    };
+    let mut with_name_as_date = processed();
+    with_name_as_date.capabilities[0].entries[0].data = Some(pb::CapabilityData {
+        date_of_birth: NAME.to_owned(),
+        ..Default::default()
+    });
+    let mut with_huge_score = processed();
+    if let Some(decision) = with_huge_score.decision.as_mut() {
+        decision.risk_score = Some(f64::MAX);
+    }
+    let cases: Vec<(&str, pb::EvaluateRequest, Code)> = vec![
+        (
+            "a name in a date field",
+            json_request(body_with(&format!(r#"{{"dateOfBirth":"{NAME}"}}"#))),
+            Code::InvalidArgument,
+        ),
+        (
+            "a date in another format",
+            json_request(body_with(&format!(r#"{{"expiryDate":"{DATE}"}}"#))),
+            Code::InvalidArgument,
+        ),
+        (
+            "a name where the score belongs",
+            json_request(format!(
+                r#"{{"workflow":{{"status":"PROCESSED"}},"decision":{{"type":"PASSED","risk":{{"score":"{NAME}"}}}}}}"#
+            )),
+            Code::InvalidArgument,
+        ),
+        (
+            "a 3.9 MB status",
+            json_request(format!(r#"{{"workflow":{{"status":"{huge_status}"}}}}"#)),
+            Code::FailedPrecondition,
+        ),
+        (
+            "a 10 KB policy id",
+            pb::EvaluateRequest {
+                policy_id: long_id,
+                ..json_request(fixture("01-clean-pass-score-0.json"))
+            },
+            Code::NotFound,
+        ),
+        (
+            "an 8 MB policy id",
+            pb::EvaluateRequest {
+                policy_id: huge_id,
+                ..json_request(fixture("01-clean-pass-score-0.json"))
+            },
+            Code::NotFound,
+        ),
+        (
+            "a name in a typed date",
+            typed(with_name_as_date),
+            Code::InvalidArgument,
+        ),
+        (
+            "the largest float as a typed score",
+            typed(with_huge_score),
+            Code::InvalidArgument,
+        ),
+    ];
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    for (name, request, code) in cases {
+        let single = client.evaluate(request.clone()).await.expect_err(name);
+        assert_eq!(single.code(), code, "{name}: {single:?}");
+        assert!(
+            error_size(&single) < 2048,
+            "{name}: {} bytes",
+            error_size(&single)
+        );
+        // The same input as a batch item (or, for a policy id, the batch).
+        let batch = client
+            .batch_evaluate(pb::BatchEvaluateRequest {
+                policy_id: request.policy_id.clone(),
+                explain: false,
+                items: vec![pb::BatchItem {
+                    id: "item".to_owned(),
+                    input: request.input.clone().map(batch_input),
+                }],
+            })
+            .await;
+        let batch_error = match batch {
+            Ok(response) => match &response.get_ref().results[0].result {
+                Some(pb::batch_result::Result::Error(status)) => {
+                    assert!(
+                        status.encoded_len() < 2048,
+                        "{name}: item of {} bytes",
+                        status.encoded_len()
+                    );
+                    format!("{status:?}")
+                }
+                other => panic!("{name}: batch item {other:?}"),
+            },
+            Err(status) => {
+                assert!(
+                    error_size(&status) < 2048,
+                    "{name}: batch {} bytes",
+                    error_size(&status)
+                );
+                format!("{} {:?}", status.message(), details(&status))
+            }
+        };
+        let shown = format!("{} {:?} {batch_error}", single.message(), details(&single));
+        for secret in [
+            NAME,
+            DATE,
+            "PROCESSING_PROCESSING_PROCESSING_PROCESSING",
+            "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp",
+        ] {
+            assert!(!shown.contains(secret), "{name} echoes its input: {shown}");
+        }
+        // f64::MAX written out starts with these digits.
+        assert!(!shown.contains("179769313486231570"), "{name}: {shown}");
+    }
 }

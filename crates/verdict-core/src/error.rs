@@ -22,6 +22,27 @@ pub struct JsonError {
     "workflow status {status} is not final; decide once it is PROCESSED, SESSION_EXPIRED or TOKEN_EXPIRED"
 )]
 pub struct NotFinal {
-    /// The status as spelled in the input.
+    /// The status as spelled in the input, cut to [`NotFinal::MAX_STATUS`]
+    /// characters: statuses are short words, and an error must not carry
+    /// megabytes of input back.
     pub status: String,
+}
+
+impl NotFinal {
+    /// Longest status an error repeats.
+    pub const MAX_STATUS: usize = 40;
+
+    pub fn new(status: &str) -> Self {
+        Self {
+            status: truncated(status, Self::MAX_STATUS),
+        }
+    }
+}
+
+/// `text` cut to `max` characters, with `…` when cut.
+pub fn truncated(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
 }

@@ -18,7 +18,7 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 
-use crate::error::JsonError;
+use crate::error::{JsonError, truncated};
 use crate::model::{
     Capability, CapabilityData, CapabilityEntry, RISK_SCORES, TopLevelDecision, WorkflowResult,
 };
@@ -72,7 +72,7 @@ pub fn too_deep(body: &str, max: usize) -> Option<(usize, usize)> {
 fn locate_error(body: &str, first_error: &serde_json::Error) -> JsonError {
     let mut deserializer = serde_json::Deserializer::from_str(body);
     let error = match serde_path_to_error::deserialize::<_, Body<'_>>(&mut deserializer) {
-        Ok(_) => return json_error("$".to_owned(), first_error),
+        Ok(_) => return json_error("$", first_error),
         Err(error) => error,
     };
     let path = error.path().to_string();
@@ -81,7 +81,7 @@ fn locate_error(body: &str, first_error: &serde_json::Error) -> JsonError {
     } else {
         format!("$.{path}")
     };
-    let mut located = json_error(path, error.inner());
+    let mut located = json_error(&path, error.inner());
     // A common integration slip: posting Jumio's callback, which carries no
     // results, instead of the retrieval body it points to.
     if located.path == "$" && body.contains("\"workflowExecution\"") {
@@ -92,19 +92,83 @@ fn locate_error(body: &str, first_error: &serde_json::Error) -> JsonError {
     located
 }
 
-fn json_error(path: String, error: &serde_json::Error) -> JsonError {
+fn json_error(path: &str, error: &serde_json::Error) -> JsonError {
     // serde_json appends " at line L column C"; the position has fields of its own.
     let full = error.to_string();
     let message = match full.rfind(" at line ") {
-        Some(cut) => full[..cut].to_owned(),
-        None => full,
+        Some(cut) => &full[..cut],
+        None => &full,
     };
     JsonError {
-        path,
+        path: bounded_path(path),
+        message: redact(message),
         line: error.line(),
         column: error.column(),
-        message,
     }
+}
+
+/// Longest map key kept in an error's path: capability names come from the
+/// input, and an error must not carry a megabyte of it back.
+const MAX_KEY_IN_PATH: usize = 64;
+
+/// `path` with each segment cut to [`MAX_KEY_IN_PATH`] characters.
+fn bounded_path(path: &str) -> String {
+    path.split('.')
+        .map(|segment| truncated(segment, MAX_KEY_IN_PATH))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// serde's message with the offending value taken out: a value in a field of
+/// a workflow result can be personal data (a name in a date field), and an
+/// error travels into client and gateway logs. serde writes values as
+/// `string "…"` (escaped like Rust's `{:?}`) and ``integer `…` ``,
+/// ``floating point `…` ``, ``character `…` ``; each becomes its kind alone.
+fn redact(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(256));
+    let mut rest = message;
+    loop {
+        let string = rest.find("string \"");
+        let ticked = ["integer `", "floating point `", "character `"]
+            .into_iter()
+            .filter_map(|kind| rest.find(kind).map(|at| (at, kind)))
+            .min_by_key(|(at, _)| *at);
+        match (string, ticked) {
+            (Some(at), ticked) if ticked.is_none_or(|(other, _)| at < other) => {
+                out.push_str(&rest[..at]);
+                out.push_str("a string");
+                rest = skip_quoted(&rest[at + "string \"".len()..]);
+            }
+            (_, Some((at, kind))) => {
+                out.push_str(&rest[..at]);
+                out.push_str(match kind {
+                    "integer `" => "an integer",
+                    "floating point `" => "a number",
+                    _ => "a character",
+                });
+                let after = &rest[at + kind.len()..];
+                rest = after.find('`').map_or("", |end| &after[end + 1..]);
+            }
+            (_, None) => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+}
+
+/// What follows the closing quote of a `{:?}`-escaped string body.
+fn skip_quoted(body: &str) -> &str {
+    let mut escaped = false;
+    for (at, c) in body.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return &body[at + 1..],
+            _ => {}
+        }
+    }
+    ""
 }
 
 /// A JSON string that borrows from the body unless it had escapes.
@@ -173,7 +237,7 @@ impl<'de> Deserialize<'de> for UtcDate {
         let Text(raw) = Text::deserialize(deserializer)?;
         let instant = OffsetDateTime::parse(&raw, &Rfc3339).map_err(|_| {
             de::Error::invalid_value(
-                de::Unexpected::Str(&raw),
+                de::Unexpected::Other("a string that is not a timestamp"),
                 &"an RFC 3339 timestamp such as 2025-03-04T10:20:05.871Z",
             )
         })?;
@@ -193,7 +257,10 @@ impl<'de> Deserialize<'de> for CalendarDate {
         Date::parse(&raw, format_description!("[year]-[month]-[day]"))
             .map(|date| CalendarDate(Some(date)))
             .map_err(|_| {
-                de::Error::invalid_value(de::Unexpected::Str(&raw), &"a date such as 2029-06-15")
+                de::Error::invalid_value(
+                    de::Unexpected::Other("a string that is not a date"),
+                    &"a date such as 2029-06-15",
+                )
             })
     }
 }
@@ -230,7 +297,7 @@ impl<'de> Deserialize<'de> for RiskScore {
         let score = deserializer.deserialize_f64(ScoreVisitor)?;
         if !RISK_SCORES.contains(&score) {
             return Err(de::Error::invalid_value(
-                de::Unexpected::Float(score),
+                de::Unexpected::Other("a number out of range"),
                 &"a risk score from -1 to 100",
             ));
         }
@@ -518,6 +585,81 @@ mod tests {
         assert_eq!(too_deep("{\n \"a\": {\"b\": {}}}", 2), Some((2, 13)));
     }
     use crate::model::{DecisionType, WorkflowStatus};
+
+    #[test]
+    fn errors_name_the_kind_of_a_bad_value_never_the_value() {
+        // A name where a date belongs, a date in the wrong format, a word
+        // where the score belongs, a document number as the decision type.
+        let bodies = [
+            minimal(
+                r#"{"type":"PASSED"}"#,
+                r#"{"extraction":[{"decision":{"type":"PASSED"},"data":{"dateOfBirth":"Erika Mustermann"}}]}"#,
+            ),
+            minimal(
+                r#"{"type":"PASSED"}"#,
+                r#"{"extraction":[{"decision":{"type":"PASSED"},"data":{"expiryDate":"15.06.1990"}}]}"#,
+            ),
+            r#"{"workflow":{"status":"PROCESSED"},"decision":{"type":"PASSED","risk":{"score":"L898902C3"}}}"#.to_owned(),
+            r#"{"workflow":{"status":"PROCESSED"},"decision":{"type":123456789,"risk":{"score":1}}}"#.to_owned(),
+            r#"{"workflow":{"status":"PROCESSED"},"decision":{"type":"PASSED","risk":{"score":1e300}}}"#.to_owned(),
+        ];
+        for body in bodies {
+            let error = parse_workflow_json(&body).expect_err("invalid");
+            let shown = format!("{error} {}", error.path);
+            for secret in [
+                "Erika",
+                "15.06.1990",
+                "L898902C3",
+                "123456789",
+                "1e300",
+                "1000000",
+            ] {
+                assert!(!shown.contains(secret), "{shown}");
+            }
+        }
+        let error = parse_workflow_json(&minimal(
+            r#"{"type":"PASSED"}"#,
+            r#"{"extraction":[{"decision":{"type":"PASSED"},"data":{"dateOfBirth":"Erika \\" Mustermann"}}]}"#,
+        ))
+        .expect_err("invalid");
+        assert_eq!(
+            error.message,
+            "invalid value: a string that is not a date, expected a date such as 2029-06-15"
+        );
+    }
+
+    #[test]
+    fn redaction_keeps_the_words_around_the_value() {
+        assert_eq!(
+            redact(r#"invalid type: string "a \"quoted\" name", expected a risk score"#),
+            "invalid type: a string, expected a risk score"
+        );
+        assert_eq!(
+            redact("invalid type: integer `42`, expected a string"),
+            "invalid type: an integer, expected a string"
+        );
+        assert_eq!(
+            redact("invalid type: floating point `1.5`, expected a string"),
+            "invalid type: a number, expected a string"
+        );
+        assert_eq!(redact("missing field `status`"), "missing field `status`");
+    }
+
+    #[test]
+    fn a_huge_capability_name_is_cut_in_the_error_path() {
+        let name = "X".repeat(10_000);
+        let body = minimal(
+            r#"{"type":"PASSED"}"#,
+            &format!(r#"{{"{name}":[{{"id":"u"}}]}}"#),
+        );
+        let error = parse_workflow_json(&body).expect_err("entry without decision");
+        assert!(error.path.len() < 200, "{}", error.path);
+        assert!(
+            error.path.starts_with("$.capabilities.XXXX"),
+            "{}",
+            error.path
+        );
+    }
 
     fn minimal(decision: &str, capabilities: &str) -> String {
         format!(

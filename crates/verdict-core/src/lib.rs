@@ -31,7 +31,7 @@ pub mod model;
 pub mod policy;
 pub mod position;
 
-pub use error::{JsonError, NotFinal};
+pub use error::{JsonError, NotFinal, truncated};
 pub use evaluate::decision::{APPROVED, Decision, Reason};
 pub use evaluate::evaluate;
 pub use evaluate::explain::{FindingTrace, RuleTrace, RuleVerdict, explain};

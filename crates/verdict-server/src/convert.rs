@@ -140,7 +140,7 @@ fn calendar_date(value: &str, field: &str) -> Result<Option<Date>, Invalid> {
     }
     Date::parse(value, format_description!("[year]-[month]-[day]"))
         .map(Some)
-        .map_err(|_| Invalid::new(field, format!("{value:?} is not a date such as 2029-06-15")))
+        .map_err(|_| Invalid::new(field, "not a date such as 2029-06-15"))
 }
 
 fn top_level_decision(decision: &pb::TopLevelDecision) -> Result<TopLevelDecision<'_>, Invalid> {
@@ -148,7 +148,7 @@ fn top_level_decision(decision: &pb::TopLevelDecision) -> Result<TopLevelDecisio
         Some(score) if !RISK_SCORES.contains(&score) => {
             return Err(Invalid::new(
                 "risk_score",
-                format!("{score} is not a risk score from -1 to 100"),
+                "not a risk score from -1 to 100 (a finite number)",
             ));
         }
         score => score,

@@ -8,6 +8,10 @@ use tonic::Code;
 use tonic_types::{ErrorDetails, StatusExt};
 use verdict_core::{JsonError, NotFinal};
 
+/// Longest id an error repeats: ids are short, and an error must not carry
+/// megabytes of input back into client and gateway logs.
+pub const MAX_ID: usize = 64;
+
 /// The `ErrorInfo.domain` of every verdict error.
 pub const ERROR_DOMAIN: &str = "verdict.v1";
 
@@ -27,7 +31,7 @@ pub enum ServiceError {
     /// The workflow has not finished.
     #[error("{0}")]
     NotFinal(NotFinal),
-    /// No policy has this id.
+    /// No policy has this id (cut to [`MAX_ID`] characters).
     #[error("policy {0:?} not found")]
     UnknownPolicy(String),
     /// More batch items than the server accepts.
@@ -75,6 +79,11 @@ impl From<ServiceError> for tonic::Status {
 }
 
 impl ServiceError {
+    /// No policy has the id `id`.
+    pub fn unknown_policy(id: &str) -> Self {
+        Self::UnknownPolicy(verdict_core::truncated(id, MAX_ID))
+    }
+
     /// A short stable name, for logs and metrics.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -74,7 +74,7 @@ impl PolicySet {
         }
         self.policies
             .get(id)
-            .ok_or_else(|| ServiceError::UnknownPolicy(id.to_owned()))
+            .ok_or_else(|| ServiceError::unknown_policy(id))
     }
 
     /// The policy requests get when they name none.

@@ -26,9 +26,7 @@ pub fn evaluate<'a>(
         WorkflowStatus::SessionExpired => Some(rules.get(TransactionRule::SessionExpired)),
         WorkflowStatus::TokenExpired => Some(rules.get(TransactionRule::TokenExpired)),
         WorkflowStatus::Initiated | WorkflowStatus::Acquired | WorkflowStatus::Other => {
-            return Err(NotFinal {
-                status: workflow.status.to_string(),
-            });
+            return Err(NotFinal::new(&workflow.status));
         }
     };
     let (top_type, top_raw_type, top_label) = match &workflow.decision {
