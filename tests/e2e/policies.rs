@@ -70,7 +70,7 @@ async fn evaluate(
 async fn requests_choose_a_policy_file_by_id_and_the_default_stays() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "acme.toml", &acme("2.0.0"));
-    let store = Arc::new(PolicyStore::from_dir(dir.path(), None).expect("loads"));
+    let store = Arc::new(PolicyStore::from_dir(dir.path(), None, false).expect("loads"));
     let server = TestServer::start_with_policies(store).await;
     let punched = fixture("04-imagechecks-rejected-punched.json");
 
@@ -98,7 +98,7 @@ async fn list_and_get_policies_say_what_is_loaded_from_where() {
     let dir = tempfile::tempdir().expect("temp dir");
     let text = acme("2.0.0");
     write(dir.path(), "acme.toml", &text);
-    let store = Arc::new(PolicyStore::from_dir(dir.path(), Some("acme")).expect("loads"));
+    let store = Arc::new(PolicyStore::from_dir(dir.path(), Some("acme"), false).expect("loads"));
     let server = TestServer::start_with_policies(store).await;
     let mut client = server.client().await;
 
@@ -156,7 +156,7 @@ async fn list_and_get_policies_say_what_is_loaded_from_where() {
 async fn explain_shows_each_rule_considered_and_why_and_is_off_by_default() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "acme.toml", &acme("2.0.0"));
-    let store = Arc::new(PolicyStore::from_dir(dir.path(), None).expect("loads"));
+    let store = Arc::new(PolicyStore::from_dir(dir.path(), None, false).expect("loads"));
     let server = TestServer::start_with_policies(store).await;
     // A German document with glare: the US-only rule is considered first and
     // does not match; the plain GLARE rule decides; usability.REJECTED.* and
@@ -216,7 +216,7 @@ async fn explain_shows_each_rule_considered_and_why_and_is_off_by_default() {
 async fn a_broken_or_failing_policy_is_refused_and_the_previous_version_serves() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "acme.toml", &acme("1.0.0"));
-    let store = Arc::new(PolicyStore::from_dir(dir.path(), None).expect("loads"));
+    let store = Arc::new(PolicyStore::from_dir(dir.path(), None, false).expect("loads"));
     let server = TestServer::start_with_policies(Arc::clone(&store)).await;
     let punched = fixture("04-imagechecks-rejected-punched.json");
     let version = |decision: pb::Decision| decision.policy.expect("policy").version;
@@ -241,6 +241,22 @@ async fn a_broken_or_failing_policy_is_refused_and_the_previous_version_serves()
         .await
         .expect("decided");
     assert_eq!(version(decision), "1.0.0");
+    // ListPolicies says the serving 1.0.0 is not what the file says now, and why.
+    let mut client = server.client().await;
+    let listed = client
+        .list_policies(pb::ListPoliciesRequest {})
+        .await
+        .expect("listed")
+        .into_inner();
+    let acme_info = listed
+        .policies
+        .iter()
+        .find(|policy| policy.id == "acme")
+        .expect("acme listed");
+    assert_eq!(acme_info.version, "1.0.0");
+    assert!(acme_info.load_error.contains("PUNCHD"), "{acme_info:?}");
+    assert_eq!(listed.failures.len(), 1);
+    assert_eq!(listed.failures[0].id, "acme");
 
     // Valid, but its golden case fails: refused too.
     write(dir.path(), "acme.toml", &acme("1.2.0"));
@@ -295,7 +311,7 @@ async fn a_broken_or_failing_policy_is_refused_and_the_previous_version_serves()
 async fn hundreds_of_reloads_under_load_never_fail_a_request() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "acme.toml", &acme("1.0.0"));
-    let store = Arc::new(PolicyStore::from_dir(dir.path(), None).expect("loads"));
+    let store = Arc::new(PolicyStore::from_dir(dir.path(), None, false).expect("loads"));
     let server = TestServer::start_with_policies(Arc::clone(&store)).await;
     let body = fixture("04-imagechecks-rejected-punched.json");
 
@@ -363,7 +379,7 @@ async fn hundreds_of_reloads_under_load_never_fail_a_request() {
 async fn a_changed_file_is_picked_up_by_the_watcher() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "acme.toml", &acme("1.0.0"));
-    let store = Arc::new(PolicyStore::from_dir(dir.path(), None).expect("loads"));
+    let store = Arc::new(PolicyStore::from_dir(dir.path(), None, false).expect("loads"));
     let watcher = tokio::spawn(verdict_server::reload::watch(
         Arc::clone(&store),
         Duration::from_millis(20),
@@ -388,4 +404,74 @@ async fn a_changed_file_is_picked_up_by_the_watcher() {
     }
     watcher.abort();
     assert_eq!(version, "1.0.1-watched");
+}
+
+#[tokio::test]
+async fn a_broken_file_at_start_is_reported_and_the_other_policies_serve() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "acme.toml", &acme("1.0.0"));
+    // Left in place by a bad deploy: a typo in one rule.
+    write(
+        dir.path(),
+        "broken.toml",
+        &acme("3.0.0")
+            .replace("id = \"acme\"", "id = \"broken\"")
+            .replace("label = \"PUNCHED\"", "label = \"PUNCHD\""),
+    );
+    assert!(
+        PolicyStore::from_dir(dir.path(), None, true).is_err(),
+        "strict refuses to start"
+    );
+    let store = Arc::new(PolicyStore::from_dir(dir.path(), None, false).expect("starts"));
+    let server = TestServer::start_with_policies(store).await;
+    let punched = fixture("04-imagechecks-rejected-punched.json");
+
+    // The policies that load serve.
+    let decision = evaluate(&server, "acme", punched.clone(), false)
+        .await
+        .expect("acme serves");
+    assert_eq!(decision.policy.expect("policy").version, "1.0.0");
+    let decision = evaluate(&server, "", punched.clone(), false)
+        .await
+        .expect("the default serves");
+    assert_eq!(decision.result_code, "DOCUMENT_PUNCHED");
+
+    // The broken one is listed with its file, id and reason …
+    let mut client = server.client().await;
+    let listed = client
+        .list_policies(pb::ListPoliciesRequest {})
+        .await
+        .expect("listed")
+        .into_inner();
+    let ids: Vec<&str> = listed.policies.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["jumio-default", "acme"]);
+    assert_eq!(listed.failures.len(), 1);
+    let failure = &listed.failures[0];
+    assert_eq!(failure.id, "broken");
+    assert!(failure.source.ends_with("broken.toml"), "{failure:?}");
+    assert!(
+        failure
+            .reason
+            .contains("label \"PUNCHD\" is not a REJECTED label of imageChecks"),
+        "{failure:?}"
+    );
+
+    // … and requests naming it fail clearly, not as an unknown id.
+    let status = evaluate(&server, "broken", punched, false)
+        .await
+        .expect_err("not loaded");
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    let info = details(&status).error_info().cloned().expect("ErrorInfo");
+    assert_eq!(info.reason, "POLICY_NOT_LOADED");
+    assert_eq!(
+        info.metadata.get("policy").map(String::as_str),
+        Some("broken")
+    );
+    let status = client
+        .get_policy(pb::GetPolicyRequest {
+            id: "broken".to_owned(),
+        })
+        .await
+        .expect_err("not loaded");
+    assert_eq!(status.code(), Code::FailedPrecondition);
 }

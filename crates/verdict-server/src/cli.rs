@@ -96,6 +96,11 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_watch_ms: Option<u64>,
+    /// Refuse to start when any policy file fails to load; by default the
+    /// others serve and ListPolicies, logs and metrics report the failure.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub strict_policies: bool,
     /// Most items in one BatchEvaluate [1000].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -36,6 +36,9 @@ pub struct Config {
     pub policy_dir: Option<PathBuf>,
     pub default_policy: Option<String>,
     pub policy_watch_ms: u64,
+    /// Refuse to start when any policy file fails to load (by default the
+    /// others serve and the failure is reported).
+    pub strict_policies: bool,
     pub loadtest_baseline: bool,
     pub max_batch_size: usize,
     pub max_message_bytes: usize,
@@ -72,6 +75,7 @@ impl Default for Config {
             policy_dir: None,
             default_policy: None,
             policy_watch_ms: 1000,
+            strict_policies: false,
             loadtest_baseline: false,
             max_batch_size: limits.max_batch_size,
             max_message_bytes: limits.max_message_bytes,

@@ -34,6 +34,9 @@ pub enum ServiceError {
     /// No policy has this id (cut to [`MAX_ID`] characters).
     #[error("policy {0:?} not found")]
     UnknownPolicy(String),
+    /// The policy's file failed to load and no earlier version serves.
+    #[error("policy {id:?} is not loaded: its file {source_file} failed to load; see ListPolicies")]
+    PolicyNotLoaded { id: String, source_file: String },
     /// More batch items than the server accepts.
     #[error("batch of {items} items exceeds the maximum of {max}")]
     BatchTooLarge { items: usize, max: usize },
@@ -84,6 +87,14 @@ impl ServiceError {
         Self::UnknownPolicy(verdict_core::truncated(id, MAX_ID))
     }
 
+    /// The file of policy `id` failed to load.
+    pub fn policy_not_loaded(id: &str, source_file: &str) -> Self {
+        Self::PolicyNotLoaded {
+            id: verdict_core::truncated(id, MAX_ID),
+            source_file: source_file.to_owned(),
+        }
+    }
+
     /// A short stable name, for logs and metrics.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -92,6 +103,7 @@ impl ServiceError {
             Self::Typed { .. } => "invalid_workflow",
             Self::NotFinal(_) => "not_final",
             Self::UnknownPolicy(_) => "unknown_policy",
+            Self::PolicyNotLoaded { .. } => "policy_not_loaded",
             Self::BatchTooLarge { .. } => "batch_too_large",
             Self::TooDeep { .. } => "json_too_deep",
             Self::Overloaded { .. } => "overloaded",
@@ -148,6 +160,23 @@ impl ServiceError {
                     "no policy with this id is loaded",
                 );
                 Code::NotFound
+            }
+            Self::PolicyNotLoaded { id, source_file } => {
+                details.set_error_info(
+                    "POLICY_NOT_LOADED",
+                    ERROR_DOMAIN,
+                    HashMap::from([
+                        ("policy".to_owned(), id.clone()),
+                        ("source".to_owned(), source_file.clone()),
+                    ]),
+                );
+                details.set_resource_info(
+                    "verdict.v1.Policy",
+                    id.clone(),
+                    "",
+                    "its policy file failed to load; fix the file (ListPolicies says why)",
+                );
+                Code::FailedPrecondition
             }
             Self::BatchTooLarge { items, max } => {
                 details.add_bad_request_violation(

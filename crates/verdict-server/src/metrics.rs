@@ -106,6 +106,15 @@ pub fn batch_items(result: &'static str, items: usize) {
     counter!("verdict_batch_items_total", "result" => result).increment(items as u64);
 }
 
+/// Policy files that do not load now (at start and after every reload).
+pub fn failed_policy_files(files: usize) {
+    if !enabled() {
+        return;
+    }
+    #[expect(clippy::cast_precision_loss, reason = "small counts")]
+    gauge!("verdict_policy_files_failed").set(files as f64);
+}
+
 /// A policy reload's outcome, per policy file.
 pub fn reload(report: &ReloadReport) {
     if !enabled() {

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::SystemTime;
 
-use verdict_core::authoring::files::{LoadedFile, load_policy_file, policy_files};
+use verdict_core::authoring::files::{
+    LoadedFile, declared_policy_id, load_policy_file, policy_files,
+};
 use verdict_core::policy::default::DEFAULT_POLICY_TOML;
 use verdict_core::{DEFAULT_POLICY_ID, Policy};
 
@@ -58,23 +60,56 @@ impl LoadedPolicy {
     }
 }
 
+/// A policy file that did not load: it fails validation or its golden cases,
+/// or its id is taken. Its previous version, if any, keeps serving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedFile {
+    /// The file.
+    pub source: String,
+    /// The id the file declares, when that much of it can be read.
+    pub id: Option<String>,
+    /// Every problem, one per line.
+    pub reason: String,
+}
+
 /// A consistent set of policies: what one request sees from start to end.
 #[derive(Debug, Clone)]
 pub struct PolicySet {
     /// Also in `policies`, under its id.
     default: Arc<LoadedPolicy>,
     policies: BTreeMap<String, Arc<LoadedPolicy>>,
+    /// Files of the policy directory that did not load, by file.
+    failed: BTreeMap<String, FailedFile>,
 }
 
 impl PolicySet {
-    /// The policy `id` names, or the default for an empty id.
+    /// The policy `id` names, or the default for an empty id. An id whose
+    /// file failed to load, with no earlier version serving, is
+    /// FAILED_PRECONDITION (fix the file), not NOT_FOUND.
     pub fn get(&self, id: &str) -> Result<&Arc<LoadedPolicy>, ServiceError> {
         if id.is_empty() {
             return Ok(&self.default);
         }
-        self.policies
-            .get(id)
-            .ok_or_else(|| ServiceError::unknown_policy(id))
+        self.policies.get(id).ok_or_else(|| {
+            match self
+                .failed
+                .values()
+                .find(|failed| failed.id.as_deref() == Some(id))
+            {
+                Some(failed) => ServiceError::policy_not_loaded(id, &failed.source),
+                None => ServiceError::unknown_policy(id),
+            }
+        })
+    }
+
+    /// Files that did not load, by file name.
+    pub fn failed(&self) -> impl Iterator<Item = &FailedFile> {
+        self.failed.values()
+    }
+
+    /// Why the file `source` is not what serves, if it failed.
+    pub fn failure_of(&self, source: &str) -> Option<&FailedFile> {
+        self.failed.get(source)
     }
 
     /// The policy requests get when they name none.
@@ -126,6 +161,7 @@ impl PolicyStore {
             current: RwLock::new(Arc::new(PolicySet {
                 default: Arc::clone(&embedded),
                 policies: BTreeMap::from([(DEFAULT_POLICY_ID.to_owned(), embedded)]),
+                failed: BTreeMap::new(),
             })),
             dir: None,
             reloading: Mutex::new(()),
@@ -133,33 +169,55 @@ impl PolicyStore {
     }
 
     /// The embedded default plus every policy file of `dir`; `default_id`
-    /// names the default (the embedded one when `None`). At start every file
-    /// must load: a server does not start on a policy directory with errors.
-    pub fn from_dir(dir: &Path, default_id: Option<&str>) -> Result<Self, String> {
+    /// names the default (the embedded one when `None`). A file that does not
+    /// load is recorded as failed and the others serve, so a broken file left
+    /// in place does not turn the next restart into an outage; `strict`
+    /// refuses to start instead. The default policy itself must load: without
+    /// it requests that name no policy cannot be answered.
+    pub fn from_dir(dir: &Path, default_id: Option<&str>, strict: bool) -> Result<Self, String> {
         let embedded = Arc::new(LoadedPolicy::embedded());
         let mut policies = BTreeMap::from([(DEFAULT_POLICY_ID.to_owned(), embedded)]);
-        let mut problems = Vec::new();
+        let mut failed = BTreeMap::new();
         let files = policy_files(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
         for path in files {
             match load_checked(&path, &policies) {
                 Ok(loaded) => {
                     policies.insert(loaded.id().to_owned(), Arc::new(loaded));
                 }
-                Err(reason) => problems.push(reason),
+                Err(reason) => {
+                    let failure = failed_file(&path, reason);
+                    failed.insert(failure.source.clone(), failure);
+                }
             }
         }
         let default_id = default_id.unwrap_or(DEFAULT_POLICY_ID);
+        let mut problems: Vec<String> = if strict {
+            failed
+                .values()
+                .map(|failed| failed.reason.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let default = policies.get(default_id).cloned();
         if default.is_none() {
+            let why = failed
+                .values()
+                .find(|failed| failed.id.as_deref() == Some(default_id))
+                .map_or_else(String::new, |failed| format!(":\n{}", failed.reason));
             problems.push(format!(
-                "the default policy {default_id:?} is not among the loaded policies"
+                "the default policy {default_id:?} is not among the loaded policies{why}"
             ));
         }
         let (Some(default), true) = (default, problems.is_empty()) else {
             return Err(problems.join("\n"));
         };
         Ok(Self {
-            current: RwLock::new(Arc::new(PolicySet { default, policies })),
+            current: RwLock::new(Arc::new(PolicySet {
+                default,
+                policies,
+                failed,
+            })),
             dir: Some(dir.to_owned()),
             reloading: Mutex::new(()),
         })
@@ -167,9 +225,9 @@ impl PolicyStore {
 
     /// The policies a server or `verdict eval` starts with: those of `dir`
     /// beside the embedded default, or the embedded default alone.
-    pub fn open(dir: Option<&Path>, default: Option<&str>) -> Result<Self, String> {
+    pub fn open(dir: Option<&Path>, default: Option<&str>, strict: bool) -> Result<Self, String> {
         match dir {
-            Some(dir) => Self::from_dir(dir, default),
+            Some(dir) => Self::from_dir(dir, default, strict),
             None if default.is_some_and(|id| id != DEFAULT_POLICY_ID) => {
                 Err("--default-policy names a policy, but no --policy-dir was given".to_owned())
             }
@@ -224,6 +282,7 @@ impl PolicyStore {
             .filter(|(_, policy)| policy.source == EMBEDDED)
             .map(|(id, policy)| (id.clone(), Arc::clone(policy)))
             .collect();
+        let mut failed = BTreeMap::new();
         for path in &files {
             let source = path.display().to_string();
             match load_checked(path, &policies) {
@@ -245,8 +304,9 @@ impl PolicyStore {
                     policies.insert(entry.id().to_owned(), entry);
                 }
                 Err(reason) => {
-                    report.failed.push((source.clone(), reason));
-                    if let Some(old) = by_source(&source)
+                    report.failed.push((source.clone(), reason.clone()));
+                    failed.insert(source, failed_file(path, reason));
+                    if let Some(old) = by_source(&path.display().to_string())
                         && !policies.contains_key(old.id())
                     {
                         policies.insert(old.id().to_owned(), old);
@@ -267,9 +327,21 @@ impl PolicyStore {
             .filter(|id| !policies.contains_key(*id))
             .cloned()
             .collect();
-        let next = Arc::new(PolicySet { default, policies });
+        let next = Arc::new(PolicySet {
+            default,
+            policies,
+            failed,
+        });
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = next;
         report
+    }
+}
+
+fn failed_file(path: &Path, reason: String) -> FailedFile {
+    FailedFile {
+        source: path.display().to_string(),
+        id: declared_policy_id(path),
+        reason,
     }
 }
 

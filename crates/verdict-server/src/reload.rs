@@ -28,6 +28,7 @@ pub async fn reload(store: &Arc<PolicyStore>) -> ReloadReport {
 
 fn log_reload(report: &ReloadReport) {
     metrics::reload(report);
+    metrics::failed_policy_files(report.failed.len());
     for (id, version) in &report.loaded {
         info!(policy = %id, %version, "policy loaded");
     }

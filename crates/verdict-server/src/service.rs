@@ -152,7 +152,15 @@ impl DecisionService for DecisionApi {
             .run(async {
                 let set = self.policies.current();
                 let policies = set.iter().map(|policy| policy_info(&set, policy)).collect();
-                Ok(pb::ListPoliciesResponse { policies })
+                let failures = set
+                    .failed()
+                    .map(|failed| pb::PolicyLoadFailure {
+                        source: failed.source.clone(),
+                        id: failed.id.clone().unwrap_or_default(),
+                        reason: failed.reason.clone(),
+                    })
+                    .collect();
+                Ok(pb::ListPoliciesResponse { policies, failures })
             })
             .await
     }
@@ -254,5 +262,9 @@ fn policy_info(set: &PolicySet, loaded: &LoadedPolicy) -> pb::PolicyInfo {
         is_default: reference.id == set.default_id(),
         rule_count: u32::try_from(loaded.policy.rules().len()).unwrap_or(u32::MAX),
         golden_cases: u32::try_from(loaded.golden_cases).unwrap_or(u32::MAX),
+        load_error: set
+            .failure_of(&loaded.source)
+            .map(|failed| failed.reason.clone())
+            .unwrap_or_default(),
     }
 }

@@ -176,11 +176,17 @@ fn policy_diff_prints_a_reviewable_table_and_a_backtest() {
 }
 
 #[test]
-fn the_server_refuses_to_start_on_a_policy_directory_with_errors() {
+fn with_strict_policies_the_server_refuses_to_start_on_a_policy_directory_with_errors() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("broken.toml"), "id = \"broken\"\n").expect("write");
     let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--policy-dir"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--strict-policies",
+            "--policy-dir",
+        ])
         .arg(dir.path())
         .output()
         .expect("run verdict serve");

@@ -110,3 +110,40 @@ async fn json_logs_carry_the_request_id_and_no_personal_data() {
         assert!(!all.contains(personal), "{personal} in logs");
     }
 }
+
+#[tokio::test]
+async fn a_broken_policy_file_at_start_is_logged_counted_and_the_server_serves() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "id = \"broken\"\nversion = \"1\"\n",
+    )
+    .expect("write");
+    let port = free_port();
+    let metrics = format!("127.0.0.1:{port}");
+    let policy_dir = dir.path().display().to_string();
+    let server = start(&[
+        "--metrics-listen",
+        &metrics,
+        "--policy-dir",
+        &policy_dir,
+        "--policy-watch-ms",
+        "0",
+    ]);
+    // It serves: the default decides.
+    evaluate_fixtures(&server.address, "broken-policy-test").await;
+    let scraped = scrape(port);
+    assert!(
+        scraped.contains("verdict_policy_files_failed 1"),
+        "{scraped}"
+    );
+    let (status, logged) = tokio::task::spawn_blocking(move || terminate(server))
+        .await
+        .expect("wait task");
+    assert!(status.success());
+    let all = logged.join("\n");
+    assert!(
+        all.contains("policy not loaded") && all.contains("missing table [status.SESSION_EXPIRED]"),
+        "{all}"
+    );
+}

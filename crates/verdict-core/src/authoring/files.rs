@@ -51,6 +51,15 @@ pub fn golden_path(policy_file: &Path) -> PathBuf {
     policy_file.with_file_name(format!("{stem}{GOLDEN_SUFFIX}"))
 }
 
+/// The `id` a policy file declares, read leniently (nothing else of the file
+/// needs to be valid): to say which policy a file that fails to load was
+/// meant to be.
+pub fn declared_policy_id(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    table.get("id")?.as_str().map(str::to_owned)
+}
+
 /// Reads golden cases' payload files relative to `base` (the folder of the
 /// cases file).
 pub fn payload_reader(base: &Path) -> impl Fn(&str) -> io::Result<String> + use<> {

@@ -11,7 +11,7 @@ use crate::proto_json;
 /// Decides each file; prints each decision as JSON on stdout and each failure
 /// on stderr. Exits non-zero when any file could not be decided.
 pub fn eval(args: &EvalArgs) -> ExitCode {
-    let store = match PolicyStore::open(args.policy_dir.as_deref(), None) {
+    let store = match PolicyStore::open(args.policy_dir.as_deref(), None, true) {
         Ok(store) => store,
         Err(problems) => {
             eprintln!("{problems}");

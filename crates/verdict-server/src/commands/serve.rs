@@ -90,7 +90,11 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let policies = match PolicyStore::open(config.policy_dir.as_deref(), config.default_policy.as_deref()) {
+        let policies = match PolicyStore::open(
+            config.policy_dir.as_deref(),
+            config.default_policy.as_deref(),
+            config.strict_policies,
+        ) {
             Ok(store) => Arc::new(store),
             Err(problems) => {
                 for problem in problems.lines() {
@@ -103,6 +107,15 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             let policy = loaded.policy.reference();
             info!(id = %policy.id, version = %policy.version, digest = %policy.digest, source = %loaded.source, "policy loaded");
         }
+        let set = policies.current();
+        for failed in set.failed() {
+            error!(
+                file = %failed.source,
+                reason = %failed.reason,
+                "policy not loaded; the other policies serve (--strict-policies refuses to start instead)"
+            );
+        }
+        metrics::failed_policy_files(set.failed().count());
         let _watchers = start_reloaders(&policies, config.policy_watch_ms);
         match crate::server::serve(listener, policies, options, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
