@@ -318,3 +318,165 @@ async fn a_peer_that_stops_answering_keepalive_pings_is_disconnected() {
     assert!(frames.contains(&6), "no PING frame among {frames:?}");
     still_serves(&server).await;
 }
+
+/// A PROCESSED workflow whose `capabilities` is `capabilities` (JSON).
+fn body_with_capabilities(capabilities: &str) -> String {
+    format!(
+        r#"{{"workflow":{{"id":"w","status":"PROCESSED"}},"decision":{{"type":"WARNING","details":{{"label":"WARNING"}}}},"capabilities":{capabilities}}}"#
+    )
+}
+
+fn warnings(count: usize) -> String {
+    let entry = r#"{"decision":{"type":"WARNING","details":{"label":"REPEATED_FACE"}}}"#;
+    format!("[{}]", vec![entry; count].join(","))
+}
+
+#[tokio::test]
+async fn results_per_capability_and_in_all_are_bounded_before_the_work() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+
+    // 100 in one capability: decided.
+    let body = body_with_capabilities(&format!(r#"{{"imageChecks":{}}}"#, warnings(100)));
+    let decision = evaluate_json(&mut client, body).await;
+    assert_eq!(decision.reasons.len(), 100);
+
+    // 101 in one capability: refused, naming where.
+    let body = body_with_capabilities(&format!(r#"{{"imageChecks":{}}}"#, warnings(101)));
+    let status = client
+        .evaluate(json_request(body))
+        .await
+        .expect_err("too many");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status
+            .message()
+            .contains("more than 100 results in one capability"),
+        "{}",
+        status.message()
+    );
+    assert!(
+        crate::support::violated_field(&details(&status))
+            .starts_with("workflow_json.capabilities.imageChecks"),
+        "{status:?}"
+    );
+
+    // 11 capabilities of 100: more than 1,000 in all.
+    let many: Vec<String> = (0..11)
+        .map(|index| format!(r#""c{index}":{}"#, warnings(100)))
+        .collect();
+    let body = body_with_capabilities(&format!("{{{}}}", many.join(",")));
+    let status = client
+        .evaluate(json_request(body))
+        .await
+        .expect_err("too many");
+    assert!(
+        status
+            .message()
+            .contains("more than 1000 capability results in all"),
+        "{}",
+        status.message()
+    );
+
+    // The issue's probe: a 4 MB typed request of 1,000,000 WARNING entries is
+    // refused at once, without a reason computed.
+    let entry = pb::CapabilityEntry {
+        decision_type: pb::DecisionType::Warning as i32,
+        ..Default::default()
+    };
+    let workflow = pb::WorkflowResult {
+        workflow: Some(pb::Workflow {
+            id: "w".to_owned(),
+            status: pb::WorkflowStatus::Processed as i32,
+            definition_key: String::new(),
+        }),
+        capabilities: vec![pb::Capability {
+            name: "imageChecks".to_owned(),
+            entries: vec![entry; 1_000_000],
+        }],
+        ..Default::default()
+    };
+    let status = client
+        .evaluate(pb::EvaluateRequest {
+            input: Some(pb::evaluate_request::Input::Workflow(workflow)),
+            ..Default::default()
+        })
+        .await
+        .expect_err("too many");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        crate::support::violated_field(&details(&status)),
+        "workflow.capabilities[0].entries"
+    );
+    still_serves(&server).await;
+}
+
+#[tokio::test]
+async fn a_batch_answer_never_exceeds_the_message_limit() {
+    // Each item is small to send (60 short entries) and large to answer (60
+    // reasons, each explained): 100 of them cannot all fit in 256 KB.
+    let limit = 256 * 1024;
+    let server = start(Limits {
+        max_message_bytes: limit,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    let entry = pb::CapabilityEntry {
+        decision_type: pb::DecisionType::Warning as i32,
+        label: "REPEATED_FACE".to_owned(),
+        ..Default::default()
+    };
+    let workflow = pb::WorkflowResult {
+        workflow: Some(pb::Workflow {
+            id: "w".to_owned(),
+            status: pb::WorkflowStatus::Processed as i32,
+            definition_key: String::new(),
+        }),
+        capabilities: vec![pb::Capability {
+            name: "imageChecks".to_owned(),
+            entries: vec![entry; 60],
+        }],
+        ..Default::default()
+    };
+    let request = pb::BatchEvaluateRequest {
+        explain: true,
+        items: (0..100)
+            .map(|index| pb::BatchItem {
+                id: index.to_string(),
+                input: Some(batch_item::Input::Workflow(workflow.clone())),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let response = client
+        .batch_evaluate(request)
+        .await
+        .expect("the batch is answered")
+        .into_inner();
+    use prost::Message as _;
+    assert!(
+        response.encoded_len() <= limit,
+        "{}",
+        response.encoded_len()
+    );
+    assert_eq!(response.results.len(), 100);
+    let decided = response
+        .results
+        .iter()
+        .take_while(|result| matches!(result.result, Some(pb::batch_result::Result::Decision(_))))
+        .count();
+    assert!(decided > 0 && decided < 100, "{decided} decided");
+    for result in &response.results[decided..] {
+        let Some(pb::batch_result::Result::Error(status)) = &result.result else {
+            panic!("item {} decided after the answer was full", result.id);
+        };
+        assert_eq!(status.code, Code::ResourceExhausted as i32);
+        let info = crate::support::rpc_status_details(status)
+            .error_info()
+            .cloned()
+            .expect("ErrorInfo");
+        assert_eq!(info.reason, "RESPONSE_TOO_LARGE");
+    }
+    still_serves(&server).await;
+}

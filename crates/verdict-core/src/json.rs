@@ -24,6 +24,14 @@ use crate::model::{
 };
 use crate::position::line_column;
 
+/// Most results one capability may carry. Jumio returns one per credential
+/// part (a handful); far more is not a workflow result but an attempt to make
+/// the server work.
+pub const MAX_ENTRIES_PER_CAPABILITY: usize = 100;
+
+/// Most capability results one workflow may carry, in all capabilities.
+pub const MAX_ENTRIES: usize = 1000;
+
 /// Parses a retrieval API body. Strings borrow from `body` where they can.
 pub fn parse_workflow_json(body: &str) -> Result<WorkflowResult<'_>, JsonError> {
     match serde_json::from_str::<Body<'_>>(body) {
@@ -404,7 +412,10 @@ impl DataKind {
 }
 
 /// `capabilities`: a map from capability name to an array of entries, kept in
-/// input order. A repeated key keeps both arrays.
+/// input order. A repeated key keeps both arrays. At most
+/// [`MAX_ENTRIES_PER_CAPABILITY`] entries per capability and [`MAX_ENTRIES`] in
+/// all are read: the limit stops the parse where it is crossed, before the
+/// work (and the memory) of the rest is spent.
 struct Capabilities<'a>(Vec<Capability<'a>>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Capabilities<'a> {
@@ -417,8 +428,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Capabilities<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut capabilities = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                let mut left = MAX_ENTRIES;
                 while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
-                    let entries = map.next_value_seed(EntriesSeed(DataKind::of(&name)))?;
+                    let entries = map.next_value_seed(EntriesSeed {
+                        kind: DataKind::of(&name),
+                        left,
+                    })?;
+                    left -= entries.len();
                     capabilities.push(Capability { name, entries });
                 }
                 Ok(Capabilities(capabilities))
@@ -428,27 +444,43 @@ impl<'de: 'a, 'a> Deserialize<'de> for Capabilities<'a> {
     }
 }
 
-struct EntriesSeed(DataKind);
+/// One capability's array, read while fewer than `left` entries of the whole
+/// workflow have been read.
+struct EntriesSeed {
+    kind: DataKind,
+    left: usize,
+}
 
 impl<'de> DeserializeSeed<'de> for EntriesSeed {
     type Value = Vec<CapabilityEntry<'de>>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        struct EntriesVisitor(DataKind);
+        struct EntriesVisitor(EntriesSeed);
         impl<'de> Visitor<'de> for EntriesVisitor {
             type Value = Vec<CapabilityEntry<'de>>;
             fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
                 formatter.write_str("an array of capability results")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(1));
-                while let Some(entry) = seq.next_element_seed(EntrySeed(self.0))? {
+                let EntriesSeed { kind, left } = self.0;
+                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(8));
+                while let Some(entry) = seq.next_element_seed(EntrySeed(kind))? {
+                    if entries.len() == MAX_ENTRIES_PER_CAPABILITY {
+                        return Err(de::Error::custom(format_args!(
+                            "more than {MAX_ENTRIES_PER_CAPABILITY} results in one capability"
+                        )));
+                    }
+                    if entries.len() == left {
+                        return Err(de::Error::custom(format_args!(
+                            "more than {MAX_ENTRIES} capability results in all"
+                        )));
+                    }
                     entries.push(entry);
                 }
                 Ok(entries)
             }
         }
-        deserializer.deserialize_seq(EntriesVisitor(self.0))
+        deserializer.deserialize_seq(EntriesVisitor(self))
     }
 }
 

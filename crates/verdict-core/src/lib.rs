@@ -35,7 +35,7 @@ pub use error::{JsonError, NotFinal, truncated};
 pub use evaluate::decision::{APPROVED, Decision, Reason};
 pub use evaluate::evaluate;
 pub use evaluate::explain::{FindingTrace, RuleTrace, RuleVerdict, explain};
-pub use json::{parse_workflow_json, too_deep};
+pub use json::{MAX_ENTRIES, MAX_ENTRIES_PER_CAPABILITY, parse_workflow_json, too_deep};
 pub use model::{
     Capability, CapabilityData, CapabilityEntry, DecisionType, Outcome, RISK_SCORES,
     TopLevelDecision, WorkflowResult, WorkflowStatus,

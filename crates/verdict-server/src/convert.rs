@@ -10,8 +10,9 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use verdict_api::v1 as pb;
 use verdict_core::{
-    Capability, CapabilityData, CapabilityEntry, Decision, DecisionType, FindingTrace, Outcome,
-    RISK_SCORES, Reason, RuleVerdict, TopLevelDecision, WorkflowResult,
+    Capability, CapabilityData, CapabilityEntry, Decision, DecisionType, FindingTrace, MAX_ENTRIES,
+    MAX_ENTRIES_PER_CAPABILITY, Outcome, RISK_SCORES, Reason, RuleVerdict, TopLevelDecision,
+    WorkflowResult,
 };
 
 use crate::errors::ServiceError;
@@ -74,6 +75,20 @@ fn workflow_result(workflow: &pb::WorkflowResult) -> Result<WorkflowResult<'_>, 
         .map(top_level_decision)
         .transpose()
         .map_err(|invalid| invalid.within("decision"))?;
+    // The same limits as for JSON bodies, checked before any entry is read.
+    let mut total = 0usize;
+    for (index, capability) in workflow.capabilities.iter().enumerate() {
+        let entries = capability.entries.len();
+        total = total.saturating_add(entries);
+        let problem = if entries > MAX_ENTRIES_PER_CAPABILITY {
+            format!("more than {MAX_ENTRIES_PER_CAPABILITY} results in one capability")
+        } else if total > MAX_ENTRIES {
+            format!("more than {MAX_ENTRIES} capability results in all")
+        } else {
+            continue;
+        };
+        return Err(Invalid::new("entries", problem).within(format_args!("capabilities[{index}]")));
+    }
     let capabilities = workflow
         .capabilities
         .iter()

@@ -32,6 +32,28 @@ impl<'a> From<&'a pb::batch_item::Input> for Input<'a> {
     }
 }
 
+impl Input<'_> {
+    /// Whether deciding it may take long enough (a large body to parse, many
+    /// entries to decide) to hold up an async worker thread: such inputs are
+    /// decided on the blocking pool. Typical inputs (a few KB, a few dozen
+    /// entries) take microseconds and are decided in place.
+    pub fn is_heavy(self) -> bool {
+        const HEAVY_JSON_BYTES: usize = 64 * 1024;
+        const HEAVY_ENTRIES: usize = 64;
+        match self {
+            Self::Json(json) => json.len() > HEAVY_JSON_BYTES,
+            Self::Typed(workflow) => {
+                workflow
+                    .capabilities
+                    .iter()
+                    .map(|capability| capability.entries.len())
+                    .sum::<usize>()
+                    > HEAVY_ENTRIES
+            }
+        }
+    }
+}
+
 /// How to decide, besides the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DecideOptions {

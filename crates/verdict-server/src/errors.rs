@@ -55,6 +55,11 @@ pub enum ServiceError {
     /// The server-side deadline of the RPC passed.
     #[error("not decided within the server's {timeout_ms} ms deadline")]
     DeadlineExceeded { timeout_ms: u64 },
+    /// The answer would exceed the largest message the server sends.
+    #[error(
+        "the answer would be larger than {max} bytes; send fewer items per batch or leave explain off"
+    )]
+    ResponseTooLarge { max: usize },
     /// The worker deciding a batch stopped abnormally.
     #[error("batch evaluation was interrupted")]
     Interrupted,
@@ -108,6 +113,7 @@ impl ServiceError {
             Self::TooDeep { .. } => "json_too_deep",
             Self::Overloaded { .. } => "overloaded",
             Self::DeadlineExceeded { .. } => "deadline_exceeded",
+            Self::ResponseTooLarge { .. } => "response_too_large",
             Self::Interrupted => "interrupted",
             Self::Unauthenticated => "unauthenticated",
         }
@@ -231,6 +237,14 @@ impl ServiceError {
                     HashMap::from([("timeout_ms".to_owned(), timeout_ms.to_string())]),
                 );
                 Code::DeadlineExceeded
+            }
+            Self::ResponseTooLarge { max } => {
+                details.set_error_info(
+                    "RESPONSE_TOO_LARGE",
+                    ERROR_DOMAIN,
+                    HashMap::from([("max_message_bytes".to_owned(), max.to_string())]),
+                );
+                Code::ResourceExhausted
             }
             Self::Interrupted => Code::Internal,
             Self::Unauthenticated => {

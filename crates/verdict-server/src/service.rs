@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use prost::Message as _;
 use prost_types::Timestamp;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Request, Response, Status};
@@ -19,6 +20,55 @@ use crate::errors::ServiceError;
 use crate::limits::Limits;
 use crate::metrics;
 use crate::policy_store::{LoadedPolicy, PolicySet, PolicyStore};
+
+/// Room kept below `max_message_bytes` for what wraps the answer.
+const RESPONSE_HEADROOM: usize = 1024;
+
+/// A batch result's size inside the response: its bytes, tag and length.
+fn framed_len(result: &pb::BatchResult) -> usize {
+    let len = result.encoded_len();
+    1 + prost::encoding::encoded_len_varint(len as u64) + len
+}
+
+/// How much of one message a batch answer may fill, and what an item that
+/// does not fit is answered with instead.
+struct AnswerRoom {
+    budget: usize,
+    too_large: tonic_types::pb::Status,
+    /// Room for every item to be answered with `too_large`.
+    reserve: usize,
+}
+
+impl AnswerRoom {
+    fn new(max_message_bytes: usize, items: &[pb::BatchItem]) -> Result<Self, ServiceError> {
+        let error = ServiceError::ResponseTooLarge {
+            max: max_message_bytes,
+        };
+        let mut room = Self {
+            budget: max_message_bytes.saturating_sub(RESPONSE_HEADROOM),
+            too_large: error.to_rpc_status(),
+            reserve: 0,
+        };
+        room.reserve = items.iter().map(|item| room.fallback_size(&item.id)).sum();
+        // Not even every item as an error fits: the batch is too large.
+        if room.reserve > room.budget {
+            return Err(error);
+        }
+        Ok(room)
+    }
+
+    /// The framed size of the item `id` answered with `too_large`.
+    fn fallback_size(&self, id: &str) -> usize {
+        let status = self.too_large.encoded_len();
+        let id_len = if id.is_empty() {
+            0
+        } else {
+            1 + prost::encoding::encoded_len_varint(id.len() as u64) + id.len()
+        };
+        let len = id_len + 1 + prost::encoding::encoded_len_varint(status as u64) + status;
+        1 + prost::encoding::encoded_len_varint(len as u64) + len
+    }
+}
 
 /// Serves decisions from a set of policies.
 #[derive(Debug, Clone)]
@@ -120,12 +170,27 @@ impl DecisionService for DecisionApi {
                 // This set, and so this policy version, serves the whole
                 // request even if a reload swaps in another meanwhile.
                 let set = self.policies.current();
-                let policy = &set.get(&request.policy_id)?.policy;
-                let decision = decide(
-                    request.input.as_ref().map(Input::from),
-                    policy,
-                    self.options(request.explain),
-                )?;
+                let policy = Arc::clone(&set.get(&request.policy_id)?.policy);
+                let options = self.options(request.explain);
+                let heavy = request
+                    .input
+                    .as_ref()
+                    .is_some_and(|input| Input::from(input).is_heavy());
+                let decision = if heavy {
+                    // A large body is milliseconds of parsing: off the async
+                    // workers, so health checks and small requests go on.
+                    tokio::task::spawn_blocking(move || {
+                        decide(request.input.as_ref().map(Input::from), &policy, options)
+                    })
+                    .await
+                    .map_err(|_| ServiceError::Interrupted)??
+                } else {
+                    decide(request.input.as_ref().map(Input::from), &policy, options)?
+                };
+                let max = self.limits.max_message_bytes;
+                if decision.encoded_len() > max.saturating_sub(RESPONSE_HEADROOM) {
+                    return Err(ServiceError::ResponseTooLarge { max });
+                }
                 metrics::decision(&decision);
                 log_decision(&decision);
                 Ok(pb::EvaluateResponse {
@@ -201,6 +266,7 @@ impl DecisionApi {
         let admitted = self.admit("BatchEvaluate", items.max(1))?;
         let policy = Arc::clone(&self.policies.current().get(&request.policy_id)?.policy);
         let options = self.options(request.explain);
+        let room = AnswerRoom::new(self.limits.max_message_bytes, &request.items)?;
         let cancelled = Arc::new(AtomicBool::new(false));
         let _cancel_when_dropped = CancelOnDrop(Arc::clone(&cancelled));
         // A large batch is milliseconds of CPU: keep it off the async workers
@@ -209,22 +275,33 @@ impl DecisionApi {
         let worker = tokio::task::spawn_blocking(move || {
             let _admitted = admitted;
             let mut results = Vec::with_capacity(items);
+            let mut size = 0usize;
+            let mut reserve = room.reserve;
             for item in request.items {
                 if cancelled.load(Ordering::Relaxed) {
                     metrics::batch_items("abandoned", items - results.len());
                     return None;
                 }
+                reserve -= room.fallback_size(&item.id);
                 let result = decide(item.input.as_ref().map(Input::from), &policy, options);
-                results.push(pb::BatchResult {
+                let mut answer = pb::BatchResult {
                     id: item.id,
                     result: Some(match result {
-                        Ok(decision) => {
-                            metrics::decision(&decision);
-                            pb::batch_result::Result::Decision(decision)
-                        }
+                        Ok(decision) => pb::batch_result::Result::Decision(decision),
                         Err(error) => pb::batch_result::Result::Error(error.to_rpc_status()),
                     }),
-                });
+                };
+                // The answer must fit in one message, with room left for the
+                // items still to come to fit at least as errors: an item that
+                // would overflow it gets an error of its own, the others stay.
+                if size + framed_len(&answer) + reserve > room.budget {
+                    answer.result = Some(pb::batch_result::Result::Error(room.too_large.clone()));
+                }
+                size += framed_len(&answer);
+                if let Some(pb::batch_result::Result::Decision(decision)) = &answer.result {
+                    metrics::decision(decision);
+                }
+                results.push(answer);
             }
             Some(results)
         });

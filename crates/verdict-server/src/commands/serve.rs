@@ -36,7 +36,15 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
         }
     };
     init_logging(config.log_format);
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Heavy decisions (large bodies, batches) and policy reloads run on the
+    // blocking pool; bounding it bounds their CPU and memory, and the tasks
+    // past the bound wait their turn instead of each taking a thread.
+    let blocking_threads = std::thread::available_parallelism().map_or(2, usize::from) * 2;
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(blocking_threads)
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             error!(%error, "cannot start the async runtime");
