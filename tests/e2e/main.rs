@@ -7,6 +7,7 @@
 )]
 
 mod batch;
+mod connections;
 mod discovery;
 mod envelope;
 mod errors;

@@ -137,6 +137,18 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keepalive_timeout_ms: Option<u64>,
+    /// Open connections at most; more are closed at once [768].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
+    /// Milliseconds a new connection may take to send its first bytes [10000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handshake_timeout_ms: Option<u64>,
+    /// Milliseconds a connection may go without the peer sending anything [300000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_ms: Option<u64>,
     /// PEM certificate chain: serve TLS [default: plaintext].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -49,6 +49,9 @@ pub struct Config {
     pub shutdown_grace_ms: u64,
     pub keepalive_interval_ms: u64,
     pub keepalive_timeout_ms: u64,
+    pub max_connections: usize,
+    pub handshake_timeout_ms: u64,
+    pub idle_timeout_ms: u64,
     /// PEM certificate chain and key: serve TLS (rustls) instead of plaintext.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -86,6 +89,9 @@ impl Default for Config {
             shutdown_grace_ms: millis(limits.shutdown_grace),
             keepalive_interval_ms: millis(limits.keepalive_interval),
             keepalive_timeout_ms: millis(limits.keepalive_timeout),
+            max_connections: limits.max_connections,
+            handshake_timeout_ms: millis(limits.handshake_timeout),
+            idle_timeout_ms: millis(limits.idle_timeout),
             tls_cert: None,
             tls_key: None,
             tls_client_ca: None,
@@ -153,6 +159,9 @@ impl Config {
         at_least("rpc_timeout_ms", self.rpc_timeout_ms, 1);
         at_least("keepalive_interval_ms", self.keepalive_interval_ms, 1000);
         at_least("keepalive_timeout_ms", self.keepalive_timeout_ms, 100);
+        at_least("max_connections", wide(self.max_connections), 1);
+        at_least("handshake_timeout_ms", self.handshake_timeout_ms, 100);
+        at_least("idle_timeout_ms", self.idle_timeout_ms, 1000);
         if (1..4).contains(&self.max_json_depth) {
             problems.push(format!(
                 "max_json_depth = {}: 0 (no limit) or at least 4 (a retrieval body nests 5 deep)",
@@ -196,6 +205,9 @@ impl Config {
             shutdown_grace: Duration::from_millis(self.shutdown_grace_ms),
             keepalive_interval: Duration::from_millis(self.keepalive_interval_ms),
             keepalive_timeout: Duration::from_millis(self.keepalive_timeout_ms),
+            max_connections: self.max_connections,
+            handshake_timeout: Duration::from_millis(self.handshake_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
         }
     }
 }

@@ -11,6 +11,7 @@ mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod config;
+mod connections;
 mod convert;
 pub mod decide;
 mod envelope;

@@ -26,6 +26,14 @@ pub struct Limits {
     /// HTTP/2 keepalive ping interval and ack timeout.
     pub keepalive_interval: Duration,
     pub keepalive_timeout: Duration,
+    /// Open connections at most; more are closed as soon as accepted (logged
+    /// and counted). Keep it below the process's file-descriptor limit.
+    pub max_connections: usize,
+    /// How long a new connection may take to send its first bytes (the HTTP/2
+    /// preface or the TLS ClientHello).
+    pub handshake_timeout: Duration,
+    /// How long a connection may go without the peer sending anything.
+    pub idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -44,6 +52,9 @@ impl Default for Limits {
             shutdown_grace: Duration::from_secs(20),
             keepalive_interval: Duration::from_secs(30),
             keepalive_timeout: Duration::from_secs(10),
+            max_connections: 768,
+            handshake_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(300),
         }
     }
 }

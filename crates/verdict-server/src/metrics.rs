@@ -106,6 +106,30 @@ pub fn batch_items(result: &'static str, items: usize) {
     counter!("verdict_batch_items_total", "result" => result).increment(items as u64);
 }
 
+/// A connection accepted and guarded.
+pub fn connection_opened() {
+    if !enabled() {
+        return;
+    }
+    gauge!("verdict_connections_open").increment(1.0);
+}
+
+/// A guarded connection closed.
+pub fn connection_closed() {
+    if !enabled() {
+        return;
+    }
+    gauge!("verdict_connections_open").decrement(1.0);
+}
+
+/// A connection closed at once: the bound on open connections was reached.
+pub fn connection_refused() {
+    if !enabled() {
+        return;
+    }
+    counter!("verdict_connections_refused_total").increment(1);
+}
+
 /// Policy files that do not load now (at start and after every reload).
 pub fn failed_policy_files(files: usize) {
     if !enabled() {

@@ -3,20 +3,24 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
-use tonic::transport::server::TcpIncoming;
 use tracing::{info, warn};
 use verdict_api::loadtest::v1::baseline_server::BaselineServer;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
 use crate::baseline::NoopBaseline;
+use crate::connections::{self, ConnectionLimits};
 use crate::limits::Limits;
 use crate::policy_store::PolicyStore;
 use crate::security::{Auth, TlsSettings};
 use crate::service::DecisionApi;
+
+/// How much longer than `rpc_timeout` the transport waits for a whole call.
+const TRANSPORT_DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 
 /// How a server is set up.
 #[derive(Debug, Clone, Default)]
@@ -90,7 +94,14 @@ pub async fn serve(
     });
 
     let address = listener.local_addr()?;
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let incoming = connections::guarded(
+        listener,
+        ConnectionLimits {
+            max_connections: limits.max_connections,
+            handshake_timeout: limits.handshake_timeout,
+            idle_timeout: limits.idle_timeout,
+        },
+    );
     info!(
         tls = tls.is_some(),
         client_certificates = tls.as_ref().is_some_and(|tls| tls.client_ca_pem.is_some()),
@@ -108,6 +119,11 @@ pub async fn serve(
         .http2_keepalive_interval(Some(limits.keepalive_interval))
         .http2_keepalive_timeout(Some(limits.keepalive_timeout))
         .max_concurrent_streams(Some(limits.max_concurrent_streams))
+        // A backstop that covers receiving the body too: a request whose body
+        // stalls is cut here (CANCELLED), since the envelope's deadline
+        // starts once the body is in. The margin lets the envelope answer
+        // first, with its details, whenever the body did arrive.
+        .timeout(limits.rpc_timeout + TRANSPORT_DEADLINE_MARGIN)
         .add_service(InterceptedService::new(health_service, guard(auth_health)))
         .add_service(InterceptedService::new(
             reflection_v1,

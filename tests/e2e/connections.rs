@@ -1,0 +1,148 @@
+//! Connection hygiene: peers that connect and say nothing, more connections
+//! than allowed, and a request whose body stalls.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncReadExt as _;
+use tokio::net::TcpStream;
+use verdict_server::{Limits, ServeOptions};
+
+use crate::support::{TestServer, counter, evaluate_json, fixture};
+
+async fn start(limits: Limits) -> TestServer {
+    TestServer::start_with_options(ServeOptions {
+        limits,
+        ..ServeOptions::default()
+    })
+    .await
+}
+
+/// Waits until the server closes `stream` (EOF or reset), or `limit` passes;
+/// returns how long that took.
+async fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    let mut buf = [0u8; 256];
+    loop {
+        match tokio::time::timeout(
+            limit.saturating_sub(started.elapsed()),
+            stream.read(&mut buf),
+        )
+        .await
+        {
+            Err(_) => return None,
+            Ok(Ok(0) | Err(_)) => return Some(started.elapsed()),
+            // The server's own preface/SETTINGS: keep reading.
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_peer_that_never_sends_the_preface_is_closed() {
+    let server = start(Limits {
+        handshake_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    })
+    .await;
+    let mut silent = TcpStream::connect(server.address).await.expect("connect");
+    let took = closed_within(&mut silent, Duration::from_secs(5))
+        .await
+        .expect("closed by the server");
+    assert!(took >= Duration::from_millis(250), "closed after {took:?}");
+    // A client that speaks is served as usual.
+    let mut client = server.client().await;
+    let decision = evaluate_json(&mut client, fixture("01-clean-pass-score-0.json")).await;
+    assert_eq!(decision.result_code, "APPROVED");
+}
+
+#[tokio::test]
+async fn connections_past_the_bound_are_closed_and_counted_and_room_comes_back() {
+    let server = start(Limits {
+        max_connections: 3,
+        handshake_timeout: Duration::from_secs(60),
+        ..Limits::default()
+    })
+    .await;
+    let refused_before = counter("verdict_connections_refused_total");
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(TcpStream::connect(server.address).await.expect("connect"));
+    }
+    // Give the accept loop time to take the three.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut fourth = TcpStream::connect(server.address).await.expect("connect");
+    assert!(
+        closed_within(&mut fourth, Duration::from_secs(2))
+            .await
+            .is_some(),
+        "the fourth connection stays open"
+    );
+    assert!(counter("verdict_connections_refused_total") > refused_before);
+    // Room comes back when a connection goes.
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut client = server.client().await;
+    let decision = evaluate_json(&mut client, fixture("01-clean-pass-score-0.json")).await;
+    assert_eq!(decision.result_code, "APPROVED");
+}
+
+#[tokio::test]
+async fn a_request_whose_body_stalls_ends_at_the_deadline() {
+    let server = start(Limits {
+        rpc_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    })
+    .await;
+    let tcp = TcpStream::connect(server.address).await.expect("connect");
+    let (h2, connection) = h2::client::handshake(tcp).await.expect("h2 handshake");
+    let driver = tokio::spawn(connection);
+    let mut h2 = h2.ready().await.expect("ready");
+    let request = tonic::codegen::http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "http://{}/verdict.v1.DecisionService/Evaluate",
+            server.address
+        ))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .expect("request");
+    let (response, mut body) = h2.send_request(request, false).expect("send headers");
+    // A gRPC frame header announcing 1,000 bytes, then silence; the client
+    // goes on answering pings (its connection task keeps running).
+    body.send_data(vec![0, 0, 0, 3, 232].into(), false)
+        .expect("send the frame header");
+    let started = Instant::now();
+    let response = tokio::time::timeout(Duration::from_secs(5), response)
+        .await
+        .expect("answered before the client gave up")
+        .expect("a response");
+    let status = response
+        .headers()
+        .get("grpc-status")
+        .map(|value| value.to_str().unwrap_or_default().to_owned());
+    let mut rest = response.into_body();
+    let trailers = tokio::time::timeout(Duration::from_secs(5), rest.trailers())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .flatten();
+    let status = status.or_else(|| {
+        trailers
+            .as_ref()
+            .and_then(|trailers| trailers.get("grpc-status"))
+            .map(|value| value.to_str().unwrap_or_default().to_owned())
+    });
+    // DEADLINE_EXCEEDED (4) or CANCELLED (1): the server stopped waiting.
+    assert!(
+        matches!(status.as_deref(), Some("4" | "1")),
+        "status {status:?} after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    driver.abort();
+}
