@@ -146,3 +146,63 @@ async fn a_request_whose_body_stalls_ends_at_the_deadline() {
     );
     driver.abort();
 }
+
+/// An HTTP/2 frame: 9-byte header, then `payload`.
+fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(payload.len())
+        .expect("small frame")
+        .to_be_bytes();
+    let mut bytes = vec![len[1], len[2], len[3], kind, flags];
+    bytes.extend_from_slice(&stream.to_be_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+/// Reads frames until the connection closes; returns the GOAWAY error code,
+/// if one came.
+async fn goaway_code(stream: &mut TcpStream) -> Option<u32> {
+    let mut read = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await {
+            Ok(Ok(0) | Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => read.extend_from_slice(&buf[..n]),
+        }
+    }
+    let mut at = 0;
+    while at + 9 <= read.len() {
+        let len = usize::from(read[at]) << 16
+            | usize::from(read[at + 1]) << 8
+            | usize::from(read[at + 2]);
+        let kind = read[at + 3];
+        if kind == 0x7 && at + 9 + 8 <= read.len() {
+            let code = &read[at + 13..at + 17];
+            return Some(u32::from_be_bytes([code[0], code[1], code[2], code[3]]));
+        }
+        at += 9 + len;
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_rapid_reset_flood_is_cut_off_with_goaway() {
+    use tokio::io::AsyncWriteExt as _;
+    let server = start(Limits::default()).await;
+    let mut tcp = TcpStream::connect(server.address).await.expect("connect");
+    let mut flood = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    flood.extend(frame(0x4, 0, 0, &[])); // SETTINGS
+    // Open a stream and cancel it at once, thousands of times: HEADERS
+    // (:method POST, :scheme http, :path / from HPACK's static table), then
+    // RST_STREAM CANCEL.
+    for stream in (1..20_000u32).step_by(2) {
+        flood.extend(frame(0x1, 0x4, stream, &[0x83, 0x86, 0x84]));
+        flood.extend(frame(0x3, 0, stream, &8u32.to_be_bytes()));
+    }
+    tcp.write_all(&flood).await.expect("send the flood");
+    // ENHANCE_YOUR_CALM (0xb): the connection is cut, not served.
+    assert_eq!(goaway_code(&mut tcp).await, Some(0xb));
+    // Everyone else is still served.
+    let mut client = server.client().await;
+    let decision = evaluate_json(&mut client, fixture("01-clean-pass-score-0.json")).await;
+    assert_eq!(decision.result_code, "APPROVED");
+}

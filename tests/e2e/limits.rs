@@ -333,7 +333,14 @@ fn warnings(count: usize) -> String {
 
 #[tokio::test]
 async fn results_per_capability_and_in_all_are_bounded_before_the_work() {
-    let server = TestServer::start().await;
+    // Decoding the 4 MB request below holds this test's single runtime thread
+    // long enough for queue-delay shedding to answer first; this test is
+    // about the entry limits, so that shedding is off here.
+    let server = start(Limits {
+        max_queue_delay: Duration::ZERO,
+        ..Limits::default()
+    })
+    .await;
     let mut client = server.client().await;
 
     // 100 in one capability: decided.
@@ -478,5 +485,31 @@ async fn a_batch_answer_never_exceeds_the_message_limit() {
             .expect("ErrorInfo");
         assert_eq!(info.reason, "RESPONSE_TOO_LARGE");
     }
+    still_serves(&server).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_runtime_running_late_sheds_requests_then_recovers() {
+    let server = start(Limits {
+        max_queue_delay: Duration::from_millis(100),
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    still_serves(&server).await;
+    // Hold the runtime's only thread, as a flood of work would: every task,
+    // requests included, now runs 400 ms late.
+    std::thread::sleep(Duration::from_millis(400));
+    let status = client
+        .evaluate(json_request(fixture("01-clean-pass-score-0.json")))
+        .await
+        .expect_err("shed while the runtime runs late");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    let (reason, metadata) = error_info(&status);
+    assert_eq!(reason, "OVERLOADED");
+    assert_eq!(metadata["max_queue_delay_ms"], "100");
+    assert!(details(&status).retry_info().is_some());
+    // Once tasks run on time again, requests are admitted.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     still_serves(&server).await;
 }

@@ -121,6 +121,10 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_in_flight: Option<usize>,
+    /// Shed while requests wait longer than this many ms to run; 0 = off [250].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_queue_delay_ms: Option<u64>,
     /// Server-side deadline per RPC in milliseconds [30000].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]

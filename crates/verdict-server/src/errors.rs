@@ -52,6 +52,9 @@ pub enum ServiceError {
         "server busy: {wanted} more decision(s) would exceed {max_in_flight} in flight; retry shortly"
     )]
     Overloaded { max_in_flight: usize, wanted: usize },
+    /// The runtime runs tasks later than the configured bound: shed.
+    #[error("server busy: requests wait {delay_ms} ms to run (bound {max_ms} ms); retry shortly")]
+    Queued { delay_ms: u64, max_ms: u64 },
     /// The server-side deadline of the RPC passed.
     #[error("not decided within the server's {timeout_ms} ms deadline")]
     DeadlineExceeded { timeout_ms: u64 },
@@ -112,6 +115,7 @@ impl ServiceError {
             Self::BatchTooLarge { .. } => "batch_too_large",
             Self::TooDeep { .. } => "json_too_deep",
             Self::Overloaded { .. } => "overloaded",
+            Self::Queued { .. } => "queued",
             Self::DeadlineExceeded { .. } => "deadline_exceeded",
             Self::ResponseTooLarge { .. } => "response_too_large",
             Self::Interrupted => "interrupted",
@@ -225,6 +229,18 @@ impl ServiceError {
                     HashMap::from([
                         ("max_in_flight".to_owned(), max_in_flight.to_string()),
                         ("decisions".to_owned(), wanted.to_string()),
+                    ]),
+                );
+                details.set_retry_info(Some(std::time::Duration::from_millis(100)));
+                Code::ResourceExhausted
+            }
+            Self::Queued { delay_ms, max_ms } => {
+                details.set_error_info(
+                    "OVERLOADED",
+                    ERROR_DOMAIN,
+                    HashMap::from([
+                        ("queue_delay_ms".to_owned(), delay_ms.to_string()),
+                        ("max_queue_delay_ms".to_owned(), max_ms.to_string()),
                     ]),
                 );
                 details.set_retry_info(Some(std::time::Duration::from_millis(100)));

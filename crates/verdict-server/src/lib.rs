@@ -18,6 +18,7 @@ mod envelope;
 pub mod errors;
 pub mod limits;
 pub mod metrics;
+mod overload;
 pub mod policy_store;
 pub mod proto_json;
 pub mod reload;

@@ -18,6 +18,10 @@ pub struct Limits {
     /// Decisions being made at once, server-wide (an Evaluate is one, a batch
     /// one per item); beyond it requests are shed with RESOURCE_EXHAUSTED.
     pub max_in_flight: usize,
+    /// Shed requests while the runtime runs tasks later than this (requests
+    /// then wait in its queues before they are counted in flight); zero
+    /// turns it off.
+    pub max_queue_delay: Duration,
     /// Server-side deadline of an Evaluate or BatchEvaluate (the caller's
     /// `grpc-timeout` shortens it).
     pub rpc_timeout: Duration,
@@ -48,6 +52,7 @@ impl Default for Limits {
             // Two full batches plus room for single requests: about 50 MiB
             // of decoded requests at most (tests/load/README.md).
             max_in_flight: 2500,
+            max_queue_delay: Duration::from_millis(250),
             rpc_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(20),
             keepalive_interval: Duration::from_secs(30),

@@ -119,6 +119,12 @@ pub async fn serve(
         .http2_keepalive_interval(Some(limits.keepalive_interval))
         .http2_keepalive_timeout(Some(limits.keepalive_timeout))
         .max_concurrent_streams(Some(limits.max_concurrent_streams))
+        // Clients that cancel at their deadlines reset streams the server
+        // has not accepted yet; h2's default of 20 such resets per connection
+        // answers a loaded server's slowness with GOAWAY, failing every call
+        // on the connection. As many as a connection may have streams open
+        // tolerates that and still bounds a rapid-reset flood.
+        .http2_max_pending_accept_reset_streams(Some(limits.max_concurrent_streams as usize))
         // A backstop that covers receiving the body too: a request whose body
         // stalls is cut here (CANCELLED), since the envelope's deadline
         // starts once the body is in. The margin lets the envelope answer

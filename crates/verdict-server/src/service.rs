@@ -19,6 +19,7 @@ use crate::envelope::Envelope;
 use crate::errors::ServiceError;
 use crate::limits::Limits;
 use crate::metrics;
+use crate::overload::QueueDelay;
 use crate::policy_store::{LoadedPolicy, PolicySet, PolicyStore};
 
 /// Room kept below `max_message_bytes` for what wraps the answer.
@@ -78,20 +79,34 @@ pub struct DecisionApi {
     /// One permit per decision in flight: a single Evaluate takes one, a batch
     /// one per item, so a few big batches cannot starve everyone else.
     in_flight: Arc<Semaphore>,
+    /// How late the runtime runs tasks (see `overload.rs`).
+    queue_delay: Arc<QueueDelay>,
 }
 
 impl DecisionApi {
+    /// Call inside the runtime that serves it: it measures that runtime.
     pub fn new(policies: Arc<PolicyStore>, limits: Limits) -> Self {
         Self {
             policies,
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
+            queue_delay: QueueDelay::start(),
             limits,
         }
     }
 
     /// Takes `decisions` permits at once, or sheds the request: queueing
-    /// under overload only moves the failure to the client's deadline.
+    /// under overload only moves the failure to the client's deadline. Also
+    /// sheds while the runtime runs tasks later than `max_queue_delay`: then
+    /// requests are waiting before they are even counted.
     fn admit(&self, rpc: &'static str, decisions: usize) -> Result<Admitted, ServiceError> {
+        let delay = self.queue_delay.current();
+        if !self.limits.max_queue_delay.is_zero() && delay > self.limits.max_queue_delay {
+            metrics::shed(rpc);
+            return Err(ServiceError::Queued {
+                delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                max_ms: u64::try_from(self.limits.max_queue_delay.as_millis()).unwrap_or(u64::MAX),
+            });
+        }
         let wanted = u32::try_from(decisions).unwrap_or(u32::MAX);
         match Arc::clone(&self.in_flight).try_acquire_many_owned(wanted) {
             Ok(permit) => {
