@@ -513,3 +513,81 @@ async fn a_runtime_running_late_sheds_requests_then_recovers() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     still_serves(&server).await;
 }
+
+#[tokio::test]
+async fn request_bytes_in_flight_are_bounded_and_given_back() {
+    let server = start(Limits {
+        max_request_bytes_in_flight: 2 * 1024 * 1024,
+        ..Limits::default()
+    })
+    .await;
+    // A client holds 1.5 MB of a 1.6 MB request and stalls.
+    let tcp = tokio::net::TcpStream::connect(server.address)
+        .await
+        .expect("connect");
+    let (h2, connection) = h2::client::handshake(tcp).await.expect("h2 handshake");
+    let driver = tokio::spawn(connection);
+    let mut h2 = h2.ready().await.expect("ready");
+    let request = tonic::codegen::http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "http://{}/verdict.v1.DecisionService/Evaluate",
+            server.address
+        ))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .expect("request");
+    let (_response, mut body) = h2.send_request(request, false).expect("send headers");
+    let announced: u32 = 1_600_000;
+    let mut frame = vec![0u8];
+    frame.extend_from_slice(&announced.to_be_bytes());
+    frame.extend(vec![b' '; 1_500_000]);
+    body.send_data(frame.into(), false)
+        .expect("queue the partial body");
+    // Let the client's connection task send it before the next request.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Another 1 MB request does not fit beside it: refused, not buffered
+    // (once the stalled bytes have arrived; the metrics gauge is shared by
+    // every test server of this binary, so behaviour is what is watched).
+    let mut client = server.client().await;
+    let big = json_request(format!(
+        "{}{}",
+        fixture("01-clean-pass-score-0.json"),
+        " ".repeat(1024 * 1024)
+    ));
+    let mut refused = None;
+    for _ in 0..100 {
+        match client.evaluate(big.clone()).await {
+            Err(status) => {
+                refused = Some(status);
+                break;
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    let status = refused.expect("refused while the stalled body is held");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    let (reason, metadata) = error_info(&status);
+    assert_eq!(reason, "REQUEST_BYTES_IN_FLIGHT");
+    assert_eq!(metadata["max_request_bytes_in_flight"], "2097152");
+    assert!(details(&status).retry_info().is_some());
+
+    // The stalled request goes: its bytes are given back, and the same 1 MB
+    // request is decided.
+    drop(body);
+    drop(h2);
+    driver.abort();
+    let mut decided = None;
+    for _ in 0..100 {
+        match client.evaluate(big.clone()).await {
+            Ok(response) => {
+                decided = response.into_inner().decision;
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    let decision = decided.expect("decided once the stalled request is gone");
+    assert_eq!(decision.result_code, "APPROVED");
+}

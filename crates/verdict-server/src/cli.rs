@@ -125,6 +125,10 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_queue_delay_ms: Option<u64>,
+    /// Request body bytes held at once, server-wide [67108864].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_request_bytes_in_flight: Option<usize>,
     /// Server-side deadline per RPC in milliseconds [30000].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]

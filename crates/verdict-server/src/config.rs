@@ -46,6 +46,7 @@ pub struct Config {
     pub max_concurrent_streams: u32,
     pub max_in_flight: usize,
     pub max_queue_delay_ms: u64,
+    pub max_request_bytes_in_flight: usize,
     pub rpc_timeout_ms: u64,
     pub shutdown_grace_ms: u64,
     pub keepalive_interval_ms: u64,
@@ -87,6 +88,7 @@ impl Default for Config {
             max_concurrent_streams: limits.max_concurrent_streams,
             max_in_flight: limits.max_in_flight,
             max_queue_delay_ms: millis(limits.max_queue_delay),
+            max_request_bytes_in_flight: limits.max_request_bytes_in_flight,
             rpc_timeout_ms: millis(limits.rpc_timeout),
             shutdown_grace_ms: millis(limits.shutdown_grace),
             keepalive_interval_ms: millis(limits.keepalive_interval),
@@ -158,6 +160,11 @@ impl Config {
             1,
         );
         at_least("max_in_flight", wide(self.max_in_flight), 1);
+        at_least(
+            "max_request_bytes_in_flight",
+            wide(self.max_request_bytes_in_flight),
+            wide(self.max_message_bytes),
+        );
         at_least("rpc_timeout_ms", self.rpc_timeout_ms, 1);
         at_least("keepalive_interval_ms", self.keepalive_interval_ms, 1000);
         at_least("keepalive_timeout_ms", self.keepalive_timeout_ms, 100);
@@ -204,6 +211,7 @@ impl Config {
             max_concurrent_streams: self.max_concurrent_streams,
             max_in_flight: self.max_in_flight,
             max_queue_delay: Duration::from_millis(self.max_queue_delay_ms),
+            max_request_bytes_in_flight: self.max_request_bytes_in_flight,
             rpc_timeout: Duration::from_millis(self.rpc_timeout_ms),
             shutdown_grace: Duration::from_millis(self.shutdown_grace_ms),
             keepalive_interval: Duration::from_millis(self.keepalive_interval_ms),

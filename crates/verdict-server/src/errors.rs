@@ -55,6 +55,9 @@ pub enum ServiceError {
     /// The runtime runs tasks later than the configured bound: shed.
     #[error("server busy: requests wait {delay_ms} ms to run (bound {max_ms} ms); retry shortly")]
     Queued { delay_ms: u64, max_ms: u64 },
+    /// Request bodies in flight would exceed the configured budget.
+    #[error("server busy: request bodies in flight would exceed {max_bytes} bytes; retry shortly")]
+    BodyBudget { max_bytes: usize },
     /// The server-side deadline of the RPC passed.
     #[error("not decided within the server's {timeout_ms} ms deadline")]
     DeadlineExceeded { timeout_ms: u64 },
@@ -116,6 +119,7 @@ impl ServiceError {
             Self::TooDeep { .. } => "json_too_deep",
             Self::Overloaded { .. } => "overloaded",
             Self::Queued { .. } => "queued",
+            Self::BodyBudget { .. } => "body_budget",
             Self::DeadlineExceeded { .. } => "deadline_exceeded",
             Self::ResponseTooLarge { .. } => "response_too_large",
             Self::Interrupted => "interrupted",
@@ -242,6 +246,18 @@ impl ServiceError {
                         ("queue_delay_ms".to_owned(), delay_ms.to_string()),
                         ("max_queue_delay_ms".to_owned(), max_ms.to_string()),
                     ]),
+                );
+                details.set_retry_info(Some(std::time::Duration::from_millis(100)));
+                Code::ResourceExhausted
+            }
+            Self::BodyBudget { max_bytes } => {
+                details.set_error_info(
+                    "REQUEST_BYTES_IN_FLIGHT",
+                    ERROR_DOMAIN,
+                    HashMap::from([(
+                        "max_request_bytes_in_flight".to_owned(),
+                        max_bytes.to_string(),
+                    )]),
                 );
                 details.set_retry_info(Some(std::time::Duration::from_millis(100)));
                 Code::ResourceExhausted

@@ -22,6 +22,10 @@ pub struct Limits {
     /// then wait in its queues before they are counted in flight); zero
     /// turns it off.
     pub max_queue_delay: Duration,
+    /// Request body bytes held at once, server-wide: a request arriving past
+    /// it is refused (RESOURCE_EXHAUSTED) instead of buffered. At least
+    /// `max_message_bytes`, so that one largest request always fits.
+    pub max_request_bytes_in_flight: usize,
     /// Server-side deadline of an Evaluate or BatchEvaluate (the caller's
     /// `grpc-timeout` shortens it).
     pub rpc_timeout: Duration,
@@ -53,6 +57,7 @@ impl Default for Limits {
             // of decoded requests at most (tests/load/README.md).
             max_in_flight: 2500,
             max_queue_delay: Duration::from_millis(250),
+            max_request_bytes_in_flight: 64 * 1024 * 1024,
             rpc_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(20),
             keepalive_interval: Duration::from_secs(30),

@@ -106,6 +106,23 @@ pub fn batch_items(result: &'static str, items: usize) {
     counter!("verdict_batch_items_total", "result" => result).increment(items as u64);
 }
 
+/// Request body bytes held now (see `body_budget.rs`).
+pub fn body_bytes_in_flight(bytes: usize) {
+    if !enabled() {
+        return;
+    }
+    #[expect(clippy::cast_precision_loss, reason = "byte counts far below 2^52")]
+    gauge!("verdict_request_bytes_in_flight").set(bytes as f64);
+}
+
+/// A request refused because its body would exceed the bytes budget.
+pub fn body_budget_refused() {
+    if !enabled() {
+        return;
+    }
+    counter!("verdict_body_budget_refused_total").increment(1);
+}
+
 /// A connection accepted and guarded.
 pub fn connection_opened() {
     if !enabled() {

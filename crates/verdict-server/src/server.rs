@@ -13,6 +13,7 @@ use verdict_api::loadtest::v1::baseline_server::BaselineServer;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
 use crate::baseline::NoopBaseline;
+use crate::body_budget::{BodyBudget, BodyBudgetLayer};
 use crate::connections::{self, ConnectionLimits};
 use crate::limits::Limits;
 use crate::policy_store::PolicyStore;
@@ -116,6 +117,9 @@ pub async fn serve(
         builder = builder.tls_config(tls.server_config())?;
     }
     let server = builder
+        .layer(BodyBudgetLayer(BodyBudget::new(
+            limits.max_request_bytes_in_flight,
+        )))
         .http2_keepalive_interval(Some(limits.keepalive_interval))
         .http2_keepalive_timeout(Some(limits.keepalive_timeout))
         .max_concurrent_streams(Some(limits.max_concurrent_streams))
