@@ -29,32 +29,46 @@ impl<T, U> Default for VerdictCodec<T, U> {
 impl<T, U> Codec for VerdictCodec<T, U>
 where
     T: Message + Send + 'static,
-    U: Message + Default + Send + 'static,
+    U: Message + Default + WireCheck + Send + 'static,
 {
     type Encode = T;
     type Decode = U;
     type Encoder = <ProstCodec<T, U> as Codec>::Encoder;
-    type Decoder = InvalidArgumentDecoder<<ProstCodec<T, U> as Codec>::Decoder>;
+    type Decoder = CheckedDecoder<U, <ProstCodec<T, U> as Codec>::Decoder>;
 
     fn encoder(&mut self) -> Self::Encoder {
         ProstCodec::<T, U>::default().encoder()
     }
 
     fn decoder(&mut self) -> Self::Decoder {
-        InvalidArgumentDecoder(ProstCodec::<T, U>::default().decoder())
+        CheckedDecoder(PhantomData, ProstCodec::<T, U>::default().decoder())
     }
 }
 
-/// Wraps a decoder, turning its errors into INVALID_ARGUMENT.
+/// Wraps a decoder: checks capability results on the wire first
+/// ([`WireCheck`]), and turns decode errors into INVALID_ARGUMENT.
 #[derive(Debug, Clone)]
-pub struct InvalidArgumentDecoder<D>(D);
+pub struct CheckedDecoder<U, D>(PhantomData<U>, D);
 
-impl<D: Decoder<Error = Status>> Decoder for InvalidArgumentDecoder<D> {
-    type Item = D::Item;
+impl<U: WireCheck, D: Decoder<Item = U, Error = Status>> Decoder for CheckedDecoder<U, D> {
+    type Item = U;
     type Error = Status;
 
-    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<Self::Item>, Status> {
-        self.0.decode(buf).map_err(|error| {
+    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
+        use prost::bytes::Buf as _;
+        if let Some(limits) = ENTRY_LIMITS.get()
+            && let Err(violation) = U::check(buf.chunk(), limits)
+        {
+            let mut details = ErrorDetails::new();
+            details
+                .add_bad_request_violation(violation.field.clone(), violation.description.clone());
+            return Err(Status::with_error_details(
+                tonic::Code::InvalidArgument,
+                format!("{}: {}", violation.field, violation.description),
+                details,
+            ));
+        }
+        self.1.decode(buf).map_err(|error| {
             let mut details = ErrorDetails::new();
             details.set_error_info(INVALID_PROTOBUF, "verdict.v1", HashMap::new());
             Status::with_error_details(
@@ -66,6 +80,250 @@ impl<D: Decoder<Error = Status>> Decoder for InvalidArgumentDecoder<D> {
     }
 
     fn buffer_settings(&self) -> BufferSettings {
-        self.0.buffer_settings()
+        self.1.buffer_settings()
+    }
+}
+
+/// Limits on capability results checked on the wire, before a request is
+/// decoded: decoding allocates about a hundred times the bytes of an empty
+/// entry, so a 4 MB message of a million entries would cost hundreds of MB
+/// before any handler could refuse it. Set once by the server
+/// ([`limit_entries`]); unset, nothing is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryLimits {
+    /// Results one capability may carry.
+    pub per_capability: usize,
+    /// Results one workflow may carry.
+    pub per_workflow: usize,
+    /// Results one message may carry in all (a batch of workflows).
+    pub per_message: usize,
+}
+
+static ENTRY_LIMITS: std::sync::OnceLock<EntryLimits> = std::sync::OnceLock::new();
+
+/// Turns the wire check of capability results on (the first call wins).
+pub fn limit_entries(limits: EntryLimits) {
+    let _ = ENTRY_LIMITS.set(limits);
+}
+
+/// A message whose capability results can be counted on the wire.
+pub trait WireCheck {
+    /// Checks the encoded message; `Err` names the field and the limit.
+    fn check(_bytes: &[u8], _limits: &EntryLimits) -> Result<(), Violation> {
+        Ok(())
+    }
+}
+
+/// Where a wire check failed and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub field: String,
+    pub description: String,
+}
+
+/// Fields of one encoded message: (field number, LEN payload or None).
+fn fields(mut bytes: &[u8]) -> impl Iterator<Item = (u64, Option<&[u8]>)> {
+    std::iter::from_fn(move || {
+        let key = varint(&mut bytes)?;
+        let payload = match key & 7 {
+            0 => {
+                varint(&mut bytes)?;
+                None
+            }
+            1 => {
+                bytes = bytes.get(8..)?;
+                None
+            }
+            2 => {
+                let len = usize::try_from(varint(&mut bytes)?).ok()?;
+                let (payload, rest) = (bytes.get(..len)?, bytes.get(len..)?);
+                bytes = rest;
+                Some(payload)
+            }
+            5 => {
+                bytes = bytes.get(4..)?;
+                None
+            }
+            // Groups or garbage: stop; prost's decode reports it.
+            _ => return None,
+        };
+        Some((key >> 3, payload))
+    })
+}
+
+fn varint(bytes: &mut &[u8]) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = bytes.split_first()?;
+        *bytes = rest;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// Counts a `WorkflowResult`'s entries (field 5 capabilities, each field 2
+/// entries) against the limits; `at` is its field path.
+fn check_workflow(
+    bytes: &[u8],
+    at: &str,
+    limits: &EntryLimits,
+    in_message: &mut usize,
+) -> Result<(), Violation> {
+    let mut in_workflow = 0usize;
+    let capabilities = fields(bytes).filter(|(field, _)| *field == 5);
+    for (index, (_, capability)) in capabilities.enumerate() {
+        let entries = fields(capability.unwrap_or_default())
+            .filter(|(field, payload)| *field == 2 && payload.is_some())
+            .count();
+        in_workflow += entries;
+        *in_message += entries;
+        let description = if entries > limits.per_capability {
+            format!(
+                "more than {} results in one capability",
+                limits.per_capability
+            )
+        } else if in_workflow > limits.per_workflow {
+            format!(
+                "more than {} capability results in all",
+                limits.per_workflow
+            )
+        } else if *in_message > limits.per_message {
+            format!(
+                "more than {} capability results in one message",
+                limits.per_message
+            )
+        } else {
+            continue;
+        };
+        return Err(Violation {
+            field: format!("{at}.capabilities[{index}].entries"),
+            description,
+        });
+    }
+    Ok(())
+}
+
+impl WireCheck for crate::v1::EvaluateRequest {
+    fn check(bytes: &[u8], limits: &EntryLimits) -> Result<(), Violation> {
+        let mut in_message = 0;
+        for (_, workflow) in fields(bytes).filter(|(field, _)| *field == 3) {
+            check_workflow(
+                workflow.unwrap_or_default(),
+                "workflow",
+                limits,
+                &mut in_message,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl WireCheck for crate::v1::BatchEvaluateRequest {
+    fn check(bytes: &[u8], limits: &EntryLimits) -> Result<(), Violation> {
+        let mut in_message = 0;
+        let items = fields(bytes).filter(|(field, _)| *field == 2);
+        for (index, (_, item)) in items.enumerate() {
+            for (_, workflow) in fields(item.unwrap_or_default()).filter(|(field, _)| *field == 3) {
+                let at = format!("items[{index}].workflow");
+                check_workflow(workflow.unwrap_or_default(), &at, limits, &mut in_message)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Messages without workflow results: nothing to count.
+macro_rules! no_wire_check {
+    ($($message:ty),* $(,)?) => { $(impl WireCheck for $message {})* };
+}
+
+no_wire_check!(
+    crate::v1::EvaluateResponse,
+    crate::v1::BatchEvaluateResponse,
+    crate::v1::ListPoliciesRequest,
+    crate::v1::ListPoliciesResponse,
+    crate::v1::GetPolicyRequest,
+    crate::v1::GetPolicyResponse,
+);
+
+#[cfg(test)]
+mod tests {
+    use prost::Message as _;
+
+    use super::*;
+    use crate::v1 as pb;
+
+    const LIMITS: EntryLimits = EntryLimits {
+        per_capability: 100,
+        per_workflow: 1000,
+        per_message: 5000,
+    };
+
+    fn workflow(capabilities: &[usize]) -> pb::WorkflowResult {
+        pb::WorkflowResult {
+            capabilities: capabilities
+                .iter()
+                .map(|&entries| pb::Capability {
+                    name: "imageChecks".to_owned(),
+                    entries: vec![pb::CapabilityEntry::default(); entries],
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn evaluate(capabilities: &[usize]) -> Vec<u8> {
+        pb::EvaluateRequest {
+            input: Some(pb::evaluate_request::Input::Workflow(workflow(
+                capabilities,
+            ))),
+            ..Default::default()
+        }
+        .encode_to_vec()
+    }
+
+    #[test]
+    fn entries_are_counted_on_the_wire_per_capability_workflow_and_message() {
+        let check = |bytes: Vec<u8>| pb::EvaluateRequest::check(&bytes, &LIMITS);
+        assert_eq!(check(evaluate(&[100, 100])), Ok(()));
+        let error = check(evaluate(&[3, 101])).expect_err("too many in one");
+        assert_eq!(error.field, "workflow.capabilities[1].entries");
+        assert_eq!(error.description, "more than 100 results in one capability");
+        let error = check(evaluate(&[100; 11])).expect_err("too many in all");
+        assert_eq!(error.field, "workflow.capabilities[10].entries");
+        let batch = pb::BatchEvaluateRequest {
+            items: (0..6)
+                .map(|index| pb::BatchItem {
+                    id: index.to_string(),
+                    input: Some(pb::batch_item::Input::Workflow(workflow(&[100; 10]))),
+                })
+                .collect(),
+            ..Default::default()
+        }
+        .encode_to_vec();
+        let error = pb::BatchEvaluateRequest::check(&batch, &LIMITS).expect_err("message");
+        assert_eq!(error.field, "items[5].workflow.capabilities[0].entries");
+        assert_eq!(
+            error.description,
+            "more than 5000 capability results in one message"
+        );
+        // JSON input is not counted here (the JSON parser has the same limits).
+        let json = pb::EvaluateRequest {
+            input: Some(pb::evaluate_request::Input::WorkflowJson("{}".to_owned())),
+            ..Default::default()
+        }
+        .encode_to_vec();
+        assert_eq!(pb::EvaluateRequest::check(&json, &LIMITS), Ok(()));
+    }
+
+    #[test]
+    fn truncated_or_garbage_bytes_are_left_to_prost() {
+        let mut bytes = evaluate(&[5]);
+        bytes.truncate(bytes.len() - 3);
+        assert_eq!(pb::EvaluateRequest::check(&bytes, &LIMITS), Ok(()));
+        assert_eq!(pb::EvaluateRequest::check(&[0xff; 11], &LIMITS), Ok(()));
     }
 }

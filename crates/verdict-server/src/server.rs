@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
 use tracing::{info, warn};
+use verdict_api::codec::EntryLimits;
 use verdict_api::loadtest::v1::baseline_server::BaselineServer;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
@@ -19,6 +20,10 @@ use crate::limits::Limits;
 use crate::policy_store::PolicyStore;
 use crate::security::{Auth, TlsSettings};
 use crate::service::DecisionApi;
+
+/// Capability results one typed request may carry in all (a batch of up to
+/// 1,000 workflows of 100 results each): a bound on what decoding allocates.
+pub const MAX_ENTRIES_PER_MESSAGE: usize = 100_000;
 
 /// How much longer than `rpc_timeout` the transport waits for a whole call.
 const TRANSPORT_DEADLINE_MARGIN: Duration = Duration::from_secs(1);
@@ -94,6 +99,12 @@ pub async fn serve(
             .max_encoding_message_size(limits.max_message_bytes)
     });
 
+    // Typed requests are counted on the wire before prost decodes them.
+    verdict_api::codec::limit_entries(EntryLimits {
+        per_capability: verdict_core::MAX_ENTRIES_PER_CAPABILITY,
+        per_workflow: verdict_core::MAX_ENTRIES,
+        per_message: MAX_ENTRIES_PER_MESSAGE,
+    });
     let address = listener.local_addr()?;
     let incoming = connections::guarded(
         listener,
