@@ -1,5 +1,6 @@
-//! An EvaluateRequest as protobuf bytes, through the server's decision path:
-//! never a panic, and every error becomes a gRPC status with details.
+//! An EvaluateRequest as protobuf bytes, through the server's wire check and
+//! decision path: never a panic, and every error becomes a gRPC status with
+//! details.
 
 #![no_main]
 
@@ -7,13 +8,24 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
+use verdict_api::codec::{EntryLimits, WireCheck};
 use verdict_api::v1 as pb;
 use verdict_core::Policy;
 use verdict_server::decide::{DecideOptions, Input, decide};
 
 static POLICY: LazyLock<Policy> = LazyLock::new(Policy::embedded_default);
 
+/// Small limits, so the fuzzer reaches them.
+const LIMITS: EntryLimits = EntryLimits {
+    per_capability: 3,
+    per_workflow: 5,
+    per_message: 8,
+};
+
 fuzz_target!(|data: &[u8]| {
+    // The wire check walks raw bytes before decoding: it must take any input.
+    let _ = pb::EvaluateRequest::check(data, &LIMITS);
+    let _ = pb::BatchEvaluateRequest::check(data, &LIMITS);
     let Ok(request) = pb::EvaluateRequest::decode(data) else {
         return;
     };
