@@ -115,4 +115,24 @@ proptest! {
             "{:?} became {:?} by adding {:?}", first.outcome, worse.outcome, more.last()
         );
     }
+
+    /// Whatever a field that the decision reads holds, an error never carries
+    /// it back (it may be personal data, or megabytes).
+    #[test]
+    fn errors_never_repeat_a_value(
+        // "Zq" starts no word of any error text, so a match is an echo.
+        value in "Zq[A-Za-z .'-]{4,40}",
+        field in 0usize..4,
+    ) {
+        let quoted = serde_json::to_string(&value).expect("a string");
+        let body = match field {
+            0 => format!(r#"{{"workflow":{{"status":"PROCESSED"}},"capabilities":{{"extraction":[{{"decision":{{"type":"PASSED"}},"data":{{"dateOfBirth":{quoted}}}}}]}}}}"#),
+            1 => format!(r#"{{"workflow":{{"status":"PROCESSED"}},"capabilities":{{"extraction":[{{"decision":{{"type":"PASSED"}},"data":{{"expiryDate":{quoted}}}}}]}}}}"#),
+            2 => format!(r#"{{"workflow":{{"status":"PROCESSED"}},"decision":{{"type":"PASSED","risk":{{"score":{quoted}}}}}}}"#),
+            _ => format!(r#"{{"workflow":{{"status":"PROCESSED"}},"completedAt":{quoted}}}"#),
+        };
+        let error = parse_workflow_json(&body).expect_err("not a date, score or timestamp");
+        let shown = format!("{error}");
+        prop_assert!(!shown.contains(&value[..6]), "{shown}");
+    }
 }
