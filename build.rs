@@ -31,14 +31,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .codec_path("crate::codec::VerdictCodec")
         .compile_fds(descriptors)?;
 
-    let mut loadtest = compile(LOADTEST_PROTOS, &out_dir.join("loadtest_descriptor.bin"))?;
-    // Generate only the baseline's own file; its imports are `verdict.v1`.
-    loadtest
-        .file
-        .retain(|file| file.package() == "verdict.loadtest.v1");
+    let loadtest = compile(LOADTEST_PROTOS, &out_dir.join("loadtest_descriptor.bin"))?;
+    // verdict.v1 is generated above; here it is only referred to (the whole
+    // set stays, since NoopRequest holds a verdict.v1.WorkflowResult).
     tonic_prost_build::configure()
         .extern_path(".verdict.v1", "crate::v1")
         .extern_path(".google.rpc", "::tonic_types::pb")
+        .codec_path("crate::codec::VerdictCodec")
         .compile_fds(loadtest)?;
     Ok(())
 }

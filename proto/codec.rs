@@ -247,6 +247,8 @@ no_wire_check!(
     crate::v1::ListPoliciesResponse,
     crate::v1::GetPolicyRequest,
     crate::v1::GetPolicyResponse,
+    crate::loadtest::v1::NoopRequest,
+    crate::loadtest::v1::NoopResponse,
 );
 
 #[cfg(test)]

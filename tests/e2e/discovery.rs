@@ -9,11 +9,11 @@ use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 use tonic_reflection::pb::v1alpha;
 
-use verdict_api::loadtest::v1::baseline_client::BaselineClient;
-use verdict_api::v1 as pb;
+use verdict_api::loadtest::v1::baseline_service_client::BaselineServiceClient;
+use verdict_api::loadtest::v1::{NoopRequest, NoopResponse, noop_request};
 use verdict_server::ServeOptions;
 
-use crate::support::{TestServer, fixture, json_request};
+use crate::support::{TestServer, fixture};
 
 #[tokio::test]
 async fn health_reports_serving_overall_and_for_the_decision_service() {
@@ -138,21 +138,27 @@ async fn the_loadtest_baseline_is_served_and_listed_only_when_asked_for() {
     assert!(
         list.service
             .iter()
-            .any(|service| service.name == "verdict.loadtest.v1.Baseline")
+            .any(|service| service.name == "verdict.loadtest.v1.BaselineService")
     );
 
-    let mut baseline = BaselineClient::new(server.channel().await);
+    let noop = || NoopRequest {
+        input: Some(noop_request::Input::WorkflowJson(fixture(
+            "01-clean-pass-score-0.json",
+        ))),
+        ..Default::default()
+    };
+    let mut baseline = BaselineServiceClient::new(server.channel().await);
     let response = baseline
-        .noop(json_request(fixture("01-clean-pass-score-0.json")))
+        .noop(noop())
         .await
         .expect("the no-op answers")
         .into_inner();
-    assert_eq!(response, pb::EvaluateResponse::default());
+    assert_eq!(response, NoopResponse::default());
 
     // Without the option the same call is UNIMPLEMENTED.
     let plain = TestServer::start().await;
-    let status = BaselineClient::new(plain.channel().await)
-        .noop(json_request(fixture("01-clean-pass-score-0.json")))
+    let status = BaselineServiceClient::new(plain.channel().await)
+        .noop(noop())
         .await
         .expect_err("no baseline on a default server");
     assert_eq!(status.code(), tonic::Code::Unimplemented);

@@ -182,7 +182,7 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub auth_reflection: bool,
-    /// Also serve verdict.loadtest.v1.Baseline, a no-op RPC that load tests
+    /// Also serve verdict.loadtest.v1.BaselineService, a no-op RPC that load tests
     /// compare Evaluate against. Off in production.
     #[arg(long)]
     #[serde(skip_serializing_if = "std::ops::Not::not")]

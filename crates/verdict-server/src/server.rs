@@ -10,7 +10,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
 use tracing::{info, warn};
 use verdict_api::codec::EntryLimits;
-use verdict_api::loadtest::v1::baseline_server::BaselineServer;
+use verdict_api::loadtest::v1::baseline_service_server::BaselineServiceServer;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
 use crate::baseline::NoopBaseline;
@@ -32,7 +32,7 @@ const TRANSPORT_DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, Default)]
 pub struct ServeOptions {
     pub limits: Limits,
-    /// Also serve `verdict.loadtest.v1.Baseline` (a no-op) for load tests.
+    /// Also serve `verdict.loadtest.v1.BaselineService` (a no-op) for load tests.
     pub loadtest_baseline: bool,
     /// TLS (and mTLS with a client CA); plaintext when `None`.
     pub tls: Option<TlsSettings>,
@@ -94,7 +94,7 @@ pub async fn serve(
     // Same message limits as the decision service: the baseline must see the
     // same requests.
     let baseline = loadtest_baseline.then(|| {
-        BaselineServer::new(NoopBaseline)
+        BaselineServiceServer::new(NoopBaseline)
             .max_decoding_message_size(limits.max_message_bytes)
             .max_encoding_message_size(limits.max_message_bytes)
     });
