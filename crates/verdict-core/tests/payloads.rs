@@ -195,6 +195,19 @@ fn unsupported_document_under_a_rejected_top_level_retries_with_another_document
 }
 
 #[test]
+fn a_missing_chip_reported_under_data_checks_is_declined_as_fraud() {
+    // The KYX API guide listed CHIP_MISSING under data checks in its revisions
+    // of 14 to 17 January 2022; a body from then carries it there.
+    expect(
+        "19-datachecks-rejected-chip-missing-2022.json",
+        Outcome::Decline,
+        "DATA_FRAUD_CHIP_MISSING",
+        &["dataChecks/CHIP_MISSING"],
+        0,
+    );
+}
+
+#[test]
 fn callback_bodies_are_not_workflow_results() {
     for name in [
         "x4-callback-processed.json",

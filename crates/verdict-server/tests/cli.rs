@@ -101,7 +101,7 @@ fn policy_test_runs_the_worked_example_and_reports_coverage() {
     let (code, out) = verdict(&["policy", "test", &examples()]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("acme-eu.toml: 12 passed, 0 failed; rule coverage 12/136 (9%)"),
+        out.contains("acme-eu.toml: 12 passed, 0 failed; rule coverage 12/138 (9%)"),
         "{out}"
     );
     assert!(out.contains("PASS "), "{out}");
@@ -160,7 +160,7 @@ fn policy_diff_prints_a_reviewable_table_and_a_backtest() {
     ]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.starts_with("## jumio-default 1.1.0 (embedded) → acme-eu 1.0.0 ("),
+        out.starts_with("## jumio-default 1.2.0 (embedded) → acme-eu 1.0.0 ("),
         "{out}"
     );
     assert!(
