@@ -7,7 +7,7 @@
     reason = "a test that cannot go on should fail loudly"
 )]
 
-use verdict_core::{Outcome, Policy, evaluate, parse_workflow_json};
+use verdict_core::{Outcome, Policy, evaluate, load_policy, parse_workflow_json};
 
 fn fixture(name: &str) -> String {
     let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -205,6 +205,66 @@ fn a_missing_chip_reported_under_data_checks_is_declined_as_fraud() {
         &["dataChecks/CHIP_MISSING"],
         0,
     );
+}
+
+#[test]
+fn a_risk_score_sent_as_a_numeric_string_is_read_as_that_score() {
+    // Jumio sends a number; a relay that re-serialises numbers as strings
+    // sends "65.0". The default reads no score, so the repeated face decides.
+    expect(
+        "21-risk-score-as-string.json",
+        Outcome::Review,
+        "REPEATED_FACE",
+        &["imageChecks/REPEATED_FACE"],
+        0,
+    );
+    // acme-eu's risk band 60..=89.99 sees the score.
+    let acme = load_policy(
+        "acme-eu.toml",
+        include_str!("../policies/examples/acme-eu.toml"),
+    )
+    .expect("the worked example loads");
+    let body = fixture("21-risk-score-as-string.json");
+    let workflow = parse_workflow_json(&body).expect("parses");
+    let decision = evaluate(&workflow, &acme).expect("final");
+    let codes: Vec<&str> = decision.reasons.iter().map(|reason| reason.code).collect();
+    assert_eq!(codes, ["REPEATED_FACE", "RISK_SCORE_ELEVATED"]);
+}
+
+#[test]
+fn an_entry_without_a_decision_is_reviewed_never_approved() {
+    // Everything else passed at risk 0; the device-risk entry carries no
+    // decision at all, so nothing says it passed.
+    expect(
+        "22-entry-without-decision.json",
+        Outcome::Review,
+        "UNRECOGNISED_DECISION_TYPE",
+        &["deviceRiskVerification/"],
+        0,
+    );
+}
+
+#[test]
+fn legacy_netverify_bodies_are_named_and_not_decided() {
+    for name in [
+        "x6-netverify-retrieval-details.json",
+        "x7-netverify-scan-status.json",
+    ] {
+        let body = fixture(name);
+        let error = parse_workflow_json(&body).expect_err(name);
+        assert_eq!(error.path, "$", "{name}");
+        assert_eq!(
+            error.message,
+            "missing field `workflow`; this looks like a legacy Netverify (ID Verification v2) body, \
+             identified by its scan reference: verdict decides workflow results of Jumio's KYX \
+             platform, retrieved from /api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}",
+            "{name}"
+        );
+        // Request content (names, document numbers) is never repeated.
+        for personal in ["JORDAN", "EXAMPLEMAN", "X0000123", "1990-06-15"] {
+            assert!(!error.to_string().contains(personal), "{name}: {error}");
+        }
+    }
 }
 
 #[test]
