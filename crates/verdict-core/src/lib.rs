@@ -32,6 +32,7 @@ pub mod policy;
 pub mod position;
 
 pub use error::{JsonError, NotFinal};
+pub use evaluate::cascade::Upstream;
 pub use evaluate::decision::{APPROVED, Decision, Reason};
 pub use evaluate::evaluate;
 pub use evaluate::explain::{FindingTrace, RuleTrace, RuleVerdict, explain};

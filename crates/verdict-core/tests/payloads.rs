@@ -195,6 +195,53 @@ fn unsupported_document_under_a_rejected_top_level_retries_with_another_document
 }
 
 #[test]
+fn screening_that_failed_validation_after_a_usability_rejection_is_a_consequence() {
+    // Before: "screening did not run: its input failed validation" was a
+    // second root cause beside the glare.
+    expect(
+        "11-usability-rejected-screening-validation-failed.json",
+        Outcome::Retry,
+        "IMAGE_QUALITY_GLARE",
+        &["usability/GLARE"],
+        5,
+    );
+}
+
+#[test]
+fn screening_without_extraction_is_a_consequence_of_the_extraction_error() {
+    expect(
+        "12-extraction-error-screening-extraction-not-done.json",
+        Outcome::Retry,
+        "TECHNICAL_ERROR",
+        &["extraction/TECHNICAL_ERROR"],
+        2,
+    );
+}
+
+#[test]
+fn standalone_screening_that_failed_validation_is_its_own_root_cause() {
+    // Workflow 10010 screens prepared data: nothing upstream to blame.
+    expect(
+        "13-standalone-screening-validation-failed.json",
+        Outcome::Review,
+        "SCREENING_NOT_RUN",
+        &["watchlistScreening/VALIDATION_FAILED"],
+        0,
+    );
+}
+
+#[test]
+fn an_id_never_uploaded_explains_every_check_of_the_id_including_screening() {
+    expect(
+        "14-id-not-uploaded-no-valid-id-credential.json",
+        Outcome::Retry,
+        "MISSING_IMAGE",
+        &["usability/NOT_UPLOADED"],
+        5,
+    );
+}
+
+#[test]
 fn a_missing_chip_reported_under_data_checks_is_declined_as_fraud() {
     // The KYX API guide listed CHIP_MISSING under data checks in its revisions
     // of 14 to 17 January 2022; a body from then carries it there.

@@ -2,6 +2,7 @@
 //! it, in precedence order, and why it did or did not. Computed only when a
 //! caller asks, so [`super::evaluate`] pays nothing for it.
 
+use super::cascade::{Cascades, Upstream};
 use crate::model::{DecisionType, WorkflowResult};
 use crate::policy::{Facts, Policy};
 
@@ -14,6 +15,9 @@ pub struct FindingTrace<'a> {
     pub entry_id: Option<&'a str>,
     /// Most specific first; exactly one is [`RuleVerdict::Chosen`].
     pub considered: Vec<RuleTrace<'a>>,
+    /// For a consequence (a check that did not run for lack of input): the
+    /// upstream finding it is attributed to. `None` for a root cause.
+    pub caused_by: Option<Upstream<'a>>,
 }
 
 /// One rule's part in a finding's decision.
@@ -37,6 +41,7 @@ pub enum RuleVerdict {
 /// Traces every non-PASSED finding of `workflow` through `policy`.
 pub fn explain<'a>(workflow: &'a WorkflowResult<'_>, policy: &'a Policy) -> Vec<FindingTrace<'a>> {
     let facts = Facts::of(workflow);
+    let cascades = Cascades::new(workflow, policy.cascade());
     let mut traces = Vec::new();
     for capability in &workflow.capabilities {
         for entry in &capability.entries {
@@ -80,6 +85,7 @@ pub fn explain<'a>(workflow: &'a WorkflowResult<'_>, policy: &'a Policy) -> Vec<
                 label: &entry.label,
                 entry_id: entry.id.as_deref(),
                 considered,
+                caused_by: cascades.cause(&capability.name, entry),
             });
         }
     }

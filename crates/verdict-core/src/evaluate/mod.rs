@@ -3,14 +3,12 @@
 //! No clock, no I/O, no randomness: dates are judged as of the workflow's own
 //! `completedAt`, and reasons are ordered by content, never by hash order.
 
+use self::cascade::Cascades;
 use self::decision::{APPROVED, Decision, Reason};
 use crate::catalogue;
 use crate::error::NotFinal;
 use crate::model::{CapabilityEntry, DecisionType, Outcome, WorkflowResult, WorkflowStatus};
 use crate::policy::{CompiledRule, Facts, Policy, TransactionRule};
-
-/// The label Jumio gives a check skipped because an upstream one failed.
-const CASCADE_LABEL: &str = "PRECONDITION_NOT_FULFILLED";
 
 /// Decides `workflow` with `policy`.
 ///
@@ -53,10 +51,11 @@ pub fn evaluate<'a>(
     }
     // After an abandoned session every finding is a consequence of it.
     let findings_are_causes = abandoned.is_none();
+    let cascades = Cascades::new(workflow, policy.cascade());
     for capability in &workflow.capabilities {
         for entry in &capability.entries {
             if let Some(mut reason) =
-                finding_reason(&capability.name, entry, workflow, &facts, policy)
+                finding_reason(&capability.name, entry, workflow, &facts, &cascades, policy)
             {
                 reason.root_cause &= findings_are_causes;
                 reasons.push(reason);
@@ -151,6 +150,7 @@ fn finding_reason<'a>(
     entry: &'a CapabilityEntry<'_>,
     workflow: &'a WorkflowResult<'_>,
     facts: &Facts<'_>,
+    cascades: &Cascades<'_, '_, '_>,
     policy: &'a Policy,
 ) -> Option<Reason<'a>> {
     let decision_type = entry.decision_type();
@@ -158,9 +158,11 @@ fn finding_reason<'a>(
         DecisionType::Passed => passed_concern(capability, entry, workflow, policy)?,
         _ => policy.rule_for(capability, decision_type, &entry.label, facts)?,
     };
-    let cascade = decision_type == DecisionType::NotExecuted && entry.label == CASCADE_LABEL;
+    // A check that did not run for lack of input is a consequence when a
+    // failure upstream explains it, and a root cause otherwise.
+    let consequence = cascades.cause(capability, entry).is_some();
     Some(Reason {
-        root_cause: !cascade,
+        root_cause: !consequence,
         catalogued: catalogue::lookup(capability, decision_type, &entry.label).is_some(),
         entry_id: entry.id.as_deref(),
         credential_categories: &entry.credential_categories,
@@ -223,6 +225,7 @@ fn reason_from_rule<'a>(
     }
 }
 
+pub mod cascade;
 mod checks;
 pub mod decision;
 pub mod explain;

@@ -531,12 +531,13 @@ fn cascades_do_not_drive_the_outcome_while_a_root_cause_exists() {
 }
 
 #[test]
-fn only_cascades_with_no_root_cause_go_to_review() {
+fn a_check_that_did_not_run_with_nothing_upstream_to_explain_it_is_a_root_cause() {
     let policy = Policy::embedded_default();
     let workflow = workflow(
         "PASSED",
         &[
             ("usability", "PASSED", "OK"),
+            ("extraction", "PASSED", "OK"),
             ("dataChecks", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
         ],
     );
@@ -545,7 +546,225 @@ fn only_cascades_with_no_root_cause_go_to_review() {
         (decision.outcome, decision.result_code),
         (Outcome::Review, "CHECK_NOT_EXECUTED")
     );
-    assert!(!decision.reasons[0].root_cause);
+    assert!(
+        decision.reasons[0].root_cause,
+        "nothing upstream explains it"
+    );
+}
+
+/// `workflow` with each entry's credential categories set, in input order.
+fn with_credentials(
+    mut workflow: WorkflowResult<'static>,
+    credentials: &[&[&'static str]],
+) -> WorkflowResult<'static> {
+    let entries = workflow
+        .capabilities
+        .iter_mut()
+        .flat_map(|capability| capability.entries.iter_mut());
+    for (entry, categories) in entries.zip(credentials) {
+        entry.credential_categories = categories.iter().map(|c| Cow::Borrowed(*c)).collect();
+    }
+    workflow
+}
+
+fn roots_and_consequences<'a>(decision: &Decision<'a>) -> Vec<(&'a str, &'a str, bool)> {
+    decision
+        .reasons
+        .iter()
+        .map(|reason| (reason.capability, reason.label, reason.root_cause))
+        .collect()
+}
+
+#[test]
+fn every_label_that_means_missing_input_is_a_consequence_of_an_upstream_failure() {
+    // A glared ID: screening reports its input failed validation, the rest
+    // that its precondition was not fulfilled. One root cause, not two.
+    let policy = Policy::embedded_default();
+    for label in [
+        "VALIDATION_FAILED",
+        "EXTRACTION_NOT_DONE",
+        "NO_VALID_ID_CREDENTIAL",
+        "PRECONDITION_NOT_FULFILLED",
+    ] {
+        let workflow = workflow(
+            "REJECTED",
+            &[
+                ("usability", "REJECTED", "GLARE"),
+                ("extraction", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+                ("watchlistScreening", "NOT_EXECUTED", label),
+            ],
+        );
+        let decision = decide(&workflow, &policy);
+        assert_eq!(
+            (decision.outcome, decision.result_code),
+            (Outcome::Retry, "IMAGE_QUALITY_GLARE"),
+            "{label}"
+        );
+        assert_eq!(
+            roots_and_consequences(&decision),
+            [
+                ("usability", "GLARE", true),
+                ("extraction", "PRECONDITION_NOT_FULFILLED", false),
+                ("watchlistScreening", label, false),
+            ],
+            "{label}"
+        );
+    }
+}
+
+#[test]
+fn a_consequence_cannot_drive_the_outcome_under_a_policy_that_declines_unscreened_customers() {
+    // A compliance team declines whenever screening did not run. A glared ID
+    // that stopped screening must still be asked to retry, not declined.
+    let mut spec = default_policy_spec();
+    for rule in spec.rules.iter_mut().filter(|rule| {
+        rule.capability.as_deref() == Some("watchlistScreening")
+            && rule.decision_type == DecisionType::NotExecuted
+    }) {
+        rule.action.outcome = Outcome::Decline;
+    }
+    let policy = Policy::compile(spec).expect("valid policy");
+    let glared = workflow(
+        "REJECTED",
+        &[
+            ("usability", "REJECTED", "GLARE"),
+            ("watchlistScreening", "NOT_EXECUTED", "VALIDATION_FAILED"),
+        ],
+    );
+    assert_eq!(decide(&glared, &policy).outcome, Outcome::Retry);
+    // Screening that failed validation with nothing upstream to blame is
+    // that policy's decline.
+    let standalone = workflow(
+        "WARNING",
+        &[("watchlistScreening", "NOT_EXECUTED", "VALIDATION_FAILED")],
+    );
+    let decision = decide(&standalone, &policy);
+    assert_eq!(
+        (decision.outcome, decision.result_code),
+        (Outcome::Decline, "SCREENING_NOT_RUN")
+    );
+    assert!(decision.reasons[0].root_cause);
+}
+
+#[test]
+fn a_failure_explains_only_the_checks_of_the_same_credential() {
+    // The selfie failed usability: liveness (selfie) did not run because of
+    // it; data checks (ID) did not run with every ID check passed, which
+    // nothing explains.
+    let policy = Policy::embedded_default();
+    let workflow = with_credentials(
+        workflow(
+            "REJECTED",
+            &[
+                ("usability", "PASSED", "OK"),
+                ("usability", "REJECTED", "BLACK_WHITE"),
+                ("liveness", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+                ("extraction", "PASSED", "OK"),
+                ("dataChecks", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ],
+        ),
+        &[
+            &["ID"],
+            &["SELFIE"],
+            &["SELFIE", "FACEMAP"],
+            &["ID"],
+            &["ID"],
+        ],
+    );
+    let decision = decide(&workflow, &policy);
+    assert_eq!(decision.outcome, Outcome::Retry);
+    assert_eq!(
+        roots_and_consequences(&decision),
+        [
+            ("usability", "BLACK_WHITE", true),
+            ("dataChecks", "PRECONDITION_NOT_FULFILLED", true),
+            ("liveness", "PRECONDITION_NOT_FULFILLED", false),
+        ]
+    );
+}
+
+#[test]
+fn a_consequence_is_attributed_to_the_failure_at_the_root_of_its_chain() {
+    // Usability failed the ID; image checks and extraction did not run, so
+    // data checks did not either. Each names the usability finding.
+    let policy = Policy::embedded_default();
+    let workflow = workflow(
+        "REJECTED",
+        &[
+            ("usability", "REJECTED", "BLURRED"),
+            ("imageChecks", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ("extraction", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ("dataChecks", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ("similarity", "NOT_EXECUTED", "TECHNICAL_ERROR"),
+        ],
+    );
+    let traces = explain::explain(&workflow, &policy);
+    // (capability, the upstream capability, label and entry it is attributed to)
+    type Attribution<'a> = (&'a str, Option<(&'a str, &'a str, Option<&'a str>)>);
+    let attributed: Vec<Attribution<'_>> = traces
+        .iter()
+        .map(|trace| {
+            (
+                trace.capability,
+                trace
+                    .caused_by
+                    .map(|upstream| (upstream.capability, upstream.label, upstream.entry_id)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attributed,
+        [
+            ("usability", None),
+            (
+                "imageChecks",
+                Some(("usability", "BLURRED", Some("usability-0")))
+            ),
+            (
+                "extraction",
+                Some(("usability", "BLURRED", Some("usability-0")))
+            ),
+            (
+                "dataChecks",
+                Some(("usability", "BLURRED", Some("usability-0")))
+            ),
+            // A technical error is not missing input: its own root cause.
+            ("similarity", None),
+        ]
+    );
+}
+
+#[test]
+fn image_checks_and_extraction_explain_each_other_in_either_documented_order() {
+    let policy = Policy::embedded_default();
+    for (failed, skipped) in [("imageChecks", "extraction"), ("extraction", "imageChecks")] {
+        let workflow = workflow(
+            "REJECTED",
+            &[
+                ("usability", "PASSED", "OK"),
+                (failed, "NOT_EXECUTED", "TECHNICAL_ERROR"),
+                (skipped, "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ],
+        );
+        let decision = decide(&workflow, &policy);
+        assert_eq!(decision.result_code, "TECHNICAL_ERROR", "{failed}");
+        assert_eq!(
+            decision.reasons.iter().filter(|r| r.root_cause).count(),
+            1,
+            "{failed} explains {skipped}"
+        );
+    }
+    // Both skipped with nothing failed: neither explains the other.
+    let workflow = workflow(
+        "WARNING",
+        &[
+            ("usability", "PASSED", "OK"),
+            ("imageChecks", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ("extraction", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+        ],
+    );
+    let decision = decide(&workflow, &policy);
+    assert!(decision.reasons.iter().all(|reason| reason.root_cause));
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
+use super::cascade::{CascadeSpec, CompiledCascade};
 use super::conditions::describe_range;
 use super::{
     Action, Checks, CompiledChecks, CompiledRule, CompiledTransactionRules, Condition, Conditions,
@@ -138,6 +139,7 @@ impl Policy {
         }
         let transaction = compile_transaction_rules(&spec.transaction, &mut problems);
         let checks = compile_checks(&spec.checks, &mut problems);
+        let cascade = compile_cascade(spec.cascade.as_ref(), &mut problems);
         if !problems.0.is_empty() {
             return Err(PolicyErrors(problems.0));
         }
@@ -155,6 +157,7 @@ impl Policy {
             fallbacks,
             transaction,
             checks,
+            cascade,
             severity,
         })
     }
@@ -306,6 +309,23 @@ fn compile_checks(checks: &Checks, problems: &mut ValidationErrors) -> CompiledC
         minimum_age: age,
         risk,
     }
+}
+
+/// The cascade graph, Jumio's documented one when the policy gives none.
+fn compile_cascade(
+    cascade: Option<&CascadeSpec>,
+    problems: &mut ValidationErrors,
+) -> CompiledCascade {
+    let Some(cascade) = cascade else {
+        return CompiledCascade::new(&CascadeSpec::jumio());
+    };
+    for capability in cascade.self_dependent() {
+        problems.add(
+            PolicyPart::Table("cascade"),
+            format!("[cascade.upstream] {capability} cannot depend on itself"),
+        );
+    }
+    CompiledCascade::new(cascade)
 }
 
 /// `sha256:<hex>` of the spec's canonical JSON (fields in declaration order,

@@ -61,6 +61,16 @@ mod tests {
     }
 
     #[test]
+    fn the_default_states_the_built_in_cascade_graph() {
+        // A policy without [cascade] gets the built-in graph; the default
+        // writes the same one down, so that a copy of it can be edited.
+        assert_eq!(
+            default_policy_spec().cascade,
+            Some(crate::policy::CascadeSpec::jumio())
+        );
+    }
+
+    #[test]
     fn no_catalogued_rejection_or_warning_is_approved() {
         let policy = Policy::embedded_default();
         for entry in catalogue::CATALOGUE

@@ -19,6 +19,8 @@
 //! [document.type]                   # optional: allow = [...], deny = [...]
 //! [age.minimum]                     # optional: years = 18
 //! [[risk]]                          # optional bands: min = 80, max = 100
+//! [cascade]                         # optional: input_labels = [...], uncatalogued = false
+//! [cascade.upstream]                # optional: imageChecks = ["usability", "extraction"]
 //!
 //! [[rule]]
 //! capability = "usability"          # or "*"
@@ -27,10 +29,10 @@
 //! when = { country = ["USA"] }      # optional conditions
 //! ```
 //!
-//! Every table above carries `outcome`, `code`, `message` and optionally
-//! `user_message`.
+//! Every table above but `[cascade]` carries `outcome`, `code`, `message` and
+//! optionally `user_message`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::ops::Range;
 
@@ -38,9 +40,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Action, AgeCheck, Checks, Condition, Conditions, DEFAULT_OUTCOME_ORDER, ExpiringCheck,
-    ListCheck, PerTransactionRule, Policy, PolicyErrors, PolicyPart, PolicySpec, RiskBand,
-    RuleSpec, ScoreRange, TransactionRule,
+    Action, AgeCheck, CascadeSpec, Checks, Condition, Conditions, DEFAULT_OUTCOME_ORDER,
+    ExpiringCheck, ListCheck, PerTransactionRule, Policy, PolicyErrors, PolicyPart, PolicySpec,
+    RiskBand, RuleSpec, ScoreRange, TransactionRule,
 };
 use crate::catalogue::CATALOGUE;
 use crate::model::{DecisionType, Outcome};
@@ -196,6 +198,22 @@ struct RawPolicy {
     risk: Vec<Spanned<RawTable>>,
     #[serde(default)]
     rule: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    cascade: Option<Spanned<RawCascade>>,
+}
+
+/// `[cascade]`: a key not given keeps the inherited (or built-in) value.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCascade {
+    #[serde(default)]
+    input_labels: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    upstream: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
+    /// Labels or capabilities verdict's catalogue does not list yet: skip
+    /// the spelling checks.
+    #[serde(default)]
+    uncatalogued: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -428,6 +446,10 @@ impl PolicyFileReader {
                 })
                 .collect(),
         };
+        let cascade = self.cascade(
+            raw.cascade.as_ref(),
+            base.and_then(|base| base.cascade.as_ref()),
+        );
         let own: Vec<RuleSpec> = raw.rule.iter().map(|rule| self.rule(rule)).collect();
         // Inherited rules come first, minus those this file redefines (same
         // capability, type, label and conditions); their errors point at the
@@ -455,7 +477,91 @@ impl PolicyFileReader {
             rules,
             transaction,
             checks,
+            cascade,
         }
+    }
+
+    /// `[cascade]`, read over the inherited settings (or the built-in ones);
+    /// `None` when neither the file nor its base gives any.
+    fn cascade(
+        &mut self,
+        raw: Option<&Spanned<RawCascade>>,
+        inherited: Option<&CascadeSpec>,
+    ) -> Option<CascadeSpec> {
+        let Some(raw) = raw else {
+            return inherited.cloned();
+        };
+        self.spans.tables.insert("cascade", raw.span());
+        let table = raw.get_ref();
+        let mut cascade = inherited.cloned().unwrap_or_else(CascadeSpec::jumio);
+        if let Some(labels) = &table.input_labels {
+            cascade.input_labels = labels
+                .iter()
+                .map(|label| {
+                    if !table.uncatalogued {
+                        self.check_input_label(label);
+                    }
+                    label.get_ref().clone()
+                })
+                .collect();
+        }
+        if let Some(upstream) = &table.upstream {
+            cascade.upstream = upstream
+                .iter()
+                .map(|(capability, needs)| {
+                    if !table.uncatalogued {
+                        self.check_cascade_capability(capability, needs.span());
+                        for needed in needs.get_ref() {
+                            self.check_cascade_capability(needed.get_ref(), needed.span());
+                        }
+                    }
+                    if needs
+                        .get_ref()
+                        .iter()
+                        .any(|needed| needed.get_ref() == capability)
+                    {
+                        self.error(
+                            needs.span(),
+                            format!("[cascade.upstream] {capability} cannot depend on itself"),
+                        );
+                    }
+                    let needs = needs
+                        .get_ref()
+                        .iter()
+                        .map(|needed| needed.get_ref().clone());
+                    (capability.clone(), needs.collect())
+                })
+                .collect();
+        }
+        Some(cascade)
+    }
+
+    fn check_input_label(&mut self, label: &Spanned<String>) {
+        let name = label.get_ref().as_str();
+        let not_executed = || {
+            CATALOGUE
+                .iter()
+                .filter(|entry| entry.decision_type == DecisionType::NotExecuted)
+                .map(|entry| entry.label)
+        };
+        if not_executed().any(|known| known == name) {
+            return;
+        }
+        let mut message = format!("label {name:?} is not a NOT_EXECUTED label of any capability");
+        if let Some(closest) = closest(name, distinct(not_executed()).into_iter()) {
+            message.push_str(&format!(" (did you mean {closest}?)"));
+        }
+        message.push_str(CASCADE_ESCAPE);
+        self.error(label.span(), message);
+    }
+
+    fn check_cascade_capability(&mut self, name: &str, at: Range<usize>) {
+        if CATALOGUE.iter().any(|entry| entry.capability == name) {
+            return;
+        }
+        let known = distinct(CATALOGUE.iter().map(|entry| entry.capability));
+        let message = unknown("capability", name, known.into_iter());
+        self.error(at, format!("[cascade.upstream]: {message}{CASCADE_ESCAPE}"));
     }
 
     /// The policy an `extends` names: only the `base` the reader was handed
@@ -715,6 +821,9 @@ impl PolicyFileReader {
         self.error(rule.label.span(), format!("{message}; {ESCAPE}"));
     }
 }
+
+const CASCADE_ESCAPE: &str =
+    "; set `uncatalogued = true` in [cascade] if Jumio added it after verdict's catalogue";
 
 /// Whether `rule` replaces the `inherited` one.
 fn overrides(rule: &RuleSpec, inherited: &RuleSpec) -> bool {

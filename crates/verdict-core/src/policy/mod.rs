@@ -22,6 +22,7 @@
 //!
 //! PASSED findings are neutral and never looked up.
 
+pub mod cascade;
 mod compile;
 pub mod conditions;
 pub mod default;
@@ -33,6 +34,7 @@ use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
+pub use self::cascade::{CascadeSpec, CompiledCascade};
 pub use self::conditions::{Condition, Conditions, Fact, Facts, ScoreRange};
 pub use self::spec::{
     Action, AgeCheck, Checks, DEFAULT_OUTCOME_ORDER, ExpiringCheck, ListCheck, PolicySpec,
@@ -154,6 +156,7 @@ pub struct Policy {
     fallbacks: [Option<usize>; DecisionType::ALL.len()],
     transaction: CompiledTransactionRules,
     checks: CompiledChecks,
+    cascade: CompiledCascade,
     /// Severity rank per outcome (index: `Outcome as usize`).
     severity: [u8; 4],
 }
@@ -212,6 +215,11 @@ impl Policy {
 
     pub fn checks(&self) -> &CompiledChecks {
         &self.checks
+    }
+
+    /// Which NOT_EXECUTED findings are consequences, and of what.
+    pub fn cascade(&self) -> &CompiledCascade {
+        &self.cascade
     }
 
     /// Every finding rule, in policy order.

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use super::cascade::CascadeSpec;
 pub use super::conditions::{Conditions, ScoreRange};
 use super::transaction::PerTransactionRule;
 use crate::model::{DecisionType, Outcome};
@@ -103,6 +104,12 @@ pub struct PolicySpec {
     pub rules: Vec<RuleSpec>,
     pub transaction: TransactionRules,
     pub checks: Checks,
+    /// Which NOT_EXECUTED findings are consequences of an upstream failure;
+    /// `None` (a file without `[cascade]`) means Jumio's documented graph,
+    /// [`CascadeSpec::jumio`]. Left out of the digest when `None`, so the
+    /// digest of a policy written before the setting existed is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cascade: Option<CascadeSpec>,
 }
 
 /// The combination order when a policy does not give one: best to worst.

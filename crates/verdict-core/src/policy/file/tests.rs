@@ -580,6 +580,75 @@ fn overlapping_risk_bands_and_empty_lists_are_refused() {
     );
 }
 
+/// A body where usability rejected the ID and screening then failed validation.
+const GLARE_THEN_SCREENING: &str = r#"{"workflow": {"id": "w", "status": "PROCESSED"},
+    "decision": {"type": "REJECTED"},
+    "capabilities": {
+      "usability": [{"decision": {"type": "REJECTED", "details": {"label": "GLARE"}}}],
+      "watchlistScreening": [{"decision": {"type": "NOT_EXECUTED", "details": {"label": "VALIDATION_FAILED"}}}]
+    }}"#;
+
+#[test]
+fn a_policy_without_cascade_settings_uses_jumios_documented_graph() {
+    // BASE says nothing about cascades: screening that failed validation
+    // after a usability rejection is its consequence.
+    let base = policy("");
+    let workflow = parse_workflow_json(GLARE_THEN_SCREENING).expect("parses");
+    let decision = evaluate(&workflow, &base).expect("final");
+    let roots: Vec<&str> = decision
+        .reasons
+        .iter()
+        .filter(|reason| reason.root_cause)
+        .map(|reason| reason.label)
+        .collect();
+    assert_eq!(roots, ["GLARE"]);
+    // Without VALIDATION_FAILED among the input labels, it is a root cause.
+    let strict = policy("[cascade]\ninput_labels = [\"PRECONDITION_NOT_FULFILLED\"]\n");
+    let decision = evaluate(&workflow, &strict).expect("final");
+    assert_eq!(decision.reasons.iter().filter(|r| r.root_cause).count(), 2);
+    // Or without screening in the graph.
+    let no_graph = policy("[cascade.upstream]\nliveness = [\"usability\"]\n");
+    let decision = evaluate(&workflow, &no_graph).expect("final");
+    assert_eq!(decision.reasons.iter().filter(|r| r.root_cause).count(), 2);
+}
+
+#[test]
+fn cascade_settings_are_checked_against_the_catalogue_with_their_position() {
+    let message = errors(
+        "[cascade]\ninput_labels = [\"PRECONDITON_NOT_FULFILLED\"]\n[cascade.upstream]\nwatchlistScreening = [\"extracton\"]\ndatachecks = [\"usability\"]\n",
+    );
+    assert_eq!(
+        message,
+        [
+            format!(
+                "test.toml:{}:17: label \"PRECONDITON_NOT_FULFILLED\" is not a NOT_EXECUTED label of any capability (did you mean PRECONDITION_NOT_FULFILLED?); set `uncatalogued = true` in [cascade] if Jumio added it after verdict's catalogue",
+                line(2)
+            ),
+            format!(
+                "test.toml:{}:14: [cascade.upstream]: unknown capability \"datachecks\" (did you mean dataChecks?); set `uncatalogued = true` in [cascade] if Jumio added it after verdict's catalogue",
+                line(5)
+            ),
+            format!(
+                "test.toml:{}:23: [cascade.upstream]: unknown capability \"extracton\" (did you mean extraction?); set `uncatalogued = true` in [cascade] if Jumio added it after verdict's catalogue",
+                line(4)
+            ),
+        ]
+        .join("\n")
+    );
+    let message = errors("[cascade.upstream]\nliveness = [\"usability\", \"liveness\"]\n");
+    assert_eq!(
+        message,
+        format!(
+            "test.toml:{}:12: [cascade.upstream] liveness cannot depend on itself",
+            line(2)
+        )
+    );
+    // Jumio's new labels and capabilities are allowed when declared so.
+    policy(
+        "[cascade]\nuncatalogued = true\ninput_labels = [\"INPUT_GONE\"]\n[cascade.upstream]\nselfieAgeCheck = [\"usability\"]\n",
+    );
+}
+
 #[test]
 fn the_digest_ignores_formatting_but_not_content() {
     let plain = policy("");
@@ -683,12 +752,12 @@ fn the_worked_example_loads_and_passes_its_golden_cases() {
 fn digests_of_the_shipped_policies_are_pinned() {
     assert_eq!(
         Policy::embedded_default().reference().digest,
-        "sha256:c78b25e584ae74c8186a4cfbfebaedc375b445f483ce69c765f8fdd6ddc4008b"
+        "sha256:445c53f50619bcf9c99a3f24f895f2999ec32c66094b00962415f3bda1102e6b"
     );
     let example = include_str!("../../../policies/examples/acme-eu.toml");
     let policy = load_policy("acme-eu.toml", example).unwrap_or_else(|errors| panic!("{errors}"));
     assert_eq!(
         policy.reference().digest,
-        "sha256:08e5c05cbcfe63b885fe8b4d22589cb5078e02c48b1bb2130852ae507230fbf9"
+        "sha256:024047fb0d2f93e84813cded7e3ea41679e2bcee863986c22dc01129bbfe0827"
     );
 }
