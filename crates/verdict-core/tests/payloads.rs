@@ -242,6 +242,33 @@ fn an_id_never_uploaded_explains_every_check_of_the_id_including_screening() {
 }
 
 #[test]
+fn an_optional_facemap_nobody_needed_does_not_hide_a_repeated_face_behind_a_retry() {
+    // Liveness and similarity ran on the selfie; the FACEMAP of 3D liveness
+    // was never uploaded. Before: RETRY "missing image", which outranked the
+    // repeated face, so a possible duplicate account was told to try again.
+    expect(
+        "15-facemap-not-uploaded-repeated-face.json",
+        Outcome::Review,
+        "REPEATED_FACE",
+        &["imageChecks/REPEATED_FACE", "usability/NOT_UPLOADED"],
+        0,
+    );
+    let body = fixture("15-facemap-not-uploaded-repeated-face.json");
+    let workflow = parse_workflow_json(&body).expect("parses");
+    let policy = Policy::embedded_default();
+    let decision = evaluate(&workflow, &policy).expect("final");
+    let upload = decision
+        .reasons
+        .iter()
+        .find(|reason| reason.label == "NOT_UPLOADED")
+        .expect("the missing FACEMAP is still reported");
+    assert_eq!(
+        (upload.outcome, upload.code),
+        (Outcome::Approve, "OPTIONAL_PART_NOT_UPLOADED")
+    );
+}
+
+#[test]
 fn a_missing_chip_reported_under_data_checks_is_declined_as_fraud() {
     // The KYX API guide listed CHIP_MISSING under data checks in its revisions
     // of 14 to 17 January 2022; a body from then carries it there.

@@ -10,7 +10,7 @@
 //! root cause: the check did not run and nothing says why.
 
 use crate::model::{CapabilityEntry, DecisionType, WorkflowResult};
-use crate::policy::CompiledCascade;
+use crate::policy::{CompiledCascade, Credentials, Facts};
 
 /// The upstream finding a consequence is attributed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +81,42 @@ impl<'w, 'a, 'p> Cascades<'w, 'a, 'p> {
                 label: &upstream.label,
                 entry_id: upstream.id.as_deref(),
             })
+    }
+}
+
+impl Cascades<'_, '_, '_> {
+    /// Whether the capabilities that depend on `capability` ran: `false` when
+    /// one that uses `entry`'s credential did not run for lack of input,
+    /// `true` when some are in the workflow and none was stopped so, `None`
+    /// when none is in the workflow.
+    pub(crate) fn dependents_ran(
+        &self,
+        capability: &str,
+        entry: &CapabilityEntry<'_>,
+    ) -> Option<bool> {
+        let mut present = false;
+        for (_, dependent) in self.entries_of(self.cascade.downstream_of(capability)) {
+            if self.input_missing(dependent) && same_credential(entry, dependent) {
+                return Some(false);
+            }
+            present = true;
+        }
+        present.then_some(true)
+    }
+
+    /// The facts conditions read for `entry`: the workflow's, plus the
+    /// finding's own.
+    pub(crate) fn finding_facts<'f>(
+        &self,
+        workflow_facts: &Facts<'f>,
+        capability: &str,
+        entry: &CapabilityEntry<'_>,
+    ) -> Facts<'f> {
+        Facts {
+            credentials: Credentials::of(entry.credential_categories.iter().map(AsRef::as_ref)),
+            dependents_ran: self.dependents_ran(capability, entry),
+            ..*workflow_facts
+        }
     }
 }
 

@@ -49,6 +49,7 @@ pub fn explain<'a>(workflow: &'a WorkflowResult<'_>, policy: &'a Policy) -> Vec<
             if decision_type == DecisionType::Passed {
                 continue;
             }
+            let facts = cascades.finding_facts(&facts, &capability.name, entry);
             let mut chosen: Option<&str> = None;
             let considered = policy
                 .candidates(&capability.name, decision_type, &entry.label)

@@ -156,7 +156,10 @@ fn finding_reason<'a>(
     let decision_type = entry.decision_type();
     let rule = match decision_type {
         DecisionType::Passed => passed_concern(capability, entry, workflow, policy)?,
-        _ => policy.rule_for(capability, decision_type, &entry.label, facts)?,
+        _ => {
+            let facts = cascades.finding_facts(facts, capability, entry);
+            policy.rule_for(capability, decision_type, &entry.label, &facts)?
+        }
     };
     // A check that did not run for lack of input is a consequence when a
     // failure upstream explains it, and a root cause otherwise.

@@ -767,6 +767,112 @@ fn image_checks_and_extraction_explain_each_other_in_either_documented_order() {
     assert!(decision.reasons.iter().all(|reason| reason.root_cause));
 }
 
+/// An ID + selfie workflow whose FACEMAP usability entry is `facemap`, with
+/// liveness `liveness` on the selfie (and the FACEMAP when it was uploaded).
+fn facemap_workflow(
+    facemap: (&'static str, &'static str),
+    liveness: (&'static str, &'static str),
+    liveness_credentials: &'static [&'static str],
+) -> WorkflowResult<'static> {
+    with_credentials(
+        workflow(
+            "WARNING",
+            &[
+                ("usability", "PASSED", "OK"),
+                ("usability", "PASSED", "OK"),
+                ("usability", facemap.0, facemap.1),
+                ("liveness", liveness.0, liveness.1),
+                ("similarity", "PASSED", "MATCH"),
+            ],
+        ),
+        &[
+            &["ID"],
+            &["SELFIE"],
+            &["FACEMAP"],
+            liveness_credentials,
+            &["ID", "SELFIE"],
+        ],
+    )
+}
+
+#[test]
+fn an_optional_facemap_that_no_check_needed_is_reported_without_a_retry() {
+    let policy = Policy::embedded_default();
+    for (label, code) in [
+        ("NOT_UPLOADED", "OPTIONAL_PART_NOT_UPLOADED"),
+        ("TECHNICAL_ERROR", "OPTIONAL_PART_NOT_CHECKED"),
+    ] {
+        // Liveness ran on the selfie, listing the FACEMAP or not.
+        for liveness_credentials in [&["SELFIE"][..], &["SELFIE", "FACEMAP"][..]] {
+            let workflow = facemap_workflow(
+                ("NOT_EXECUTED", label),
+                ("PASSED", "OK"),
+                liveness_credentials,
+            );
+            let decision = decide(&workflow, &policy);
+            // Nothing but Jumio's top-level WARNING holds it back.
+            assert_eq!(
+                (decision.outcome, decision.result_code),
+                (Outcome::Review, "TOP_LEVEL_WARNING"),
+                "{label} {liveness_credentials:?}"
+            );
+            let reported = decision
+                .reasons
+                .iter()
+                .find(|reason| reason.label == label)
+                .expect("reported");
+            assert_eq!((reported.outcome, reported.code), (Outcome::Approve, code));
+        }
+    }
+}
+
+#[test]
+fn a_missing_image_that_stopped_a_check_or_is_the_subject_of_the_workflow_retries() {
+    let policy = Policy::embedded_default();
+    // Liveness could not run without the FACEMAP.
+    let stopped = facemap_workflow(
+        ("NOT_EXECUTED", "NOT_UPLOADED"),
+        ("NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+        &["SELFIE", "FACEMAP"],
+    );
+    let decision = decide(&stopped, &policy);
+    assert_eq!(
+        (decision.outcome, decision.result_code),
+        (Outcome::Retry, "MISSING_IMAGE")
+    );
+    assert_eq!(
+        roots_and_consequences(&decision),
+        [
+            ("usability", "NOT_UPLOADED", true),
+            ("liveness", "PRECONDITION_NOT_FULFILLED", false),
+        ]
+    );
+    // A selfie never uploaded retries even where a check ran without it.
+    let selfie = with_credentials(
+        workflow(
+            "WARNING",
+            &[
+                ("usability", "PASSED", "OK"),
+                ("usability", "NOT_EXECUTED", "NOT_UPLOADED"),
+                ("similarity", "PASSED", "MATCH"),
+            ],
+        ),
+        &[&["ID"], &["SELFIE"], &["ID"]],
+    );
+    assert_eq!(
+        decide(&selfie, &policy).result_code,
+        "MISSING_IMAGE",
+        "the selfie is not optional"
+    );
+    // A FACEMAP in a body where no check that depends on usability appears:
+    // nothing shows it was not needed.
+    let alone = with_credentials(
+        workflow("WARNING", &[("usability", "NOT_EXECUTED", "NOT_UPLOADED")]),
+        &[&["FACEMAP"]],
+    );
+    assert_eq!(decide(&alone, &policy).result_code, "MISSING_IMAGE");
+}
+
 #[test]
 fn the_worst_outcome_wins_decline_retry_review_approve() {
     assert!(

@@ -26,7 +26,8 @@
 //! capability = "usability"          # or "*"
 //! type = "REJECTED"                 # WARNING, REJECTED, NOT_EXECUTED, UNRECOGNISED
 //! label = "BLURRED"                 # or "*"
-//! when = { country = ["USA"] }      # optional conditions
+//! when = { country = ["USA"] }      # optional conditions (also on the finding:
+//!                                   # credential = ["FACEMAP"], dependents_ran = true)
 //! ```
 //!
 //! Every table above but `[cascade]` carries `outcome`, `code`, `message` and
@@ -355,6 +356,10 @@ struct RawWhen {
     risk_score: Option<RawRange>,
     #[serde(default)]
     top_level: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    credential: Option<Vec<String>>,
+    #[serde(default)]
+    dependents_ran: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -737,6 +742,8 @@ impl PolicyFileReader {
                                 .collect(),
                         )
                     }),
+                    when.credential.clone().map(Condition::Credential),
+                    when.dependents_ran.map(Condition::DependentsRan),
                 ]
                 .into_iter()
                 .flatten(),

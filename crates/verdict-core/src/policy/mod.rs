@@ -35,7 +35,7 @@ use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 pub use self::cascade::{CascadeSpec, CompiledCascade};
-pub use self::conditions::{Condition, Conditions, Fact, Facts, ScoreRange};
+pub use self::conditions::{Condition, Conditions, Credentials, Fact, Facts, ScoreRange};
 pub use self::spec::{
     Action, AgeCheck, Checks, DEFAULT_OUTCOME_ORDER, ExpiringCheck, ListCheck, PolicySpec,
     RiskBand, RuleSpec, TransactionRules,

@@ -650,6 +650,42 @@ fn cascade_settings_are_checked_against_the_catalogue_with_their_position() {
 }
 
 #[test]
+fn conditions_on_the_finding_decide_by_credential_and_by_what_ran_downstream() {
+    let policy = policy(
+        "[[rule]]\ncapability = \"usability\"\ntype = \"NOT_EXECUTED\"\nlabel = \"NOT_UPLOADED\"\nwhen = { credential = [\"FACEMAP\"], dependents_ran = true }\noutcome = \"APPROVE\"\ncode = \"NOT_NEEDED\"\nmessage = \"m\"\n",
+    );
+    let body = |liveness_type: &str, liveness_label: &str| {
+        format!(
+            r#"{{"workflow": {{"id": "w", "status": "PROCESSED"}},
+                "capabilities": {{
+                  "usability": [{{"credentials": [{{"category": "FACEMAP"}}],
+                                  "decision": {{"type": "NOT_EXECUTED", "details": {{"label": "NOT_UPLOADED"}}}}}}],
+                  "liveness": [{{"credentials": [{{"category": "SELFIE"}}, {{"category": "FACEMAP"}}],
+                                 "decision": {{"type": "{liveness_type}", "details": {{"label": "{liveness_label}"}}}}}}]
+                }}}}"#
+        )
+    };
+    assert_eq!(
+        decide(&policy, &body("PASSED", "OK")),
+        (Outcome::Approve, vec!["NOT_NEEDED".to_owned()])
+    );
+    assert_eq!(
+        decide(&policy, &body("NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED")),
+        (Outcome::Review, vec!["ANY_NOT_EXECUTED".to_owned()])
+    );
+    let message = errors(
+        "[[rule]]\ncapability = \"usability\"\ntype = \"NOT_EXECUTED\"\nlabel = \"NOT_UPLOADED\"\nwhen = { credential = [\"FACE\"] }\noutcome = \"APPROVE\"\ncode = \"NOT_NEEDED\"\nmessage = \"m\"\n",
+    );
+    assert_eq!(
+        message,
+        format!(
+            "test.toml:{}:1: rule usability.NOT_EXECUTED.NOT_UPLOADED[credential=FACE]: credential \"FACE\" is not a credential category; expected one of ID, SELFIE, FACEMAP, DOCUMENT, DATA",
+            line(1)
+        )
+    );
+}
+
+#[test]
 fn the_digest_ignores_formatting_but_not_content() {
     let plain = policy("");
     let commented = load_policy(
@@ -752,12 +788,12 @@ fn the_worked_example_loads_and_passes_its_golden_cases() {
 fn digests_of_the_shipped_policies_are_pinned() {
     assert_eq!(
         Policy::embedded_default().reference().digest,
-        "sha256:445c53f50619bcf9c99a3f24f895f2999ec32c66094b00962415f3bda1102e6b"
+        "sha256:4295d68b744d7364bf5e56238baae4a191e05f049ec8295d1901b40143d73871"
     );
     let example = include_str!("../../../policies/examples/acme-eu.toml");
     let policy = load_policy("acme-eu.toml", example).unwrap_or_else(|errors| panic!("{errors}"));
     assert_eq!(
         policy.reference().digest,
-        "sha256:024047fb0d2f93e84813cded7e3ea41679e2bcee863986c22dc01129bbfe0827"
+        "sha256:678f86e87af8e94d4e06b763d110391d62f6160d03b8efe98e82a4d8268499b9"
     );
 }
