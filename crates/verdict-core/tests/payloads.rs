@@ -269,6 +269,24 @@ fn an_optional_facemap_nobody_needed_does_not_hide_a_repeated_face_behind_a_retr
 }
 
 #[test]
+fn a_retry_that_would_hide_a_repeated_face_goes_to_an_analyst() {
+    // The selfie needs retaking (RETRY), and the face was seen before with
+    // the same data. The default's retry.fraud_warning: REVIEW, naming the
+    // repeated face.
+    expect(
+        "16-selfie-retry-with-repeated-face.json",
+        Outcome::Review,
+        "RETRY_WITH_FRAUD_WARNING",
+        &[
+            "imageChecks/REPEATED_FACE",
+            "liveness/FACE_NOT_FULLY_VISIBLE",
+            "imageChecks/REPEATED_FACE",
+        ],
+        0,
+    );
+}
+
+#[test]
 fn a_missing_chip_reported_under_data_checks_is_declined_as_fraud() {
     // The KYX API guide listed CHIP_MISSING under data checks in its revisions
     // of 14 to 17 January 2022; a body from then carries it there.

@@ -88,6 +88,7 @@ pub fn evaluate<'a>(
         .and_then(|_| top_level_floor(policy, top_type))
         .map(|rule| reason_from_rule("decision", top_type, top_raw_type, top_label, rule));
     let outcome = combine(policy, &mut reasons, floor);
+    let outcome = spare_fraud_warnings(policy, &mut reasons, outcome);
 
     Ok(Decision {
         outcome,
@@ -141,6 +142,47 @@ fn combine<'a>(
         }
         _ => outcome,
     }
+}
+
+/// A RETRY whose root causes include a fraud-type warning (a code of the
+/// policy's `retry.fraud_warning`) becomes that rule's outcome, a policy
+/// choice rather than an accident of the outcome order: asking a possible
+/// duplicate account to try again would hide the warning. The rule's reason
+/// leads and names the warning (its capability, label and entry).
+fn spare_fraud_warnings<'a>(
+    policy: &'a Policy,
+    reasons: &mut Vec<Reason<'a>>,
+    outcome: Outcome,
+) -> Outcome {
+    let Some((codes, rule)) = &policy.checks().fraud_warning else {
+        return outcome;
+    };
+    if outcome != Outcome::Retry || rule.action.outcome == Outcome::Retry {
+        return outcome;
+    }
+    let Some(warning) = reasons
+        .iter()
+        .find(|reason| reason.root_cause && codes.iter().any(|code| code == reason.code))
+        .cloned()
+    else {
+        return outcome;
+    };
+    reasons.insert(
+        0,
+        Reason {
+            catalogued: warning.catalogued,
+            entry_id: warning.entry_id,
+            credential_categories: warning.credential_categories,
+            ..reason_from_rule(
+                warning.capability,
+                warning.decision_type,
+                warning.raw_decision_type,
+                warning.label,
+                rule,
+            )
+        },
+    );
+    rule.action.outcome
 }
 
 /// The reason a non-PASSED finding (or a PASSED one with a transaction-level

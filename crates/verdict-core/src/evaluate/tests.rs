@@ -874,6 +874,112 @@ fn a_missing_image_that_stopped_a_check_or_is_the_subject_of_the_workflow_retrie
 }
 
 #[test]
+fn a_retry_never_hides_a_fraud_type_warning_under_the_default() {
+    let policy = Policy::embedded_default();
+    for (capability, decision_type, label, warning_code) in [
+        ("imageChecks", "WARNING", "REPEATED_FACE", "REPEATED_FACE"),
+        (
+            "imageChecks",
+            "WARNING",
+            "DIFFERENT_PERSON",
+            "DIFFERENT_PERSON",
+        ),
+        (
+            "dataChecks",
+            "WARNING",
+            "LOOKUPS_MEDIUM_RISK_SAME_DOCUMENT_NUMBER",
+            "DOCUMENT_NUMBER_SEEN_WITH_OTHER_DATA",
+        ),
+        ("watchlistScreening", "WARNING", "ALERT", "WATCHLIST_HIT"),
+    ] {
+        let workflow = workflow(
+            "REJECTED",
+            &[
+                ("liveness", "REJECTED", "NO_FACE_PRESENT"),
+                (capability, decision_type, label),
+            ],
+        );
+        let decision = decide(&workflow, &policy);
+        assert_eq!(
+            (decision.outcome, decision.result_code),
+            (Outcome::Review, "RETRY_WITH_FRAUD_WARNING"),
+            "{label}"
+        );
+        let lead = &decision.reasons[0];
+        assert_eq!(
+            (lead.capability, lead.label, lead.rule_id, lead.user_message),
+            (capability, label, "retry.fraud_warning", None),
+            "the leading reason names the warning, and tells the user nothing to retry"
+        );
+        assert!(
+            decision
+                .reasons
+                .iter()
+                .any(|reason| reason.code == warning_code && reason.root_cause),
+            "{label}: the warning itself is still reported"
+        );
+    }
+}
+
+#[test]
+fn a_retry_with_other_warnings_or_a_decline_with_a_fraud_warning_is_unchanged() {
+    let policy = Policy::embedded_default();
+    let benign = workflow(
+        "REJECTED",
+        &[
+            ("liveness", "REJECTED", "NO_FACE_PRESENT"),
+            ("similarity", "WARNING", "NOT_POSSIBLE"),
+        ],
+    );
+    assert_eq!(
+        decide(&benign, &policy).result_code,
+        "SELFIE_CAPTURE_NO_FACE"
+    );
+    let declined = workflow(
+        "REJECTED",
+        &[
+            ("imageChecks", "WARNING", "REPEATED_FACE"),
+            ("similarity", "REJECTED", "NO_MATCH"),
+            ("liveness", "REJECTED", "NO_FACE_PRESENT"),
+        ],
+    );
+    assert_eq!(
+        (decide(&declined, &policy).outcome),
+        Outcome::Decline,
+        "only a RETRY hides a warning"
+    );
+    // An abandoned session retries whatever its findings say: they are
+    // consequences, not root causes.
+    let mut abandoned = workflow(
+        "NOT_EXECUTED",
+        &[("imageChecks", "WARNING", "REPEATED_FACE")],
+    );
+    abandoned.status = Cow::Borrowed("TOKEN_EXPIRED");
+    assert_eq!(decide(&abandoned, &policy).outcome, Outcome::Retry);
+}
+
+#[test]
+fn a_policy_without_the_fraud_warning_rule_keeps_the_retry() {
+    let mut spec = default_policy_spec();
+    spec.fraud_warning = None;
+    let policy = Policy::compile(spec).expect("valid policy");
+    let workflow = workflow(
+        "REJECTED",
+        &[
+            ("liveness", "REJECTED", "NO_FACE_PRESENT"),
+            ("imageChecks", "WARNING", "REPEATED_FACE"),
+        ],
+    );
+    assert_eq!(
+        (
+            decide(&workflow, &policy).outcome,
+            decide(&workflow, &policy).result_code
+        ),
+        (Outcome::Retry, "SELFIE_CAPTURE_NO_FACE")
+    );
+}
+
+#[test]
 fn the_worst_outcome_wins_decline_retry_review_approve() {
     assert!(
         Outcome::Decline > Outcome::Retry

@@ -101,7 +101,14 @@ mod tests {
             .chain(TransactionRule::ALL.into_iter().map(|rule| {
                 let compiled = policy.transaction_rules().get(rule);
                 (rule.id().to_owned(), &compiled.action)
-            }));
+            }))
+            .chain(
+                policy
+                    .checks()
+                    .rules()
+                    .into_iter()
+                    .map(|(rule, _)| (rule.id.to_string(), &rule.action)),
+            );
         for (id, action) in rows {
             let row = format!("| `{id}` | {}", action.outcome.name());
             let line = readme

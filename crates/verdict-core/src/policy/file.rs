@@ -19,6 +19,7 @@
 //! [document.type]                   # optional: allow = [...], deny = [...]
 //! [age.minimum]                     # optional: years = 18
 //! [[risk]]                          # optional bands: min = 80, max = 100
+//! [retry.fraud_warning]             # optional: codes = ["REPEATED_FACE", ...]
 //! [cascade]                         # optional: input_labels = [...], uncatalogued = false
 //! [cascade.upstream]                # optional: imageChecks = ["usability", "extraction"]
 //!
@@ -42,8 +43,8 @@ use toml::Spanned;
 
 use super::{
     Action, AgeCheck, CascadeSpec, Checks, Condition, Conditions, DEFAULT_OUTCOME_ORDER,
-    ExpiringCheck, ListCheck, PerTransactionRule, Policy, PolicyErrors, PolicyPart, PolicySpec,
-    RiskBand, RuleSpec, ScoreRange, TransactionRule,
+    ExpiringCheck, FraudWarningRule, ListCheck, PerTransactionRule, Policy, PolicyErrors,
+    PolicyPart, PolicySpec, RiskBand, RuleSpec, ScoreRange, TransactionRule,
 };
 use crate::catalogue::CATALOGUE;
 use crate::model::{DecisionType, Outcome};
@@ -201,6 +202,15 @@ struct RawPolicy {
     rule: Vec<Spanned<RawRule>>,
     #[serde(default)]
     cascade: Option<Spanned<RawCascade>>,
+    #[serde(default)]
+    retry: RawRetry,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetry {
+    #[serde(default)]
+    fraud_warning: Option<Spanned<RawTable>>,
 }
 
 /// `[cascade]`: a key not given keeps the inherited (or built-in) value.
@@ -317,6 +327,8 @@ struct RawTable {
     min: Option<Spanned<f64>>,
     #[serde(default)]
     max: Option<Spanned<f64>>,
+    #[serde(default)]
+    codes: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -379,6 +391,7 @@ enum Params {
     Lists,
     Years,
     Range,
+    Codes,
 }
 
 /// Turns a policy file's raw tables into the spec, collecting errors with
@@ -455,6 +468,18 @@ impl PolicyFileReader {
             raw.cascade.as_ref(),
             base.and_then(|base| base.cascade.as_ref()),
         );
+        // Given here, or inherited: a choice the default makes for the
+        // policies that extend it.
+        let fraud_warning = match &raw.retry.fraud_warning {
+            Some(table) => {
+                let read = self.table("retry.fraud_warning", table, Params::Codes);
+                Some(FraudWarningRule {
+                    codes: read.codes,
+                    action: read.action,
+                })
+            }
+            None => base.and_then(|base| base.fraud_warning.clone()),
+        };
         let own: Vec<RuleSpec> = raw.rule.iter().map(|rule| self.rule(rule)).collect();
         // Inherited rules come first, minus those this file redefines (same
         // capability, type, label and conditions); their errors point at the
@@ -483,6 +508,7 @@ impl PolicyFileReader {
             transaction,
             checks,
             cascade,
+            fraud_warning,
         }
     }
 
@@ -672,6 +698,12 @@ impl PolicyFileReader {
         if (table.min.is_some() || table.max.is_some()) && !allowed(Params::Range) {
             stray.push(if table.min.is_some() { "min" } else { "max" });
         }
+        if table.codes.is_some() && !allowed(Params::Codes) {
+            stray.push("codes");
+        }
+        if table.codes.is_none() && allowed(Params::Codes) {
+            self.error(raw.span(), format!("[{id}] needs `codes`"));
+        }
         for key in stray {
             self.error(raw.span(), format!("[{id}] takes no `{key}`"));
         }
@@ -705,6 +737,11 @@ impl PolicyFileReader {
                 min: table.min.as_ref().map(|min| *min.get_ref()),
                 max: table.max.as_ref().map(|max| *max.get_ref()),
             },
+            codes: table
+                .codes
+                .as_ref()
+                .map(|codes| codes.get_ref().clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -848,6 +885,7 @@ struct ReadTable {
     allow: Option<Vec<String>>,
     deny: Vec<String>,
     range: ScoreRange,
+    codes: Vec<String>,
 }
 
 impl ReadTable {

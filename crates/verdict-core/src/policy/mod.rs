@@ -37,8 +37,8 @@ use std::sync::Arc;
 pub use self::cascade::{CascadeSpec, CompiledCascade};
 pub use self::conditions::{Condition, Conditions, Credentials, Fact, Facts, ScoreRange};
 pub use self::spec::{
-    Action, AgeCheck, Checks, DEFAULT_OUTCOME_ORDER, ExpiringCheck, ListCheck, PolicySpec,
-    RiskBand, RuleSpec, TransactionRules,
+    Action, AgeCheck, Checks, DEFAULT_OUTCOME_ORDER, ExpiringCheck, FraudWarningRule, ListCheck,
+    PolicySpec, RiskBand, RuleSpec, TransactionRules,
 };
 pub use self::transaction::{PerTransactionRule, TransactionRule};
 use crate::model::{DecisionType, Outcome};
@@ -164,7 +164,8 @@ pub struct Policy {
 /// The transaction rules, compiled, with their rule ids.
 pub type CompiledTransactionRules = PerTransactionRule<CompiledRule>;
 
-/// The optional checks with their rule ids.
+/// The optional checks with their rule ids, and the optional rule on a RETRY
+/// that would hide a fraud-type warning.
 #[derive(Debug, Clone, Default)]
 pub struct CompiledChecks {
     pub document_expiring: Option<(u32, CompiledRule)>,
@@ -172,6 +173,8 @@ pub struct CompiledChecks {
     pub document_type: Option<(ListCheck, CompiledRule)>,
     pub minimum_age: Option<(u32, CompiledRule)>,
     pub risk: Vec<(ScoreRange, CompiledRule)>,
+    /// `retry.fraud_warning`: the codes of fraud-type warnings, and the rule.
+    pub fraud_warning: Option<(Vec<String>, CompiledRule)>,
 }
 
 impl CompiledChecks {
@@ -196,6 +199,9 @@ impl CompiledChecks {
             rules.push((rule, format!("years={years}")));
         }
         rules.extend(self.risk.iter().map(|(_, rule)| (rule, String::new())));
+        if let Some((codes, rule)) = &self.fraud_warning {
+            rules.push((rule, format!("codes={}", codes.join(","))));
+        }
         rules
     }
 }

@@ -82,6 +82,17 @@ pub struct RiskBand {
     pub action: Action,
 }
 
+/// What a RETRY becomes when one of its root causes is a fraud-type warning
+/// (`[retry.fraud_warning]`): asking someone flagged for a possible duplicate
+/// account, a different person or a watchlist hit to simply try again would
+/// hide the warning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FraudWarningRule {
+    /// The codes of the reasons that are fraud-type warnings.
+    pub codes: Vec<String>,
+    pub action: Action,
+}
+
 /// Optional checks over facts of the whole workflow. Each fires at most once,
 /// only for PROCESSED workflows, and only when the facts it reads are present.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -110,6 +121,9 @@ pub struct PolicySpec {
     /// digest of a policy written before the setting existed is unchanged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cascade: Option<CascadeSpec>,
+    /// `None`: a RETRY stays a RETRY whatever warnings come with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fraud_warning: Option<FraudWarningRule>,
 }
 
 /// The combination order when a policy does not give one: best to worst.

@@ -686,6 +686,55 @@ fn conditions_on_the_finding_decide_by_credential_and_by_what_ran_downstream() {
 }
 
 #[test]
+fn the_fraud_warning_rule_names_codes_the_policy_gives_and_is_inherited() {
+    let message = errors(
+        "[retry.fraud_warning]\ncodes = [\"ANY_WARNING\", \"REPEATED_FAEC\"]\noutcome = \"REVIEW\"\ncode = \"SPARED\"\nmessage = \"m\"\n",
+    );
+    assert_eq!(
+        message,
+        format!(
+            "test.toml:{}:1: rule retry.fraud_warning: no rule of this policy gives the code \"REPEATED_FAEC\"",
+            line(1)
+        )
+    );
+    let message =
+        errors("[retry.fraud_warning]\noutcome = \"REVIEW\"\ncode = \"SPARED\"\nmessage = \"m\"\n");
+    assert_eq!(
+        message,
+        format!(
+            "test.toml:{}:1: [retry.fraud_warning] needs `codes`",
+            line(1)
+        )
+    );
+    let message = errors(
+        "[document.expiring]\nwithin_days = 3\ncodes = [\"X\"]\noutcome = \"REVIEW\"\ncode = \"SOON\"\nmessage = \"m\"\n",
+    );
+    assert_eq!(
+        message,
+        format!(
+            "test.toml:{}:1: [document.expiring] takes no `codes`",
+            line(1)
+        )
+    );
+    // BASE has no such rule: a RETRY stays a RETRY. A policy extending the
+    // default inherits the default's.
+    assert!(policy("").checks().fraud_warning.is_none());
+    let extending = load_policy(
+        "ext.toml",
+        "extends = \"jumio-default\"\nid = \"ext\"\nversion = \"1\"\n",
+    )
+    .unwrap_or_else(|errors| panic!("{errors}"));
+    assert_eq!(
+        extending
+            .checks()
+            .fraud_warning
+            .as_ref()
+            .map(|(_, rule)| rule.action.code.as_str()),
+        Some("RETRY_WITH_FRAUD_WARNING")
+    );
+}
+
+#[test]
 fn the_digest_ignores_formatting_but_not_content() {
     let plain = policy("");
     let commented = load_policy(
@@ -788,12 +837,12 @@ fn the_worked_example_loads_and_passes_its_golden_cases() {
 fn digests_of_the_shipped_policies_are_pinned() {
     assert_eq!(
         Policy::embedded_default().reference().digest,
-        "sha256:4295d68b744d7364bf5e56238baae4a191e05f049ec8295d1901b40143d73871"
+        "sha256:41457c770ea94ed1619371e6e2df965b71997f4d605b1397927a4d8fc231ace4"
     );
     let example = include_str!("../../../policies/examples/acme-eu.toml");
     let policy = load_policy("acme-eu.toml", example).unwrap_or_else(|errors| panic!("{errors}"));
     assert_eq!(
         policy.reference().digest,
-        "sha256:678f86e87af8e94d4e06b763d110391d62f6160d03b8efe98e82a4d8268499b9"
+        "sha256:a4c292e5e5717e169534a87ada12c197cff6079a5a6587d9afce80f877d281d4"
     );
 }
