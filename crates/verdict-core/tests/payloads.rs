@@ -287,6 +287,26 @@ fn a_retry_that_would_hide_a_repeated_face_goes_to_an_analyst() {
 }
 
 #[test]
+fn a_standalone_check_rejected_with_no_capability_results_cites_jumios_decision() {
+    // A CPF validation rejected; the failing step is not in `capabilities`.
+    // Before: NOTHING_VERIFIED, "nothing about the person was verified".
+    expect(
+        "17-standalone-cpf-rejected-no-capabilities.json",
+        Outcome::Review,
+        "TOP_LEVEL_REJECTED",
+        &["decision/REJECTED"],
+        0,
+    );
+    expect(
+        "18-standalone-warning-no-capabilities.json",
+        Outcome::Review,
+        "TOP_LEVEL_WARNING",
+        &["decision/WARNING"],
+        0,
+    );
+}
+
+#[test]
 fn a_missing_chip_reported_under_data_checks_is_declined_as_fraud() {
     // The KYX API guide listed CHIP_MISSING under data checks in its revisions
     // of 14 to 17 January 2022; a body from then carries it there.

@@ -67,13 +67,30 @@ pub fn evaluate<'a>(
         .iter()
         .all(|capability| capability.entries.is_empty());
     if findings_are_causes && nothing_ran {
-        reasons.push(reason_from_rule(
-            "workflow",
-            top_type,
-            top_raw_type,
-            &workflow.status,
-            rules.get(TransactionRule::NothingVerified),
-        ));
+        // With no capability results, a top-level WARNING or REJECTED (say,
+        // of a standalone database check) is the only evidence: the reason
+        // cites it. Otherwise nothing about the person was verified.
+        let only_evidence = match (&workflow.decision, top_type) {
+            (Some(_), DecisionType::Warning) => Some(TransactionRule::TopLevelWarning),
+            (Some(_), DecisionType::Rejected) => Some(TransactionRule::TopLevelRejected),
+            _ => None,
+        };
+        reasons.push(match only_evidence {
+            Some(rule) => reason_from_rule(
+                "decision",
+                top_type,
+                top_raw_type,
+                top_label,
+                rules.get(rule),
+            ),
+            None => reason_from_rule(
+                "workflow",
+                top_type,
+                top_raw_type,
+                &workflow.status,
+                rules.get(TransactionRule::NothingVerified),
+            ),
+        });
     }
     if findings_are_causes {
         for (area, label, rule) in checks::fired(workflow, &facts, policy) {

@@ -1084,6 +1084,8 @@ fn workflows_that_are_not_final_are_not_decided() {
 
 #[test]
 fn a_processed_workflow_with_no_capability_results_verified_nothing() {
+    // Upload-only workflows pass with `capabilities: {}`: "passed" there
+    // means received, not verified.
     let policy = Policy::embedded_default();
     let workflow = workflow("PASSED", &[]);
     let decision = decide(&workflow, &policy);
@@ -1091,6 +1093,41 @@ fn a_processed_workflow_with_no_capability_results_verified_nothing() {
         (decision.outcome, decision.result_code),
         (Outcome::Review, "NOTHING_VERIFIED")
     );
+}
+
+#[test]
+fn with_no_capability_results_jumios_warning_or_rejection_is_the_reason() {
+    let policy = Policy::embedded_default();
+    for (top, code, rule_id) in [
+        ("REJECTED", "TOP_LEVEL_REJECTED", "top_level.REJECTED"),
+        ("WARNING", "TOP_LEVEL_WARNING", "top_level.WARNING"),
+    ] {
+        let mut workflow = workflow(top, &[]);
+        if let Some(decision) = workflow.decision.as_mut() {
+            decision.label = Cow::Borrowed("CPF_NOT_CONFIRMED");
+        }
+        let decision = decide(&workflow, &policy);
+        assert_eq!(
+            (decision.outcome, decision.result_code),
+            (Outcome::Review, code),
+            "{top}"
+        );
+        let reasons: Vec<(&str, DecisionType, &str, &str)> = decision
+            .reasons
+            .iter()
+            .map(|r| (r.capability, r.decision_type, r.label, r.rule_id))
+            .collect();
+        assert_eq!(
+            reasons,
+            [(
+                "decision",
+                DecisionType::from_name(top),
+                "CPF_NOT_CONFIRMED",
+                rule_id
+            )],
+            "one reason, citing Jumio's decision and its label"
+        );
+    }
 }
 
 #[test]
