@@ -1316,6 +1316,27 @@ pub fn lookup(
     index.get(&(capability, decision_type, label)).copied()
 }
 
+/// The PASSED labels of each catalogued capability.
+static PASS_LABELS: LazyLock<HashMap<&'static str, Vec<&'static str>>> = LazyLock::new(|| {
+    let mut labels: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    for entry in CATALOGUE {
+        let of_capability = labels.entry(entry.capability).or_default();
+        if entry.decision_type == DecisionType::Passed {
+            of_capability.push(entry.label);
+        }
+    }
+    labels
+});
+
+/// Whether `label` is a PASSED label of `capability`; `None` when the
+/// capability itself is not catalogued (then nothing says what its passes
+/// are called).
+pub fn is_pass_label(capability: &str, label: &str) -> Option<bool> {
+    PASS_LABELS
+        .get(capability)
+        .map(|labels| labels.contains(&label))
+}
+
 /// Every label the catalogue lists for `capability`, any decision type.
 pub fn labels_of(capability: &str) -> impl Iterator<Item = &'static CatalogueEntry> + '_ {
     CATALOGUE
@@ -1464,6 +1485,17 @@ mod tests {
             "REPEATED_FACE is imageChecks only"
         );
         assert!(lookup("imageChecks", W, "REPEATED_FACE").is_some());
+    }
+
+    #[test]
+    fn a_pass_label_is_known_per_capability() {
+        assert_eq!(is_pass_label("similarity", "MATCH"), Some(true));
+        assert_eq!(
+            is_pass_label("liveness", "LIVENESS_UNDETERMINED"),
+            Some(false)
+        );
+        assert_eq!(is_pass_label("liveness", "MATCH"), Some(false));
+        assert_eq!(is_pass_label("documentProvenanceCheck", "OK"), None);
     }
 
     #[test]

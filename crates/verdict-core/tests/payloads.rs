@@ -380,6 +380,33 @@ fn legacy_netverify_bodies_are_named_and_not_decided() {
 }
 
 #[test]
+fn a_pass_whose_label_contradicts_it_is_flagged_uncatalogued_and_decided_by_its_type() {
+    // liveness PASSED with LIVENESS_UNDETERMINED, Jumio's top level WARNING.
+    // Before: silently neutral, nothing reported.
+    expect(
+        "20-liveness-passed-liveness-undetermined.json",
+        Outcome::Review,
+        "TOP_LEVEL_WARNING",
+        &["decision/WARNING", "liveness/LIVENESS_UNDETERMINED"],
+        0,
+    );
+    let body = fixture("20-liveness-passed-liveness-undetermined.json");
+    let workflow = parse_workflow_json(&body).expect("parses");
+    let policy = Policy::embedded_default();
+    let decision = evaluate(&workflow, &policy).expect("final");
+    let flagged = decision
+        .reasons
+        .iter()
+        .find(|reason| reason.capability == "liveness")
+        .expect("flagged");
+    assert!(!flagged.catalogued);
+    assert_eq!(
+        (flagged.outcome, flagged.code, flagged.rule_id),
+        (Outcome::Approve, "UNCATALOGUED_PASS", "passed.uncatalogued")
+    );
+}
+
+#[test]
 fn callback_bodies_are_not_workflow_results() {
     for name in [
         "x4-callback-processed.json",

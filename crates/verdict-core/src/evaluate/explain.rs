@@ -1,5 +1,6 @@
-//! `explain`: for each non-PASSED finding, every rule that could have decided
-//! it, in precedence order, and why it did or did not. Computed only when a
+//! `explain`: for each non-PASSED finding (and each pass with an uncatalogued
+//! label), every rule that could have decided it, in precedence order, and
+//! why it did or did not. Computed only when a
 //! caller asks, so [`super::evaluate`] pays nothing for it.
 
 use super::cascade::{Cascades, Upstream};
@@ -47,6 +48,21 @@ pub fn explain<'a>(workflow: &'a WorkflowResult<'_>, policy: &'a Policy) -> Vec<
         for entry in &capability.entries {
             let decision_type = entry.decision_type();
             if decision_type == DecisionType::Passed {
+                if super::uncatalogued_pass(&capability.name, entry) {
+                    let rule = &policy.checks().passed_uncatalogued;
+                    traces.push(FindingTrace {
+                        capability: &capability.name,
+                        decision_type,
+                        label: &entry.label,
+                        entry_id: entry.id.as_deref(),
+                        considered: vec![RuleTrace {
+                            rule_id: &rule.id,
+                            verdict: RuleVerdict::Chosen,
+                            why: "a pass whose label the catalogue does not list as one; decided by its type".to_owned(),
+                        }],
+                        caused_by: None,
+                    });
+                }
                 continue;
             }
             let facts = cascades.finding_facts(&facts, &capability.name, entry);

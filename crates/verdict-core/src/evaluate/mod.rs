@@ -214,7 +214,11 @@ fn finding_reason<'a>(
 ) -> Option<Reason<'a>> {
     let decision_type = entry.decision_type();
     let rule = match decision_type {
-        DecisionType::Passed => passed_concern(capability, entry, workflow, policy)?,
+        DecisionType::Passed => {
+            passed_concern(capability, entry, workflow, policy).or_else(|| {
+                uncatalogued_pass(capability, entry).then_some(&policy.checks().passed_uncatalogued)
+            })?
+        }
         _ => {
             let facts = cascades.finding_facts(facts, capability, entry);
             policy.rule_for(capability, decision_type, &entry.label, &facts)?
@@ -236,6 +240,16 @@ fn finding_reason<'a>(
             rule,
         )
     })
+}
+
+/// A PASSED finding of a catalogued capability whose label the catalogue
+/// does not list as a pass: a label Jumio added, or one that contradicts the
+/// pass (liveness PASSED with `LIVENESS_UNDETERMINED`). It is flagged
+/// (`catalogued: false`) and decided by its type, by `passed.uncatalogued`.
+/// An empty label says nothing, and a capability verdict does not know has
+/// no known pass labels to compare with.
+pub(crate) fn uncatalogued_pass(capability: &str, entry: &CapabilityEntry<'_>) -> bool {
+    !entry.label.is_empty() && catalogue::is_pass_label(capability, &entry.label) == Some(false)
 }
 
 /// Concerns Jumio passes but the business does not: an expired document (Jumio

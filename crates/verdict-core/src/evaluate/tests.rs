@@ -452,6 +452,45 @@ fn an_unknown_capability_is_decided_by_its_decision_type_and_never_approved() {
 }
 
 #[test]
+fn a_pass_with_a_label_that_is_not_a_pass_is_flagged_and_neutral() {
+    let policy = Policy::embedded_default();
+    for label in ["LIVENESS_UNDETERMINED", "LIKELY_LIVE"] {
+        let workflow = one_finding("PASSED", ("liveness", "PASSED", label));
+        let decision = decide(&workflow, &policy);
+        assert_eq!(
+            (decision.outcome, decision.result_code),
+            (Outcome::Approve, "UNCATALOGUED_PASS"),
+            "{label}"
+        );
+        assert!(!decision.reasons[0].catalogued, "{label}");
+        assert_eq!(decision.reasons[0].label, label);
+    }
+    // Catalogued passes and passes without a label say nothing.
+    let quiet = workflow(
+        "PASSED",
+        &[("liveness", "PASSED", "OK"), ("dataChecks", "PASSED", "")],
+    );
+    assert!(decide(&quiet, &policy).reasons.is_empty());
+    // A policy may send such passes to an analyst.
+    let mut spec = default_policy_spec();
+    spec.passed_uncatalogued = Some(Action {
+        outcome: Outcome::Review,
+        code: "ODD_PASS".to_owned(),
+        message: "m".to_owned(),
+        user_message: None,
+    });
+    let strict = Policy::compile(spec).expect("valid policy");
+    let workflow = one_finding("PASSED", ("liveness", "PASSED", "LIVENESS_UNDETERMINED"));
+    assert_eq!(
+        (
+            decide(&workflow, &strict).outcome,
+            decide(&workflow, &strict).result_code
+        ),
+        (Outcome::Review, "ODD_PASS")
+    );
+}
+
+#[test]
 fn an_unknown_capability_that_passed_is_neutral() {
     let policy = Policy::embedded_default();
     let mut findings = ALL_PASSED.to_vec();

@@ -140,6 +140,12 @@ impl Policy {
         let transaction = compile_transaction_rules(&spec.transaction, &mut problems);
         let mut checks = compile_checks(&spec.checks, &mut problems);
         checks.fraud_warning = compile_fraud_warning(&spec, &mut problems);
+        let id = "passed.uncatalogued";
+        let passed = spec
+            .passed_uncatalogued
+            .clone()
+            .unwrap_or_else(Action::uncatalogued_pass);
+        checks.passed_uncatalogued = compiled(&mut problems, PolicyPart::Table(id), id, &passed);
         let cascade = compile_cascade(spec.cascade.as_ref(), &mut problems);
         if !problems.0.is_empty() {
             return Err(PolicyErrors(problems.0));
@@ -310,6 +316,11 @@ fn compile_checks(checks: &Checks, problems: &mut ValidationErrors) -> CompiledC
         minimum_age: age,
         risk,
         fraud_warning: None,
+        passed_uncatalogued: CompiledRule {
+            id: "passed.uncatalogued".into(),
+            when: Conditions::default(),
+            action: Action::uncatalogued_pass(),
+        },
     }
 }
 

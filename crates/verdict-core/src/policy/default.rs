@@ -71,6 +71,14 @@ mod tests {
     }
 
     #[test]
+    fn the_default_states_the_built_in_rule_for_an_uncatalogued_pass() {
+        assert_eq!(
+            default_policy_spec().passed_uncatalogued,
+            Some(crate::policy::Action::uncatalogued_pass())
+        );
+    }
+
+    #[test]
     fn no_catalogued_rejection_or_warning_is_approved() {
         let policy = Policy::embedded_default();
         for entry in catalogue::CATALOGUE

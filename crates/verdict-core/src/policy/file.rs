@@ -20,6 +20,7 @@
 //! [age.minimum]                     # optional: years = 18
 //! [[risk]]                          # optional bands: min = 80, max = 100
 //! [retry.fraud_warning]             # optional: codes = ["REPEATED_FACE", ...]
+//! [passed.uncatalogued]             # optional: a PASSED label not catalogued as a pass
 //! [cascade]                         # optional: input_labels = [...], uncatalogued = false
 //! [cascade.upstream]                # optional: imageChecks = ["usability", "extraction"]
 //!
@@ -204,6 +205,15 @@ struct RawPolicy {
     cascade: Option<Spanned<RawCascade>>,
     #[serde(default)]
     retry: RawRetry,
+    #[serde(default)]
+    passed: RawPassed,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPassed {
+    #[serde(default)]
+    uncatalogued: Option<Spanned<RawTable>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -480,6 +490,13 @@ impl PolicyFileReader {
             }
             None => base.and_then(|base| base.fraud_warning.clone()),
         };
+        let passed_uncatalogued = match &raw.passed.uncatalogued {
+            Some(table) => Some(
+                self.table("passed.uncatalogued", table, Params::None)
+                    .action,
+            ),
+            None => base.and_then(|base| base.passed_uncatalogued.clone()),
+        };
         let own: Vec<RuleSpec> = raw.rule.iter().map(|rule| self.rule(rule)).collect();
         // Inherited rules come first, minus those this file redefines (same
         // capability, type, label and conditions); their errors point at the
@@ -509,6 +526,7 @@ impl PolicyFileReader {
             checks,
             cascade,
             fraud_warning,
+            passed_uncatalogued,
         }
     }
 

@@ -164,9 +164,10 @@ pub struct Policy {
 /// The transaction rules, compiled, with their rule ids.
 pub type CompiledTransactionRules = PerTransactionRule<CompiledRule>;
 
-/// The optional checks with their rule ids, and the optional rule on a RETRY
-/// that would hide a fraud-type warning.
-#[derive(Debug, Clone, Default)]
+/// The rules that are neither finding nor transaction rules: the optional
+/// checks, the optional rule on a RETRY that would hide a fraud-type warning,
+/// and the rule for a PASSED finding with an uncatalogued label.
+#[derive(Debug, Clone)]
 pub struct CompiledChecks {
     pub document_expiring: Option<(u32, CompiledRule)>,
     pub document_country: Option<(ListCheck, CompiledRule)>,
@@ -175,6 +176,8 @@ pub struct CompiledChecks {
     pub risk: Vec<(ScoreRange, CompiledRule)>,
     /// `retry.fraud_warning`: the codes of fraud-type warnings, and the rule.
     pub fraud_warning: Option<(Vec<String>, CompiledRule)>,
+    /// `passed.uncatalogued`.
+    pub passed_uncatalogued: CompiledRule,
 }
 
 impl CompiledChecks {
@@ -202,6 +205,7 @@ impl CompiledChecks {
         if let Some((codes, rule)) = &self.fraud_warning {
             rules.push((rule, format!("codes={}", codes.join(","))));
         }
+        rules.push((&self.passed_uncatalogued, String::new()));
         rules
     }
 }

@@ -24,6 +24,21 @@ pub struct Action {
     pub user_message: Option<String>,
 }
 
+impl Action {
+    /// A PASSED finding whose label the catalogue does not list as a pass
+    /// (liveness PASSED with `LIVENESS_UNDETERMINED`): flagged and decided
+    /// by its type, so neutral. What a policy without `[passed.uncatalogued]`
+    /// does; the default policy says the same.
+    pub fn uncatalogued_pass() -> Self {
+        Self {
+            outcome: Outcome::Approve,
+            code: "UNCATALOGUED_PASS".to_owned(),
+            message: "Jumio passed this check with a label verdict's catalogue does not list as a pass (a new label, or one that contradicts the pass); decided by its type".to_owned(),
+            user_message: None,
+        }
+    }
+}
+
 /// A finding rule. `None` means any capability / any label.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleSpec {
@@ -124,6 +139,11 @@ pub struct PolicySpec {
     /// `None`: a RETRY stays a RETRY whatever warnings come with it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fraud_warning: Option<FraudWarningRule>,
+    /// What a PASSED finding whose label the catalogue does not list as a
+    /// pass gives (`[passed.uncatalogued]`); `None` means
+    /// [`Action::uncatalogued_pass`]. Left out of the digest when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed_uncatalogued: Option<Action>,
 }
 
 /// The combination order when a policy does not give one: best to worst.

@@ -837,12 +837,12 @@ fn the_worked_example_loads_and_passes_its_golden_cases() {
 fn digests_of_the_shipped_policies_are_pinned() {
     assert_eq!(
         Policy::embedded_default().reference().digest,
-        "sha256:41457c770ea94ed1619371e6e2df965b71997f4d605b1397927a4d8fc231ace4"
+        "sha256:2ed3684a589de3ea1babb55e3b094d2cbbc21b12d52b4f60af61395074b5b541"
     );
     let example = include_str!("../../../policies/examples/acme-eu.toml");
     let policy = load_policy("acme-eu.toml", example).unwrap_or_else(|errors| panic!("{errors}"));
     assert_eq!(
         policy.reference().digest,
-        "sha256:a4c292e5e5717e169534a87ada12c197cff6079a5a6587d9afce80f877d281d4"
+        "sha256:dac5a16ef9d8e3581911f0e22a4c00d6932046fa9314bdf103b5dbd8ced9af40"
     );
 }
