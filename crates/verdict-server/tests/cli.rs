@@ -183,7 +183,7 @@ fn policy_test_runs_the_worked_example_and_reports_coverage() {
     let (code, out) = verdict(&["policy", "test", &examples()]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("acme-eu.toml: 12 passed, 0 failed; rule coverage 12/142 (8%)"),
+        out.contains("acme-eu.toml: 13 passed, 0 failed; rule coverage 13/142 (9%)"),
         "{out}"
     );
     assert!(out.contains("PASS "), "{out}");
@@ -193,6 +193,18 @@ fn policy_test_runs_the_worked_example_and_reports_coverage() {
         out.contains("     1  imageChecks.REJECTED.PUNCHED[country=DEU,AUT]"),
         "{out}"
     );
+}
+
+#[test]
+fn policy_test_runs_the_default_policys_golden_cases() {
+    let dir = format!("{}/../verdict-core/src/policy", env!("CARGO_MANIFEST_DIR"));
+    let (code, out) = verdict(&["policy", "test", &dir]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("default.toml: 23 passed, 0 failed; rule coverage 23/133 (17%)"),
+        "{out}"
+    );
+    assert!(!out.contains("FAIL "), "{out}");
 }
 
 #[test]

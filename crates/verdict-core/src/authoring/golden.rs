@@ -438,6 +438,46 @@ code = "APPROVED"
     }
 
     #[test]
+    fn the_default_policy_passes_its_golden_cases_which_cover_the_rules_for_real_world_payloads() {
+        let policy = Policy::embedded_default();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/policy");
+        let report = run_golden(
+            "default.test.toml",
+            include_str!("../policy/default.test.toml"),
+            &crate::authoring::files::payload_reader(&dir),
+            &policy,
+        )
+        .unwrap_or_else(|errors| panic!("{errors}"));
+        let failed: Vec<String> = report
+            .failed()
+            .map(|case| format!("{}: {}", case.name, case.failure.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(failed, Vec::<String>::new());
+        let counts = coverage(&policy, &[report]);
+        for rule in [
+            "retry.fraud_warning",
+            "passed.uncatalogued",
+            "top_level.REJECTED",
+            "top_level.WARNING",
+            "usability.NOT_EXECUTED.NOT_UPLOADED[credential=FACEMAP; dependents_ran=true]",
+            "usability.NOT_EXECUTED.TECHNICAL_ERROR[credential=FACEMAP; dependents_ran=true]",
+            "dataChecks.REJECTED.CHIP_MISSING",
+            "dataChecks.REJECTED.DIGITAL_MANIPULATION",
+            "watchlistScreening.NOT_EXECUTED.VALIDATION_FAILED",
+            "watchlistScreening.NOT_EXECUTED.EXTRACTION_NOT_DONE",
+            "watchlistScreening.NOT_EXECUTED.NO_VALID_ID_CREDENTIAL",
+            "*.NOT_EXECUTED.PRECONDITION_NOT_FULFILLED",
+            "*.UNRECOGNISED.*",
+        ] {
+            let count = counts
+                .iter()
+                .find(|(id, _)| *id == rule)
+                .map_or(0, |(_, count)| *count);
+            assert!(count > 0, "no golden case reaches {rule}");
+        }
+    }
+
+    #[test]
     fn a_case_file_for_another_policy_or_without_input_is_an_error() {
         let policy = Policy::embedded_default();
         let error = run_golden("x.test.toml", "policy = \"acme\"\n", &fixtures(), &policy)

@@ -823,7 +823,7 @@ fn the_worked_example_loads_and_passes_its_golden_cases() {
     let loaded =
         crate::authoring::files::load_policy_file(&path).unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(loaded.policy.reference().id, "acme-eu");
-    assert_eq!(loaded.golden.map(|report| report.cases.len()), Some(12));
+    assert_eq!(loaded.golden.map(|report| report.cases.len()), Some(13));
     let report = crate::authoring::check::check(&loaded.policy);
     assert!(report.fall_throughs.is_empty() && report.shadowed.is_empty());
 }
