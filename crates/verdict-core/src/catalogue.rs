@@ -10,9 +10,9 @@
 //! catalogue section of `crates/verdict-core/README.md` describes the sources
 //! and lists every label that is not in Jumio's current reference.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use crate::hash::FixedKeyMap;
 use crate::model::DecisionType;
 
 /// How current an entry is.
@@ -1297,7 +1297,7 @@ pub static CATALOGUE: &[CatalogueEntry] = &[
 
 type Key<'a> = (&'a str, DecisionType, &'a str);
 
-static INDEX: LazyLock<HashMap<Key<'static>, &'static CatalogueEntry>> = LazyLock::new(|| {
+static INDEX: LazyLock<FixedKeyMap<Key<'static>, &'static CatalogueEntry>> = LazyLock::new(|| {
     CATALOGUE
         .iter()
         .map(|entry| ((entry.capability, entry.decision_type, entry.label), entry))
@@ -1312,29 +1312,37 @@ pub fn lookup(
 ) -> Option<&'static CatalogueEntry> {
     // The map's keys are &'static str; a HashMap is covariant in its key type,
     // so it can be searched with shorter-lived keys.
-    let index: &HashMap<Key<'_>, &'static CatalogueEntry> = &INDEX;
+    let index: &FixedKeyMap<Key<'_>, &'static CatalogueEntry> = &INDEX;
     index.get(&(capability, decision_type, label)).copied()
 }
 
-/// The PASSED labels of each catalogued capability.
-static PASS_LABELS: LazyLock<HashMap<&'static str, Vec<&'static str>>> = LazyLock::new(|| {
-    let mut labels: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
-    for entry in CATALOGUE {
-        let of_capability = labels.entry(entry.capability).or_default();
-        if entry.decision_type == DecisionType::Passed {
-            of_capability.push(entry.label);
-        }
-    }
-    labels
+/// The labels Jumio passes a check with, any capability (`OK`, `MATCH`,
+/// `LOW_RISK`), and the capabilities the catalogue knows.
+static PASSES: LazyLock<(Vec<&'static str>, Vec<&'static str>)> = LazyLock::new(|| {
+    let mut labels: Vec<&'static str> = CATALOGUE
+        .iter()
+        .filter(|entry| entry.decision_type == DecisionType::Passed)
+        .map(|entry| entry.label)
+        .collect();
+    labels.sort_unstable();
+    labels.dedup();
+    let mut capabilities: Vec<&'static str> =
+        CATALOGUE.iter().map(|entry| entry.capability).collect();
+    capabilities.sort_unstable();
+    capabilities.dedup();
+    (labels, capabilities)
 });
 
-/// Whether `label` is a PASSED label of `capability`; `None` when the
-/// capability itself is not catalogued (then nothing says what its passes
-/// are called).
+/// Whether a PASSED finding's `label` is one Jumio passes checks with; `None`
+/// when it is not and the capability is not catalogued either (then nothing
+/// says what that capability's passes are called). A pass label of a sibling
+/// (`OK` under similarity) still means "passed".
 pub fn is_pass_label(capability: &str, label: &str) -> Option<bool> {
-    PASS_LABELS
-        .get(capability)
-        .map(|labels| labels.contains(&label))
+    let (labels, capabilities) = &*PASSES;
+    if labels.contains(&label) {
+        return Some(true);
+    }
+    capabilities.contains(&capability).then_some(false)
 }
 
 /// Every label the catalogue lists for `capability`, any decision type.
@@ -1488,14 +1496,17 @@ mod tests {
     }
 
     #[test]
-    fn a_pass_label_is_known_per_capability() {
+    fn a_pass_label_is_one_jumio_passes_checks_with() {
         assert_eq!(is_pass_label("similarity", "MATCH"), Some(true));
         assert_eq!(
             is_pass_label("liveness", "LIVENESS_UNDETERMINED"),
             Some(false)
         );
-        assert_eq!(is_pass_label("liveness", "MATCH"), Some(false));
-        assert_eq!(is_pass_label("documentProvenanceCheck", "OK"), None);
+        assert_eq!(is_pass_label("liveness", "LIKELY_LIVE"), Some(false));
+        // A sibling's pass label still says "passed".
+        assert_eq!(is_pass_label("liveness", "MATCH"), Some(true));
+        // An unknown capability: nothing says what its passes are called.
+        assert_eq!(is_pass_label("documentProvenanceCheck", "GREEN"), None);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod authoring;
 pub mod catalogue;
 pub mod error;
 pub mod evaluate;
+mod hash;
 pub mod json;
 pub mod model;
 pub mod policy;

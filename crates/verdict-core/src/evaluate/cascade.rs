@@ -105,16 +105,15 @@ impl Cascades<'_, '_, '_> {
     }
 
     /// The facts conditions read for `entry`: the workflow's, plus the
-    /// finding's own.
+    /// finding's credentials. Whether its dependents ran is left absent:
+    /// [`crate::policy::Policy::rule_for_finding`] works it out when a rule
+    /// asks.
     pub(crate) fn finding_facts<'f>(
-        &self,
         workflow_facts: &Facts<'f>,
-        capability: &str,
         entry: &CapabilityEntry<'_>,
     ) -> Facts<'f> {
         Facts {
             credentials: Credentials::of(entry.credential_categories.iter().map(AsRef::as_ref)),
-            dependents_ran: self.dependents_ran(capability, entry),
             ..*workflow_facts
         }
     }

@@ -65,7 +65,10 @@ pub fn explain<'a>(workflow: &'a WorkflowResult<'_>, policy: &'a Policy) -> Vec<
                 }
                 continue;
             }
-            let facts = cascades.finding_facts(&facts, &capability.name, entry);
+            let facts = Facts {
+                dependents_ran: cascades.dependents_ran(&capability.name, entry),
+                ..Cascades::finding_facts(&facts, entry)
+            };
             let mut chosen: Option<&str> = None;
             let considered = policy
                 .candidates(&capability.name, decision_type, &entry.label)

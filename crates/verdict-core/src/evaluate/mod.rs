@@ -54,9 +54,15 @@ pub fn evaluate<'a>(
     let cascades = Cascades::new(workflow, policy.cascade());
     for capability in &workflow.capabilities {
         for entry in &capability.entries {
-            if let Some(mut reason) =
-                finding_reason(&capability.name, entry, workflow, &facts, &cascades, policy)
-            {
+            if let Some(mut reason) = finding_reason(
+                &capability.name,
+                entry,
+                workflow,
+                &facts,
+                &cascades,
+                findings_are_causes,
+                policy,
+            ) {
                 reason.root_cause &= findings_are_causes;
                 reasons.push(reason);
             }
@@ -210,6 +216,7 @@ fn finding_reason<'a>(
     workflow: &'a WorkflowResult<'_>,
     facts: &Facts<'_>,
     cascades: &Cascades<'_, '_, '_>,
+    findings_are_causes: bool,
     policy: &'a Policy,
 ) -> Option<Reason<'a>> {
     let decision_type = entry.decision_type();
@@ -219,14 +226,18 @@ fn finding_reason<'a>(
                 uncatalogued_pass(capability, entry).then_some(&policy.checks().passed_uncatalogued)
             })?
         }
-        _ => {
-            let facts = cascades.finding_facts(facts, capability, entry);
-            policy.rule_for(capability, decision_type, &entry.label, &facts)?
-        }
+        _ => policy.rule_for_finding(
+            capability,
+            decision_type,
+            &entry.label,
+            &Cascades::finding_facts(facts, entry),
+            || cascades.dependents_ran(capability, entry),
+        )?,
     };
     // A check that did not run for lack of input is a consequence when a
-    // failure upstream explains it, and a root cause otherwise.
-    let consequence = cascades.cause(capability, entry).is_some();
+    // failure upstream explains it, and a root cause otherwise. After an
+    // abandoned session every finding is a consequence: no need to look.
+    let consequence = findings_are_causes && cascades.cause(capability, entry).is_some();
     Some(Reason {
         root_cause: !consequence,
         catalogued: catalogue::lookup(capability, decision_type, &entry.label).is_some(),
@@ -242,9 +253,9 @@ fn finding_reason<'a>(
     })
 }
 
-/// A PASSED finding of a catalogued capability whose label the catalogue
-/// does not list as a pass: a label Jumio added, or one that contradicts the
-/// pass (liveness PASSED with `LIVENESS_UNDETERMINED`). It is flagged
+/// A PASSED finding of a catalogued capability whose label is none Jumio
+/// passes a check with (`OK`, `MATCH`, `LOW_RISK`): a label Jumio added, or
+/// one that contradicts the pass (liveness PASSED with `LIVENESS_UNDETERMINED`). It is flagged
 /// (`catalogued: false`) and decided by its type, by `passed.uncatalogued`.
 /// An empty label says nothing, and a capability verdict does not know has
 /// no known pass labels to compare with.

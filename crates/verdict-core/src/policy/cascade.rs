@@ -17,9 +17,11 @@
 //! graph ([`CascadeSpec::jumio`]) takes both, so either order explains the
 //! other's consequences.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
+
+use crate::hash::FixedKeyMap;
 
 /// A policy's cascade settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -99,13 +101,13 @@ impl CascadeSpec {
 pub struct CompiledCascade {
     input_labels: Vec<String>,
     /// Nearest first: direct dependencies in the order given, then theirs.
-    upstream: HashMap<String, Vec<String>>,
-    downstream: HashMap<String, Vec<String>>,
+    upstream: FixedKeyMap<String, Vec<String>>,
+    downstream: FixedKeyMap<String, Vec<String>>,
 }
 
 impl CompiledCascade {
     pub fn new(spec: &CascadeSpec) -> Self {
-        let mut upstream: HashMap<String, Vec<String>> = HashMap::new();
+        let mut upstream: FixedKeyMap<String, Vec<String>> = FixedKeyMap::default();
         for capability in spec.upstream.keys() {
             let mut closure: Vec<String> = Vec::new();
             let mut next = 0;
@@ -123,7 +125,7 @@ impl CompiledCascade {
             }
             upstream.insert(capability.clone(), closure);
         }
-        let mut downstream: HashMap<String, Vec<String>> = HashMap::new();
+        let mut downstream: FixedKeyMap<String, Vec<String>> = FixedKeyMap::default();
         // BTreeMap order: the dependents of each capability in name order.
         for capability in spec.upstream.keys() {
             for needed in &upstream[capability] {

@@ -614,6 +614,11 @@ impl Conditions {
         self.0.is_empty()
     }
 
+    /// Whether a condition reads `fact`.
+    pub fn reads(&self, fact: Fact) -> bool {
+        self.0.iter().any(|condition| condition.fact() == fact)
+    }
+
     /// Whether every condition holds. On the evaluation path: no allocation.
     pub fn matches(&self, facts: &Facts<'_>) -> bool {
         self.0.iter().all(|condition| condition.holds(facts))

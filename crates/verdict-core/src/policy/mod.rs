@@ -285,6 +285,30 @@ impl Policy {
             .or_else(|| self.fallback(decision_type))
     }
 
+    /// [`Policy::rule_for`] where whether the finding's dependents ran is
+    /// worked out only if a candidate rule reads it: it walks the graph.
+    pub fn rule_for_finding(
+        &self,
+        capability: &str,
+        decision_type: DecisionType,
+        label: &str,
+        facts: &Facts<'_>,
+        dependents_ran: impl FnOnce() -> Option<bool>,
+    ) -> Option<&CompiledRule> {
+        let mut facts = *facts;
+        let mut dependents_ran = Some(dependents_ran);
+        self.candidates(capability, decision_type, label)
+            .find(|rule| {
+                if rule.when.reads(Fact::DependentsRan)
+                    && let Some(work_out) = dependents_ran.take()
+                {
+                    facts.dependents_ran = work_out();
+                }
+                rule.when.matches(&facts)
+            })
+            .or_else(|| self.fallback(decision_type))
+    }
+
     /// The unconditional `*.TYPE.*` rule of `decision_type`.
     pub fn fallback(&self, decision_type: DecisionType) -> Option<&CompiledRule> {
         self.fallbacks[decision_type.index()].map(|index| &self.rules[index])

@@ -25,7 +25,7 @@ pub struct Action {
 }
 
 impl Action {
-    /// A PASSED finding whose label the catalogue does not list as a pass
+    /// A PASSED finding whose label is none Jumio passes a check with
     /// (liveness PASSED with `LIVENESS_UNDETERMINED`): flagged and decided
     /// by its type, so neutral. What a policy without `[passed.uncatalogued]`
     /// does; the default policy says the same.
@@ -139,8 +139,8 @@ pub struct PolicySpec {
     /// `None`: a RETRY stays a RETRY whatever warnings come with it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fraud_warning: Option<FraudWarningRule>,
-    /// What a PASSED finding whose label the catalogue does not list as a
-    /// pass gives (`[passed.uncatalogued]`); `None` means
+    /// What a PASSED finding whose label is none Jumio passes a check with
+    /// gives (`[passed.uncatalogued]`); `None` means
     /// [`Action::uncatalogued_pass`]. Left out of the digest when `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passed_uncatalogued: Option<Action>,
