@@ -32,14 +32,14 @@ pub enum Provenance {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     /// Jumio's capability reference: the label tables of the capability pages
-    /// on documentation.jumio.ai and docs.jumio.com.
+    /// of Jumio's current documentation.
     CapabilityReference,
     /// Jumio's risk-signal pages on the same sites, several cut off part-way.
     RiskSignalReference,
     /// A public summary of the capability reference, for the rows the stored
     /// official pages cut off.
     ReferenceSummary,
-    /// Jumio's KYX API guide, published on GitHub with its history: the dates
+    /// Jumio's KYX API guide, published with its revision history: the dates
     /// of the first and last revisions whose label table lists the label
     /// under this capability and decision type.
     ApiGuide {

@@ -255,10 +255,10 @@ fn finding_reason<'a>(
 
 /// A PASSED finding of a catalogued capability whose label is none Jumio
 /// passes a check with (`OK`, `MATCH`, `LOW_RISK`): a label Jumio added, or
-/// one that contradicts the pass (liveness PASSED with `LIVENESS_UNDETERMINED`). It is flagged
-/// (`catalogued: false`) and decided by its type, by `passed.uncatalogued`.
-/// An empty label says nothing, and a capability verdict does not know has
-/// no known pass labels to compare with.
+/// one that contradicts the pass (liveness PASSED with
+/// `LIVENESS_UNDETERMINED`). It is flagged (`catalogued: false`) and decided
+/// by its type, by `passed.uncatalogued`. An empty label says nothing, and a
+/// capability verdict does not know has no known pass labels to compare with.
 pub(crate) fn uncatalogued_pass(capability: &str, entry: &CapabilityEntry<'_>) -> bool {
     !entry.label.is_empty() && catalogue::is_pass_label(capability, &entry.label) == Some(false)
 }
