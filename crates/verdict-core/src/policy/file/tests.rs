@@ -828,6 +828,18 @@ fn the_worked_example_loads_and_passes_its_golden_cases() {
     assert!(report.fall_throughs.is_empty() && report.shadowed.is_empty());
 }
 
+/// A policy written before `[cascade]`, `[retry.fraud_warning]` and
+/// `[passed.uncatalogued]` existed says nothing of them, and keeps the digest
+/// it had then (printed by `verdict eval` on the commit before they were
+/// added).
+#[test]
+fn a_policy_that_names_none_of_the_newer_settings_keeps_its_digest() {
+    assert_eq!(
+        policy("").reference().digest,
+        "sha256:13214df31d6e7a25ffdff828101f1b8c125fa98725f21965b594c5dc5d03b5a2"
+    );
+}
+
 /// The digest is the policy's identity in every decision (and, later, in the
 /// ledger): reorganising the code must not change it, only a change of
 /// content may. The default's digest changes with its content (and its
