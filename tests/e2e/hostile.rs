@@ -109,14 +109,11 @@ fn cases() -> Vec<(&'static str, pb::EvaluateRequest, Expect)> {
             Expect::Field(Code::InvalidArgument, "workflow_json.capabilities"),
         ),
         (
-            "an entry without decision",
+            "an entry without decision: a type verdict does not know, never approved",
             json_request(
                 r#"{"workflow": {"status": "PROCESSED"}, "capabilities": {"usability": [{}]}}"#,
             ),
-            Expect::Field(
-                Code::InvalidArgument,
-                "workflow_json.capabilities.usability[0]",
-            ),
+            Expect::Decided("UNRECOGNISED_DECISION_TYPE"),
         ),
         (
             "a label that is a number",

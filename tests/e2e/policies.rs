@@ -19,7 +19,7 @@ use crate::support::{TestServer, details, fixture, json_request};
 fn acme(version: &str) -> String {
     DEFAULT_POLICY_TOML
         .replace("id = \"jumio-default\"", "id = \"acme\"")
-        .replace("version = \"1.1.0\"", &format!("version = \"{version}\""))
+        .replace("version = \"1.2.0\"", &format!("version = \"{version}\""))
         .replace(
             "label = \"PUNCHED\"\noutcome = \"REVIEW\"\ncode = \"DOCUMENT_PUNCHED\"",
             "label = \"PUNCHED\"\noutcome = \"APPROVE\"\ncode = \"PUNCHED_ACCEPTED\"",
@@ -114,7 +114,7 @@ async fn list_and_get_policies_say_what_is_loaded_from_where() {
         .collect();
     assert_eq!(
         summary,
-        [("acme", "2.0.0", true), ("jumio-default", "1.1.0", false)]
+        [("acme", "2.0.0", true), ("jumio-default", "1.2.0", false)]
     );
     assert_eq!(
         list[0].source,
@@ -210,6 +210,70 @@ async fn explain_shows_each_rule_considered_and_why_and_is_off_by_default() {
         .find(|reason| reason.label == "GLARE")
         .expect("reason");
     assert_eq!(reason.rule_id, "usability.REJECTED.GLARE");
+}
+
+#[tokio::test]
+async fn explain_names_the_upstream_finding_each_consequence_is_attributed_to() {
+    // The ID had glare; screening then reports VALIDATION_FAILED and the other
+    // ID checks PRECONDITION_NOT_FULFILLED: each is attributed to the glare.
+    let server = TestServer::start().await;
+    let body = fixture("11-usability-rejected-screening-validation-failed.json");
+    let explained = evaluate(&server, "", body, true).await.expect("decided");
+    // The id of the usability entry of the ID in that payload.
+    const GLARE_ENTRY: &str = "96f6e174-8aad-528e-95bb-0c34e04243dd";
+    // (capability, label, the upstream label and entry it is attributed to)
+    type Attribution<'a> = (&'a str, &'a str, Option<(&'a str, &'a str)>);
+    let attributed: Vec<Attribution<'_>> = explained
+        .explanations
+        .iter()
+        .map(|finding| {
+            (
+                finding.capability.as_str(),
+                finding.label.as_str(),
+                finding
+                    .caused_by
+                    .as_ref()
+                    .map(|upstream| (upstream.label.as_str(), upstream.entry_id.as_str())),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attributed,
+        [
+            ("usability", "GLARE", None),
+            (
+                "similarity",
+                "PRECONDITION_NOT_FULFILLED",
+                Some(("GLARE", GLARE_ENTRY))
+            ),
+            (
+                "imageChecks",
+                "PRECONDITION_NOT_FULFILLED",
+                Some(("GLARE", GLARE_ENTRY))
+            ),
+            (
+                "extraction",
+                "PRECONDITION_NOT_FULFILLED",
+                Some(("GLARE", GLARE_ENTRY))
+            ),
+            (
+                "dataChecks",
+                "PRECONDITION_NOT_FULFILLED",
+                Some(("GLARE", GLARE_ENTRY))
+            ),
+            (
+                "watchlistScreening",
+                "VALIDATION_FAILED",
+                Some(("GLARE", GLARE_ENTRY))
+            ),
+        ]
+    );
+    let screening = explained
+        .reasons
+        .iter()
+        .find(|reason| reason.capability == "watchlistScreening")
+        .expect("reported");
+    assert!(!screening.root_cause);
 }
 
 #[tokio::test]

@@ -101,7 +101,8 @@ pub fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
 }
 
-/// The decision-bearing fixtures (every one but the callback bodies).
+/// The decision-bearing fixtures (every one but the callback and legacy
+/// Netverify bodies).
 pub fn workflow_fixtures() -> Vec<String> {
     let mut names: Vec<String> =
         std::fs::read_dir(format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR")))
@@ -113,7 +114,9 @@ pub fn workflow_fixtures() -> Vec<String> {
                     .to_string_lossy()
                     .into_owned()
             })
-            .filter(|name| name.ends_with(".json") && !name.contains("callback"))
+            .filter(|name| {
+                name.ends_with(".json") && !name.contains("callback") && !name.contains("netverify")
+            })
             .collect();
     names.sort();
     names

@@ -20,6 +20,17 @@ fn text(value: &Value) -> String {
     value.as_str().unwrap_or_default().to_owned()
 }
 
+fn body_has_an_entry_without_a_decision_type(body: &str) -> bool {
+    let json: Value = serde_json::from_str(body).expect("fixture is JSON");
+    json["capabilities"]
+        .as_object()
+        .into_iter()
+        .flat_map(|capabilities| capabilities.values())
+        .filter_map(Value::as_array)
+        .flatten()
+        .any(|entry| entry["decision"]["type"].is_null())
+}
+
 /// The typed message a client holding this body would build. Written here,
 /// independently of the server's JSON parser.
 fn typed_from_json(body: &str) -> pb::WorkflowResult {
@@ -99,6 +110,11 @@ async fn typed_input_decides_exactly_like_the_json_body() {
     let mut client = server.client().await;
     for name in workflow_fixtures() {
         let body = fixture(&name);
+        // The typed form states every entry's decision type; a body with an
+        // entry that has none has no typed equivalent.
+        if body_has_an_entry_without_a_decision_type(&body) {
+            continue;
+        }
         let from_json = evaluate_json(&mut client, body.clone()).await;
         let request = pb::EvaluateRequest {
             policy_id: String::new(),

@@ -6,6 +6,18 @@
 //! strict where the decision would otherwise be wrong: a field the decision
 //! reads that has the wrong type is an error naming its JSON path.
 //!
+//! Two choices at the edge, documented in `crates/verdict-core/README.md`:
+//! - a risk score sent as a string holding a number (`"40.0"`, as some
+//!   relays re-serialise numbers) is read as that number, within -1..=100;
+//!   any other string is an error, which does not repeat the string;
+//! - a capability entry without `decision` (or with one without `type`) is
+//!   kept as a finding whose decision type verdict does not know: never
+//!   approved, decided by the policy's `*.UNRECOGNISED.*` rule.
+//!
+//! A body that is not a workflow result at all is named when recognised: a
+//! callback (`workflowExecution`) or a legacy Netverify body (`scanReference`,
+//! `jumioIdScanReference`).
+//!
 //! The happy path runs plain serde_json. Only when that fails is the body parsed
 //! again with path tracking, so well-formed input never pays for error reporting.
 
@@ -90,14 +102,62 @@ fn locate_error(body: &str, first_error: &serde_json::Error) -> JsonError {
         format!("$.{path}")
     };
     let mut located = json_error(&path, error.inner());
-    // A common integration slip: posting Jumio's callback, which carries no
-    // results, instead of the retrieval body it points to.
-    if located.path == "$" && body.contains("\"workflowExecution\"") {
-        located.message.push_str(
-            "; this looks like a callback body: retrieve the workflow execution it names and send that",
-        );
+    if located.path == "$"
+        && let Some(hint) = BodyKind::of(body).hint()
+    {
+        located.message.push_str(hint);
     }
     located
+}
+
+/// What a body that is not a workflow result is, judged by its top-level keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    /// Jumio's callback: a notification that names the workflow execution to
+    /// retrieve, with no results (a common integration slip).
+    Callback,
+    /// A body of the legacy Netverify (ID Verification v2) API: the retrieval
+    /// API's scan (`scanReference`, `document.status`,
+    /// `verification.identityVerification`) or its callback
+    /// (`jumioIdScanReference`, `verificationStatus`).
+    Netverify,
+    Other,
+}
+
+impl BodyKind {
+    fn of(body: &str) -> Self {
+        #[derive(Deserialize)]
+        struct TopLevelKeys {
+            #[serde(rename = "workflowExecution", default)]
+            workflow_execution: Option<IgnoredAny>,
+            #[serde(rename = "scanReference", default)]
+            scan_reference: Option<IgnoredAny>,
+            #[serde(rename = "jumioIdScanReference", default)]
+            jumio_id_scan_reference: Option<IgnoredAny>,
+        }
+        match serde_json::from_str::<TopLevelKeys>(body) {
+            Ok(keys) if keys.workflow_execution.is_some() => Self::Callback,
+            Ok(keys) if keys.scan_reference.is_some() || keys.jumio_id_scan_reference.is_some() => {
+                Self::Netverify
+            }
+            _ => Self::Other,
+        }
+    }
+
+    /// What to add to the parse error: what the body is and what to send.
+    fn hint(self) -> Option<&'static str> {
+        match self {
+            Self::Callback => Some(
+                "; this looks like a callback body: retrieve the workflow execution it names and send that",
+            ),
+            Self::Netverify => Some(
+                "; this looks like a legacy Netverify (ID Verification v2) body, identified by its scan reference: \
+                 verdict decides workflow results of Jumio's KYX platform, retrieved from \
+                 /api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}",
+            ),
+            Self::Other => None,
+        }
+    }
 }
 
 fn json_error(path: &str, error: &serde_json::Error) -> JsonError {
@@ -273,7 +333,8 @@ impl<'de> Deserialize<'de> for CalendarDate {
     }
 }
 
-/// `decision.risk.score`: integer or float, from -1 to 100.
+/// `decision.risk.score`: integer or float, from -1 to 100; a string holding
+/// such a number is read as it.
 struct RiskScore(f64);
 
 impl<'de> Deserialize<'de> for RiskScore {
@@ -286,6 +347,15 @@ impl<'de> Deserialize<'de> for RiskScore {
             }
             fn visit_f64<E: de::Error>(self, value: f64) -> Result<f64, E> {
                 Ok(value)
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<f64, E> {
+                // The string is request content: the error does not repeat it.
+                value.parse::<f64>().map_err(|_| {
+                    de::Error::invalid_value(
+                        de::Unexpected::Other("a string that is not a number"),
+                        &"a risk score from -1 to 100 (a number, or a string holding one)",
+                    )
+                })
             }
             #[expect(
                 clippy::cast_precision_loss,
@@ -302,7 +372,7 @@ impl<'de> Deserialize<'de> for RiskScore {
                 Ok(value as f64)
             }
         }
-        let score = deserializer.deserialize_f64(ScoreVisitor)?;
+        let score = deserializer.deserialize_any(ScoreVisitor)?;
         if !RISK_SCORES.contains(&score) {
             return Err(de::Error::invalid_value(
                 de::Unexpected::Other("a number out of range"),
@@ -351,6 +421,16 @@ struct DecisionJson<'a> {
     details: Option<DetailsJson<'a>>,
     #[serde(default)]
     risk: Option<RiskJson>,
+}
+
+/// A capability entry's `decision`: unlike the top level's, its type may be
+/// absent (then it is a type verdict does not know).
+#[derive(Deserialize)]
+struct EntryDecisionJson<'a> {
+    #[serde(rename = "type", borrow, default)]
+    decision_type: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    details: Option<DetailsJson<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -506,7 +586,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut id: Option<Option<Text<'de>>> = None;
         let mut credentials: Option<Option<Vec<CredentialJson<'de>>>> = None;
-        let mut decision: Option<DecisionJson<'de>> = None;
+        let mut decision: Option<Option<EntryDecisionJson<'de>>> = None;
         let mut data: Option<CapabilityData<'de>> = None;
         while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
             match key.as_ref() {
@@ -519,7 +599,13 @@ impl<'de> Visitor<'de> for EntryVisitor {
                 }
             }
         }
-        let decision = decision.ok_or_else(|| de::Error::missing_field("decision"))?;
+        // No decision, or one without a type: kept as a type verdict does
+        // not know, which the policy never approves.
+        let decision = decision.flatten();
+        let (raw_decision_type, details) = match decision {
+            Some(decision) => (text(decision.decision_type), decision.details),
+            None => (None, None),
+        };
         Ok(CapabilityEntry {
             id: text(id.flatten()),
             credential_categories: credentials
@@ -528,8 +614,8 @@ impl<'de> Visitor<'de> for EntryVisitor {
                 .into_iter()
                 .filter_map(|credential| text(credential.category))
                 .collect(),
-            raw_decision_type: decision.decision_type.0,
-            label: text(decision.details.and_then(|details| details.label)).unwrap_or_default(),
+            raw_decision_type: raw_decision_type.unwrap_or_default(),
+            label: text(details.and_then(|details| details.label)).unwrap_or_default(),
             data: data.unwrap_or_default(),
         })
     }
@@ -682,9 +768,9 @@ mod tests {
         let name = "X".repeat(10_000);
         let body = minimal(
             r#"{"type":"PASSED"}"#,
-            &format!(r#"{{"{name}":[{{"id":"u"}}]}}"#),
+            &format!(r#"{{"{name}":[{{"decision":{{"type":7}}}}]}}"#),
         );
-        let error = parse_workflow_json(&body).expect_err("entry without decision");
+        let error = parse_workflow_json(&body).expect_err("a number as the decision type");
         assert!(error.path.len() < 200, "{}", error.path);
         assert!(
             error.path.starts_with("$.capabilities.XXXX"),
@@ -843,14 +929,102 @@ mod tests {
     }
 
     #[test]
-    fn missing_status_and_entry_decision_are_errors() {
+    fn a_missing_status_is_an_error() {
         let error = parse_workflow_json(r#"{"workflow":{"id":"x"}}"#).expect_err("no status");
         assert_eq!(error.path, "$.workflow");
         assert_eq!(error.message, "missing field `status`");
-        let body = minimal(r#"{"type":"PASSED"}"#, r#"{"usability":[{"id":"u"}]}"#);
-        let error = parse_workflow_json(&body).expect_err("entry without decision");
-        assert_eq!(error.path, "$.capabilities.usability[0]");
-        assert_eq!(error.message, "missing field `decision`");
+    }
+
+    #[test]
+    fn an_entry_without_a_decision_type_is_kept_as_a_type_verdict_does_not_know() {
+        let body = minimal(
+            r#"{"type":"PASSED"}"#,
+            r#"{"usability":[{"id":"u"},{"id":"v","decision":null},
+                 {"id":"w","decision":{"details":{"label":"BLURRED"}}}]}"#,
+        );
+        let parsed = parse_workflow_json(&body).expect("kept, not refused");
+        let entries = &parsed.capabilities[0].entries;
+        let kept: Vec<(Option<&str>, DecisionType, &str)> = entries
+            .iter()
+            .map(|entry| (entry.id.as_deref(), entry.decision_type(), &*entry.label))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (Some("u"), DecisionType::Other, ""),
+                (Some("v"), DecisionType::Other, ""),
+                (Some("w"), DecisionType::Other, "BLURRED"),
+            ]
+        );
+        // The top level's decision still needs its type.
+        let body = minimal(r#"{"risk":{"score":0}}"#, "{}");
+        let error = parse_workflow_json(&body).expect_err("top level without a type");
+        assert_eq!(error.path, "$.decision");
+    }
+
+    #[test]
+    fn a_risk_score_sent_as_a_numeric_string_is_that_number() {
+        for (score, expected) in [(r#""40.0""#, 40.0), (r#""93""#, 93.0), (r#""-1""#, -1.0)] {
+            let body = minimal(
+                &format!(r#"{{"type":"WARNING","risk":{{"score":{score}}}}}"#),
+                "{}",
+            );
+            let parsed = parse_workflow_json(&body).expect(score);
+            assert_eq!(
+                parsed.decision.expect("decision").risk_score,
+                Some(expected)
+            );
+        }
+    }
+
+    #[test]
+    fn a_risk_score_string_that_is_not_a_score_is_refused_without_repeating_it() {
+        let body = minimal(r#"{"type":"WARNING","risk":{"score":"JORDAN"}}"#, "{}");
+        let error = parse_workflow_json(&body).expect_err("not a number");
+        assert_eq!(error.path, "$.decision.risk.score");
+        assert_eq!(
+            error.message,
+            "invalid value: a string that is not a number, expected a risk score from -1 to 100 (a number, or a string holding one)"
+        );
+        for out_of_range in [r#""100.5""#, r#""NaN""#, r#""inf""#] {
+            let body = minimal(
+                &format!(r#"{{"type":"WARNING","risk":{{"score":{out_of_range}}}}}"#),
+                "{}",
+            );
+            let error = parse_workflow_json(&body).expect_err(out_of_range);
+            assert_eq!(error.path, "$.decision.risk.score", "{out_of_range}");
+        }
+    }
+
+    #[test]
+    fn legacy_netverify_bodies_are_named_and_pointed_at_the_workflow_results() {
+        for body in [
+            r#"{"timestamp":"2019-03-20T16:25:38.663Z","scanReference":"s-1",
+                "document":{"type":"PASSPORT","status":"APPROVED_VERIFIED"},
+                "verification":{"identityVerification":{"similarity":"MATCH","validity":"TRUE"}}}"#,
+            r#"{"timestamp":"2019-03-20T16:25:38.663Z","scanReference":"s-1","status":"DONE"}"#,
+            r#"{"jumioIdScanReference":"s-1","verificationStatus":"APPROVED_VERIFIED","idScanStatus":"SUCCESS"}"#,
+        ] {
+            let error = parse_workflow_json(body).expect_err("not a workflow result");
+            assert_eq!(error.path, "$");
+            assert!(
+                error.message.starts_with(
+                    "missing field `workflow`; this looks like a legacy Netverify (ID Verification v2) body"
+                ),
+                "{}",
+                error.message
+            );
+            assert!(
+                error
+                    .message
+                    .contains("workflow-executions/{workflowExecutionId}"),
+                "{}",
+                error.message
+            );
+        }
+        // A body that is neither gets the plain error.
+        let error = parse_workflow_json(r#"{"result":"ok"}"#).expect_err("unrelated");
+        assert_eq!(error.message, "missing field `workflow`");
     }
 
     #[test]

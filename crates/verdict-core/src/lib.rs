@@ -26,12 +26,14 @@ pub mod authoring;
 pub mod catalogue;
 pub mod error;
 pub mod evaluate;
+mod hash;
 pub mod json;
 pub mod model;
 pub mod policy;
 pub mod position;
 
 pub use error::{JsonError, NotFinal, truncated};
+pub use evaluate::cascade::Upstream;
 pub use evaluate::decision::{APPROVED, Decision, Reason};
 pub use evaluate::evaluate;
 pub use evaluate::explain::{FindingTrace, RuleTrace, RuleVerdict, explain};

@@ -7,7 +7,7 @@
     reason = "a test that cannot go on should fail loudly"
 )]
 
-use verdict_core::{Outcome, Policy, evaluate, parse_workflow_json};
+use verdict_core::{Outcome, Policy, evaluate, load_policy, parse_workflow_json};
 
 fn fixture(name: &str) -> String {
     let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -191,6 +191,218 @@ fn unsupported_document_under_a_rejected_top_level_retries_with_another_document
         "UNSUPPORTED_DOCUMENT_TYPE",
         &["usability/UNSUPPORTED_DOCUMENT_TYPE"],
         4,
+    );
+}
+
+#[test]
+fn screening_that_failed_validation_after_a_usability_rejection_is_a_consequence() {
+    // Before: "screening did not run: its input failed validation" was a
+    // second root cause beside the glare.
+    expect(
+        "11-usability-rejected-screening-validation-failed.json",
+        Outcome::Retry,
+        "IMAGE_QUALITY_GLARE",
+        &["usability/GLARE"],
+        5,
+    );
+}
+
+#[test]
+fn screening_without_extraction_is_a_consequence_of_the_extraction_error() {
+    expect(
+        "12-extraction-error-screening-extraction-not-done.json",
+        Outcome::Retry,
+        "TECHNICAL_ERROR",
+        &["extraction/TECHNICAL_ERROR"],
+        2,
+    );
+}
+
+#[test]
+fn standalone_screening_that_failed_validation_is_its_own_root_cause() {
+    // Workflow 10010 screens prepared data: nothing upstream to blame.
+    expect(
+        "13-standalone-screening-validation-failed.json",
+        Outcome::Review,
+        "SCREENING_NOT_RUN",
+        &["watchlistScreening/VALIDATION_FAILED"],
+        0,
+    );
+}
+
+#[test]
+fn an_id_never_uploaded_explains_every_check_of_the_id_including_screening() {
+    expect(
+        "14-id-not-uploaded-no-valid-id-credential.json",
+        Outcome::Retry,
+        "MISSING_IMAGE",
+        &["usability/NOT_UPLOADED"],
+        5,
+    );
+}
+
+#[test]
+fn an_optional_facemap_nobody_needed_does_not_hide_a_repeated_face_behind_a_retry() {
+    // Liveness and similarity ran on the selfie; the FACEMAP of 3D liveness
+    // was never uploaded. Before: RETRY "missing image", which outranked the
+    // repeated face, so a possible duplicate account was told to try again.
+    expect(
+        "15-facemap-not-uploaded-repeated-face.json",
+        Outcome::Review,
+        "REPEATED_FACE",
+        &["imageChecks/REPEATED_FACE", "usability/NOT_UPLOADED"],
+        0,
+    );
+    let body = fixture("15-facemap-not-uploaded-repeated-face.json");
+    let workflow = parse_workflow_json(&body).expect("parses");
+    let policy = Policy::embedded_default();
+    let decision = evaluate(&workflow, &policy).expect("final");
+    let upload = decision
+        .reasons
+        .iter()
+        .find(|reason| reason.label == "NOT_UPLOADED")
+        .expect("the missing FACEMAP is still reported");
+    assert_eq!(
+        (upload.outcome, upload.code),
+        (Outcome::Approve, "OPTIONAL_PART_NOT_UPLOADED")
+    );
+}
+
+#[test]
+fn a_retry_that_would_hide_a_repeated_face_goes_to_an_analyst() {
+    // The selfie needs retaking (RETRY), and the face was seen before with
+    // the same data. The default's retry.fraud_warning: REVIEW, naming the
+    // repeated face.
+    expect(
+        "16-selfie-retry-with-repeated-face.json",
+        Outcome::Review,
+        "RETRY_WITH_FRAUD_WARNING",
+        &[
+            "imageChecks/REPEATED_FACE",
+            "liveness/FACE_NOT_FULLY_VISIBLE",
+            "imageChecks/REPEATED_FACE",
+        ],
+        0,
+    );
+}
+
+#[test]
+fn a_standalone_check_rejected_with_no_capability_results_cites_jumios_decision() {
+    // A CPF validation rejected; the failing step is not in `capabilities`.
+    // Before: NOTHING_VERIFIED, "nothing about the person was verified".
+    expect(
+        "17-standalone-cpf-rejected-no-capabilities.json",
+        Outcome::Review,
+        "TOP_LEVEL_REJECTED",
+        &["decision/REJECTED"],
+        0,
+    );
+    expect(
+        "18-standalone-warning-no-capabilities.json",
+        Outcome::Review,
+        "TOP_LEVEL_WARNING",
+        &["decision/WARNING"],
+        0,
+    );
+}
+
+#[test]
+fn a_missing_chip_reported_under_data_checks_is_declined_as_fraud() {
+    // The KYX API guide listed CHIP_MISSING under data checks in its revisions
+    // of 14 to 17 January 2022; a body from then carries it there.
+    expect(
+        "19-datachecks-rejected-chip-missing-2022.json",
+        Outcome::Decline,
+        "DATA_FRAUD_CHIP_MISSING",
+        &["dataChecks/CHIP_MISSING"],
+        0,
+    );
+}
+
+#[test]
+fn a_risk_score_sent_as_a_numeric_string_is_read_as_that_score() {
+    // Jumio sends a number; a relay that re-serialises numbers as strings
+    // sends "65.0". The default reads no score, so the repeated face decides.
+    expect(
+        "21-risk-score-as-string.json",
+        Outcome::Review,
+        "REPEATED_FACE",
+        &["imageChecks/REPEATED_FACE"],
+        0,
+    );
+    // acme-eu's risk band 60..=89.99 sees the score.
+    let acme = load_policy(
+        "acme-eu.toml",
+        include_str!("../policies/examples/acme-eu.toml"),
+    )
+    .expect("the worked example loads");
+    let body = fixture("21-risk-score-as-string.json");
+    let workflow = parse_workflow_json(&body).expect("parses");
+    let decision = evaluate(&workflow, &acme).expect("final");
+    let codes: Vec<&str> = decision.reasons.iter().map(|reason| reason.code).collect();
+    assert_eq!(codes, ["REPEATED_FACE", "RISK_SCORE_ELEVATED"]);
+}
+
+#[test]
+fn an_entry_without_a_decision_is_reviewed_never_approved() {
+    // Everything else passed at risk 0; the device-risk entry carries no
+    // decision at all, so nothing says it passed.
+    expect(
+        "22-entry-without-decision.json",
+        Outcome::Review,
+        "UNRECOGNISED_DECISION_TYPE",
+        &["deviceRiskVerification/"],
+        0,
+    );
+}
+
+#[test]
+fn legacy_netverify_bodies_are_named_and_not_decided() {
+    for name in [
+        "x6-netverify-retrieval-details.json",
+        "x7-netverify-scan-status.json",
+    ] {
+        let body = fixture(name);
+        let error = parse_workflow_json(&body).expect_err(name);
+        assert_eq!(error.path, "$", "{name}");
+        assert_eq!(
+            error.message,
+            "missing field `workflow`; this looks like a legacy Netverify (ID Verification v2) body, \
+             identified by its scan reference: verdict decides workflow results of Jumio's KYX \
+             platform, retrieved from /api/v1/accounts/{accountId}/workflow-executions/{workflowExecutionId}",
+            "{name}"
+        );
+        // Request content (names, document numbers) is never repeated.
+        for personal in ["JORDAN", "EXAMPLEMAN", "X0000123", "1990-06-15"] {
+            assert!(!error.to_string().contains(personal), "{name}: {error}");
+        }
+    }
+}
+
+#[test]
+fn a_pass_whose_label_contradicts_it_is_flagged_uncatalogued_and_decided_by_its_type() {
+    // liveness PASSED with LIVENESS_UNDETERMINED, Jumio's top level WARNING.
+    // Before: silently neutral, nothing reported.
+    expect(
+        "20-liveness-passed-liveness-undetermined.json",
+        Outcome::Review,
+        "TOP_LEVEL_WARNING",
+        &["decision/WARNING", "liveness/LIVENESS_UNDETERMINED"],
+        0,
+    );
+    let body = fixture("20-liveness-passed-liveness-undetermined.json");
+    let workflow = parse_workflow_json(&body).expect("parses");
+    let policy = Policy::embedded_default();
+    let decision = evaluate(&workflow, &policy).expect("final");
+    let flagged = decision
+        .reasons
+        .iter()
+        .find(|reason| reason.capability == "liveness")
+        .expect("flagged");
+    assert!(!flagged.catalogued);
+    assert_eq!(
+        (flagged.outcome, flagged.code, flagged.rule_id),
+        (Outcome::Approve, "UNCATALOGUED_PASS", "passed.uncatalogued")
     );
 }
 

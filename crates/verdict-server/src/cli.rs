@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 /// verdict: decisions with reasons for Jumio identity-verification results.
@@ -21,7 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the gRPC server (the default).
     Serve(Box<ServeArgs>),
-    /// Decide retrieval-API bodies from files and print each decision as proto3 JSON.
+    /// Decide retrieval-API bodies from files: each file's decision (proto3 JSON)
+    /// or error, naming the file.
     Eval(EvalArgs),
     /// Check, test and compare policy files.
     #[command(subcommand)]
@@ -203,4 +204,17 @@ pub struct EvalArgs {
     /// Also print, for each finding, the rules considered and why.
     #[arg(long)]
     pub explain: bool,
+    /// json: one JSON document per file, naming it, with its decision or
+    /// error; table: one line per file (file, outcome, code, root causes).
+    #[arg(long, value_enum, default_value_t = EvalFormat::Json)]
+    pub format: EvalFormat,
+}
+
+/// How `verdict eval` prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
+    /// One JSON document per file, for tools (`jq`).
+    Json,
+    /// One aligned line per file, for people in a terminal.
+    Table,
 }

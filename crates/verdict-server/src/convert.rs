@@ -305,6 +305,12 @@ pub fn explanations_to_wire(traces: &[FindingTrace<'_>]) -> Vec<pb::FindingExpla
                     why: rule.why.clone(),
                 })
                 .collect(),
+            caused_by: trace.caused_by.map(|upstream| pb::UpstreamFinding {
+                capability: upstream.capability.to_owned(),
+                decision_type: decision_type_to_wire(upstream.decision_type) as i32,
+                label: upstream.label.to_owned(),
+                entry_id: upstream.entry_id.unwrap_or_default().to_owned(),
+            }),
         })
         .collect()
 }

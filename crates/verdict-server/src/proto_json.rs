@@ -4,7 +4,8 @@
 use std::sync::LazyLock;
 
 use prost::Message;
-use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, SerializeOptions};
+use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor};
+use serde::Serialize;
 use verdict_api::v1 as pb;
 
 /// `verdict.v1.Decision`'s descriptor, decoded once per process.
@@ -15,15 +16,49 @@ static DECISION: LazyLock<Result<MessageDescriptor, String>> = LazyLock::new(|| 
         .ok_or_else(|| "verdict.v1.Decision is not in the descriptor set".to_owned())
 });
 
-/// Renders `decision` as pretty proto3 JSON.
-pub fn decision_to_json(decision: &pb::Decision) -> Result<String, String> {
+/// `decision` as a message of its descriptor, which serializes as canonical
+/// proto3 JSON.
+fn dynamic(decision: &pb::Decision) -> Result<DynamicMessage, String> {
     let descriptor = DECISION.as_ref().map_err(Clone::clone)?;
-    let dynamic = DynamicMessage::decode(descriptor.clone(), decision.encode_to_vec().as_slice())
-        .map_err(|error| format!("re-decoding the decision: {error}"))?;
-    let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::pretty(&mut out);
-    dynamic
-        .serialize_with_options(&mut serializer, &SerializeOptions::new())
-        .map_err(|error| format!("rendering the decision: {error}"))?;
-    String::from_utf8(out).map_err(|error| error.to_string())
+    DynamicMessage::decode(descriptor.clone(), decision.encode_to_vec().as_slice())
+        .map_err(|error| format!("re-decoding the decision: {error}"))
+}
+
+/// Why `verdict eval` could not decide a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvalError {
+    /// A short stable name: `unreadable_file`, or the kind of the error the
+    /// server would answer (`invalid_json`, `not_final`, …).
+    pub kind: &'static str,
+    /// The same message a client of the server would read.
+    pub message: String,
+}
+
+/// One file's result in `verdict eval`'s stream.
+#[derive(Serialize)]
+struct EvalDocument<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<DynamicMessage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a EvalError>,
+}
+
+/// `{"file": …, "decision": {…}}` or `{"file": …, "error": {"kind", "message"}}`,
+/// pretty, the decision in canonical proto3 JSON (camelCase names, enum
+/// names, defaults omitted).
+pub fn eval_document_to_json(
+    file: &str,
+    result: Result<&pb::Decision, &EvalError>,
+) -> Result<String, String> {
+    let (decision, error) = match result {
+        Ok(decision) => (Some(dynamic(decision)?), None),
+        Err(error) => (None, Some(error)),
+    };
+    serde_json::to_string_pretty(&EvalDocument {
+        file,
+        decision,
+        error,
+    })
+    .map_err(|error| format!("rendering the decision: {error}"))
 }

@@ -5,20 +5,28 @@
     reason = "a test that cannot go on should fail loudly"
 )]
 
-use std::process::Command;
+use std::io::Read;
+use std::process::{Command, Stdio};
 
 fn fixture(name: &str) -> String {
     format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The stream of JSON documents `verdict eval` wrote.
+fn documents(stdout: &[u8]) -> Vec<serde_json::Value> {
+    let stdout = std::str::from_utf8(stdout).expect("utf-8");
+    serde_json::Deserializer::from_str(stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("a stream of JSON documents")
+}
+
 #[test]
-fn eval_prints_each_decision_as_proto3_json() {
+fn eval_prints_each_decision_as_proto3_json_naming_its_file() {
+    let punched = fixture("04-imagechecks-rejected-punched.json");
+    let no_match = fixture("09-similarity-rejected-no-match.json");
     let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .args([
-            "eval",
-            &fixture("04-imagechecks-rejected-punched.json"),
-            &fixture("09-similarity-rejected-no-match.json"),
-        ])
+        .args(["eval", &punched, &no_match])
         .output()
         .expect("run verdict eval");
     assert!(
@@ -26,43 +34,117 @@ fn eval_prints_each_decision_as_proto3_json() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let stdout = String::from_utf8(output.stdout).expect("utf-8");
-    let decisions: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stdout)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .expect("a stream of JSON documents");
-    assert_eq!(decisions.len(), 2);
-    assert_eq!(decisions[0]["outcome"], "OUTCOME_REVIEW");
-    assert_eq!(decisions[0]["resultCode"], "DOCUMENT_PUNCHED");
+    let documents = documents(&output.stdout);
+    assert_eq!(documents.len(), 2);
+    assert_eq!(documents[0]["file"], punched.as_str());
+    assert_eq!(documents[0]["decision"]["outcome"], "OUTCOME_REVIEW");
+    assert_eq!(documents[0]["decision"]["resultCode"], "DOCUMENT_PUNCHED");
     assert_eq!(
-        decisions[0]["reasons"][0]["ruleId"],
+        documents[0]["decision"]["reasons"][0]["ruleId"],
         "imageChecks.REJECTED.PUNCHED"
     );
-    assert_eq!(decisions[1]["outcome"], "OUTCOME_DECLINE");
-    assert_eq!(decisions[1]["policy"]["id"], "jumio-default");
+    assert_eq!(documents[1]["file"], no_match.as_str());
+    assert_eq!(documents[1]["decision"]["outcome"], "OUTCOME_DECLINE");
+    assert_eq!(documents[1]["decision"]["policy"]["id"], "jumio-default");
 }
 
 #[test]
-fn eval_reports_files_it_cannot_decide_and_exits_non_zero() {
+fn a_file_eval_cannot_decide_gets_an_error_document_in_the_stream_and_exit_code_1() {
+    let callback = fixture("x4-callback-processed.json");
+    let clean = fixture("01-clean-pass-score-0.json");
+    let missing = fixture("no-such-file.json");
     let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["eval", &callback, &clean, &missing])
+        .output()
+        .expect("run verdict eval");
+    assert_eq!(output.status.code(), Some(1));
+    let documents = documents(&output.stdout);
+    let summary: Vec<(&str, Option<&str>, Option<&str>)> = documents
+        .iter()
+        .map(|document| {
+            (
+                document["file"].as_str().unwrap_or_default(),
+                document["error"]["kind"].as_str(),
+                document["decision"]["resultCode"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (callback.as_str(), Some("invalid_json"), None),
+            (clean.as_str(), None, Some("APPROVED")),
+            (missing.as_str(), Some("unreadable_file"), None),
+        ],
+        "every file in order, decided or not"
+    );
+    let message = documents[0]["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("this looks like a callback body"),
+        "{message}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr, "verdict: 2 of 3 file(s) could not be decided\n");
+}
+
+#[test]
+fn eval_as_a_table_shows_file_outcome_code_and_root_causes() {
+    let dir = fixture("");
+    let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .current_dir(&dir)
         .args([
             "eval",
-            &fixture("x4-callback-processed.json"),
-            &fixture("01-clean-pass-score-0.json"),
+            "--format",
+            "table",
+            "02-usability-rejected-blurred.json",
+            "15-facemap-not-uploaded-repeated-face.json",
+            "x6-netverify-retrieval-details.json",
         ])
         .output()
         .expect("run verdict eval");
     assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            "FILE                                        OUTCOME  CODE                   ROOT CAUSES",
+            "02-usability-rejected-blurred.json          RETRY    IMAGE_QUALITY_BLURRED  usability/BLURRED",
+            "15-facemap-not-uploaded-repeated-face.json  REVIEW   REPEATED_FACE          imageChecks/REPEATED_FACE, usability/NOT_UPLOADED",
+        ]
+    );
+    assert!(
+        lines[3].starts_with(
+            "x6-netverify-retrieval-details.json         ERROR    INVALID_JSON           workflow_json is not a valid workflow result: $: missing field `workflow`; this looks like a legacy Netverify"
+        ),
+        "{}",
+        lines[3]
+    );
+    assert_eq!(lines.len(), 4);
+}
+
+#[test]
+fn eval_into_a_closed_pipe_exits_quietly() {
+    // Far more output than a pipe holds, and a reader that stops after the
+    // first bytes, as `verdict eval … | head -1` does.
+    let file = fixture("02-usability-rejected-blurred.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .arg("eval")
+        .args(std::iter::repeat_n(&file, 300))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run verdict eval");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout);
+    let output = child.wait_with_output().expect("verdict ends");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("x4-callback-processed.json") && stderr.contains("callback body"),
-        "{stderr}"
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains("\"resultCode\": \"APPROVED\""),
-        "the good file is still decided: {stdout}"
-    );
+    assert_eq!(stderr, "", "no panic, no backtrace, no message");
+    assert_eq!(output.status.code(), Some(0));
 }
 
 #[test]
@@ -101,7 +183,7 @@ fn policy_test_runs_the_worked_example_and_reports_coverage() {
     let (code, out) = verdict(&["policy", "test", &examples()]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("acme-eu.toml: 12 passed, 0 failed; rule coverage 12/136 (9%)"),
+        out.contains("acme-eu.toml: 13 passed, 0 failed; rule coverage 13/142 (9%)"),
         "{out}"
     );
     assert!(out.contains("PASS "), "{out}");
@@ -111,6 +193,18 @@ fn policy_test_runs_the_worked_example_and_reports_coverage() {
         out.contains("     1  imageChecks.REJECTED.PUNCHED[country=DEU,AUT]"),
         "{out}"
     );
+}
+
+#[test]
+fn policy_test_runs_the_default_policys_golden_cases() {
+    let dir = format!("{}/../verdict-core/src/policy", env!("CARGO_MANIFEST_DIR"));
+    let (code, out) = verdict(&["policy", "test", &dir]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("default.toml: 23 passed, 0 failed; rule coverage 23/133 (17%)"),
+        "{out}"
+    );
+    assert!(!out.contains("FAIL "), "{out}");
 }
 
 #[test]
@@ -160,7 +254,7 @@ fn policy_diff_prints_a_reviewable_table_and_a_backtest() {
     ]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.starts_with("## jumio-default 1.1.0 (embedded) → acme-eu 1.0.0 ("),
+        out.starts_with("## jumio-default 1.2.0 (embedded) → acme-eu 1.0.0 ("),
         "{out}"
     );
     assert!(

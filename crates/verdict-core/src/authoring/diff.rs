@@ -2,7 +2,7 @@
 //! input space, the transaction rules and the checks.
 
 use super::space::points;
-use crate::policy::{CompiledRule, Policy, TransactionRule};
+use crate::policy::{CascadeSpec, CompiledRule, Policy, TransactionRule};
 
 /// One combination whose outcome or code differs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +78,31 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
             });
         }
     }
+    for (id, before, after) in settings(old)
+        .into_iter()
+        .zip(settings(new))
+        .map(|((id, before), (_, after))| (id, before, after))
+    {
+        if before != after {
+            changes.push(Change {
+                finding: id.to_owned(),
+                facts: String::new(),
+                old: before,
+                new: after,
+            });
+        }
+    }
     changes
+}
+
+/// (id, value in words) of each setting that is not a rule, in a fixed order.
+fn settings(policy: &Policy) -> [(&'static str, String); 1] {
+    let cascade = policy
+        .spec()
+        .cascade
+        .clone()
+        .unwrap_or_else(CascadeSpec::jumio);
+    [("cascade", cascade.describe())]
 }
 
 /// (id, rule, parameters) of a transaction rule or check.
@@ -125,6 +149,34 @@ mod tests {
     fn a_policy_has_no_differences_with_itself() {
         let policy = Policy::embedded_default();
         assert_eq!(diff(&policy, &policy), Vec::<Change>::new());
+    }
+
+    #[test]
+    fn a_changed_cascade_setting_is_shown_in_words() {
+        let edited = DEFAULT_POLICY_TOML.replace(
+            "input_labels = [\"PRECONDITION_NOT_FULFILLED\", \"VALIDATION_FAILED\", ",
+            "input_labels = [\"PRECONDITION_NOT_FULFILLED\", ",
+        );
+        assert_ne!(edited, DEFAULT_POLICY_TOML);
+        let new = load_policy("new.toml", &edited).unwrap_or_else(|errors| panic!("{errors}"));
+        let changes = diff(&Policy::embedded_default(), &new);
+        let cascade: Vec<(&str, &str)> = changes
+            .iter()
+            .filter(|change| change.finding == "cascade")
+            .map(|change| {
+                (
+                    change.old.split(';').next().unwrap_or_default(),
+                    change.new.split(';').next().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            cascade,
+            [(
+                "input_labels=PRECONDITION_NOT_FULFILLED,VALIDATION_FAILED,EXTRACTION_NOT_DONE,NO_VALID_ID_CREDENTIAL",
+                "input_labels=PRECONDITION_NOT_FULFILLED,EXTRACTION_NOT_DONE,NO_VALID_ID_CREDENTIAL"
+            )]
+        );
     }
 
     #[test]

@@ -19,8 +19,11 @@
 //!
 //! A compact case is a PROCESSED workflow completed at `completed_at`
 //! (default 2026-01-01) whose top-level type is `top_level` (default: the type
-//! of the finding Jumio rated worst, as `DecisionType::severity` ranks them), with one entry per finding and an extraction entry carrying
-//! the document facts given.
+//! of the finding Jumio rated worst, as `DecisionType::severity` ranks them),
+//! with one entry per finding and an extraction entry carrying the document
+//! facts given. A finding may name the credential categories its entry
+//! evaluated after a colon: `usability.NOT_EXECUTED.NOT_UPLOADED:FACEMAP`,
+//! `liveness.PASSED.OK:SELFIE,FACEMAP`; without them it names none.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -239,15 +242,20 @@ fn judge(case: &RawCase, body: &str, policy: &Policy) -> (Option<String>, Vec<St
 
 /// The retrieval body a compact case stands for.
 fn compact_body(case: &RawCase) -> String {
-    let findings: Vec<(&str, &str, &str)> = case
+    let findings: Vec<(&str, &str, &str, Vec<&str>)> = case
         .findings
         .iter()
         .map(|finding| {
+            let (finding, credentials) = finding.split_once(':').unwrap_or((finding, ""));
             let mut parts = finding.splitn(3, '.');
             (
                 parts.next().unwrap_or_default(),
                 parts.next().unwrap_or_default(),
                 parts.next().unwrap_or_default(),
+                credentials
+                    .split(',')
+                    .filter(|category| !category.is_empty())
+                    .collect(),
             )
         })
         .collect();
@@ -255,12 +263,17 @@ fn compact_body(case: &RawCase) -> String {
     // ranking evaluation orders reasons with.
     let worst = findings
         .iter()
-        .map(|(_, t, _)| *t)
+        .map(|(_, t, _, _)| *t)
         .max_by_key(|t| DecisionType::from_name(t).severity())
         .unwrap_or("PASSED");
     let mut capabilities: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    for (capability, decision_type, label) in &findings {
+    for (capability, decision_type, label, credentials) in &findings {
+        let credentials: Vec<Value> = credentials
+            .iter()
+            .map(|category| json!({ "category": category }))
+            .collect();
         capabilities.entry(capability).or_default().push(json!({
+            "credentials": credentials,
             "decision": {"type": decision_type, "details": {"label": label}}
         }));
     }
@@ -363,6 +376,13 @@ outcome = "RETRY"
 code = "DOCUMENT_EXPIRED"
 
 [[case]]
+name = "a FACEMAP nobody needed does not retry"
+findings = ["usability.NOT_EXECUTED.NOT_UPLOADED:FACEMAP", "liveness.PASSED.OK:SELFIE"]
+top_level = "PASSED"
+outcome = "APPROVE"
+codes = ["OPTIONAL_PART_NOT_UPLOADED"]
+
+[[case]]
 name = "a wrong expectation"
 findings = ["similarity.REJECTED.NO_MATCH"]
 outcome = "APPROVE"
@@ -391,9 +411,10 @@ code = "APPROVED"
                 ("a blurred ID asks for a retry", 4, None),
                 ("a sample document is fraud", 11, None),
                 ("an expired passport is retried", 17, None),
+                ("a FACEMAP nobody needed does not retry", 24, None),
                 (
                     "a wrong expectation",
-                    24,
+                    31,
                     Some(
                         "outcome DECLINE where APPROVE was expected; result code FACE_MISMATCH where APPROVED was expected"
                     )
@@ -414,6 +435,46 @@ code = "APPROVED"
             covered.contains(&("usability.REJECTED.BLURRED", 1)),
             "{covered:?}"
         );
+    }
+
+    #[test]
+    fn the_default_policy_passes_its_golden_cases_which_cover_the_rules_for_real_world_payloads() {
+        let policy = Policy::embedded_default();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/policy");
+        let report = run_golden(
+            "default.test.toml",
+            include_str!("../policy/default.test.toml"),
+            &crate::authoring::files::payload_reader(&dir),
+            &policy,
+        )
+        .unwrap_or_else(|errors| panic!("{errors}"));
+        let failed: Vec<String> = report
+            .failed()
+            .map(|case| format!("{}: {}", case.name, case.failure.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(failed, Vec::<String>::new());
+        let counts = coverage(&policy, &[report]);
+        for rule in [
+            "retry.fraud_warning",
+            "passed.uncatalogued",
+            "top_level.REJECTED",
+            "top_level.WARNING",
+            "usability.NOT_EXECUTED.NOT_UPLOADED[credential=FACEMAP; dependents_ran=true]",
+            "usability.NOT_EXECUTED.TECHNICAL_ERROR[credential=FACEMAP; dependents_ran=true]",
+            "dataChecks.REJECTED.CHIP_MISSING",
+            "dataChecks.REJECTED.DIGITAL_MANIPULATION",
+            "watchlistScreening.NOT_EXECUTED.VALIDATION_FAILED",
+            "watchlistScreening.NOT_EXECUTED.EXTRACTION_NOT_DONE",
+            "watchlistScreening.NOT_EXECUTED.NO_VALID_ID_CREDENTIAL",
+            "*.NOT_EXECUTED.PRECONDITION_NOT_FULFILLED",
+            "*.UNRECOGNISED.*",
+        ] {
+            let count = counts
+                .iter()
+                .find(|(id, _)| *id == rule)
+                .map_or(0, |(_, count)| *count);
+            assert!(count > 0, "no golden case reaches {rule}");
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! `explain`: for each non-PASSED finding, every rule that could have decided
-//! it, in precedence order, and why it did or did not. Computed only when a
+//! `explain`: for each non-PASSED finding (and each pass with an uncatalogued
+//! label), every rule that could have decided it, in precedence order, and
+//! why it did or did not. Computed only when a
 //! caller asks, so [`super::evaluate`] pays nothing for it.
 
+use super::cascade::{Cascades, Upstream};
 use crate::model::{DecisionType, WorkflowResult};
 use crate::policy::{Facts, Policy};
 
@@ -14,6 +16,9 @@ pub struct FindingTrace<'a> {
     pub entry_id: Option<&'a str>,
     /// Most specific first; exactly one is [`RuleVerdict::Chosen`].
     pub considered: Vec<RuleTrace<'a>>,
+    /// For a consequence (a check that did not run for lack of input): the
+    /// upstream finding it is attributed to. `None` for a root cause.
+    pub caused_by: Option<Upstream<'a>>,
 }
 
 /// One rule's part in a finding's decision.
@@ -37,13 +42,33 @@ pub enum RuleVerdict {
 /// Traces every non-PASSED finding of `workflow` through `policy`.
 pub fn explain<'a>(workflow: &'a WorkflowResult<'_>, policy: &'a Policy) -> Vec<FindingTrace<'a>> {
     let facts = Facts::of(workflow);
+    let cascades = Cascades::new(workflow, policy.cascade());
     let mut traces = Vec::new();
     for capability in &workflow.capabilities {
         for entry in &capability.entries {
             let decision_type = entry.decision_type();
             if decision_type == DecisionType::Passed {
+                if super::uncatalogued_pass(&capability.name, entry) {
+                    let rule = &policy.checks().passed_uncatalogued;
+                    traces.push(FindingTrace {
+                        capability: &capability.name,
+                        decision_type,
+                        label: &entry.label,
+                        entry_id: entry.id.as_deref(),
+                        considered: vec![RuleTrace {
+                            rule_id: &rule.id,
+                            verdict: RuleVerdict::Chosen,
+                            why: "a pass whose label the catalogue does not list as one; decided by its type".to_owned(),
+                        }],
+                        caused_by: None,
+                    });
+                }
                 continue;
             }
+            let facts = Facts {
+                dependents_ran: cascades.dependents_ran(&capability.name, entry),
+                ..Cascades::finding_facts(&facts, entry)
+            };
             let mut chosen: Option<&str> = None;
             let considered = policy
                 .candidates(&capability.name, decision_type, &entry.label)
@@ -80,6 +105,7 @@ pub fn explain<'a>(workflow: &'a WorkflowResult<'_>, policy: &'a Policy) -> Vec<
                 label: &entry.label,
                 entry_id: entry.id.as_deref(),
                 considered,
+                caused_by: cascades.cause(&capability.name, entry),
             });
         }
     }

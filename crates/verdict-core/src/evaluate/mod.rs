@@ -3,14 +3,12 @@
 //! No clock, no I/O, no randomness: dates are judged as of the workflow's own
 //! `completedAt`, and reasons are ordered by content, never by hash order.
 
+use self::cascade::Cascades;
 use self::decision::{APPROVED, Decision, Reason};
 use crate::catalogue;
 use crate::error::NotFinal;
 use crate::model::{CapabilityEntry, DecisionType, Outcome, WorkflowResult, WorkflowStatus};
 use crate::policy::{CompiledRule, Facts, Policy, TransactionRule};
-
-/// The label Jumio gives a check skipped because an upstream one failed.
-const CASCADE_LABEL: &str = "PRECONDITION_NOT_FULFILLED";
 
 /// Decides `workflow` with `policy`.
 ///
@@ -51,11 +49,18 @@ pub fn evaluate<'a>(
     }
     // After an abandoned session every finding is a consequence of it.
     let findings_are_causes = abandoned.is_none();
+    let cascades = Cascades::new(workflow, policy.cascade());
     for capability in &workflow.capabilities {
         for entry in &capability.entries {
-            if let Some(mut reason) =
-                finding_reason(&capability.name, entry, workflow, &facts, policy)
-            {
+            if let Some(mut reason) = finding_reason(
+                &capability.name,
+                entry,
+                workflow,
+                &facts,
+                &cascades,
+                findings_are_causes,
+                policy,
+            ) {
                 reason.root_cause &= findings_are_causes;
                 reasons.push(reason);
             }
@@ -66,13 +71,30 @@ pub fn evaluate<'a>(
         .iter()
         .all(|capability| capability.entries.is_empty());
     if findings_are_causes && nothing_ran {
-        reasons.push(reason_from_rule(
-            "workflow",
-            top_type,
-            top_raw_type,
-            &workflow.status,
-            rules.get(TransactionRule::NothingVerified),
-        ));
+        // With no capability results, a top-level WARNING or REJECTED (say,
+        // of a standalone database check) is the only evidence: the reason
+        // cites it. Otherwise nothing about the person was verified.
+        let only_evidence = match (&workflow.decision, top_type) {
+            (Some(_), DecisionType::Warning) => Some(TransactionRule::TopLevelWarning),
+            (Some(_), DecisionType::Rejected) => Some(TransactionRule::TopLevelRejected),
+            _ => None,
+        };
+        reasons.push(match only_evidence {
+            Some(rule) => reason_from_rule(
+                "decision",
+                top_type,
+                top_raw_type,
+                top_label,
+                rules.get(rule),
+            ),
+            None => reason_from_rule(
+                "workflow",
+                top_type,
+                top_raw_type,
+                &workflow.status,
+                rules.get(TransactionRule::NothingVerified),
+            ),
+        });
     }
     if findings_are_causes {
         for (area, label, rule) in checks::fired(workflow, &facts, policy) {
@@ -87,6 +109,7 @@ pub fn evaluate<'a>(
         .and_then(|_| top_level_floor(policy, top_type))
         .map(|rule| reason_from_rule("decision", top_type, top_raw_type, top_label, rule));
     let outcome = combine(policy, &mut reasons, floor);
+    let outcome = spare_fraud_warnings(policy, &mut reasons, outcome);
 
     Ok(Decision {
         outcome,
@@ -142,6 +165,47 @@ fn combine<'a>(
     }
 }
 
+/// A RETRY whose root causes include a fraud-type warning (a code of the
+/// policy's `retry.fraud_warning`) becomes that rule's outcome, a policy
+/// choice rather than an accident of the outcome order: asking a possible
+/// duplicate account to try again would hide the warning. The rule's reason
+/// leads and names the warning (its capability, label and entry).
+fn spare_fraud_warnings<'a>(
+    policy: &'a Policy,
+    reasons: &mut Vec<Reason<'a>>,
+    outcome: Outcome,
+) -> Outcome {
+    let Some((codes, rule)) = &policy.checks().fraud_warning else {
+        return outcome;
+    };
+    if outcome != Outcome::Retry || rule.action.outcome == Outcome::Retry {
+        return outcome;
+    }
+    let Some(warning) = reasons
+        .iter()
+        .find(|reason| reason.root_cause && codes.iter().any(|code| code == reason.code))
+        .cloned()
+    else {
+        return outcome;
+    };
+    reasons.insert(
+        0,
+        Reason {
+            catalogued: warning.catalogued,
+            entry_id: warning.entry_id,
+            credential_categories: warning.credential_categories,
+            ..reason_from_rule(
+                warning.capability,
+                warning.decision_type,
+                warning.raw_decision_type,
+                warning.label,
+                rule,
+            )
+        },
+    );
+    rule.action.outcome
+}
+
 /// The reason a non-PASSED finding (or a PASSED one with a transaction-level
 /// concern) gives, if any.
 fn finding_reason<'a>(
@@ -149,16 +213,31 @@ fn finding_reason<'a>(
     entry: &'a CapabilityEntry<'_>,
     workflow: &'a WorkflowResult<'_>,
     facts: &Facts<'_>,
+    cascades: &Cascades<'_, '_, '_>,
+    findings_are_causes: bool,
     policy: &'a Policy,
 ) -> Option<Reason<'a>> {
     let decision_type = entry.decision_type();
     let rule = match decision_type {
-        DecisionType::Passed => passed_concern(capability, entry, workflow, policy)?,
-        _ => policy.rule_for(capability, decision_type, &entry.label, facts)?,
+        DecisionType::Passed => {
+            passed_concern(capability, entry, workflow, policy).or_else(|| {
+                uncatalogued_pass(capability, entry).then_some(&policy.checks().passed_uncatalogued)
+            })?
+        }
+        _ => policy.rule_for_finding(
+            capability,
+            decision_type,
+            &entry.label,
+            &Cascades::finding_facts(facts, entry),
+            || cascades.dependents_ran(capability, entry),
+        )?,
     };
-    let cascade = decision_type == DecisionType::NotExecuted && entry.label == CASCADE_LABEL;
+    // A check that did not run for lack of input is a consequence when a
+    // failure upstream explains it, and a root cause otherwise. After an
+    // abandoned session every finding is a consequence: no need to look.
+    let consequence = findings_are_causes && cascades.cause(capability, entry).is_some();
     Some(Reason {
-        root_cause: !cascade,
+        root_cause: !consequence,
         catalogued: catalogue::lookup(capability, decision_type, &entry.label).is_some(),
         entry_id: entry.id.as_deref(),
         credential_categories: &entry.credential_categories,
@@ -170,6 +249,16 @@ fn finding_reason<'a>(
             rule,
         )
     })
+}
+
+/// A PASSED finding of a catalogued capability whose label is none Jumio
+/// passes a check with (`OK`, `MATCH`, `LOW_RISK`): a label Jumio added, or
+/// one that contradicts the pass (liveness PASSED with
+/// `LIVENESS_UNDETERMINED`). It is flagged (`catalogued: false`) and decided
+/// by its type, by `passed.uncatalogued`. An empty label says nothing, and a
+/// capability verdict does not know has no known pass labels to compare with.
+pub(crate) fn uncatalogued_pass(capability: &str, entry: &CapabilityEntry<'_>) -> bool {
+    !entry.label.is_empty() && catalogue::is_pass_label(capability, &entry.label) == Some(false)
 }
 
 /// Concerns Jumio passes but the business does not: an expired document (Jumio
@@ -221,6 +310,7 @@ fn reason_from_rule<'a>(
     }
 }
 
+pub mod cascade;
 mod checks;
 pub mod decision;
 pub mod explain;

@@ -452,6 +452,45 @@ fn an_unknown_capability_is_decided_by_its_decision_type_and_never_approved() {
 }
 
 #[test]
+fn a_pass_with_a_label_that_is_not_a_pass_is_flagged_and_neutral() {
+    let policy = Policy::embedded_default();
+    for label in ["LIVENESS_UNDETERMINED", "LIKELY_LIVE"] {
+        let workflow = one_finding("PASSED", ("liveness", "PASSED", label));
+        let decision = decide(&workflow, &policy);
+        assert_eq!(
+            (decision.outcome, decision.result_code),
+            (Outcome::Approve, "UNCATALOGUED_PASS"),
+            "{label}"
+        );
+        assert!(!decision.reasons[0].catalogued, "{label}");
+        assert_eq!(decision.reasons[0].label, label);
+    }
+    // Catalogued passes and passes without a label say nothing.
+    let quiet = workflow(
+        "PASSED",
+        &[("liveness", "PASSED", "OK"), ("dataChecks", "PASSED", "")],
+    );
+    assert!(decide(&quiet, &policy).reasons.is_empty());
+    // A policy may send such passes to an analyst.
+    let mut spec = default_policy_spec();
+    spec.passed_uncatalogued = Some(Action {
+        outcome: Outcome::Review,
+        code: "ODD_PASS".to_owned(),
+        message: "m".to_owned(),
+        user_message: None,
+    });
+    let strict = Policy::compile(spec).expect("valid policy");
+    let workflow = one_finding("PASSED", ("liveness", "PASSED", "LIVENESS_UNDETERMINED"));
+    assert_eq!(
+        (
+            decide(&workflow, &strict).outcome,
+            decide(&workflow, &strict).result_code
+        ),
+        (Outcome::Review, "ODD_PASS")
+    );
+}
+
+#[test]
 fn an_unknown_capability_that_passed_is_neutral() {
     let policy = Policy::embedded_default();
     let mut findings = ALL_PASSED.to_vec();
@@ -531,12 +570,13 @@ fn cascades_do_not_drive_the_outcome_while_a_root_cause_exists() {
 }
 
 #[test]
-fn only_cascades_with_no_root_cause_go_to_review() {
+fn a_check_that_did_not_run_with_nothing_upstream_to_explain_it_is_a_root_cause() {
     let policy = Policy::embedded_default();
     let workflow = workflow(
         "PASSED",
         &[
             ("usability", "PASSED", "OK"),
+            ("extraction", "PASSED", "OK"),
             ("dataChecks", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
         ],
     );
@@ -545,7 +585,437 @@ fn only_cascades_with_no_root_cause_go_to_review() {
         (decision.outcome, decision.result_code),
         (Outcome::Review, "CHECK_NOT_EXECUTED")
     );
-    assert!(!decision.reasons[0].root_cause);
+    assert!(
+        decision.reasons[0].root_cause,
+        "nothing upstream explains it"
+    );
+}
+
+/// `workflow` with each entry's credential categories set, in input order.
+fn with_credentials(
+    mut workflow: WorkflowResult<'static>,
+    credentials: &[&[&'static str]],
+) -> WorkflowResult<'static> {
+    let entries = workflow
+        .capabilities
+        .iter_mut()
+        .flat_map(|capability| capability.entries.iter_mut());
+    for (entry, categories) in entries.zip(credentials) {
+        entry.credential_categories = categories.iter().map(|c| Cow::Borrowed(*c)).collect();
+    }
+    workflow
+}
+
+fn roots_and_consequences<'a>(decision: &Decision<'a>) -> Vec<(&'a str, &'a str, bool)> {
+    decision
+        .reasons
+        .iter()
+        .map(|reason| (reason.capability, reason.label, reason.root_cause))
+        .collect()
+}
+
+#[test]
+fn every_label_that_means_missing_input_is_a_consequence_of_an_upstream_failure() {
+    // A glared ID: screening reports its input failed validation, the rest
+    // that its precondition was not fulfilled. One root cause, not two.
+    let policy = Policy::embedded_default();
+    for label in [
+        "VALIDATION_FAILED",
+        "EXTRACTION_NOT_DONE",
+        "NO_VALID_ID_CREDENTIAL",
+        "PRECONDITION_NOT_FULFILLED",
+    ] {
+        let workflow = workflow(
+            "REJECTED",
+            &[
+                ("usability", "REJECTED", "GLARE"),
+                ("extraction", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+                ("watchlistScreening", "NOT_EXECUTED", label),
+            ],
+        );
+        let decision = decide(&workflow, &policy);
+        assert_eq!(
+            (decision.outcome, decision.result_code),
+            (Outcome::Retry, "IMAGE_QUALITY_GLARE"),
+            "{label}"
+        );
+        assert_eq!(
+            roots_and_consequences(&decision),
+            [
+                ("usability", "GLARE", true),
+                ("extraction", "PRECONDITION_NOT_FULFILLED", false),
+                ("watchlistScreening", label, false),
+            ],
+            "{label}"
+        );
+    }
+}
+
+#[test]
+fn a_consequence_cannot_drive_the_outcome_under_a_policy_that_declines_unscreened_customers() {
+    // A compliance team declines whenever screening did not run. A glared ID
+    // that stopped screening must still be asked to retry, not declined.
+    let mut spec = default_policy_spec();
+    for rule in spec.rules.iter_mut().filter(|rule| {
+        rule.capability.as_deref() == Some("watchlistScreening")
+            && rule.decision_type == DecisionType::NotExecuted
+    }) {
+        rule.action.outcome = Outcome::Decline;
+    }
+    let policy = Policy::compile(spec).expect("valid policy");
+    let glared = workflow(
+        "REJECTED",
+        &[
+            ("usability", "REJECTED", "GLARE"),
+            ("watchlistScreening", "NOT_EXECUTED", "VALIDATION_FAILED"),
+        ],
+    );
+    assert_eq!(decide(&glared, &policy).outcome, Outcome::Retry);
+    // Screening that failed validation with nothing upstream to blame is
+    // that policy's decline.
+    let standalone = workflow(
+        "WARNING",
+        &[("watchlistScreening", "NOT_EXECUTED", "VALIDATION_FAILED")],
+    );
+    let decision = decide(&standalone, &policy);
+    assert_eq!(
+        (decision.outcome, decision.result_code),
+        (Outcome::Decline, "SCREENING_NOT_RUN")
+    );
+    assert!(decision.reasons[0].root_cause);
+}
+
+#[test]
+fn a_failure_explains_only_the_checks_of_the_same_credential() {
+    // The selfie failed usability: liveness (selfie) did not run because of
+    // it; data checks (ID) did not run with every ID check passed, which
+    // nothing explains.
+    let policy = Policy::embedded_default();
+    let workflow = with_credentials(
+        workflow(
+            "REJECTED",
+            &[
+                ("usability", "PASSED", "OK"),
+                ("usability", "REJECTED", "BLACK_WHITE"),
+                ("liveness", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+                ("extraction", "PASSED", "OK"),
+                ("dataChecks", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ],
+        ),
+        &[
+            &["ID"],
+            &["SELFIE"],
+            &["SELFIE", "FACEMAP"],
+            &["ID"],
+            &["ID"],
+        ],
+    );
+    let decision = decide(&workflow, &policy);
+    assert_eq!(decision.outcome, Outcome::Retry);
+    assert_eq!(
+        roots_and_consequences(&decision),
+        [
+            ("usability", "BLACK_WHITE", true),
+            ("dataChecks", "PRECONDITION_NOT_FULFILLED", true),
+            ("liveness", "PRECONDITION_NOT_FULFILLED", false),
+        ]
+    );
+}
+
+#[test]
+fn a_consequence_is_attributed_to_the_failure_at_the_root_of_its_chain() {
+    // Usability failed the ID; image checks and extraction did not run, so
+    // data checks did not either. Each names the usability finding.
+    let policy = Policy::embedded_default();
+    let workflow = workflow(
+        "REJECTED",
+        &[
+            ("usability", "REJECTED", "BLURRED"),
+            ("imageChecks", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ("extraction", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ("dataChecks", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ("similarity", "NOT_EXECUTED", "TECHNICAL_ERROR"),
+        ],
+    );
+    let traces = explain::explain(&workflow, &policy);
+    // (capability, the upstream capability, label and entry it is attributed to)
+    type Attribution<'a> = (&'a str, Option<(&'a str, &'a str, Option<&'a str>)>);
+    let attributed: Vec<Attribution<'_>> = traces
+        .iter()
+        .map(|trace| {
+            (
+                trace.capability,
+                trace
+                    .caused_by
+                    .map(|upstream| (upstream.capability, upstream.label, upstream.entry_id)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attributed,
+        [
+            ("usability", None),
+            (
+                "imageChecks",
+                Some(("usability", "BLURRED", Some("usability-0")))
+            ),
+            (
+                "extraction",
+                Some(("usability", "BLURRED", Some("usability-0")))
+            ),
+            (
+                "dataChecks",
+                Some(("usability", "BLURRED", Some("usability-0")))
+            ),
+            // A technical error is not missing input: its own root cause.
+            ("similarity", None),
+        ]
+    );
+}
+
+#[test]
+fn image_checks_and_extraction_explain_each_other_in_either_documented_order() {
+    let policy = Policy::embedded_default();
+    for (failed, skipped) in [("imageChecks", "extraction"), ("extraction", "imageChecks")] {
+        let workflow = workflow(
+            "REJECTED",
+            &[
+                ("usability", "PASSED", "OK"),
+                (failed, "NOT_EXECUTED", "TECHNICAL_ERROR"),
+                (skipped, "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ],
+        );
+        let decision = decide(&workflow, &policy);
+        assert_eq!(decision.result_code, "TECHNICAL_ERROR", "{failed}");
+        assert_eq!(
+            decision.reasons.iter().filter(|r| r.root_cause).count(),
+            1,
+            "{failed} explains {skipped}"
+        );
+    }
+    // Both skipped with nothing failed: neither explains the other.
+    let workflow = workflow(
+        "WARNING",
+        &[
+            ("usability", "PASSED", "OK"),
+            ("imageChecks", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+            ("extraction", "NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+        ],
+    );
+    let decision = decide(&workflow, &policy);
+    assert!(decision.reasons.iter().all(|reason| reason.root_cause));
+}
+
+/// An ID + selfie workflow whose FACEMAP usability entry is `facemap`, with
+/// liveness `liveness` on the selfie (and the FACEMAP when it was uploaded).
+fn facemap_workflow(
+    facemap: (&'static str, &'static str),
+    liveness: (&'static str, &'static str),
+    liveness_credentials: &'static [&'static str],
+) -> WorkflowResult<'static> {
+    with_credentials(
+        workflow(
+            "WARNING",
+            &[
+                ("usability", "PASSED", "OK"),
+                ("usability", "PASSED", "OK"),
+                ("usability", facemap.0, facemap.1),
+                ("liveness", liveness.0, liveness.1),
+                ("similarity", "PASSED", "MATCH"),
+            ],
+        ),
+        &[
+            &["ID"],
+            &["SELFIE"],
+            &["FACEMAP"],
+            liveness_credentials,
+            &["ID", "SELFIE"],
+        ],
+    )
+}
+
+#[test]
+fn an_optional_facemap_that_no_check_needed_is_reported_without_a_retry() {
+    let policy = Policy::embedded_default();
+    for (label, code) in [
+        ("NOT_UPLOADED", "OPTIONAL_PART_NOT_UPLOADED"),
+        ("TECHNICAL_ERROR", "OPTIONAL_PART_NOT_CHECKED"),
+    ] {
+        // Liveness ran on the selfie, listing the FACEMAP or not.
+        for liveness_credentials in [&["SELFIE"][..], &["SELFIE", "FACEMAP"][..]] {
+            let workflow = facemap_workflow(
+                ("NOT_EXECUTED", label),
+                ("PASSED", "OK"),
+                liveness_credentials,
+            );
+            let decision = decide(&workflow, &policy);
+            // Nothing but Jumio's top-level WARNING holds it back.
+            assert_eq!(
+                (decision.outcome, decision.result_code),
+                (Outcome::Review, "TOP_LEVEL_WARNING"),
+                "{label} {liveness_credentials:?}"
+            );
+            let reported = decision
+                .reasons
+                .iter()
+                .find(|reason| reason.label == label)
+                .expect("reported");
+            assert_eq!((reported.outcome, reported.code), (Outcome::Approve, code));
+        }
+    }
+}
+
+#[test]
+fn a_missing_image_that_stopped_a_check_or_is_the_subject_of_the_workflow_retries() {
+    let policy = Policy::embedded_default();
+    // Liveness could not run without the FACEMAP.
+    let stopped = facemap_workflow(
+        ("NOT_EXECUTED", "NOT_UPLOADED"),
+        ("NOT_EXECUTED", "PRECONDITION_NOT_FULFILLED"),
+        &["SELFIE", "FACEMAP"],
+    );
+    let decision = decide(&stopped, &policy);
+    assert_eq!(
+        (decision.outcome, decision.result_code),
+        (Outcome::Retry, "MISSING_IMAGE")
+    );
+    assert_eq!(
+        roots_and_consequences(&decision),
+        [
+            ("usability", "NOT_UPLOADED", true),
+            ("liveness", "PRECONDITION_NOT_FULFILLED", false),
+        ]
+    );
+    // A selfie never uploaded retries even where a check ran without it.
+    let selfie = with_credentials(
+        workflow(
+            "WARNING",
+            &[
+                ("usability", "PASSED", "OK"),
+                ("usability", "NOT_EXECUTED", "NOT_UPLOADED"),
+                ("similarity", "PASSED", "MATCH"),
+            ],
+        ),
+        &[&["ID"], &["SELFIE"], &["ID"]],
+    );
+    assert_eq!(
+        decide(&selfie, &policy).result_code,
+        "MISSING_IMAGE",
+        "the selfie is not optional"
+    );
+    // A FACEMAP in a body where no check that depends on usability appears:
+    // nothing shows it was not needed.
+    let alone = with_credentials(
+        workflow("WARNING", &[("usability", "NOT_EXECUTED", "NOT_UPLOADED")]),
+        &[&["FACEMAP"]],
+    );
+    assert_eq!(decide(&alone, &policy).result_code, "MISSING_IMAGE");
+}
+
+#[test]
+fn a_retry_never_hides_a_fraud_type_warning_under_the_default() {
+    let policy = Policy::embedded_default();
+    for (capability, decision_type, label, warning_code) in [
+        ("imageChecks", "WARNING", "REPEATED_FACE", "REPEATED_FACE"),
+        (
+            "imageChecks",
+            "WARNING",
+            "DIFFERENT_PERSON",
+            "DIFFERENT_PERSON",
+        ),
+        (
+            "dataChecks",
+            "WARNING",
+            "LOOKUPS_MEDIUM_RISK_SAME_DOCUMENT_NUMBER",
+            "DOCUMENT_NUMBER_SEEN_WITH_OTHER_DATA",
+        ),
+        ("watchlistScreening", "WARNING", "ALERT", "WATCHLIST_HIT"),
+    ] {
+        let workflow = workflow(
+            "REJECTED",
+            &[
+                ("liveness", "REJECTED", "NO_FACE_PRESENT"),
+                (capability, decision_type, label),
+            ],
+        );
+        let decision = decide(&workflow, &policy);
+        assert_eq!(
+            (decision.outcome, decision.result_code),
+            (Outcome::Review, "RETRY_WITH_FRAUD_WARNING"),
+            "{label}"
+        );
+        let lead = &decision.reasons[0];
+        assert_eq!(
+            (lead.capability, lead.label, lead.rule_id, lead.user_message),
+            (capability, label, "retry.fraud_warning", None),
+            "the leading reason names the warning, and tells the user nothing to retry"
+        );
+        assert!(
+            decision
+                .reasons
+                .iter()
+                .any(|reason| reason.code == warning_code && reason.root_cause),
+            "{label}: the warning itself is still reported"
+        );
+    }
+}
+
+#[test]
+fn a_retry_with_other_warnings_or_a_decline_with_a_fraud_warning_is_unchanged() {
+    let policy = Policy::embedded_default();
+    let benign = workflow(
+        "REJECTED",
+        &[
+            ("liveness", "REJECTED", "NO_FACE_PRESENT"),
+            ("similarity", "WARNING", "NOT_POSSIBLE"),
+        ],
+    );
+    assert_eq!(
+        decide(&benign, &policy).result_code,
+        "SELFIE_CAPTURE_NO_FACE"
+    );
+    let declined = workflow(
+        "REJECTED",
+        &[
+            ("imageChecks", "WARNING", "REPEATED_FACE"),
+            ("similarity", "REJECTED", "NO_MATCH"),
+            ("liveness", "REJECTED", "NO_FACE_PRESENT"),
+        ],
+    );
+    assert_eq!(
+        (decide(&declined, &policy).outcome),
+        Outcome::Decline,
+        "only a RETRY hides a warning"
+    );
+    // An abandoned session retries whatever its findings say: they are
+    // consequences, not root causes.
+    let mut abandoned = workflow(
+        "NOT_EXECUTED",
+        &[("imageChecks", "WARNING", "REPEATED_FACE")],
+    );
+    abandoned.status = Cow::Borrowed("TOKEN_EXPIRED");
+    assert_eq!(decide(&abandoned, &policy).outcome, Outcome::Retry);
+}
+
+#[test]
+fn a_policy_without_the_fraud_warning_rule_keeps_the_retry() {
+    let mut spec = default_policy_spec();
+    spec.fraud_warning = None;
+    let policy = Policy::compile(spec).expect("valid policy");
+    let workflow = workflow(
+        "REJECTED",
+        &[
+            ("liveness", "REJECTED", "NO_FACE_PRESENT"),
+            ("imageChecks", "WARNING", "REPEATED_FACE"),
+        ],
+    );
+    assert_eq!(
+        (
+            decide(&workflow, &policy).outcome,
+            decide(&workflow, &policy).result_code
+        ),
+        (Outcome::Retry, "SELFIE_CAPTURE_NO_FACE")
+    );
 }
 
 #[test]
@@ -653,6 +1123,8 @@ fn workflows_that_are_not_final_are_not_decided() {
 
 #[test]
 fn a_processed_workflow_with_no_capability_results_verified_nothing() {
+    // Upload-only workflows pass with `capabilities: {}`: "passed" there
+    // means received, not verified.
     let policy = Policy::embedded_default();
     let workflow = workflow("PASSED", &[]);
     let decision = decide(&workflow, &policy);
@@ -660,6 +1132,41 @@ fn a_processed_workflow_with_no_capability_results_verified_nothing() {
         (decision.outcome, decision.result_code),
         (Outcome::Review, "NOTHING_VERIFIED")
     );
+}
+
+#[test]
+fn with_no_capability_results_jumios_warning_or_rejection_is_the_reason() {
+    let policy = Policy::embedded_default();
+    for (top, code, rule_id) in [
+        ("REJECTED", "TOP_LEVEL_REJECTED", "top_level.REJECTED"),
+        ("WARNING", "TOP_LEVEL_WARNING", "top_level.WARNING"),
+    ] {
+        let mut workflow = workflow(top, &[]);
+        if let Some(decision) = workflow.decision.as_mut() {
+            decision.label = Cow::Borrowed("CPF_NOT_CONFIRMED");
+        }
+        let decision = decide(&workflow, &policy);
+        assert_eq!(
+            (decision.outcome, decision.result_code),
+            (Outcome::Review, code),
+            "{top}"
+        );
+        let reasons: Vec<(&str, DecisionType, &str, &str)> = decision
+            .reasons
+            .iter()
+            .map(|r| (r.capability, r.decision_type, r.label, r.rule_id))
+            .collect();
+        assert_eq!(
+            reasons,
+            [(
+                "decision",
+                DecisionType::from_name(top),
+                "CPF_NOT_CONFIRMED",
+                rule_id
+            )],
+            "one reason, citing Jumio's decision and its label"
+        );
+    }
 }
 
 #[test]

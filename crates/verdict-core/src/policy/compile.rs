@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
+use super::cascade::{CascadeSpec, CompiledCascade};
 use super::conditions::describe_range;
 use super::{
     Action, Checks, CompiledChecks, CompiledRule, CompiledTransactionRules, Condition, Conditions,
@@ -137,7 +138,15 @@ impl Policy {
             }
         }
         let transaction = compile_transaction_rules(&spec.transaction, &mut problems);
-        let checks = compile_checks(&spec.checks, &mut problems);
+        let mut checks = compile_checks(&spec.checks, &mut problems);
+        checks.fraud_warning = compile_fraud_warning(&spec, &mut problems);
+        let id = "passed.uncatalogued";
+        let passed = spec
+            .passed_uncatalogued
+            .clone()
+            .unwrap_or_else(Action::uncatalogued_pass);
+        checks.passed_uncatalogued = compiled(&mut problems, PolicyPart::Table(id), id, &passed);
+        let cascade = compile_cascade(spec.cascade.as_ref(), &mut problems);
         if !problems.0.is_empty() {
             return Err(PolicyErrors(problems.0));
         }
@@ -155,6 +164,7 @@ impl Policy {
             fallbacks,
             transaction,
             checks,
+            cascade,
             severity,
         })
     }
@@ -305,7 +315,81 @@ fn compile_checks(checks: &Checks, problems: &mut ValidationErrors) -> CompiledC
         document_type: compile_list_check(problems, "document.type", checks.document_type.as_ref()),
         minimum_age: age,
         risk,
+        fraud_warning: None,
+        passed_uncatalogued: CompiledRule {
+            id: "passed.uncatalogued".into(),
+            when: Conditions::default(),
+            action: Action::uncatalogued_pass(),
+        },
     }
+}
+
+/// `retry.fraud_warning`: its codes must be codes some rule of the policy gives.
+fn compile_fraud_warning(
+    spec: &PolicySpec,
+    problems: &mut ValidationErrors,
+) -> Option<(Vec<String>, CompiledRule)> {
+    let rule = spec.fraud_warning.as_ref()?;
+    let id = "retry.fraud_warning";
+    let site = PolicyPart::Table(id);
+    if rule.codes.is_empty() {
+        problems.add(
+            site,
+            format!("rule {id}: codes is an empty list, which nothing matches"),
+        );
+    }
+    let given: Vec<&str> = spec
+        .rules
+        .iter()
+        .map(|rule| &rule.action)
+        .chain(spec.transaction.0.iter())
+        .chain(check_actions(&spec.checks))
+        .map(|action| action.code.as_str())
+        .collect();
+    for code in &rule.codes {
+        if !given.contains(&code.as_str()) {
+            problems.add(
+                site,
+                format!("rule {id}: no rule of this policy gives the code {code:?}"),
+            );
+        }
+    }
+    Some((
+        rule.codes.clone(),
+        compiled(problems, site, id, &rule.action),
+    ))
+}
+
+/// The actions of the optional checks.
+fn check_actions(checks: &Checks) -> impl Iterator<Item = &Action> {
+    let lists = [&checks.document_country, &checks.document_type]
+        .into_iter()
+        .flatten()
+        .map(|check| &check.action);
+    checks
+        .document_expiring
+        .iter()
+        .map(|check| &check.action)
+        .chain(lists)
+        .chain(checks.minimum_age.iter().map(|check| &check.action))
+        .chain(checks.risk.iter().map(|band| &band.action))
+}
+
+/// The cascade graph, Jumio's documented one when the policy gives none.
+fn compile_cascade(
+    cascade: Option<&CascadeSpec>,
+    problems: &mut ValidationErrors,
+) -> CompiledCascade {
+    let Some(cascade) = cascade else {
+        return CompiledCascade::new(&CascadeSpec::jumio());
+    };
+    for capability in cascade.self_dependent() {
+        problems.add(
+            PolicyPart::Table("cascade"),
+            format!("[cascade.upstream] {capability} cannot depend on itself"),
+        );
+    }
+    CompiledCascade::new(cascade)
 }
 
 /// `sha256:<hex>` of the spec's canonical JSON (fields in declaration order,

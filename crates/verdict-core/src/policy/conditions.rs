@@ -56,7 +56,67 @@ fn min_of(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
-/// The facts of a workflow that conditions read. Read once per evaluation.
+/// The credential categories Jumio names (`credentials[].category`), as a
+/// set; a category outside [`Credentials::CATEGORIES`] counts as one "other".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Credentials(u8);
+
+impl Credentials {
+    /// The categories Jumio documents.
+    pub const CATEGORIES: [&'static str; 5] = ["ID", "SELFIE", "FACEMAP", "DOCUMENT", "DATA"];
+    const OTHER: u8 = 1 << Self::CATEGORIES.len();
+
+    /// The set of `categories`.
+    pub fn of<'c>(categories: impl IntoIterator<Item = &'c str>) -> Self {
+        Self(
+            categories
+                .into_iter()
+                .fold(0, |bits, category| bits | Self::bit(category)),
+        )
+    }
+
+    fn bit(category: &str) -> u8 {
+        Self::CATEGORIES
+            .iter()
+            .position(|known| *known == category)
+            .map_or(Self::OTHER, |index| 1 << index)
+    }
+
+    /// A set holding one category no condition names.
+    fn other() -> Self {
+        Self(Self::OTHER)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether the two sets share a category.
+    pub fn intersects(self, other: Self) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// The categories, e.g. `SELFIE,FACEMAP`, or `(absent)`.
+    fn show(self) -> String {
+        if self.is_empty() {
+            return ABSENT.to_owned();
+        }
+        let mut names: Vec<&str> = Self::CATEGORIES
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| self.0 & (1 << index) != 0)
+            .map(|(_, name)| *name)
+            .collect();
+        if self.0 & Self::OTHER != 0 {
+            names.push(OTHER_VALUE);
+        }
+        names.join(",")
+    }
+}
+
+/// The facts that conditions read: those of the workflow, read once per
+/// evaluation, and those of the finding being decided (its credentials and
+/// its dependents), set per finding.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Facts<'a> {
     pub country: Option<&'a str>,
@@ -64,6 +124,13 @@ pub struct Facts<'a> {
     pub definition_key: Option<&'a str>,
     pub risk_score: Option<f64>,
     pub top_level: Option<DecisionType>,
+    /// The finding's `credentials[].category`.
+    pub credentials: Credentials,
+    /// Whether the capabilities that depend on the finding's ran: `false`
+    /// when one that uses its credential did not run for lack of input,
+    /// `true` when some are in the workflow and none was stopped so, absent
+    /// when none is in the workflow.
+    pub dependents_ran: Option<bool>,
     /// The document's expiry date and the holder's date of birth, for the
     /// policy's checks (conditions do not read them).
     pub expiry_date: Option<Date>,
@@ -98,6 +165,8 @@ impl<'a> Facts<'a> {
                 .decision
                 .as_ref()
                 .map(|decision| decision.decision_type()),
+            credentials: Credentials::default(),
+            dependents_ran: None,
             expiry_date,
             date_of_birth,
         }
@@ -113,6 +182,8 @@ pub enum Fact {
     DefinitionKey,
     RiskScore,
     TopLevel,
+    Credential,
+    DependentsRan,
 }
 
 /// A value no condition names.
@@ -121,12 +192,14 @@ const ABSENT: &str = "(absent)";
 
 impl Fact {
     /// Every fact, in the order conditions are checked and shown.
-    pub const ALL: [Fact; 5] = [
+    pub const ALL: [Fact; 7] = [
         Self::Country,
         Self::DocumentType,
         Self::DefinitionKey,
         Self::RiskScore,
         Self::TopLevel,
+        Self::Credential,
+        Self::DependentsRan,
     ];
 
     /// The short name `policy check` and `policy diff` show.
@@ -137,6 +210,8 @@ impl Fact {
             Self::DefinitionKey => "definition_key",
             Self::RiskScore => "risk",
             Self::TopLevel => "top_level",
+            Self::Credential => "credential",
+            Self::DependentsRan => "dependents_ran",
         }
     }
 
@@ -154,6 +229,10 @@ impl Fact {
                 .top_level
                 .map_or(ABSENT, DecisionType::name)
                 .to_owned(),
+            Self::Credential => facts.credentials.show(),
+            Self::DependentsRan => facts
+                .dependents_ran
+                .map_or_else(|| ABSENT.to_owned(), |ran| ran.to_string()),
         }
     }
 
@@ -165,6 +244,8 @@ impl Fact {
             Self::DefinitionKey => to.definition_key = from.definition_key,
             Self::RiskScore => to.risk_score = from.risk_score,
             Self::TopLevel => to.top_level = from.top_level,
+            Self::Credential => to.credentials = from.credentials,
+            Self::DependentsRan => to.dependents_ran = from.dependents_ran,
         }
     }
 
@@ -176,7 +257,7 @@ impl Fact {
             Self::Country => facts.country = value,
             Self::DocumentType => facts.document_type = value,
             Self::DefinitionKey => facts.definition_key = value,
-            Self::RiskScore | Self::TopLevel => {}
+            Self::RiskScore | Self::TopLevel | Self::Credential | Self::DependentsRan => {}
         }
         facts
     }
@@ -234,6 +315,31 @@ impl Fact {
                     ..Facts::default()
                 })
                 .collect(),
+            Self::Credential => {
+                let mut sets: Vec<Credentials> = conditions
+                    .iter()
+                    .filter(|condition| condition.fact() == self)
+                    .flat_map(|condition| condition.named_values())
+                    .map(|category| Credentials::of([category]))
+                    .collect();
+                sets.sort_by_key(|set| set.0);
+                sets.dedup();
+                sets.push(Credentials::other());
+                sets.push(Credentials::default());
+                sets.into_iter()
+                    .map(|credentials| Facts {
+                        credentials,
+                        ..Facts::default()
+                    })
+                    .collect()
+            }
+            Self::DependentsRan => [Some(true), Some(false), None]
+                .into_iter()
+                .map(|dependents_ran| Facts {
+                    dependents_ran,
+                    ..Facts::default()
+                })
+                .collect(),
         }
     }
 }
@@ -254,6 +360,13 @@ pub enum Condition {
     RiskScore(ScoreRange),
     /// Jumio's top-level decision type is one of these.
     TopLevel(Vec<DecisionType>),
+    /// The finding evaluated a credential of one of these categories (ID,
+    /// SELFIE, FACEMAP, DOCUMENT, DATA).
+    Credential(Vec<String>),
+    /// The capabilities that depend on the finding's ran (`true`), or one
+    /// that uses its credential did not run for lack of input (`false`).
+    /// Absent — neither holds — when no dependent is in the workflow.
+    DependentsRan(bool),
 }
 
 fn listed(list: &[String], value: Option<&str>) -> bool {
@@ -270,6 +383,8 @@ impl Condition {
             Self::DefinitionKey(_) => "definition_key",
             Self::RiskScore(_) => "risk_score",
             Self::TopLevel(_) => "top_level",
+            Self::Credential(_) => "credential",
+            Self::DependentsRan(_) => "dependents_ran",
         }
     }
 
@@ -283,6 +398,8 @@ impl Condition {
             Self::DefinitionKey(_) => 3,
             Self::RiskScore(_) => 4,
             Self::TopLevel(_) => 5,
+            Self::Credential(_) => 6,
+            Self::DependentsRan(_) => 7,
         }
     }
 
@@ -294,6 +411,8 @@ impl Condition {
             Self::DefinitionKey(_) => Fact::DefinitionKey,
             Self::RiskScore(_) => Fact::RiskScore,
             Self::TopLevel(_) => Fact::TopLevel,
+            Self::Credential(_) => Fact::Credential,
+            Self::DependentsRan(_) => Fact::DependentsRan,
         }
     }
 
@@ -306,6 +425,10 @@ impl Condition {
             Self::DefinitionKey(list) => listed(list, facts.definition_key),
             Self::RiskScore(range) => facts.risk_score.is_some_and(|score| range.contains(score)),
             Self::TopLevel(types) => facts.top_level.is_some_and(|top| types.contains(&top)),
+            Self::Credential(list) => facts
+                .credentials
+                .intersects(Credentials::of(list.iter().map(String::as_str))),
+            Self::DependentsRan(ran) => facts.dependents_ran == Some(*ran),
         }
     }
 
@@ -330,6 +453,10 @@ impl Condition {
                 "top-level decision {shown} is not one of {}",
                 names(types).join(", ")
             ),
+            Self::Credential(list) => {
+                format!("credential {shown} is not one of {}", list.join(", "))
+            }
+            Self::DependentsRan(ran) => format!("dependents_ran is {shown}, not {ran}"),
         }
     }
 
@@ -342,16 +469,30 @@ impl Condition {
             Self::DefinitionKey(list) => format!("definition_key={}", list.join(",")),
             Self::RiskScore(range) => format!("risk={}", describe_range(*range)),
             Self::TopLevel(types) => format!("top_level={}", names(types).join(",")),
+            Self::Credential(list) => format!("credential={}", list.join(",")),
+            Self::DependentsRan(ran) => format!("dependents_ran={ran}"),
         }
     }
 
     /// What makes it unusable, if anything: a condition nothing can satisfy.
     pub fn problem(&self) -> Option<String> {
+        if let Self::Credential(list) = self
+            && let Some(unknown) = list
+                .iter()
+                .find(|category| !Credentials::CATEGORIES.contains(&category.as_str()))
+        {
+            return Some(format!(
+                "credential {unknown:?} is not a credential category; expected one of {}",
+                Credentials::CATEGORIES.join(", ")
+            ));
+        }
         let empty = match self {
             Self::Country(list)
             | Self::CountryNot(list)
             | Self::DocumentType(list)
-            | Self::DefinitionKey(list) => list.is_empty(),
+            | Self::DefinitionKey(list)
+            | Self::Credential(list) => list.is_empty(),
+            Self::DependentsRan(_) => false,
             Self::TopLevel(types) => types.is_empty(),
             Self::RiskScore(ScoreRange {
                 min: Some(min),
@@ -370,8 +511,9 @@ impl Condition {
             Self::Country(list)
             | Self::CountryNot(list)
             | Self::DocumentType(list)
-            | Self::DefinitionKey(list) => list,
-            Self::RiskScore(_) | Self::TopLevel(_) => &[],
+            | Self::DefinitionKey(list)
+            | Self::Credential(list) => list,
+            Self::RiskScore(_) | Self::TopLevel(_) | Self::DependentsRan(_) => &[],
         };
         list.iter().map(String::as_str)
     }
@@ -409,6 +551,17 @@ impl Condition {
                     ..Facts::default()
                 })
                 .collect(),
+            Self::Credential(list) => list
+                .iter()
+                .map(|category| Facts {
+                    credentials: Credentials::of([category.as_str()]),
+                    ..Facts::default()
+                })
+                .collect(),
+            Self::DependentsRan(ran) => vec![Facts {
+                dependents_ran: Some(*ran),
+                ..Facts::default()
+            }],
             Self::CountryNot(_) => Vec::new(),
         }
     }
@@ -459,6 +612,11 @@ impl Conditions {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Whether a condition reads `fact`.
+    pub fn reads(&self, fact: Fact) -> bool {
+        self.0.iter().any(|condition| condition.fact() == fact)
     }
 
     /// Whether every condition holds. On the evaluation path: no allocation.
@@ -515,9 +673,11 @@ impl Serialize for Conditions {
                 Condition::Country(list)
                 | Condition::CountryNot(list)
                 | Condition::DocumentType(list)
-                | Condition::DefinitionKey(list) => map.serialize_entry(condition.key(), list)?,
+                | Condition::DefinitionKey(list)
+                | Condition::Credential(list) => map.serialize_entry(condition.key(), list)?,
                 Condition::RiskScore(range) => map.serialize_entry(condition.key(), range)?,
                 Condition::TopLevel(types) => map.serialize_entry(condition.key(), types)?,
+                Condition::DependentsRan(ran) => map.serialize_entry(condition.key(), ran)?,
             }
         }
         map.end()
@@ -628,6 +788,56 @@ mod tests {
             DecisionType::Other,
         ])]);
         assert!(!warning.overlaps(&rejected));
+    }
+
+    #[test]
+    fn credential_and_dependents_ran_read_the_finding_being_decided() {
+        let optional_part = when([
+            Condition::DependentsRan(true),
+            Condition::Credential(strings(&["FACEMAP"])),
+        ]);
+        assert_eq!(optional_part.count(), 2);
+        assert_eq!(
+            optional_part.describe(),
+            "credential=FACEMAP; dependents_ran=true"
+        );
+        let facemap = Facts {
+            credentials: Credentials::of(["FACEMAP"]),
+            dependents_ran: Some(true),
+            ..Facts::default()
+        };
+        assert!(optional_part.matches(&facemap));
+        assert_eq!(
+            optional_part.failure(&Facts {
+                credentials: Credentials::of(["SELFIE", "CARD"]),
+                ..facemap
+            }),
+            Some("credential SELFIE,(other) is not one of FACEMAP".to_owned())
+        );
+        assert_eq!(
+            optional_part.failure(&Facts {
+                dependents_ran: None,
+                ..facemap
+            }),
+            Some("dependents_ran is (absent), not true".to_owned())
+        );
+        // One of several categories is enough.
+        assert!(optional_part.matches(&Facts {
+            credentials: Credentials::of(["SELFIE", "FACEMAP"]),
+            ..facemap
+        }));
+        let blocked = when([Condition::DependentsRan(false)]);
+        assert!(!optional_part.overlaps(&blocked));
+        assert!(
+            optional_part.overlaps(&when([Condition::Credential(strings(&["FACEMAP", "ID"]))]))
+        );
+        assert_eq!(
+            Condition::Credential(strings(&["FACE"])).problem(),
+            Some(
+                "credential \"FACE\" is not a credential category; expected one of ID, SELFIE, FACEMAP, DOCUMENT, DATA"
+                    .to_owned()
+            )
+        );
     }
 
     #[test]

@@ -57,7 +57,25 @@ mod tests {
     fn the_default_policy_compiles() {
         let policy = Policy::embedded_default();
         assert_eq!(policy.reference().id, DEFAULT_POLICY_ID);
-        assert_eq!(policy.spec().rules.len(), 118);
+        assert_eq!(policy.spec().rules.len(), 122);
+    }
+
+    #[test]
+    fn the_default_states_the_built_in_cascade_graph() {
+        // A policy without [cascade] gets the built-in graph; the default
+        // writes the same one down, so that a copy of it can be edited.
+        assert_eq!(
+            default_policy_spec().cascade,
+            Some(crate::policy::CascadeSpec::jumio())
+        );
+    }
+
+    #[test]
+    fn the_default_states_the_built_in_rule_for_an_uncatalogued_pass() {
+        assert_eq!(
+            default_policy_spec().passed_uncatalogued,
+            Some(crate::policy::Action::uncatalogued_pass())
+        );
     }
 
     #[test]
@@ -91,7 +109,14 @@ mod tests {
             .chain(TransactionRule::ALL.into_iter().map(|rule| {
                 let compiled = policy.transaction_rules().get(rule);
                 (rule.id().to_owned(), &compiled.action)
-            }));
+            }))
+            .chain(
+                policy
+                    .checks()
+                    .rules()
+                    .into_iter()
+                    .map(|(rule, _)| (rule.id.to_string(), &rule.action)),
+            );
         for (id, action) in rows {
             let row = format!("| `{id}` | {}", action.outcome.name());
             let line = readme

@@ -19,18 +19,23 @@
 //! [document.type]                   # optional: allow = [...], deny = [...]
 //! [age.minimum]                     # optional: years = 18
 //! [[risk]]                          # optional bands: min = 80, max = 100
+//! [retry.fraud_warning]             # optional: codes = ["REPEATED_FACE", ...]
+//! [passed.uncatalogued]             # optional: a PASSED label not catalogued as a pass
+//! [cascade]                         # optional: input_labels = [...], uncatalogued = false
+//! [cascade.upstream]                # optional: imageChecks = ["usability", "extraction"]
 //!
 //! [[rule]]
 //! capability = "usability"          # or "*"
 //! type = "REJECTED"                 # WARNING, REJECTED, NOT_EXECUTED, UNRECOGNISED
 //! label = "BLURRED"                 # or "*"
-//! when = { country = ["USA"] }      # optional conditions
+//! when = { country = ["USA"] }      # optional conditions (also on the finding:
+//!                                   # credential = ["FACEMAP"], dependents_ran = true)
 //! ```
 //!
-//! Every table above carries `outcome`, `code`, `message` and optionally
-//! `user_message`.
+//! Every table above but `[cascade]` carries `outcome`, `code`, `message` and
+//! optionally `user_message`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::ops::Range;
 
@@ -38,9 +43,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Action, AgeCheck, Checks, Condition, Conditions, DEFAULT_OUTCOME_ORDER, ExpiringCheck,
-    ListCheck, PerTransactionRule, Policy, PolicyErrors, PolicyPart, PolicySpec, RiskBand,
-    RuleSpec, ScoreRange, TransactionRule,
+    Action, AgeCheck, CascadeSpec, Checks, Condition, Conditions, DEFAULT_OUTCOME_ORDER,
+    ExpiringCheck, FraudWarningRule, ListCheck, PerTransactionRule, Policy, PolicyErrors,
+    PolicyPart, PolicySpec, RiskBand, RuleSpec, ScoreRange, TransactionRule,
 };
 use crate::catalogue::CATALOGUE;
 use crate::model::{DecisionType, Outcome};
@@ -196,6 +201,40 @@ struct RawPolicy {
     risk: Vec<Spanned<RawTable>>,
     #[serde(default)]
     rule: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    cascade: Option<Spanned<RawCascade>>,
+    #[serde(default)]
+    retry: RawRetry,
+    #[serde(default)]
+    passed: RawPassed,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPassed {
+    #[serde(default)]
+    uncatalogued: Option<Spanned<RawTable>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetry {
+    #[serde(default)]
+    fraud_warning: Option<Spanned<RawTable>>,
+}
+
+/// `[cascade]`: a key not given keeps the inherited (or built-in) value.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCascade {
+    #[serde(default)]
+    input_labels: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    upstream: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
+    /// Labels or capabilities verdict's catalogue does not list yet: skip
+    /// the spelling checks.
+    #[serde(default)]
+    uncatalogued: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -298,6 +337,8 @@ struct RawTable {
     min: Option<Spanned<f64>>,
     #[serde(default)]
     max: Option<Spanned<f64>>,
+    #[serde(default)]
+    codes: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -337,6 +378,10 @@ struct RawWhen {
     risk_score: Option<RawRange>,
     #[serde(default)]
     top_level: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    credential: Option<Vec<String>>,
+    #[serde(default)]
+    dependents_ran: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -356,6 +401,7 @@ enum Params {
     Lists,
     Years,
     Range,
+    Codes,
 }
 
 /// Turns a policy file's raw tables into the spec, collecting errors with
@@ -428,6 +474,29 @@ impl PolicyFileReader {
                 })
                 .collect(),
         };
+        let cascade = self.cascade(
+            raw.cascade.as_ref(),
+            base.and_then(|base| base.cascade.as_ref()),
+        );
+        // Given here, or inherited: a choice the default makes for the
+        // policies that extend it.
+        let fraud_warning = match &raw.retry.fraud_warning {
+            Some(table) => {
+                let read = self.table("retry.fraud_warning", table, Params::Codes);
+                Some(FraudWarningRule {
+                    codes: read.codes,
+                    action: read.action,
+                })
+            }
+            None => base.and_then(|base| base.fraud_warning.clone()),
+        };
+        let passed_uncatalogued = match &raw.passed.uncatalogued {
+            Some(table) => Some(
+                self.table("passed.uncatalogued", table, Params::None)
+                    .action,
+            ),
+            None => base.and_then(|base| base.passed_uncatalogued.clone()),
+        };
         let own: Vec<RuleSpec> = raw.rule.iter().map(|rule| self.rule(rule)).collect();
         // Inherited rules come first, minus those this file redefines (same
         // capability, type, label and conditions); their errors point at the
@@ -455,7 +524,93 @@ impl PolicyFileReader {
             rules,
             transaction,
             checks,
+            cascade,
+            fraud_warning,
+            passed_uncatalogued,
         }
+    }
+
+    /// `[cascade]`, read over the inherited settings (or the built-in ones);
+    /// `None` when neither the file nor its base gives any.
+    fn cascade(
+        &mut self,
+        raw: Option<&Spanned<RawCascade>>,
+        inherited: Option<&CascadeSpec>,
+    ) -> Option<CascadeSpec> {
+        let Some(raw) = raw else {
+            return inherited.cloned();
+        };
+        self.spans.tables.insert("cascade", raw.span());
+        let table = raw.get_ref();
+        let mut cascade = inherited.cloned().unwrap_or_else(CascadeSpec::jumio);
+        if let Some(labels) = &table.input_labels {
+            cascade.input_labels = labels
+                .iter()
+                .map(|label| {
+                    if !table.uncatalogued {
+                        self.check_input_label(label);
+                    }
+                    label.get_ref().clone()
+                })
+                .collect();
+        }
+        if let Some(upstream) = &table.upstream {
+            cascade.upstream = upstream
+                .iter()
+                .map(|(capability, needs)| {
+                    if !table.uncatalogued {
+                        self.check_cascade_capability(capability, needs.span());
+                        for needed in needs.get_ref() {
+                            self.check_cascade_capability(needed.get_ref(), needed.span());
+                        }
+                    }
+                    if needs
+                        .get_ref()
+                        .iter()
+                        .any(|needed| needed.get_ref() == capability)
+                    {
+                        self.error(
+                            needs.span(),
+                            format!("[cascade.upstream] {capability} cannot depend on itself"),
+                        );
+                    }
+                    let needs = needs
+                        .get_ref()
+                        .iter()
+                        .map(|needed| needed.get_ref().clone());
+                    (capability.clone(), needs.collect())
+                })
+                .collect();
+        }
+        Some(cascade)
+    }
+
+    fn check_input_label(&mut self, label: &Spanned<String>) {
+        let name = label.get_ref().as_str();
+        let not_executed = || {
+            CATALOGUE
+                .iter()
+                .filter(|entry| entry.decision_type == DecisionType::NotExecuted)
+                .map(|entry| entry.label)
+        };
+        if not_executed().any(|known| known == name) {
+            return;
+        }
+        let mut message = format!("label {name:?} is not a NOT_EXECUTED label of any capability");
+        if let Some(closest) = closest(name, distinct(not_executed()).into_iter()) {
+            message.push_str(&format!(" (did you mean {closest}?)"));
+        }
+        message.push_str(CASCADE_ESCAPE);
+        self.error(label.span(), message);
+    }
+
+    fn check_cascade_capability(&mut self, name: &str, at: Range<usize>) {
+        if CATALOGUE.iter().any(|entry| entry.capability == name) {
+            return;
+        }
+        let known = distinct(CATALOGUE.iter().map(|entry| entry.capability));
+        let message = unknown("capability", name, known.into_iter());
+        self.error(at, format!("[cascade.upstream]: {message}{CASCADE_ESCAPE}"));
     }
 
     /// The policy an `extends` names: only the `base` the reader was handed
@@ -561,6 +716,12 @@ impl PolicyFileReader {
         if (table.min.is_some() || table.max.is_some()) && !allowed(Params::Range) {
             stray.push(if table.min.is_some() { "min" } else { "max" });
         }
+        if table.codes.is_some() && !allowed(Params::Codes) {
+            stray.push("codes");
+        }
+        if table.codes.is_none() && allowed(Params::Codes) {
+            self.error(raw.span(), format!("[{id}] needs `codes`"));
+        }
         for key in stray {
             self.error(raw.span(), format!("[{id}] takes no `{key}`"));
         }
@@ -594,6 +755,11 @@ impl PolicyFileReader {
                 min: table.min.as_ref().map(|min| *min.get_ref()),
                 max: table.max.as_ref().map(|max| *max.get_ref()),
             },
+            codes: table
+                .codes
+                .as_ref()
+                .map(|codes| codes.get_ref().clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -631,6 +797,8 @@ impl PolicyFileReader {
                                 .collect(),
                         )
                     }),
+                    when.credential.clone().map(Condition::Credential),
+                    when.dependents_ran.map(Condition::DependentsRan),
                 ]
                 .into_iter()
                 .flatten(),
@@ -716,6 +884,9 @@ impl PolicyFileReader {
     }
 }
 
+const CASCADE_ESCAPE: &str =
+    "; set `uncatalogued = true` in [cascade] if Jumio added it after verdict's catalogue";
+
 /// Whether `rule` replaces the `inherited` one.
 fn overrides(rule: &RuleSpec, inherited: &RuleSpec) -> bool {
     rule.capability == inherited.capability
@@ -732,6 +903,7 @@ struct ReadTable {
     allow: Option<Vec<String>>,
     deny: Vec<String>,
     range: ScoreRange,
+    codes: Vec<String>,
 }
 
 impl ReadTable {

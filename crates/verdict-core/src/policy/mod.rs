@@ -22,6 +22,7 @@
 //!
 //! PASSED findings are neutral and never looked up.
 
+pub mod cascade;
 mod compile;
 pub mod conditions;
 pub mod default;
@@ -33,10 +34,11 @@ use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
-pub use self::conditions::{Condition, Conditions, Fact, Facts, ScoreRange};
+pub use self::cascade::{CascadeSpec, CompiledCascade};
+pub use self::conditions::{Condition, Conditions, Credentials, Fact, Facts, ScoreRange};
 pub use self::spec::{
-    Action, AgeCheck, Checks, DEFAULT_OUTCOME_ORDER, ExpiringCheck, ListCheck, PolicySpec,
-    RiskBand, RuleSpec, TransactionRules,
+    Action, AgeCheck, Checks, DEFAULT_OUTCOME_ORDER, ExpiringCheck, FraudWarningRule, ListCheck,
+    PolicySpec, RiskBand, RuleSpec, TransactionRules,
 };
 pub use self::transaction::{PerTransactionRule, TransactionRule};
 use crate::model::{DecisionType, Outcome};
@@ -154,6 +156,7 @@ pub struct Policy {
     fallbacks: [Option<usize>; DecisionType::ALL.len()],
     transaction: CompiledTransactionRules,
     checks: CompiledChecks,
+    cascade: CompiledCascade,
     /// Severity rank per outcome (index: `Outcome as usize`).
     severity: [u8; 4],
 }
@@ -161,14 +164,20 @@ pub struct Policy {
 /// The transaction rules, compiled, with their rule ids.
 pub type CompiledTransactionRules = PerTransactionRule<CompiledRule>;
 
-/// The optional checks with their rule ids.
-#[derive(Debug, Clone, Default)]
+/// The rules that are neither finding nor transaction rules: the optional
+/// checks, the optional rule on a RETRY that would hide a fraud-type warning,
+/// and the rule for a PASSED finding with an uncatalogued label.
+#[derive(Debug, Clone)]
 pub struct CompiledChecks {
     pub document_expiring: Option<(u32, CompiledRule)>,
     pub document_country: Option<(ListCheck, CompiledRule)>,
     pub document_type: Option<(ListCheck, CompiledRule)>,
     pub minimum_age: Option<(u32, CompiledRule)>,
     pub risk: Vec<(ScoreRange, CompiledRule)>,
+    /// `retry.fraud_warning`: the codes of fraud-type warnings, and the rule.
+    pub fraud_warning: Option<(Vec<String>, CompiledRule)>,
+    /// `passed.uncatalogued`.
+    pub passed_uncatalogued: CompiledRule,
 }
 
 impl CompiledChecks {
@@ -193,6 +202,10 @@ impl CompiledChecks {
             rules.push((rule, format!("years={years}")));
         }
         rules.extend(self.risk.iter().map(|(_, rule)| (rule, String::new())));
+        if let Some((codes, rule)) = &self.fraud_warning {
+            rules.push((rule, format!("codes={}", codes.join(","))));
+        }
+        rules.push((&self.passed_uncatalogued, String::new()));
         rules
     }
 }
@@ -212,6 +225,11 @@ impl Policy {
 
     pub fn checks(&self) -> &CompiledChecks {
         &self.checks
+    }
+
+    /// Which NOT_EXECUTED findings are consequences, and of what.
+    pub fn cascade(&self) -> &CompiledCascade {
+        &self.cascade
     }
 
     /// Every finding rule, in policy order.
@@ -264,6 +282,30 @@ impl Policy {
     ) -> Option<&CompiledRule> {
         self.candidates(capability, decision_type, label)
             .find(|rule| rule.when.matches(facts))
+            .or_else(|| self.fallback(decision_type))
+    }
+
+    /// [`Policy::rule_for`] where whether the finding's dependents ran is
+    /// worked out only if a candidate rule reads it: it walks the graph.
+    pub fn rule_for_finding(
+        &self,
+        capability: &str,
+        decision_type: DecisionType,
+        label: &str,
+        facts: &Facts<'_>,
+        dependents_ran: impl FnOnce() -> Option<bool>,
+    ) -> Option<&CompiledRule> {
+        let mut facts = *facts;
+        let mut dependents_ran = Some(dependents_ran);
+        self.candidates(capability, decision_type, label)
+            .find(|rule| {
+                if rule.when.reads(Fact::DependentsRan)
+                    && let Some(work_out) = dependents_ran.take()
+                {
+                    facts.dependents_ran = work_out();
+                }
+                rule.when.matches(&facts)
+            })
             .or_else(|| self.fallback(decision_type))
     }
 

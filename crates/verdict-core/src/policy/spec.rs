@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use super::cascade::CascadeSpec;
 pub use super::conditions::{Conditions, ScoreRange};
 use super::transaction::PerTransactionRule;
 use crate::model::{DecisionType, Outcome};
@@ -21,6 +22,21 @@ pub struct Action {
     /// For the end user, when they can act on it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_message: Option<String>,
+}
+
+impl Action {
+    /// A PASSED finding whose label is none Jumio passes a check with
+    /// (liveness PASSED with `LIVENESS_UNDETERMINED`): flagged and decided
+    /// by its type, so neutral. What a policy without `[passed.uncatalogued]`
+    /// does; the default policy says the same.
+    pub fn uncatalogued_pass() -> Self {
+        Self {
+            outcome: Outcome::Approve,
+            code: "UNCATALOGUED_PASS".to_owned(),
+            message: "Jumio passed this check with a label verdict's catalogue does not list as a pass (a new label, or one that contradicts the pass); decided by its type".to_owned(),
+            user_message: None,
+        }
+    }
 }
 
 /// A finding rule. `None` means any capability / any label.
@@ -81,6 +97,17 @@ pub struct RiskBand {
     pub action: Action,
 }
 
+/// What a RETRY becomes when one of its root causes is a fraud-type warning
+/// (`[retry.fraud_warning]`): asking someone flagged for a possible duplicate
+/// account, a different person or a watchlist hit to simply try again would
+/// hide the warning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FraudWarningRule {
+    /// The codes of the reasons that are fraud-type warnings.
+    pub codes: Vec<String>,
+    pub action: Action,
+}
+
 /// Optional checks over facts of the whole workflow. Each fires at most once,
 /// only for PROCESSED workflows, and only when the facts it reads are present.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -103,6 +130,20 @@ pub struct PolicySpec {
     pub rules: Vec<RuleSpec>,
     pub transaction: TransactionRules,
     pub checks: Checks,
+    /// Which NOT_EXECUTED findings are consequences of an upstream failure;
+    /// `None` (a file without `[cascade]`) means Jumio's documented graph,
+    /// [`CascadeSpec::jumio`]. Left out of the digest when `None`, so the
+    /// digest of a policy written before the setting existed is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cascade: Option<CascadeSpec>,
+    /// `None`: a RETRY stays a RETRY whatever warnings come with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fraud_warning: Option<FraudWarningRule>,
+    /// What a PASSED finding whose label is none Jumio passes a check with
+    /// gives (`[passed.uncatalogued]`); `None` means
+    /// [`Action::uncatalogued_pass`]. Left out of the digest when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed_uncatalogued: Option<Action>,
 }
 
 /// The combination order when a policy does not give one: best to worst.

@@ -13,9 +13,11 @@ pub enum TransactionRule {
     SessionExpired,
     /// `workflow.status` TOKEN_EXPIRED: the user abandoned.
     TokenExpired,
-    /// The least outcome a top-level WARNING allows (the top level is a floor).
+    /// The least outcome a top-level WARNING allows (the top level is a
+    /// floor); also the reason when there are no capability results at all.
     TopLevelWarning,
-    /// The least outcome a top-level REJECTED allows.
+    /// The least outcome a top-level REJECTED allows; also the reason when
+    /// there are no capability results at all.
     TopLevelRejected,
     /// The least outcome a top-level NOT_EXECUTED allows.
     TopLevelNotExecuted,
@@ -27,7 +29,8 @@ pub enum TransactionRule {
     /// watchlistScreening PASSED but `data.searchResults` above zero.
     WatchlistHits,
     /// PROCESSED with no capability results: nothing about the person was
-    /// verified (upload-only workflows pass with `capabilities: {}`).
+    /// verified (upload-only workflows pass with `capabilities: {}`). Not
+    /// when the top level is WARNING or REJECTED: that is then the evidence.
     NothingVerified,
 }
 

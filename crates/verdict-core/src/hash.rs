@@ -1,0 +1,34 @@
+//! A fast hasher for maps whose keys are fixed when they are built (the label
+//! catalogue, a compiled policy's dependency graph) and are only looked up
+//! with input: a lookup cannot add a key, so the collisions an input can cause
+//! are bounded by the table, and SipHash's protection against crafted keys
+//! would only cost most of each lookup.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a, 64 bits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// A map hashed with [`Fnv`].
+pub(crate) type FixedKeyMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
