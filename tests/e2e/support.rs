@@ -63,8 +63,16 @@ impl TestServer {
         Self::start_full(ServeOptions::default(), policies).await
     }
 
-    async fn start_full(options: ServeOptions, policies: Arc<PolicyStore>) -> Self {
+    async fn start_full(mut options: ServeOptions, policies: Arc<PolicyStore>) -> Self {
         metrics();
+        // Queue-delay shedding reads wall-clock lateness, and each test's
+        // runtime is one thread sharing two cores with every other test: the
+        // OS descheduling it would read as queueing and shed requests of
+        // tests about something else. Off unless a test sets its own bound
+        // (tests/e2e/limits.rs does, to test the shedding).
+        if options.limits.max_queue_delay == Limits::default().max_queue_delay {
+            options.limits.max_queue_delay = std::time::Duration::ZERO;
+        }
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind an ephemeral port");

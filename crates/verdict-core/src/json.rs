@@ -95,11 +95,18 @@ fn locate_error(body: &str, first_error: &serde_json::Error) -> JsonError {
         Ok(_) => return json_error("$", first_error),
         Err(error) => error,
     };
+    // serde_path_to_error writes `?` for a position it cannot name (inside a
+    // value that never parsed, such as `{` alone); a path names only what it
+    // knows, so those segments are left out.
     let path = error.path().to_string();
-    let path = if path == "." {
+    let known: Vec<&str> = path
+        .split('.')
+        .filter(|segment| !segment.is_empty() && *segment != "?")
+        .collect();
+    let path = if known.is_empty() {
         "$".to_owned()
     } else {
-        format!("$.{path}")
+        format!("$.{}", known.join("."))
     };
     let mut located = json_error(&path, error.inner());
     if located.path == "$"
@@ -761,6 +768,22 @@ mod tests {
             "invalid type: a number, expected a string"
         );
         assert_eq!(redact("missing field `status`"), "missing field `status`");
+    }
+
+    #[test]
+    fn a_syntax_error_names_its_position_and_no_unknown_path() {
+        for body in [
+            "{",
+            "{\"workflow\": ",
+            "[1, 2",
+            "{\"capabilities\": {\"usability\": [{\"decision\": ",
+        ] {
+            let error = parse_workflow_json(body).expect_err("not JSON");
+            assert!(!error.path.contains('?'), "{body}: {}", error.path);
+            assert!(error.line >= 1 && error.column >= 1, "{body}");
+        }
+        let error = parse_workflow_json("{").expect_err("not JSON");
+        assert_eq!(error.path, "$");
     }
 
     #[test]

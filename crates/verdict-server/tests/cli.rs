@@ -148,6 +148,23 @@ fn eval_into_a_closed_pipe_exits_quietly() {
 }
 
 #[test]
+fn policy_commands_into_a_closed_pipe_exit_quietly() {
+    // The reader is gone before the report is written, as with `| head` that
+    // has already read enough.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["policy", "check", "embedded"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run verdict policy check");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("verdict ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr, "", "no message for a reader that left");
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
 fn eval_with_an_unknown_policy_is_a_usage_error() {
     let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
         .args([

@@ -26,6 +26,8 @@ pub fn run(command: &PolicyCommand) -> ExitCode {
     };
     match code {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        // The reader closed the pipe (`| head`): it has what it wants.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("verdict: {error}");
             ExitCode::from(2)
