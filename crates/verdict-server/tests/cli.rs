@@ -200,7 +200,7 @@ fn policy_test_runs_the_worked_example_and_reports_coverage() {
     let (code, out) = verdict(&["policy", "test", &examples()]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("acme-eu.toml: 13 passed, 0 failed; rule coverage 13/142 (9%)"),
+        out.contains("acme-eu.toml: 13 passed, 0 failed; rule coverage 13/143 (9%)"),
         "{out}"
     );
     assert!(out.contains("PASS "), "{out}");
@@ -218,7 +218,7 @@ fn policy_test_runs_the_default_policys_golden_cases() {
     let (code, out) = verdict(&["policy", "test", &dir]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("default.toml: 23 passed, 0 failed; rule coverage 23/133 (17%)"),
+        out.contains("default.toml: 24 passed, 0 failed; rule coverage 24/134 (18%)"),
         "{out}"
     );
     assert!(!out.contains("FAIL "), "{out}");

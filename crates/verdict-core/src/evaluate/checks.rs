@@ -35,6 +35,14 @@ pub(super) fn fired<'p>(
     {
         fired.push(("document", "DOCUMENT_TYPE", rule));
     }
+    // Born after the transaction: the document was misread or forged. The
+    // age check below would see a negative age; this says what it is.
+    if let (Some(rule), Some(today), Some(birth)) =
+        (&checks.birth_after_completion, today, facts.date_of_birth)
+        && birth > today
+    {
+        fired.push(("document", "BIRTH_AFTER_COMPLETION", rule));
+    }
     if let (Some((years, rule)), Some(today), Some(birth)) =
         (&checks.minimum_age, today, facts.date_of_birth)
         && age_on(birth, today) < i64::from(*years)

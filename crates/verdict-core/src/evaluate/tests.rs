@@ -404,6 +404,35 @@ fn a_document_expired_before_completion_retries_with_a_valid_document_though_jum
 }
 
 #[test]
+fn a_date_of_birth_after_completion_goes_to_an_analyst_and_the_day_itself_does_not() {
+    let policy = Policy::embedded_default();
+    let born = |birth: time::Date| {
+        let mut workflow = with_expiry(date!(2030 - 01 - 01), Some(date!(2025 - 03 - 04)));
+        if let Some(extraction) = workflow
+            .capabilities
+            .iter_mut()
+            .find(|c| c.name == "extraction")
+        {
+            extraction.entries[0].data.date_of_birth = Some(birth);
+        }
+        workflow
+    };
+    let after = born(date!(2025 - 03 - 05));
+    let decision = decide(&after, &policy);
+    assert_eq!(
+        (decision.outcome, decision.result_code),
+        (Outcome::Review, "DATE_OF_BIRTH_AFTER_COMPLETION")
+    );
+    assert_eq!(
+        decision.reasons[0].rule_id,
+        "document.birth_after_completion"
+    );
+    // Born on the day the workflow completed: odd, but not after it.
+    let same_day = born(date!(2025 - 03 - 04));
+    assert_eq!(decide(&same_day, &policy).outcome, Outcome::Approve);
+}
+
+#[test]
 fn a_document_expiring_on_the_completion_day_is_still_valid() {
     let policy = Policy::embedded_default();
     let workflow = with_expiry(date!(2025 - 03 - 04), Some(date!(2025 - 03 - 04)));

@@ -146,6 +146,10 @@ impl Policy {
             .clone()
             .unwrap_or_else(Action::uncatalogued_pass);
         checks.passed_uncatalogued = compiled(&mut problems, PolicyPart::Table(id), id, &passed);
+        checks.birth_after_completion = spec.birth_after_completion.as_ref().map(|action| {
+            let id = "document.birth_after_completion";
+            compiled(&mut problems, PolicyPart::Table(id), id, action)
+        });
         let cascade = compile_cascade(spec.cascade.as_ref(), &mut problems);
         if !problems.0.is_empty() {
             return Err(PolicyErrors(problems.0));
@@ -321,6 +325,7 @@ fn compile_checks(checks: &Checks, problems: &mut ValidationErrors) -> CompiledC
             when: Conditions::default(),
             action: Action::uncatalogued_pass(),
         },
+        birth_after_completion: None,
     }
 }
 

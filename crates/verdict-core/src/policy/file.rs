@@ -290,6 +290,8 @@ struct RawDocument {
     country: Option<Spanned<RawTable>>,
     #[serde(default, rename = "type")]
     document_type: Option<Spanned<RawTable>>,
+    #[serde(default)]
+    birth_after_completion: Option<Spanned<RawTable>>,
 }
 
 impl RawPolicy {
@@ -497,6 +499,14 @@ impl PolicyFileReader {
             ),
             None => base.and_then(|base| base.passed_uncatalogued.clone()),
         };
+        // Given here, or inherited like the other settings of the default.
+        let birth_after_completion = match &raw.document.birth_after_completion {
+            Some(table) => Some(
+                self.table("document.birth_after_completion", table, Params::None)
+                    .action,
+            ),
+            None => base.and_then(|base| base.birth_after_completion.clone()),
+        };
         let own: Vec<RuleSpec> = raw.rule.iter().map(|rule| self.rule(rule)).collect();
         // Inherited rules come first, minus those this file redefines (same
         // capability, type, label and conditions); their errors point at the
@@ -527,6 +537,7 @@ impl PolicyFileReader {
             cascade,
             fraud_warning,
             passed_uncatalogued,
+            birth_after_completion,
         }
     }
 

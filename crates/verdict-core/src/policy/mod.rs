@@ -178,6 +178,8 @@ pub struct CompiledChecks {
     pub fraud_warning: Option<(Vec<String>, CompiledRule)>,
     /// `passed.uncatalogued`.
     pub passed_uncatalogued: CompiledRule,
+    /// `document.birth_after_completion`.
+    pub birth_after_completion: Option<CompiledRule>,
 }
 
 impl CompiledChecks {
@@ -206,6 +208,11 @@ impl CompiledChecks {
             rules.push((rule, format!("codes={}", codes.join(","))));
         }
         rules.push((&self.passed_uncatalogued, String::new()));
+        rules.extend(
+            self.birth_after_completion
+                .iter()
+                .map(|rule| (rule, String::new())),
+        );
         rules
     }
 }

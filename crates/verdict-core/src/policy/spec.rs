@@ -144,6 +144,11 @@ pub struct PolicySpec {
     /// [`Action::uncatalogued_pass`]. Left out of the digest when `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passed_uncatalogued: Option<Action>,
+    /// `[document.birth_after_completion]`: a date of birth after the day of
+    /// `completedAt` (a misread or a forged document). `None`: not checked.
+    /// Left out of the digest when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_after_completion: Option<Action>,
 }
 
 /// The combination order when a policy does not give one: best to worst.

@@ -849,12 +849,12 @@ fn a_policy_that_names_none_of_the_newer_settings_keeps_its_digest() {
 fn digests_of_the_shipped_policies_are_pinned() {
     assert_eq!(
         Policy::embedded_default().reference().digest,
-        "sha256:2ed3684a589de3ea1babb55e3b094d2cbbc21b12d52b4f60af61395074b5b541"
+        "sha256:10e84dfd80441a9675415e5569c818bb0c9ee00e74b8afad1cc472c3920eb431"
     );
     let example = include_str!("../../../policies/examples/acme-eu.toml");
     let policy = load_policy("acme-eu.toml", example).unwrap_or_else(|errors| panic!("{errors}"));
     assert_eq!(
         policy.reference().digest,
-        "sha256:dac5a16ef9d8e3581911f0e22a4c00d6932046fa9314bdf103b5dbd8ced9af40"
+        "sha256:d75e75babd315269975b3a0b1cd3a3ce30e9dcd57907a9543f1b8d6983f75df7"
     );
 }
