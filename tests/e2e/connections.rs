@@ -7,7 +7,7 @@ use tokio::io::AsyncReadExt as _;
 use tokio::net::TcpStream;
 use verdict_server::{Limits, ServeOptions};
 
-use crate::support::{TestServer, counter, evaluate_json, fixture};
+use crate::support::{TestServer, counter, evaluate_json, fixture, raw_evaluate_call};
 
 async fn start(limits: Limits) -> TestServer {
     TestServer::start_with_options(ServeOptions {
@@ -93,21 +93,7 @@ async fn a_request_whose_body_stalls_ends_at_the_deadline() {
         ..Limits::default()
     })
     .await;
-    let tcp = TcpStream::connect(server.address).await.expect("connect");
-    let (h2, connection) = h2::client::handshake(tcp).await.expect("h2 handshake");
-    let driver = tokio::spawn(connection);
-    let mut h2 = h2.ready().await.expect("ready");
-    let request = tonic::codegen::http::Request::builder()
-        .method("POST")
-        .uri(format!(
-            "http://{}/verdict.v1.DecisionService/Evaluate",
-            server.address
-        ))
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .body(())
-        .expect("request");
-    let (response, mut body) = h2.send_request(request, false).expect("send headers");
+    let (response, mut body, driver) = raw_evaluate_call(server.address).await;
     // A gRPC frame header announcing 1,000 bytes, then silence; the client
     // goes on answering pings (its connection task keeps running).
     body.send_data(vec![0, 0, 0, 3, 232].into(), false)

@@ -326,6 +326,28 @@ fn body_with_capabilities(capabilities: &str) -> String {
     )
 }
 
+/// A typed PROCESSED workflow whose image checks are `count` WARNINGs
+/// labelled `label`.
+fn typed_image_check_warnings(label: &str, count: usize) -> pb::WorkflowResult {
+    let entry = pb::CapabilityEntry {
+        decision_type: pb::DecisionType::Warning as i32,
+        label: label.to_owned(),
+        ..Default::default()
+    };
+    pb::WorkflowResult {
+        workflow: Some(pb::Workflow {
+            id: "w".to_owned(),
+            status: pb::WorkflowStatus::Processed as i32,
+            definition_key: String::new(),
+        }),
+        capabilities: vec![pb::Capability {
+            name: "imageChecks".to_owned(),
+            entries: vec![entry; count],
+        }],
+        ..Default::default()
+    }
+}
+
 fn warnings(count: usize) -> String {
     let entry = r#"{"decision":{"type":"WARNING","details":{"label":"REPEATED_FACE"}}}"#;
     format!("[{}]", vec![entry; count].join(","))
@@ -387,22 +409,7 @@ async fn results_per_capability_and_in_all_are_bounded_before_the_work() {
 
     // The issue's probe: a 4 MB typed request of 1,000,000 WARNING entries is
     // refused at once, without a reason computed.
-    let entry = pb::CapabilityEntry {
-        decision_type: pb::DecisionType::Warning as i32,
-        ..Default::default()
-    };
-    let workflow = pb::WorkflowResult {
-        workflow: Some(pb::Workflow {
-            id: "w".to_owned(),
-            status: pb::WorkflowStatus::Processed as i32,
-            definition_key: String::new(),
-        }),
-        capabilities: vec![pb::Capability {
-            name: "imageChecks".to_owned(),
-            entries: vec![entry; 1_000_000],
-        }],
-        ..Default::default()
-    };
+    let workflow = typed_image_check_warnings("", 1_000_000);
     let status = client
         .evaluate(pb::EvaluateRequest {
             input: Some(pb::evaluate_request::Input::Workflow(workflow)),
@@ -429,23 +436,7 @@ async fn a_batch_answer_never_exceeds_the_message_limit() {
     })
     .await;
     let mut client = server.client().await;
-    let entry = pb::CapabilityEntry {
-        decision_type: pb::DecisionType::Warning as i32,
-        label: "REPEATED_FACE".to_owned(),
-        ..Default::default()
-    };
-    let workflow = pb::WorkflowResult {
-        workflow: Some(pb::Workflow {
-            id: "w".to_owned(),
-            status: pb::WorkflowStatus::Processed as i32,
-            definition_key: String::new(),
-        }),
-        capabilities: vec![pb::Capability {
-            name: "imageChecks".to_owned(),
-            entries: vec![entry; 60],
-        }],
-        ..Default::default()
-    };
+    let workflow = typed_image_check_warnings("REPEATED_FACE", 60);
     let request = pb::BatchEvaluateRequest {
         explain: true,
         items: (0..100)
@@ -522,23 +513,7 @@ async fn request_bytes_in_flight_are_bounded_and_given_back() {
     })
     .await;
     // A client holds 1.5 MB of a 1.6 MB request and stalls.
-    let tcp = tokio::net::TcpStream::connect(server.address)
-        .await
-        .expect("connect");
-    let (h2, connection) = h2::client::handshake(tcp).await.expect("h2 handshake");
-    let driver = tokio::spawn(connection);
-    let mut h2 = h2.ready().await.expect("ready");
-    let request = tonic::codegen::http::Request::builder()
-        .method("POST")
-        .uri(format!(
-            "http://{}/verdict.v1.DecisionService/Evaluate",
-            server.address
-        ))
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .body(())
-        .expect("request");
-    let (_response, mut body) = h2.send_request(request, false).expect("send headers");
+    let (_response, mut body, driver) = crate::support::raw_evaluate_call(server.address).await;
     let announced: u32 = 1_600_000;
     let mut frame = vec![0u8];
     frame.extend_from_slice(&announced.to_be_bytes());
@@ -576,7 +551,6 @@ async fn request_bytes_in_flight_are_bounded_and_given_back() {
     // The stalled request goes: its bytes are given back, and the same 1 MB
     // request is decided.
     drop(body);
-    drop(h2);
     driver.abort();
     let mut decided = None;
     for _ in 0..100 {

@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
 use tonic_types::{ErrorDetails, StatusExt};
@@ -190,4 +190,31 @@ pub async fn batch_evaluate(
         .expect("the batch call succeeds")
         .into_inner()
         .results
+}
+
+/// A raw HTTP/2 Evaluate call whose body the test writes itself (to stall it,
+/// or send part of it): the response future, the body stream, and the task
+/// driving the connection (it answers pings while the test waits).
+pub async fn raw_evaluate_call(
+    address: SocketAddr,
+) -> (
+    h2::client::ResponseFuture,
+    h2::SendStream<prost::bytes::Bytes>,
+    tokio::task::JoinHandle<Result<(), h2::Error>>,
+) {
+    let tcp = TcpStream::connect(address).await.expect("connect");
+    let (h2, connection) = h2::client::handshake(tcp).await.expect("h2 handshake");
+    let driver = tokio::spawn(connection);
+    let mut h2 = h2.ready().await.expect("ready");
+    let request = tonic::codegen::http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "http://{address}/verdict.v1.DecisionService/Evaluate"
+        ))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .expect("request");
+    let (response, body) = h2.send_request(request, false).expect("send headers");
+    (response, body, driver)
 }
