@@ -196,3 +196,28 @@ async fn an_unknown_policy_fails_the_whole_batch_with_not_found() {
         .expect_err("unknown policy");
     assert_eq!(status.code(), Code::NotFound);
 }
+
+#[tokio::test]
+async fn a_large_batch_decided_on_every_core_answers_each_item_in_its_place() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    // Three bodies with three different answers, cycled over 500 items: a
+    // result in the wrong place shows as the wrong code for its id.
+    let bodies = [
+        ("01-clean-pass-score-0.json", "APPROVED"),
+        ("09-similarity-rejected-no-match.json", "FACE_MISMATCH"),
+        ("04-imagechecks-rejected-punched.json", "DOCUMENT_PUNCHED"),
+    ];
+    let items: Vec<_> = (0..500)
+        .map(|i| json_item(&i.to_string(), fixture(bodies[i % 3].0)))
+        .collect();
+    let results = batch_evaluate(&mut client, batch(items)).await;
+    assert_eq!(results.len(), 500);
+    for (i, result) in results.iter().enumerate() {
+        assert_eq!(result.id, i.to_string());
+        let Some(pb::batch_result::Result::Decision(decision)) = &result.result else {
+            panic!("item {i} not decided");
+        };
+        assert_eq!(decision.result_code, bodies[i % 3].1, "item {i}");
+    }
+}
