@@ -215,7 +215,7 @@ async fn a_large_batch_decided_on_every_core_answers_each_item_in_its_place() {
     assert_eq!(results.len(), 500);
     for (i, result) in results.iter().enumerate() {
         assert_eq!(result.id, i.to_string());
-        let Some(pb::batch_result::Result::Decision(decision)) = &result.result else {
+        let Some(batch_result::Result::Decision(decision)) = &result.result else {
             panic!("item {i} not decided");
         };
         assert_eq!(decision.result_code, bodies[i % 3].1, "item {i}");
