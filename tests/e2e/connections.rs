@@ -56,6 +56,26 @@ async fn a_peer_that_never_sends_the_preface_is_closed() {
 }
 
 #[tokio::test]
+async fn a_peer_that_falls_silent_after_the_handshake_is_closed() {
+    use tokio::io::AsyncWriteExt as _;
+    let server = start(Limits {
+        handshake_timeout: Duration::from_secs(60),
+        idle_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    })
+    .await;
+    let mut peer = TcpStream::connect(server.address).await.expect("connect");
+    // The HTTP/2 preface and an empty SETTINGS frame, then nothing.
+    let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    hello.extend(frame(0x4, 0, 0, &[]));
+    peer.write_all(&hello).await.expect("send the preface");
+    let took = closed_within(&mut peer, Duration::from_secs(10))
+        .await
+        .expect("closed by the server");
+    assert!(took >= Duration::from_millis(400), "closed after {took:?}");
+}
+
+#[tokio::test]
 async fn connections_past_the_bound_are_closed_and_counted_and_room_comes_back() {
     let server = start(Limits {
         max_connections: 3,

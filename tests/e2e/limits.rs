@@ -565,3 +565,55 @@ async fn request_bytes_in_flight_are_bounded_and_given_back() {
     let decision = decided.expect("decided once the stalled request is gone");
     assert_eq!(decision.result_code, "APPROVED");
 }
+
+#[tokio::test]
+async fn an_evaluate_answer_over_the_message_limit_and_a_batch_that_cannot_fit_are_refused() {
+    let limit = 32 * 1024;
+    let server = start(Limits {
+        max_message_bytes: limit,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    // 5 capabilities of 100 short warnings: a few KB to send, 500 reasons
+    // with their explanations to answer.
+    let mut workflow = typed_image_check_warnings("REPEATED_FACE", 100);
+    let capability = workflow.capabilities[0].clone();
+    workflow.capabilities = (0..5)
+        .map(|index| pb::Capability {
+            name: format!("check{index}"),
+            ..capability.clone()
+        })
+        .collect();
+    let status = client
+        .evaluate(pb::EvaluateRequest {
+            input: Some(pb::evaluate_request::Input::Workflow(workflow)),
+            explain: true,
+            ..Default::default()
+        })
+        .await
+        .expect_err("the answer would not fit");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    let (reason, metadata) = error_info(&status);
+    assert_eq!(reason, "RESPONSE_TOO_LARGE");
+    assert_eq!(metadata["max_message_bytes"], limit.to_string());
+
+    // So many items that not even an error for each fits: the whole batch
+    // is refused the same way, before anything is decided.
+    let request = pb::BatchEvaluateRequest {
+        items: (0..1000)
+            .map(|index| pb::BatchItem {
+                id: index.to_string(),
+                input: Some(batch_item::Input::Workflow(pb::WorkflowResult::default())),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let status = client
+        .batch_evaluate(request)
+        .await
+        .expect_err("cannot fit even as errors");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert_eq!(error_info(&status).0, "RESPONSE_TOO_LARGE");
+    still_serves(&server).await;
+}
