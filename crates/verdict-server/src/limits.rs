@@ -26,7 +26,7 @@ pub struct Limits {
     /// it is refused (RESOURCE_EXHAUSTED) instead of buffered. At least
     /// `max_message_bytes`, so that one largest request always fits.
     pub max_request_bytes_in_flight: usize,
-    /// Server-side deadline of an Evaluate or BatchEvaluate (the caller's
+    /// Server-side deadline of every DecisionService RPC (the caller's
     /// `grpc-timeout` shortens it).
     pub rpc_timeout: Duration,
     /// How long requests in flight may take to finish after SIGTERM.
