@@ -122,46 +122,39 @@ pub struct Violation {
 }
 
 /// Fields of one encoded message: (field number, LEN payload or None).
-fn fields(mut bytes: &[u8]) -> impl Iterator<Item = (u64, Option<&[u8]>)> {
+fn fields(mut bytes: &[u8]) -> impl Iterator<Item = (u32, Option<&[u8]>)> {
+    use prost::encoding::{WireType, decode_key, decode_varint};
     std::iter::from_fn(move || {
-        let key = varint(&mut bytes)?;
-        let payload = match key & 7 {
-            0 => {
-                varint(&mut bytes)?;
+        if bytes.is_empty() {
+            return None;
+        }
+        // A key or length prost cannot read ends the walk: prost's decode
+        // reports it.
+        let (field, wire_type) = decode_key(&mut bytes).ok()?;
+        let payload = match wire_type {
+            WireType::Varint => {
+                decode_varint(&mut bytes).ok()?;
                 None
             }
-            1 => {
+            WireType::SixtyFourBit => {
                 bytes = bytes.get(8..)?;
                 None
             }
-            2 => {
-                let len = usize::try_from(varint(&mut bytes)?).ok()?;
+            WireType::LengthDelimited => {
+                let len = usize::try_from(decode_varint(&mut bytes).ok()?).ok()?;
                 let (payload, rest) = (bytes.get(..len)?, bytes.get(len..)?);
                 bytes = rest;
                 Some(payload)
             }
-            5 => {
+            WireType::ThirtyTwoBit => {
                 bytes = bytes.get(4..)?;
                 None
             }
-            // Groups or garbage: stop; prost's decode reports it.
-            _ => return None,
+            // Groups: verdict's messages have none.
+            WireType::StartGroup | WireType::EndGroup => return None,
         };
-        Some((key >> 3, payload))
+        Some((field, payload))
     })
-}
-
-fn varint(bytes: &mut &[u8]) -> Option<u64> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let (&byte, rest) = bytes.split_first()?;
-        *bytes = rest;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Some(value);
-        }
-    }
-    None
 }
 
 /// Counts a `WorkflowResult`'s entries (field 5 capabilities, each field 2
