@@ -1,0 +1,640 @@
+//! The ledger's tables in SQLite or PostgreSQL. The SQL is one dialect both
+//! speak (`$n` parameters, `ON CONFLICT`, `BIGINT`/`TEXT`), run through sqlx's
+//! `Any` driver; what differs between the two — how to connect, and SQLite's
+//! durability pragmas — is decided by [`Backend`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor as _, Row as _};
+
+use crate::chain::{Break, GENESIS, Verifier, record_hash};
+use crate::record::{AppendKind, Appended, Draft, PolicyKey, PolicyText, ReasonRecord, Record};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Rows per multi-row INSERT: 17 parameters each stays far below both
+/// databases' parameter limits.
+const ROWS_PER_INSERT: usize = 50;
+/// Ids per `IN (...)` lookup.
+const IDS_PER_LOOKUP: usize = 500;
+/// Records read per page when verifying or exporting.
+pub const SCAN_PAGE: i64 = 1000;
+
+/// Which database holds the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One file, one server: the embedded default.
+    Sqlite,
+    /// Shared by every replica.
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Errors of the ledger. Their text names tables and positions, never the
+/// values of a record.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("ledger database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("ledger migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("ledger location {0:?}: expected `sqlite:<path>`, `postgres://…` or `postgresql://…`")]
+    Location(String),
+    #[error("ledger directory {path}: {source}")]
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the ledger's chain is broken: {0}")]
+    Broken(#[from] Break),
+    #[error("ledger record {seq}: unreadable {field}")]
+    Corrupt { seq: i64, field: &'static str },
+    #[error("the ledger writer has stopped")]
+    Stopped,
+}
+
+/// Decisions to list, oldest first, after a position.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    pub account_id: Option<String>,
+    pub workflow_id: Option<String>,
+    /// Recorded at or after (ms since the epoch).
+    pub from_ms: Option<i64>,
+    /// Recorded before.
+    pub to_ms: Option<i64>,
+    pub outcome: Option<String>,
+    /// Only records after this position (the page token).
+    pub after_seq: i64,
+    pub limit: i64,
+}
+
+/// Where verification starts after retention pruned older records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub pruned_at_ms: i64,
+    pub pruned_records: i64,
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// Records checked.
+    pub records: u64,
+    /// The verified chain's end.
+    pub head_seq: i64,
+    /// The checkpoint verification started from, if records were pruned.
+    pub from_checkpoint: Option<i64>,
+}
+
+/// The ledger's tables in one database.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+const COLUMNS: &str = "seq, decision_id, workflow_id, workflow_version, account_id, completed_at, \
+    recorded_at_ms, outcome, result_code, reasons, policy_id, policy_version, policy_digest, \
+    input_sha256, facts, prev_hash, hash";
+const COLUMN_COUNT: usize = 17;
+
+impl Store {
+    /// Opens the ledger at `location` (`sqlite:<path>` or a PostgreSQL URL),
+    /// creating it and applying migrations as needed.
+    pub async fn open(location: &str) -> Result<Self, LedgerError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if let Some(path) = location.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if let Some(parent) = Path::new(path).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).map_err(|source| LedgerError::Directory {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+            (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
+        } else if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            (Backend::Postgres, location.to_owned())
+        } else {
+            return Err(LedgerError::Location(location.to_owned()));
+        };
+        let options = AnyPoolOptions::new()
+            // A stopped database fails requests quickly instead of holding
+            // them until their deadline.
+            .acquire_timeout(Duration::from_secs(2));
+        let pool = match backend {
+            Backend::Sqlite => {
+                options
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers run beside the writer; FULL
+                            // syncs the log at every commit, so an answered
+                            // decision survives a crash of the machine too.
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = FULL").await?;
+                            conn.execute("PRAGMA busy_timeout = 5000").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?
+            }
+            Backend::Postgres => options.max_connections(8).connect(&url).await?,
+        };
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the connections.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Appends `drafts` in one transaction, in order, at the chain's end.
+    /// A draft whose workflow was recorded with the same input and policy
+    /// returns that record instead; `policies` are kept by digest.
+    pub async fn append(
+        &self,
+        drafts: &[Draft],
+        policies: &[PolicyText],
+        now_ms: i64,
+    ) -> Result<Vec<Appended>, LedgerError> {
+        let mut tx = self.pool.begin().await?;
+        // A write first: it takes the head's lock (PostgreSQL's row lock,
+        // SQLite's write lock) before the head is read, so appenders on
+        // several servers queue here and extend one chain.
+        sqlx::query("UPDATE ledger_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let head = sqlx::query("SELECT seq, hash FROM ledger_head WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut seq: i64 = head.try_get(0)?;
+        let mut hash: String = head.try_get(1)?;
+
+        for policy in policies {
+            sqlx::query(
+                "INSERT INTO ledger_policies (digest, policy_id, version, content, first_recorded_ms) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (digest) DO NOTHING",
+            )
+            .bind(policy.key.digest.as_str())
+            .bind(policy.key.id.as_str())
+            .bind(policy.key.version.as_str())
+            .bind(policy.content.as_str())
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+
+        let mut known = known_versions(&mut tx, drafts).await?;
+        let mut appended = Vec::with_capacity(drafts.len());
+        let mut rows: Vec<Record> = Vec::new();
+        for draft in drafts {
+            let versions = known.entry(draft.workflow_id.clone()).or_default();
+            if !draft.workflow_id.is_empty()
+                && let Some(same) = versions.iter().find(|version| {
+                    version.input_sha256 == draft.input_sha256
+                        && version.policy_digest == draft.policy.digest
+                })
+            {
+                appended.push(Appended {
+                    decision_id: same.decision_id.clone(),
+                    seq: same.seq,
+                    workflow_version: same.version,
+                    kind: AppendKind::Existing,
+                });
+                continue;
+            }
+            let latest = if draft.workflow_id.is_empty() {
+                None
+            } else {
+                versions.iter().max_by_key(|version| version.version)
+            };
+            let workflow_version = latest.map_or(1, |latest| latest.version + 1);
+            let kind = latest.map_or(AppendKind::New, |latest| AppendKind::NewVersion {
+                previous: latest.decision_id.clone(),
+            });
+            seq += 1;
+            let decision_id = uuid::Uuid::now_v7().to_string();
+            let record_hash =
+                record_hash(&hash, seq, &decision_id, workflow_version, now_ms, draft);
+            versions.push(KnownVersion {
+                version: workflow_version,
+                decision_id: decision_id.clone(),
+                seq,
+                input_sha256: draft.input_sha256.clone(),
+                policy_digest: draft.policy.digest.clone(),
+            });
+            appended.push(Appended {
+                decision_id: decision_id.clone(),
+                seq,
+                workflow_version,
+                kind,
+            });
+            rows.push(Record {
+                seq,
+                decision_id,
+                workflow_version,
+                recorded_at_ms: now_ms,
+                draft: draft.clone(),
+                prev_hash: std::mem::replace(&mut hash, record_hash.clone()),
+                hash: record_hash,
+            });
+        }
+
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut sql = format!("INSERT INTO decisions ({COLUMNS}) VALUES ");
+            for (row, _) in chunk.iter().enumerate() {
+                if row > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                for column in 0..COLUMN_COUNT {
+                    if column > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!("${}", row * COLUMN_COUNT + column + 1));
+                }
+                sql.push(')');
+            }
+            let mut query = sqlx::query(&sql);
+            for record in chunk {
+                let draft = &record.draft;
+                query = query
+                    .bind(record.seq)
+                    .bind(record.decision_id.as_str())
+                    .bind(draft.workflow_id.as_str())
+                    .bind(record.workflow_version)
+                    .bind(draft.account_id.as_str())
+                    .bind(draft.completed_at.as_str())
+                    .bind(record.recorded_at_ms)
+                    .bind(draft.outcome.as_str())
+                    .bind(draft.result_code.as_str())
+                    .bind(serde_json::to_string(&draft.reasons).unwrap_or_default())
+                    .bind(draft.policy.id.as_str())
+                    .bind(draft.policy.version.as_str())
+                    .bind(draft.policy.digest.as_str())
+                    .bind(draft.input_sha256.as_str())
+                    .bind(draft.facts.as_str())
+                    .bind(record.prev_hash.as_str())
+                    .bind(record.hash.as_str());
+            }
+            query.execute(&mut *tx).await?;
+        }
+        if !rows.is_empty() {
+            sqlx::query("UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(seq)
+                .bind(hash.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(appended)
+    }
+
+    /// The record `decision_id`.
+    pub async fn by_id(&self, decision_id: &str) -> Result<Option<Record>, LedgerError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM decisions WHERE decision_id = $1"
+        ))
+        .bind(decision_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    /// Every recorded version of `workflow_id`, oldest first.
+    pub async fn by_workflow(&self, workflow_id: &str) -> Result<Vec<Record>, LedgerError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM decisions WHERE workflow_id = $1 ORDER BY seq"
+        ))
+        .bind(workflow_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    /// Records matching `query`, oldest first, at most `query.limit`.
+    pub async fn list(&self, query: &ListQuery) -> Result<Vec<Record>, LedgerError> {
+        let mut sql = format!("SELECT {COLUMNS} FROM decisions WHERE seq > $1");
+        let mut next = 2;
+        let mut clause = |sql: &mut String, text: &str| {
+            sql.push_str(&format!(" AND {text} ${next}"));
+            next += 1;
+        };
+        if query.account_id.is_some() {
+            clause(&mut sql, "account_id =");
+        }
+        if query.workflow_id.is_some() {
+            clause(&mut sql, "workflow_id =");
+        }
+        if query.from_ms.is_some() {
+            clause(&mut sql, "recorded_at_ms >=");
+        }
+        if query.to_ms.is_some() {
+            clause(&mut sql, "recorded_at_ms <");
+        }
+        if query.outcome.is_some() {
+            clause(&mut sql, "outcome =");
+        }
+        sql.push_str(&format!(" ORDER BY seq LIMIT ${next}"));
+        let mut statement = sqlx::query(&sql).bind(query.after_seq);
+        if let Some(account) = &query.account_id {
+            statement = statement.bind(account.as_str());
+        }
+        if let Some(workflow) = &query.workflow_id {
+            statement = statement.bind(workflow.as_str());
+        }
+        if let Some(from) = query.from_ms {
+            statement = statement.bind(from);
+        }
+        if let Some(to) = query.to_ms {
+            statement = statement.bind(to);
+        }
+        if let Some(outcome) = &query.outcome {
+            statement = statement.bind(outcome.as_str());
+        }
+        let rows = statement.bind(query.limit).fetch_all(&self.pool).await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    /// The text of the policy with `digest`, if it ever decided.
+    pub async fn policy(&self, digest: &str) -> Result<Option<PolicyText>, LedgerError> {
+        let row = sqlx::query(
+            "SELECT policy_id, version, content FROM ledger_policies WHERE digest = $1",
+        )
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(PolicyText {
+                key: PolicyKey {
+                    id: row.try_get(0)?,
+                    version: row.try_get(1)?,
+                    digest: digest.to_owned(),
+                },
+                content: row.try_get(2)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The chain's end: position and hash.
+    pub async fn head(&self) -> Result<(i64, String), LedgerError> {
+        let row = sqlx::query("SELECT seq, hash FROM ledger_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
+    /// The latest checkpoint, if retention ever pruned.
+    pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, LedgerError> {
+        let row = sqlx::query(
+            "SELECT seq, hash, pruned_at_ms, pruned_records FROM ledger_checkpoints \
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Checkpoint {
+                seq: row.try_get(0)?,
+                hash: row.try_get(1)?,
+                pruned_at_ms: row.try_get(2)?,
+                pruned_records: row.try_get(3)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Records after `after_seq` up to `up_to`, oldest first, a page at a time.
+    pub async fn scan(
+        &self,
+        after_seq: i64,
+        up_to: i64,
+        limit: i64,
+    ) -> Result<Vec<Record>, LedgerError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM decisions WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
+        ))
+        .bind(after_seq)
+        .bind(up_to)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    /// Checks the whole chain, from the latest checkpoint to the head; the
+    /// first break found is the error.
+    pub async fn verify(&self) -> Result<Verified, LedgerError> {
+        let (head_seq, head_hash) = self.head().await?;
+        let checkpoint = self.checkpoint().await?;
+        let (start, start_hash) = checkpoint
+            .as_ref()
+            .map_or((0, GENESIS.to_owned()), |c| (c.seq, c.hash.clone()));
+        let mut verifier = Verifier::new(start, &start_hash);
+        let mut after = start;
+        loop {
+            let page = self.scan(after, head_seq, SCAN_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for record in &page {
+                verifier.check(record)?;
+            }
+        }
+        let records = verifier.finish(head_seq, &head_hash)?;
+        Ok(Verified {
+            records,
+            head_seq,
+            from_checkpoint: checkpoint.map(|c| c.seq),
+        })
+    }
+
+    /// Deletes the records recorded before `before_ms` (a prefix of the
+    /// chain), after checking them, and leaves a checkpoint — the last pruned
+    /// record's position and hash — where verification starts from then on.
+    /// Returns how many records went.
+    pub async fn prune(&self, before_ms: i64, now_ms: i64) -> Result<i64, LedgerError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE ledger_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let head_seq: i64 = sqlx::query("SELECT seq FROM ledger_head WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        let first_kept: Option<i64> =
+            sqlx::query("SELECT MIN(seq) FROM decisions WHERE recorded_at_ms >= $1")
+                .bind(before_ms)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+        let cutoff = first_kept.map_or(head_seq, |seq| seq - 1);
+        let start =
+            sqlx::query("SELECT seq, hash FROM ledger_checkpoints ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|row| -> Result<(i64, String), sqlx::Error> {
+                    Ok((row.try_get(0)?, row.try_get(1)?))
+                })
+                .transpose()?
+                .unwrap_or((0, GENESIS.to_owned()));
+        if cutoff <= start.0 {
+            return Ok(0);
+        }
+        // What is pruned is checked first: pruning must not launder a break.
+        let mut verifier = Verifier::new(start.0, &start.1);
+        let mut after = start.0;
+        let mut last_hash = start.1;
+        while after < cutoff {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM decisions WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
+            ))
+            .bind(after)
+            .bind(cutoff)
+            .bind(SCAN_PAGE)
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                return Err(Break::Missing {
+                    from: after + 1,
+                    to: cutoff,
+                }
+                .into());
+            }
+            for row in &rows {
+                let record = record_from_row(row)?;
+                verifier.check(&record)?;
+                after = record.seq;
+                last_hash = record.hash;
+            }
+        }
+        let pruned = sqlx::query("DELETE FROM decisions WHERE seq <= $1")
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let pruned = i64::try_from(pruned).unwrap_or(i64::MAX);
+        sqlx::query(
+            "INSERT INTO ledger_checkpoints (seq, hash, pruned_at_ms, pruned_records) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(cutoff)
+        .bind(last_hash.as_str())
+        .bind(now_ms)
+        .bind(pruned)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(pruned)
+    }
+}
+
+/// A recorded version of a workflow, for idempotency and versioning.
+#[derive(Debug, Clone)]
+struct KnownVersion {
+    version: i64,
+    decision_id: String,
+    seq: i64,
+    input_sha256: String,
+    policy_digest: String,
+}
+
+/// The recorded versions of the drafts' workflows.
+async fn known_versions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    drafts: &[Draft],
+) -> Result<HashMap<String, Vec<KnownVersion>>, LedgerError> {
+    let mut ids: Vec<&str> = drafts
+        .iter()
+        .map(|draft| draft.workflow_id.as_str())
+        .filter(|id| !id.is_empty())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut known: HashMap<String, Vec<KnownVersion>> = HashMap::new();
+    for chunk in ids.chunks(IDS_PER_LOOKUP) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT workflow_id, workflow_version, decision_id, seq, input_sha256, policy_digest \
+             FROM decisions WHERE workflow_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            let workflow_id: String = row.try_get(0)?;
+            known.entry(workflow_id).or_default().push(KnownVersion {
+                version: row.try_get(1)?,
+                decision_id: row.try_get(2)?,
+                seq: row.try_get(3)?,
+                input_sha256: row.try_get(4)?,
+                policy_digest: row.try_get(5)?,
+            });
+        }
+    }
+    Ok(known)
+}
+
+fn record_from_row(row: &AnyRow) -> Result<Record, LedgerError> {
+    let seq: i64 = row.try_get(0)?;
+    let reasons: String = row.try_get(9)?;
+    let reasons: Vec<ReasonRecord> =
+        serde_json::from_str(&reasons).map_err(|_| LedgerError::Corrupt {
+            seq,
+            field: "reasons",
+        })?;
+    Ok(Record {
+        seq,
+        decision_id: row.try_get(1)?,
+        workflow_version: row.try_get(3)?,
+        recorded_at_ms: row.try_get(6)?,
+        draft: Draft {
+            workflow_id: row.try_get(2)?,
+            account_id: row.try_get(4)?,
+            completed_at: row.try_get(5)?,
+            outcome: row.try_get(7)?,
+            result_code: row.try_get(8)?,
+            reasons,
+            policy: PolicyKey {
+                id: row.try_get(10)?,
+                version: row.try_get(11)?,
+                digest: row.try_get(12)?,
+            },
+            input_sha256: row.try_get(13)?,
+            facts: row.try_get(14)?,
+        },
+        prev_hash: row.try_get(15)?,
+        hash: row.try_get(16)?,
+    })
+}

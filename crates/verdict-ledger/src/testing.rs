@@ -1,0 +1,48 @@
+//! For tests of this workspace: a fresh, empty PostgreSQL database per test
+//! on the server `VERDICT_TEST_POSTGRES_URL` names (`.ci/postgres` starts one).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::{Connection as _, Executor as _};
+
+/// The URL of a new empty database, or `None` when no PostgreSQL server is
+/// configured. CI sets `VERDICT_REQUIRE_POSTGRES=1`, so there a missing
+/// server fails the tests instead of skipping them.
+pub async fn fresh_postgres(tag: &str) -> Option<String> {
+    let Ok(base) = std::env::var("VERDICT_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("VERDICT_REQUIRE_POSTGRES").is_none(),
+            "VERDICT_REQUIRE_POSTGRES is set but VERDICT_TEST_POSTGRES_URL is not: start one with `eval \"$(bash .ci/postgres start)\"`"
+        );
+        eprintln!("skipping the PostgreSQL part of {tag}: VERDICT_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "verdict_{}_{}_{}",
+        tag.chars()
+            .map(|c| if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            })
+            .take(30)
+            .collect::<String>(),
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    sqlx::any::install_default_drivers();
+    let mut admin = sqlx::AnyConnection::connect(&base)
+        .await
+        .unwrap_or_else(|error| panic!("cannot reach {base}: {error}"));
+    admin
+        .execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
+        .await
+        .unwrap_or_else(|error| panic!("drop {name}: {error}"));
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap_or_else(|error| panic!("create {name}: {error}"));
+    let (server, _) = base.rsplit_once('/').unwrap_or((base.as_str(), ""));
+    Some(format!("{server}/{name}"))
+}

@@ -1,0 +1,140 @@
+//! Group commit: every append goes through one writer task, which takes all
+//! the appends waiting when it is free and commits them in one transaction.
+//! Under load many decisions share one commit (one fsync); alone, a decision
+//! waits for its own.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{mpsc, oneshot};
+use tracing::warn;
+
+use crate::record::{Appended, Draft, PolicyText};
+use crate::store::{LedgerError, Store};
+
+/// Drafts committed together at most.
+const MAX_GROUP: usize = 4096;
+/// Appends waiting for the writer at most; more wait for room.
+const QUEUE: usize = 1024;
+
+/// One append: drafts decided by one policy, and who waits for them.
+struct Job {
+    policy: Arc<PolicyText>,
+    drafts: Vec<Draft>,
+    reply: oneshot::Sender<Result<Vec<Appended>, Arc<LedgerError>>>,
+}
+
+/// What one commit wrote, for the caller's metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupStats {
+    pub drafts: usize,
+    pub appends: usize,
+}
+
+/// The ledger as the server uses it: appends through the writer, reads
+/// straight from the store.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    store: Store,
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Ledger {
+    /// Starts the writer task on the current runtime. `on_commit` is called
+    /// after each commit attempt with its size and whether it succeeded.
+    pub fn start(store: Store, on_commit: fn(GroupStats, bool)) -> Self {
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        tokio::spawn(write(store.clone(), queue, on_commit));
+        Self { store, jobs }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Records `drafts` (all decided by `policy`), in order. Returns once
+    /// they are committed: an `Ok` is durable.
+    pub async fn append(
+        &self,
+        policy: Arc<PolicyText>,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<Appended>, Arc<LedgerError>> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job {
+                policy,
+                drafts,
+                reply,
+            })
+            .await
+            .map_err(|_| Arc::new(LedgerError::Stopped))?;
+        answer.await.map_err(|_| Arc::new(LedgerError::Stopped))?
+    }
+}
+
+/// Milliseconds since the epoch, by the wall clock: when a record was
+/// written, ledger metadata that no decision reads.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
+async fn write(store: Store, mut queue: mpsc::Receiver<Job>, on_commit: fn(GroupStats, bool)) {
+    // Digests whose text is known to be stored: each is written once.
+    let mut stored_policies: HashSet<String> = HashSet::new();
+    while let Some(first) = queue.recv().await {
+        let mut jobs = vec![first];
+        let mut drafts = jobs[0].drafts.len();
+        while drafts < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(job) => {
+                    drafts += job.drafts.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let mut all = Vec::with_capacity(drafts);
+        let mut sizes = Vec::with_capacity(jobs.len());
+        let mut policies: Vec<PolicyText> = Vec::new();
+        for job in &mut jobs {
+            sizes.push(job.drafts.len());
+            all.append(&mut job.drafts);
+            if !stored_policies.contains(&job.policy.key.digest)
+                && !policies
+                    .iter()
+                    .any(|p| p.key.digest == job.policy.key.digest)
+            {
+                policies.push(PolicyText::clone(&job.policy));
+            }
+        }
+        let stats = GroupStats {
+            drafts,
+            appends: jobs.len(),
+        };
+        match store.append(&all, &policies, now_ms()).await {
+            Ok(appended) => {
+                on_commit(stats, true);
+                stored_policies.extend(policies.into_iter().map(|p| p.key.digest));
+                let mut appended = appended.into_iter();
+                for (job, size) in jobs.into_iter().zip(sizes) {
+                    // The caller may have given up (deadline): its decisions
+                    // are recorded all the same.
+                    let _ = job.reply.send(Ok(appended.by_ref().take(size).collect()));
+                }
+            }
+            Err(error) => {
+                on_commit(stats, false);
+                warn!(%error, drafts, "ledger commit failed");
+                let error = Arc::new(error);
+                for job in jobs {
+                    let _ = job.reply.send(Err(Arc::clone(&error)));
+                }
+            }
+        }
+    }
+}
