@@ -316,7 +316,17 @@ impl<'de> Deserialize<'de> for UtcDate {
                 &"an RFC 3339 timestamp such as 2025-03-04T10:20:05.871Z",
             )
         })?;
-        Ok(UtcDate(instant.to_offset(time::UtcOffset::UTC).date()))
+        // The last hours of 9999 with a negative offset fall in the year
+        // 10000 in UTC, past the dates `time` holds: refused, not a panic.
+        let utc = instant
+            .checked_to_offset(time::UtcOffset::UTC)
+            .ok_or_else(|| {
+                de::Error::invalid_value(
+                    de::Unexpected::Other("a timestamp past the year 9999 in UTC"),
+                    &"an RFC 3339 timestamp such as 2025-03-04T10:20:05.871Z",
+                )
+            })?;
+        Ok(UtcDate(utc.date()))
     }
 }
 
@@ -937,6 +947,24 @@ mod tests {
             parse_workflow_json(body).expect_err("not a timestamp").path,
             "$.completedAt"
         );
+    }
+
+    #[test]
+    fn a_completion_time_past_9999_in_utc_is_an_error_not_a_panic() {
+        // 23:59 on 31 December 9999 at UTC-01:00 is 00:59 on 1 January 10000
+        // in UTC, a date `time` cannot hold.
+        let body =
+            r#"{"workflow":{"status":"PROCESSED"},"completedAt":"9999-12-31T23:59:59-01:00"}"#;
+        let error = parse_workflow_json(body).expect_err("past the year 9999");
+        assert_eq!(error.path, "$.completedAt");
+        assert_eq!(
+            error.message,
+            "invalid value: a timestamp past the year 9999 in UTC, expected an RFC 3339 timestamp such as 2025-03-04T10:20:05.871Z"
+        );
+        let body =
+            r#"{"workflow":{"status":"PROCESSED"},"completedAt":"9999-12-31T23:59:59+01:00"}"#;
+        let parsed = parse_workflow_json(body).expect("within 9999 in UTC");
+        assert_eq!(parsed.completed_on, Some(date!(9999 - 12 - 31)));
     }
 
     #[test]
