@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use serde::{Serialize, Serializer};
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 /// A workflow result, from the retrieval API's JSON body or from typed input.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -20,6 +20,8 @@ pub struct WorkflowResult<'a> {
     pub definition_key: Option<Cow<'a, str>>,
     /// `account.id`.
     pub account_id: Option<Cow<'a, str>>,
+    /// `completedAt`, in UTC.
+    pub completed_at: Option<OffsetDateTime>,
     /// The UTC calendar date of `completedAt`: the "today" of every date rule,
     /// so that a decision never depends on when it is evaluated.
     pub completed_on: Option<Date>,
@@ -87,6 +89,11 @@ impl CapabilityEntry<'_> {
 /// The parts of a capability entry's `data` that policies read. Only the
 /// capabilities that carry a field fill it (extraction for document fields,
 /// watchlistScreening for `searchResults`).
+///
+/// The document's dates are kept only as what the rules read of them, as of
+/// `completedAt` ([`days_to_expiry`], [`age_years`]): a date of birth is
+/// personal data, and the model holds none, so that it can be stored as the
+/// facts of a decision.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CapabilityData<'a> {
     /// extraction `data.type`, e.g. `PASSPORT`.
@@ -95,12 +102,36 @@ pub struct CapabilityData<'a> {
     pub document_sub_type: Option<Cow<'a, str>>,
     /// extraction `data.issuingCountry` (ISO-3166 alpha-3).
     pub issuing_country: Option<Cow<'a, str>>,
-    /// extraction `data.expiryDate`.
-    pub expiry_date: Option<Date>,
-    /// extraction `data.dateOfBirth`.
-    pub date_of_birth: Option<Date>,
+    /// Whole days from `completedAt`'s date to extraction `data.expiryDate`:
+    /// 0 when the document expires that day, negative once it has expired.
+    /// Absent when either date is.
+    pub days_to_expiry: Option<i64>,
+    /// The holder's age in whole years on `completedAt`'s date, from extraction
+    /// `data.dateOfBirth`; negative when born after it. Absent when either
+    /// date is.
+    pub age_years: Option<i64>,
     /// watchlistScreening `data.searchResults`: the number of list hits.
     pub search_results: Option<u64>,
+}
+
+/// [`CapabilityData::days_to_expiry`]: whole days from `today` to `expiry`.
+pub fn days_to_expiry(expiry: Option<Date>, today: Option<Date>) -> Option<i64> {
+    Some((expiry? - today?).whole_days())
+}
+
+/// [`CapabilityData::age_years`]: the age on `today` of someone born on `birth`.
+pub fn age_years(birth: Option<Date>, today: Option<Date>) -> Option<i64> {
+    Some(age_on(birth?, today?))
+}
+
+/// Whole years from `birth` to `today`: a birthday counts on its day. Negative
+/// exactly when `birth` is after `today`: in a later year the difference of
+/// years is already negative, and in the same year the birthday is still to
+/// come, which takes one off 0.
+fn age_on(birth: Date, today: Date) -> i64 {
+    let years = i64::from(today.year()) - i64::from(birth.year());
+    let before_birthday = (today.month() as u8, today.day()) < (birth.month() as u8, birth.day());
+    years - i64::from(before_birthday)
 }
 
 /// The business action. Declared from best to worst, so `Ord` is the
@@ -226,5 +257,49 @@ impl DecisionType {
 impl Serialize for DecisionType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::{age_on, age_years, days_to_expiry};
+
+    #[test]
+    fn age_counts_whole_years_and_the_birthday_itself() {
+        assert_eq!(age_on(date!(2008 - 06 - 15), date!(2026 - 06 - 14)), 17);
+        assert_eq!(age_on(date!(2008 - 06 - 15), date!(2026 - 06 - 15)), 18);
+        // Born on 29 February: 18 on 1 March of a common year.
+        assert_eq!(age_on(date!(2008 - 02 - 29), date!(2026 - 02 - 28)), 17);
+        assert_eq!(age_on(date!(2008 - 02 - 29), date!(2026 - 03 - 01)), 18);
+    }
+
+    #[test]
+    fn the_age_is_negative_exactly_when_born_after_the_day() {
+        // The birth_after_completion check reads `age_years < 0` where it
+        // used to compare the dates: the two must agree on every pair.
+        let today = date!(2025 - 03 - 04);
+        // Four years either side, 29 February included.
+        for offset in -1500..=1500 {
+            let birth = today + time::Duration::days(offset);
+            assert_eq!(age_on(birth, today) < 0, birth > today, "{birth}");
+        }
+        assert_eq!(age_on(date!(2025 - 03 - 05), today), -1);
+        assert_eq!(age_on(date!(2026 - 03 - 04), today), -1);
+        assert_eq!(age_on(date!(2026 - 03 - 05), today), -2);
+    }
+
+    #[test]
+    fn derived_values_need_both_dates() {
+        let today = Some(date!(2025 - 03 - 04));
+        assert_eq!(days_to_expiry(Some(date!(2025 - 03 - 28)), today), Some(24));
+        assert_eq!(days_to_expiry(Some(date!(2025 - 03 - 04)), today), Some(0));
+        assert_eq!(days_to_expiry(Some(date!(2025 - 03 - 03)), today), Some(-1));
+        assert_eq!(days_to_expiry(None, today), None);
+        assert_eq!(days_to_expiry(Some(date!(2025 - 03 - 28)), None), None);
+        assert_eq!(age_years(Some(date!(1988 - 02 - 29)), today), Some(37));
+        assert_eq!(age_years(None, today), None);
+        assert_eq!(age_years(Some(date!(1988 - 02 - 29)), None), None);
     }
 }

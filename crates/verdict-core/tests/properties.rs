@@ -67,6 +67,7 @@ fn workflow(
         status: Cow::Borrowed("PROCESSED"),
         definition_key: None,
         account_id: None,
+        completed_at: None,
         completed_on: None,
         decision: Some(TopLevelDecision {
             raw_decision_type: Cow::Borrowed(TYPES[top]),
