@@ -81,8 +81,9 @@ pub fn to_json(workflow: &WorkflowResult<'_>) -> String {
     serde_json::to_string(&record).expect("a workflow result always serializes")
 }
 
-/// The workflow a record written by [`to_json`] holds. Strings borrow from
-/// `json` where they can.
+/// The workflow a record written by [`to_json`] holds. Statuses, names,
+/// decision types and labels borrow from `json` when they have no escapes;
+/// optional strings are copied (serde borrows only a bare `Cow<str>`).
 pub fn from_json(json: &str) -> Result<WorkflowResult<'_>, FactsError> {
     let Version { v } = serde_json::from_str(json)?;
     if v != FACTS_VERSION {
