@@ -33,6 +33,7 @@ use time::{Date, OffsetDateTime};
 use crate::error::{JsonError, truncated};
 use crate::model::{
     Capability, CapabilityData, CapabilityEntry, RISK_SCORES, TopLevelDecision, WorkflowResult,
+    age_years, days_to_expiry,
 };
 use crate::position::line_column;
 
@@ -304,10 +305,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for StringOrNumber<'a> {
     }
 }
 
-/// An ISO-8601 / RFC 3339 timestamp, kept as its UTC calendar date.
-struct UtcDate(Date);
+/// An ISO-8601 / RFC 3339 timestamp, in UTC.
+struct UtcTimestamp(OffsetDateTime);
 
-impl<'de> Deserialize<'de> for UtcDate {
+impl<'de> Deserialize<'de> for UtcTimestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let Text(raw) = Text::deserialize(deserializer)?;
         let instant = OffsetDateTime::parse(&raw, &Rfc3339).map_err(|_| {
@@ -316,7 +317,17 @@ impl<'de> Deserialize<'de> for UtcDate {
                 &"an RFC 3339 timestamp such as 2025-03-04T10:20:05.871Z",
             )
         })?;
-        Ok(UtcDate(instant.to_offset(time::UtcOffset::UTC).date()))
+        // The last hours of 9999 with a negative offset fall in the year
+        // 10000 in UTC, past the dates `time` holds: refused, not a panic.
+        let utc = instant
+            .checked_to_offset(time::UtcOffset::UTC)
+            .ok_or_else(|| {
+                de::Error::invalid_value(
+                    de::Unexpected::Other("a timestamp past the year 9999 in UTC"),
+                    &"an RFC 3339 timestamp such as 2025-03-04T10:20:05.871Z",
+                )
+            })?;
+        Ok(UtcTimestamp(utc))
     }
 }
 
@@ -397,7 +408,7 @@ struct Body<'a> {
     #[serde(borrow, default)]
     account: Option<AccountJson<'a>>,
     #[serde(rename = "completedAt", default)]
-    completed_at: Option<UtcDate>,
+    completed_at: Option<UtcTimestamp>,
     #[serde(borrow, default)]
     decision: Option<DecisionJson<'a>>,
     #[serde(borrow, default)]
@@ -460,12 +471,29 @@ struct CredentialJson<'a> {
 
 impl<'a> Body<'a> {
     fn into_model(self) -> WorkflowResult<'a> {
+        let completed_at = self.completed_at.map(|timestamp| timestamp.0);
+        let completed_on = completed_at.map(OffsetDateTime::date);
+        let Capabilities {
+            list: mut capabilities,
+            dates,
+        } = self.capabilities.unwrap_or_default();
+        for pending in dates {
+            // The indices were taken as the entries were pushed: always found.
+            if let Some(entry) = capabilities
+                .get_mut(pending.capability)
+                .and_then(|capability| capability.entries.get_mut(pending.entry))
+            {
+                entry.data.days_to_expiry = days_to_expiry(pending.dates.expiry, completed_on);
+                entry.data.age_years = age_years(pending.dates.birth, completed_on);
+            }
+        }
         WorkflowResult {
             workflow_id: text(self.workflow.id),
             status: self.workflow.status.0,
             definition_key: self.workflow.definition_key.map(|key| key.0),
             account_id: self.account.and_then(|account| text(account.id)),
-            completed_on: self.completed_at.map(|date| date.0),
+            completed_at,
+            completed_on,
             decision: self.decision.map(|decision| TopLevelDecision {
                 raw_decision_type: decision.decision_type.0,
                 label: text(decision.details.and_then(|details| details.label)).unwrap_or_default(),
@@ -474,7 +502,7 @@ impl<'a> Body<'a> {
                     .and_then(|risk| risk.score)
                     .map(|score| score.0),
             }),
-            capabilities: self.capabilities.map(|caps| caps.0).unwrap_or_default(),
+            capabilities,
         }
     }
 }
@@ -503,7 +531,31 @@ impl DataKind {
 /// [`MAX_ENTRIES_PER_CAPABILITY`] entries per capability and [`MAX_ENTRIES`] in
 /// all are read: the limit stops the parse where it is crossed, before the
 /// work (and the memory) of the rest is spent.
-struct Capabilities<'a>(Vec<Capability<'a>>);
+#[derive(Default)]
+struct Capabilities<'a> {
+    list: Vec<Capability<'a>>,
+    /// The document dates of the entries that have any, until `completedAt`
+    /// is known.
+    dates: Vec<PendingDates>,
+}
+
+/// An extraction entry's document dates as the body spells them. The model
+/// keeps only what the rules read of them as of `completedAt` (days to expiry,
+/// age), and `completedAt` may come after `capabilities` in the body, so they
+/// wait until the whole body is read ([`Body::into_model`]).
+#[derive(Clone, Copy, Default)]
+struct DocumentDates {
+    expiry: Option<Date>,
+    birth: Option<Date>,
+}
+
+/// The [`DocumentDates`] of entry `entry` of capability `capability`, as
+/// indices into [`Capabilities::list`].
+struct PendingDates {
+    capability: usize,
+    entry: usize,
+    dates: DocumentDates,
+}
 
 impl<'de: 'a, 'a> Deserialize<'de> for Capabilities<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -514,17 +566,20 @@ impl<'de: 'a, 'a> Deserialize<'de> for Capabilities<'a> {
                 formatter.write_str("a map from capability name to an array of results")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut capabilities = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                let mut list = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                let mut dates = Vec::new();
                 let mut left = MAX_ENTRIES;
                 while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
                     let entries = map.next_value_seed(EntriesSeed {
                         kind: DataKind::of(&name),
                         left,
+                        capability: list.len(),
+                        dates: &mut dates,
                     })?;
                     left -= entries.len();
-                    capabilities.push(Capability { name, entries });
+                    list.push(Capability { name, entries });
                 }
-                Ok(Capabilities(capabilities))
+                Ok(Capabilities { list, dates })
             }
         }
         deserializer.deserialize_map(CapabilitiesVisitor)
@@ -532,26 +587,34 @@ impl<'de: 'a, 'a> Deserialize<'de> for Capabilities<'a> {
 }
 
 /// One capability's array, read while fewer than `left` entries of the whole
-/// workflow have been read.
-struct EntriesSeed {
+/// workflow have been read. It is the `capability`-th of the body; its
+/// entries' document dates go to `dates`.
+struct EntriesSeed<'s> {
     kind: DataKind,
     left: usize,
+    capability: usize,
+    dates: &'s mut Vec<PendingDates>,
 }
 
-impl<'de> DeserializeSeed<'de> for EntriesSeed {
+impl<'de> DeserializeSeed<'de> for EntriesSeed<'_> {
     type Value = Vec<CapabilityEntry<'de>>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        struct EntriesVisitor(EntriesSeed);
-        impl<'de> Visitor<'de> for EntriesVisitor {
+        struct EntriesVisitor<'s>(EntriesSeed<'s>);
+        impl<'de> Visitor<'de> for EntriesVisitor<'_> {
             type Value = Vec<CapabilityEntry<'de>>;
             fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
                 formatter.write_str("an array of capability results")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let EntriesSeed { kind, left } = self.0;
+                let EntriesSeed {
+                    kind,
+                    left,
+                    capability,
+                    dates,
+                } = self.0;
                 let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(8));
-                while let Some(entry) = seq.next_element_seed(EntrySeed(kind))? {
+                while let Some((entry, document)) = seq.next_element_seed(EntrySeed(kind))? {
                     if entries.len() == MAX_ENTRIES_PER_CAPABILITY {
                         return Err(de::Error::custom(format_args!(
                             "more than {MAX_ENTRIES_PER_CAPABILITY} results in one capability"
@@ -561,6 +624,13 @@ impl<'de> DeserializeSeed<'de> for EntriesSeed {
                         return Err(de::Error::custom(format_args!(
                             "more than {MAX_ENTRIES} capability results in all"
                         )));
+                    }
+                    if document.expiry.is_some() || document.birth.is_some() {
+                        dates.push(PendingDates {
+                            capability,
+                            entry: entries.len(),
+                            dates: document,
+                        });
                     }
                     entries.push(entry);
                 }
@@ -574,7 +644,7 @@ impl<'de> DeserializeSeed<'de> for EntriesSeed {
 struct EntrySeed(DataKind);
 
 impl<'de> DeserializeSeed<'de> for EntrySeed {
-    type Value = CapabilityEntry<'de>;
+    type Value = (CapabilityEntry<'de>, DocumentDates);
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(EntryVisitor(self.0))
@@ -584,7 +654,7 @@ impl<'de> DeserializeSeed<'de> for EntrySeed {
 struct EntryVisitor(DataKind);
 
 impl<'de> Visitor<'de> for EntryVisitor {
-    type Value = CapabilityEntry<'de>;
+    type Value = (CapabilityEntry<'de>, DocumentDates);
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str("a capability result object")
@@ -594,7 +664,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
         let mut id: Option<Option<Text<'de>>> = None;
         let mut credentials: Option<Option<Vec<CredentialJson<'de>>>> = None;
         let mut decision: Option<Option<EntryDecisionJson<'de>>> = None;
-        let mut data: Option<CapabilityData<'de>> = None;
+        let mut data: Option<(CapabilityData<'de>, DocumentDates)> = None;
         while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
             match key.as_ref() {
                 "id" => set_once(&mut id, "id", map.next_value()?)?,
@@ -613,7 +683,8 @@ impl<'de> Visitor<'de> for EntryVisitor {
             Some(decision) => (text(decision.decision_type), decision.details),
             None => (None, None),
         };
-        Ok(CapabilityEntry {
+        let (data, dates) = data.unwrap_or_default();
+        let entry = CapabilityEntry {
             id: text(id.flatten()),
             credential_categories: credentials
                 .flatten()
@@ -623,8 +694,9 @@ impl<'de> Visitor<'de> for EntryVisitor {
                 .collect(),
             raw_decision_type: raw_decision_type.unwrap_or_default(),
             label: text(details.and_then(|details| details.label)).unwrap_or_default(),
-            data: data.unwrap_or_default(),
-        })
+            data,
+        };
+        Ok((entry, dates))
     }
 }
 
@@ -641,23 +713,25 @@ fn set_once<T, E: de::Error>(slot: &mut Option<T>, field: &'static str, value: T
 struct DataSeed(DataKind);
 
 impl<'de> DeserializeSeed<'de> for DataSeed {
-    type Value = CapabilityData<'de>;
+    type Value = (CapabilityData<'de>, DocumentDates);
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         match self.0 {
             DataKind::Unread => {
                 IgnoredAny::deserialize(deserializer)?;
-                Ok(CapabilityData::default())
+                Ok(Default::default())
             }
             DataKind::Extraction => Ok(Option::<ExtractionData<'de>>::deserialize(deserializer)?
                 .map(ExtractionData::into_model)
                 .unwrap_or_default()),
-            DataKind::WatchlistScreening => Ok(Option::<WatchlistData>::deserialize(deserializer)?
-                .map(|data| CapabilityData {
-                    search_results: data.search_results,
+            DataKind::WatchlistScreening => {
+                let data = CapabilityData {
+                    search_results: Option::<WatchlistData>::deserialize(deserializer)?
+                        .and_then(|data| data.search_results),
                     ..CapabilityData::default()
-                })
-                .unwrap_or_default()),
+                };
+                Ok((data, DocumentDates::default()))
+            }
         }
     }
 }
@@ -677,15 +751,19 @@ struct ExtractionData<'a> {
 }
 
 impl<'a> ExtractionData<'a> {
-    fn into_model(self) -> CapabilityData<'a> {
-        CapabilityData {
+    /// The model's fields, and the dates they still need `completedAt` for.
+    fn into_model(self) -> (CapabilityData<'a>, DocumentDates) {
+        let data = CapabilityData {
             document_type: text(self.document_type),
             document_sub_type: text(self.document_sub_type),
             issuing_country: text(self.issuing_country),
-            expiry_date: self.expiry_date.and_then(|date| date.0),
-            date_of_birth: self.date_of_birth.and_then(|date| date.0),
-            search_results: None,
-        }
+            ..CapabilityData::default()
+        };
+        let dates = DocumentDates {
+            expiry: self.expiry_date.and_then(|date| date.0),
+            birth: self.date_of_birth.and_then(|date| date.0),
+        };
+        (data, dates)
     }
 }
 
@@ -697,7 +775,7 @@ struct WatchlistData {
 
 #[cfg(test)]
 mod tests {
-    use time::macros::date;
+    use time::macros::{date, datetime};
 
     use super::*;
 
@@ -827,6 +905,10 @@ mod tests {
         assert_eq!(parsed.account_id.as_deref(), Some("a-1"));
         assert_eq!(parsed.definition_key.as_deref(), Some("10013"));
         assert_eq!(parsed.workflow_status(), WorkflowStatus::Processed);
+        assert_eq!(
+            parsed.completed_at,
+            Some(datetime!(2025 - 03 - 04 10:20:05.871 UTC))
+        );
         assert_eq!(parsed.completed_on, Some(date!(2025 - 03 - 04)));
         let decision = parsed.decision.expect("decision");
         assert_eq!(decision.risk_score, Some(40.5));
@@ -840,9 +922,47 @@ mod tests {
         assert_eq!(usability.credential_categories, ["ID"]);
         assert_eq!(usability.id.as_deref(), Some("u1"));
         let extraction = &parsed.capabilities[1].entries[0].data;
-        assert_eq!(extraction.expiry_date, Some(date!(2031 - 09 - 30)));
-        assert_eq!(extraction.date_of_birth, Some(date!(1988 - 02 - 29)));
+        // 2031-09-30 and 1988-02-29 as of 2025-03-04.
+        assert_eq!(extraction.days_to_expiry, Some(2401));
+        assert_eq!(extraction.age_years, Some(37));
         assert_eq!(extraction.issuing_country.as_deref(), Some("AUT"));
+    }
+
+    #[test]
+    fn document_dates_are_judged_as_of_a_completion_time_that_comes_after_them() {
+        // completedAt last, in another offset: 2025-03-04T23:30-02:00 is
+        // 2025-03-05T01:30 in UTC, the day the dates are judged on.
+        let body = r#"{"workflow":{"status":"PROCESSED"},
+            "capabilities":{"extraction":[
+                {"decision":{"type":"PASSED"},"data":{"dateOfBirth":"2007-03-05"}},
+                {"decision":{"type":"PASSED"},"data":{"expiryDate":"2025-03-04","dateOfBirth":""}}]},
+            "completedAt":"2025-03-04T23:30:00-02:00"}"#;
+        let parsed = parse_workflow_json(body).expect("valid body");
+        assert_eq!(
+            parsed.completed_at,
+            Some(datetime!(2025 - 03 - 05 01:30 UTC))
+        );
+        assert_eq!(
+            parsed.completed_at.map(|at| at.offset()),
+            Some(time::UtcOffset::UTC)
+        );
+        assert_eq!(parsed.completed_on, Some(date!(2025 - 03 - 05)));
+        let data: Vec<_> = parsed.capabilities[0]
+            .entries
+            .iter()
+            .map(|entry| (entry.data.days_to_expiry, entry.data.age_years))
+            .collect();
+        assert_eq!(data, [(None, Some(18)), (Some(-1), None)]);
+        // Without completedAt there is no day to judge by.
+        let body = r#"{"workflow":{"status":"PROCESSED"},
+            "capabilities":{"extraction":[{"decision":{"type":"PASSED"},
+                "data":{"expiryDate":"2025-03-04","dateOfBirth":"2007-03-05"}}]}}"#;
+        let parsed = parse_workflow_json(body).expect("valid body");
+        assert_eq!(parsed.completed_at, None);
+        assert_eq!(
+            parsed.capabilities[0].entries[0].data,
+            CapabilityData::default()
+        );
     }
 
     #[test]
@@ -937,6 +1057,24 @@ mod tests {
             parse_workflow_json(body).expect_err("not a timestamp").path,
             "$.completedAt"
         );
+    }
+
+    #[test]
+    fn a_completion_time_past_9999_in_utc_is_an_error_not_a_panic() {
+        // 23:59 on 31 December 9999 at UTC-01:00 is 00:59 on 1 January 10000
+        // in UTC, a date `time` cannot hold.
+        let body =
+            r#"{"workflow":{"status":"PROCESSED"},"completedAt":"9999-12-31T23:59:59-01:00"}"#;
+        let error = parse_workflow_json(body).expect_err("past the year 9999");
+        assert_eq!(error.path, "$.completedAt");
+        assert_eq!(
+            error.message,
+            "invalid value: a timestamp past the year 9999 in UTC, expected an RFC 3339 timestamp such as 2025-03-04T10:20:05.871Z"
+        );
+        let body =
+            r#"{"workflow":{"status":"PROCESSED"},"completedAt":"9999-12-31T23:59:59+01:00"}"#;
+        let parsed = parse_workflow_json(body).expect("within 9999 in UTC");
+        assert_eq!(parsed.completed_on, Some(date!(9999 - 12 - 31)));
     }
 
     #[test]

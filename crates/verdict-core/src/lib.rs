@@ -2,7 +2,8 @@
 //! and its JSON parser, the label catalogue, policies, and evaluation.
 //!
 //! Layers, each importing only those below it:
-//! `model`/`catalogue`/`json` → `policy` → `evaluate` → `authoring`.
+//! `model`/`catalogue`/`json` → `policy` → `evaluate` → `authoring`; `facts`
+//! (the decision ledger's record of a workflow) reads the model only.
 //! Nothing here does network I/O or reads a clock; the only file I/O is in
 //! [`authoring::files`].
 //!
@@ -26,6 +27,7 @@ pub mod authoring;
 pub mod catalogue;
 pub mod error;
 pub mod evaluate;
+pub mod facts;
 mod hash;
 pub mod json;
 pub mod model;
@@ -37,6 +39,10 @@ pub use evaluate::cascade::Upstream;
 pub use evaluate::decision::{APPROVED, Decision, Reason};
 pub use evaluate::evaluate;
 pub use evaluate::explain::{FindingTrace, RuleTrace, RuleVerdict, explain};
+// At the root under names that say what they read and write.
+pub use facts::{
+    FACTS_VERSION, FactsError, from_json as facts_from_json, to_json as facts_to_json,
+};
 pub use json::{MAX_ENTRIES, MAX_ENTRIES_PER_CAPABILITY, parse_workflow_json, too_deep};
 pub use model::{
     Capability, CapabilityData, CapabilityEntry, DecisionType, Outcome, RISK_SCORES,

@@ -2,7 +2,8 @@
 //! text, evaluation never panics, is deterministic, and is monotone — adding a
 //! non-PASSED finding never improves the outcome under the default policy,
 //! except by the one documented exception: a RETRY that a fraud-type warning
-//! turns into the policy's `retry.fraud_warning` outcome (REVIEW).
+//! turns into the policy's `retry.fraud_warning` outcome (REVIEW). And a
+//! workflow read back from its facts record decides as the workflow did.
 
 #![allow(
     clippy::expect_used,
@@ -10,13 +11,23 @@
 )]
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use proptest::prelude::*;
 use verdict_core::catalogue::CATALOGUE;
 use verdict_core::{
     Capability, CapabilityData, CapabilityEntry, Policy, TopLevelDecision, WorkflowResult,
-    evaluate, parse_workflow_json,
+    evaluate, explain, facts_from_json, facts_to_json, load_policy, parse_workflow_json,
 };
+
+/// The worked example: risk bands, a minimum age and an expiry notice.
+static ACME: LazyLock<Policy> = LazyLock::new(|| {
+    load_policy(
+        "acme-eu.toml",
+        include_str!("../policies/examples/acme-eu.toml"),
+    )
+    .expect("the worked example loads")
+});
 
 fn fixture(name: &str) -> String {
     let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -67,6 +78,7 @@ fn workflow(
         status: Cow::Borrowed("PROCESSED"),
         definition_key: None,
         account_id: None,
+        completed_at: None,
         completed_on: None,
         decision: Some(TopLevelDecision {
             raw_decision_type: Cow::Borrowed(TYPES[top]),
@@ -141,5 +153,38 @@ proptest! {
         let error = parse_workflow_json(&body).expect_err("not a date, score or timestamp");
         let shown = format!("{error}");
         prop_assert!(!shown.contains(&value[..6]), "{shown}");
+    }
+
+    /// Any score (most have 17 significant digits), any findings, any
+    /// document dates: the same decision and explanation from the record.
+    #[test]
+    fn a_workflow_decides_the_same_from_its_facts(
+        top in 0usize..TYPES.len(),
+        score in proptest::option::of(-1.0f64..=100.0),
+        findings in proptest::collection::vec(finding(), 0..12),
+        days_to_expiry in proptest::option::of(-40i64..40),
+        age_years in proptest::option::of(-2i64..30),
+    ) {
+        let mut workflow = workflow(top, score, &findings);
+        workflow.capabilities.push(Capability {
+            name: Cow::Borrowed("extraction"),
+            entries: vec![CapabilityEntry {
+                raw_decision_type: Cow::Borrowed("PASSED"),
+                label: Cow::Borrowed("OK"),
+                data: CapabilityData {
+                    days_to_expiry,
+                    age_years,
+                    ..CapabilityData::default()
+                },
+                ..CapabilityEntry::default()
+            }],
+        });
+        let json = facts_to_json(&workflow);
+        let replayed = facts_from_json(&json).expect("a record");
+        prop_assert_eq!(&replayed, &workflow);
+        for policy in [&Policy::embedded_default(), &*ACME] {
+            prop_assert_eq!(evaluate(&replayed, policy), evaluate(&workflow, policy));
+            prop_assert_eq!(explain(&replayed, policy), explain(&workflow, policy));
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use verdict_api::v1 as pb;
+use verdict_core::model::{age_years, days_to_expiry};
 use verdict_core::{
     Capability, CapabilityData, CapabilityEntry, Decision, DecisionType, FindingTrace, MAX_ENTRIES,
     MAX_ENTRIES_PER_CAPABILITY, Outcome, RISK_SCORES, Reason, RuleVerdict, TopLevelDecision,
@@ -68,7 +69,12 @@ fn workflow_result(workflow: &pb::WorkflowResult) -> Result<WorkflowResult<'_>, 
         .as_ref()
         .ok_or_else(|| Invalid::new("workflow", "must be set, with at least its status"))?;
     let status = workflow_status(head.status).map_err(|invalid| invalid.within("workflow"))?;
-    let completed_on = workflow.completed_at.as_ref().map(utc_date).transpose()?;
+    let completed_at = workflow
+        .completed_at
+        .as_ref()
+        .map(utc_timestamp)
+        .transpose()?;
+    let completed_on = completed_at.map(OffsetDateTime::date);
     let decision = workflow
         .decision
         .as_ref()
@@ -94,7 +100,7 @@ fn workflow_result(workflow: &pb::WorkflowResult) -> Result<WorkflowResult<'_>, 
         .iter()
         .enumerate()
         .map(|(index, capability)| {
-            capability_from_wire(capability)
+            capability_from_wire(capability, completed_on)
                 .map_err(|invalid| invalid.within(format_args!("capabilities[{index}]")))
         })
         .collect::<Result<_, _>>()?;
@@ -103,6 +109,7 @@ fn workflow_result(workflow: &pb::WorkflowResult) -> Result<WorkflowResult<'_>, 
         status: Cow::Borrowed(status),
         definition_key: optional(&head.definition_key),
         account_id: optional(&workflow.account_id),
+        completed_at,
         completed_on,
         decision,
         capabilities,
@@ -140,12 +147,16 @@ fn decision_type(value: i32, field: &str) -> Result<&'static str, Invalid> {
     }
 }
 
-fn utc_date(timestamp: &prost_types::Timestamp) -> Result<Date, Invalid> {
-    let valid_nanos = (0..1_000_000_000).contains(&timestamp.nanos);
+/// A protobuf timestamp in UTC: seconds within the years `time` holds and
+/// nanos within a second, as the well-known type requires.
+fn utc_timestamp(timestamp: &prost_types::Timestamp) -> Result<OffsetDateTime, Invalid> {
+    let nanos = u32::try_from(timestamp.nanos)
+        .ok()
+        .filter(|nanos| *nanos < 1_000_000_000);
     OffsetDateTime::from_unix_timestamp(timestamp.seconds)
         .ok()
-        .filter(|_| valid_nanos)
-        .map(OffsetDateTime::date)
+        .zip(nanos)
+        .and_then(|(instant, nanos)| instant.replace_nanosecond(nanos).ok())
         .ok_or_else(|| Invalid::new("completed_at", "not a valid timestamp"))
 }
 
@@ -175,7 +186,11 @@ fn top_level_decision(decision: &pb::TopLevelDecision) -> Result<TopLevelDecisio
     })
 }
 
-fn capability_from_wire(capability: &pb::Capability) -> Result<Capability<'_>, Invalid> {
+/// One capability; `completed_on` is the day its document dates are judged on.
+fn capability_from_wire(
+    capability: &pb::Capability,
+    completed_on: Option<Date>,
+) -> Result<Capability<'_>, Invalid> {
     if capability.name.is_empty() {
         return Err(Invalid::new("name", "must not be empty"));
     }
@@ -184,7 +199,7 @@ fn capability_from_wire(capability: &pb::Capability) -> Result<Capability<'_>, I
         .iter()
         .enumerate()
         .map(|(index, entry)| {
-            entry_from_wire(entry)
+            entry_from_wire(entry, completed_on)
                 .map_err(|invalid| invalid.within(format_args!("entries[{index}]")))
         })
         .collect::<Result<_, _>>()?;
@@ -194,17 +209,26 @@ fn capability_from_wire(capability: &pb::Capability) -> Result<Capability<'_>, I
     })
 }
 
-fn entry_from_wire(entry: &pb::CapabilityEntry) -> Result<CapabilityEntry<'_>, Invalid> {
+fn entry_from_wire(
+    entry: &pb::CapabilityEntry,
+    completed_on: Option<Date>,
+) -> Result<CapabilityEntry<'_>, Invalid> {
     let data = match &entry.data {
         None => CapabilityData::default(),
-        Some(data) => CapabilityData {
-            document_type: optional(&data.r#type),
-            document_sub_type: optional(&data.sub_type),
-            issuing_country: optional(&data.issuing_country),
-            expiry_date: calendar_date(&data.expiry_date, "data.expiry_date")?,
-            date_of_birth: calendar_date(&data.date_of_birth, "data.date_of_birth")?,
-            search_results: data.search_results,
-        },
+        Some(data) => {
+            // Both dates are validated even when there is no completion date
+            // to judge them by; the model keeps only what the rules read.
+            let expiry = calendar_date(&data.expiry_date, "data.expiry_date")?;
+            let birth = calendar_date(&data.date_of_birth, "data.date_of_birth")?;
+            CapabilityData {
+                document_type: optional(&data.r#type),
+                document_sub_type: optional(&data.sub_type),
+                issuing_country: optional(&data.issuing_country),
+                days_to_expiry: days_to_expiry(expiry, completed_on),
+                age_years: age_years(birth, completed_on),
+                search_results: data.search_results,
+            }
+        }
     };
     Ok(CapabilityEntry {
         id: optional(&entry.id),
@@ -313,4 +337,76 @@ pub fn explanations_to_wire(traces: &[FindingTrace<'_>]) -> Vec<pb::FindingExpla
             }),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::{date, datetime};
+
+    use super::*;
+
+    fn typed(seconds: i64, nanos: i32, expiry: &str, birth: &str) -> pb::WorkflowResult {
+        pb::WorkflowResult {
+            workflow: Some(pb::Workflow {
+                status: pb::WorkflowStatus::Processed as i32,
+                ..Default::default()
+            }),
+            completed_at: Some(prost_types::Timestamp { seconds, nanos }),
+            capabilities: vec![pb::Capability {
+                name: "extraction".to_owned(),
+                entries: vec![pb::CapabilityEntry {
+                    decision_type: pb::DecisionType::Passed as i32,
+                    data: Some(pb::CapabilityData {
+                        expiry_date: expiry.to_owned(),
+                        date_of_birth: birth.to_owned(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }],
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_completion_instant_is_kept_and_document_dates_are_judged_as_of_its_day() {
+        // 2025-03-04T10:20:05.871Z.
+        let wire = typed(1_741_083_605, 871_000_000, "2025-03-03", "2007-03-04");
+        let workflow = workflow_result(&wire).expect("valid");
+        assert_eq!(
+            workflow.completed_at,
+            Some(datetime!(2025 - 03 - 04 10:20:05.871 UTC))
+        );
+        assert_eq!(workflow.completed_on, Some(date!(2025 - 03 - 04)));
+        let data = &workflow.capabilities[0].entries[0].data;
+        assert_eq!((data.days_to_expiry, data.age_years), (Some(-1), Some(18)));
+    }
+
+    #[test]
+    fn malformed_timestamps_and_dates_are_still_refused_by_field() {
+        for nanos in [-1, 1_000_000_000] {
+            let wire = typed(1_741_083_605, nanos, "", "");
+            let invalid = workflow_result(&wire).expect_err("nanos out of range");
+            assert_eq!(invalid.field, "completed_at");
+        }
+        let wire = typed(i64::MAX, 0, "", "");
+        assert_eq!(
+            workflow_result(&wire).expect_err("past 9999").field,
+            "completed_at"
+        );
+        let wire = typed(1_741_083_605, 0, "2025-02-30", "");
+        assert_eq!(
+            workflow_result(&wire).expect_err("no 30 February").field,
+            "capabilities[0].entries[0].data.expiry_date"
+        );
+        // Checked even with no completion date to judge it by.
+        let mut wire = typed(0, 0, "", "JORDAN");
+        wire.completed_at = None;
+        assert_eq!(
+            workflow_result(&wire)
+                .expect_err("a name, not a date")
+                .field,
+            "capabilities[0].entries[0].data.date_of_birth"
+        );
+    }
 }

@@ -55,7 +55,6 @@ pub fn evaluate<'a>(
             if let Some(mut reason) = finding_reason(
                 &capability.name,
                 entry,
-                workflow,
                 &facts,
                 &cascades,
                 findings_are_causes,
@@ -97,7 +96,7 @@ pub fn evaluate<'a>(
         });
     }
     if findings_are_causes {
-        for (area, label, rule) in checks::fired(workflow, &facts, policy) {
+        for (area, label, rule) in checks::fired(&facts, policy) {
             reasons.push(reason_from_rule(area, top_type, top_raw_type, label, rule));
         }
     }
@@ -211,7 +210,6 @@ fn spare_fraud_warnings<'a>(
 fn finding_reason<'a>(
     capability: &'a str,
     entry: &'a CapabilityEntry<'_>,
-    workflow: &'a WorkflowResult<'_>,
     facts: &Facts<'_>,
     cascades: &Cascades<'_, '_, '_>,
     findings_are_causes: bool,
@@ -219,11 +217,9 @@ fn finding_reason<'a>(
 ) -> Option<Reason<'a>> {
     let decision_type = entry.decision_type();
     let rule = match decision_type {
-        DecisionType::Passed => {
-            passed_concern(capability, entry, workflow, policy).or_else(|| {
-                uncatalogued_pass(capability, entry).then_some(&policy.checks().passed_uncatalogued)
-            })?
-        }
+        DecisionType::Passed => passed_concern(capability, entry, policy).or_else(|| {
+            uncatalogued_pass(capability, entry).then_some(&policy.checks().passed_uncatalogued)
+        })?,
         _ => policy.rule_for_finding(
             capability,
             decision_type,
@@ -266,14 +262,14 @@ pub(crate) fn uncatalogued_pass(capability: &str, entry: &CapabilityEntry<'_>) -
 fn passed_concern<'a>(
     capability: &str,
     entry: &CapabilityEntry<'_>,
-    workflow: &WorkflowResult<'_>,
     policy: &'a Policy,
 ) -> Option<&'a CompiledRule> {
     let rules = policy.transaction_rules();
     let data = &entry.data;
     match capability {
         "extraction" => {
-            let expired = matches!((data.expiry_date, workflow.completed_on), (Some(expiry), Some(today)) if expiry < today);
+            // Expired before the day of completion; the day itself is valid.
+            let expired = data.days_to_expiry.is_some_and(|left| left < 0);
             expired.then_some(rules.get(TransactionRule::DocumentExpired))
         }
         "watchlistScreening" => data

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use time::macros::date;
+use time::macros::{date, datetime};
 
 use super::*;
 use crate::catalogue::CATALOGUE;
@@ -40,6 +40,7 @@ fn workflow(
         status: Cow::Borrowed("PROCESSED"),
         definition_key: Some(Cow::Borrowed("10013")),
         account_id: Some(Cow::Borrowed("account-1")),
+        completed_at: Some(datetime!(2025 - 03 - 04 10:20:05.871 UTC)),
         completed_on: Some(date!(2025 - 03 - 04)),
         decision: Some(TopLevelDecision {
             raw_decision_type: Cow::Borrowed(top),
@@ -372,15 +373,19 @@ fn watchlist_hits_under_a_passed_screening_are_reviewed() {
     assert_eq!(decide(&workflow, &policy).outcome, Outcome::Approve);
 }
 
+/// ALL_PASSED, completed on `completed_on`, whose document expires on `expiry`
+/// (kept as the parsers keep it: days to expiry as of completion).
 fn with_expiry(expiry: time::Date, completed_on: Option<time::Date>) -> WorkflowResult<'static> {
     let mut workflow = workflow("PASSED", ALL_PASSED);
+    workflow.completed_at = completed_on.map(|date| date.midnight().assume_utc());
     workflow.completed_on = completed_on;
     let extraction = workflow
         .capabilities
         .iter_mut()
         .find(|c| c.name == "extraction")
         .expect("extraction");
-    extraction.entries[0].data.expiry_date = Some(expiry);
+    extraction.entries[0].data.days_to_expiry =
+        crate::model::days_to_expiry(Some(expiry), completed_on);
     workflow
 }
 
@@ -413,7 +418,8 @@ fn a_date_of_birth_after_completion_goes_to_an_analyst_and_the_day_itself_does_n
             .iter_mut()
             .find(|c| c.name == "extraction")
         {
-            extraction.entries[0].data.date_of_birth = Some(birth);
+            extraction.entries[0].data.age_years =
+                crate::model::age_years(Some(birth), Some(date!(2025 - 03 - 04)));
         }
         workflow
     };

@@ -13,7 +13,6 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
-use time::Date;
 
 use crate::model::{DecisionType, RISK_SCORES, WorkflowResult};
 
@@ -131,10 +130,10 @@ pub struct Facts<'a> {
     /// `true` when some are in the workflow and none was stopped so, absent
     /// when none is in the workflow.
     pub dependents_ran: Option<bool>,
-    /// The document's expiry date and the holder's date of birth, for the
-    /// policy's checks (conditions do not read them).
-    pub expiry_date: Option<Date>,
-    pub date_of_birth: Option<Date>,
+    /// Days from completion to the document's expiry and the holder's age on
+    /// completion, for the policy's checks (conditions do not read them).
+    pub days_to_expiry: Option<i64>,
+    pub age_years: Option<i64>,
 }
 
 impl<'a> Facts<'a> {
@@ -145,13 +144,13 @@ impl<'a> Facts<'a> {
             .iter()
             .filter(|capability| capability.name == "extraction")
             .flat_map(|capability| &capability.entries);
-        let (mut country, mut document_type, mut expiry_date, mut date_of_birth) =
+        let (mut country, mut document_type, mut days_to_expiry, mut age_years) =
             (None, None, None, None);
         for entry in extraction {
             country = country.or(entry.data.issuing_country.as_deref());
             document_type = document_type.or(entry.data.document_type.as_deref());
-            expiry_date = expiry_date.or(entry.data.expiry_date);
-            date_of_birth = date_of_birth.or(entry.data.date_of_birth);
+            days_to_expiry = days_to_expiry.or(entry.data.days_to_expiry);
+            age_years = age_years.or(entry.data.age_years);
         }
         Self {
             country,
@@ -167,8 +166,8 @@ impl<'a> Facts<'a> {
                 .map(|decision| decision.decision_type()),
             credentials: Credentials::default(),
             dependents_ran: None,
-            expiry_date,
-            date_of_birth,
+            days_to_expiry,
+            age_years,
         }
     }
 }
