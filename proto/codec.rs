@@ -240,6 +240,10 @@ no_wire_check!(
     crate::v1::ListPoliciesResponse,
     crate::v1::GetPolicyRequest,
     crate::v1::GetPolicyResponse,
+    crate::v1::GetDecisionRequest,
+    crate::v1::GetDecisionResponse,
+    crate::v1::ListDecisionsRequest,
+    crate::v1::ListDecisionsResponse,
     crate::loadtest::v1::NoopRequest,
     crate::loadtest::v1::NoopResponse,
 );

@@ -13,7 +13,7 @@ use crate::support::{
 
 /// What a case must produce: the status code and the first BadRequest field,
 /// or the ErrorInfo reason, or (for OK) the result code.
-enum Expect {
+pub(crate) enum Expect {
     Field(Code, &'static str),
     Reason(Code, &'static str),
     Code(Code),
@@ -60,7 +60,7 @@ fn processed() -> pb::WorkflowResult {
     }
 }
 
-fn cases() -> Vec<(&'static str, pb::EvaluateRequest, Expect)> {
+pub(crate) fn cases() -> Vec<(&'static str, pb::EvaluateRequest, Expect)> {
     let clean = fixture("01-clean-pass-score-0.json");
     let with = |from: &str, to: &str| {
         assert!(clean.contains(from), "fixture lacks {from}");

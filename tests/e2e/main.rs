@@ -13,6 +13,7 @@ mod envelope;
 mod errors;
 mod evaluate;
 mod hostile;
+mod ledger;
 mod limits;
 mod policies;
 mod privacy;

@@ -127,7 +127,7 @@ async fn list_and_get_policies_say_what_is_loaded_from_where() {
     );
 
     let got = client
-        .get_policy(pb::GetPolicyRequest { id: String::new() })
+        .get_policy(pb::GetPolicyRequest::default())
         .await
         .expect("the default")
         .into_inner();
@@ -137,6 +137,7 @@ async fn list_and_get_policies_say_what_is_loaded_from_where() {
     let status = client
         .get_policy(pb::GetPolicyRequest {
             id: "nope".to_owned(),
+            ..Default::default()
         })
         .await
         .expect_err("unknown");
@@ -534,6 +535,7 @@ async fn a_broken_file_at_start_is_reported_and_the_other_policies_serve() {
     let status = client
         .get_policy(pb::GetPolicyRequest {
             id: "broken".to_owned(),
+            ..Default::default()
         })
         .await
         .expect_err("not loaded");

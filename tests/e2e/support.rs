@@ -11,7 +11,7 @@ use tonic::transport::Channel;
 use tonic_types::{ErrorDetails, StatusExt};
 use verdict_api::v1::decision_service_client::DecisionServiceClient;
 use verdict_api::v1::{self as pb, evaluate_request};
-use verdict_server::{Limits, PolicyStore, ServeOptions, serve};
+use verdict_server::{LedgerFailure, Limits, PolicyStore, Recorder, ServeOptions, serve};
 
 /// The Prometheus recorder every server in this test binary reports to
 /// (metrics are process-global, so tests compare before and after).
@@ -56,6 +56,35 @@ impl TestServer {
 
     pub async fn start_with_options(options: ServeOptions) -> Self {
         Self::start_full(options, Arc::new(PolicyStore::embedded_only())).await
+    }
+
+    /// A server recording its decisions in the ledger at `location`.
+    pub async fn start_with_ledger(location: &str, failure: LedgerFailure) -> Self {
+        Self::start_with_ledger_and_policies(
+            location,
+            failure,
+            Arc::new(PolicyStore::embedded_only()),
+        )
+        .await
+    }
+
+    pub async fn start_with_ledger_and_policies(
+        location: &str,
+        failure: LedgerFailure,
+        policies: Arc<PolicyStore>,
+    ) -> Self {
+        let store = verdict_ledger::Store::open(location)
+            .await
+            .expect("ledger opens");
+        let ledger = verdict_ledger::Ledger::start(store, verdict_server::metrics::ledger_commit);
+        Self::start_full(
+            ServeOptions {
+                ledger: Some(Recorder { ledger, failure }),
+                ..ServeOptions::default()
+            },
+            policies,
+        )
+        .await
     }
 
     /// A server deciding with `policies` (kept by the caller to reload them).

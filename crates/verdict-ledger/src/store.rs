@@ -144,7 +144,7 @@ impl Store {
         let options = AnyPoolOptions::new()
             // A stopped database fails requests quickly instead of holding
             // them until their deadline.
-            .acquire_timeout(Duration::from_secs(2));
+            .acquire_timeout(Duration::from_secs(1));
         let pool = match backend {
             Backend::Sqlite => {
                 options

@@ -1,20 +1,20 @@
 //! For tests of this workspace: a fresh, empty PostgreSQL database per test
-//! on the server `VERDICT_TEST_POSTGRES_URL` names (`.ci/postgres` starts one).
+//! on the server `LEDGER_TEST_POSTGRES_URL` names (`.ci/postgres` starts one).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::{Connection as _, Executor as _};
 
 /// The URL of a new empty database, or `None` when no PostgreSQL server is
-/// configured. CI sets `VERDICT_REQUIRE_POSTGRES=1`, so there a missing
+/// configured. CI sets `LEDGER_TEST_REQUIRE_POSTGRES=1`, so there a missing
 /// server fails the tests instead of skipping them.
 pub async fn fresh_postgres(tag: &str) -> Option<String> {
-    let Ok(base) = std::env::var("VERDICT_TEST_POSTGRES_URL") else {
+    let Ok(base) = std::env::var("LEDGER_TEST_POSTGRES_URL") else {
         assert!(
-            std::env::var_os("VERDICT_REQUIRE_POSTGRES").is_none(),
-            "VERDICT_REQUIRE_POSTGRES is set but VERDICT_TEST_POSTGRES_URL is not: start one with `eval \"$(bash .ci/postgres start)\"`"
+            std::env::var_os("LEDGER_TEST_REQUIRE_POSTGRES").is_none(),
+            "LEDGER_TEST_REQUIRE_POSTGRES is set but LEDGER_TEST_POSTGRES_URL is not: start one with `eval \"$(bash .ci/postgres start)\"`"
         );
-        eprintln!("skipping the PostgreSQL part of {tag}: VERDICT_TEST_POSTGRES_URL is not set");
+        eprintln!("skipping the PostgreSQL part of {tag}: LEDGER_TEST_POSTGRES_URL is not set");
         return None;
     };
     static NEXT: AtomicU32 = AtomicU32::new(0);

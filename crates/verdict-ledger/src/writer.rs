@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
@@ -17,6 +17,10 @@ use crate::store::{LedgerError, Store};
 const MAX_GROUP: usize = 4096;
 /// Appends waiting for the writer at most; more wait for room.
 const QUEUE: usize = 1024;
+/// After a failed commit, appends fail at once for this long before the
+/// store is tried again: while a database is down, each attempt waits for
+/// its connect timeout, and requests should not all wait for one.
+const RETRY_AFTER: Duration = Duration::from_millis(500);
 
 /// One append: drafts decided by one policy, and who waits for them.
 struct Job {
@@ -86,6 +90,7 @@ pub fn now_ms() -> i64 {
 async fn write(store: Store, mut queue: mpsc::Receiver<Job>, on_commit: fn(GroupStats, bool)) {
     // Digests whose text is known to be stored: each is written once.
     let mut stored_policies: HashSet<String> = HashSet::new();
+    let mut last_failure: Option<(Instant, Arc<LedgerError>)> = None;
     while let Some(first) = queue.recv().await {
         let mut jobs = vec![first];
         let mut drafts = jobs[0].drafts.len();
@@ -116,8 +121,18 @@ async fn write(store: Store, mut queue: mpsc::Receiver<Job>, on_commit: fn(Group
             drafts,
             appends: jobs.len(),
         };
+        if let Some((at, error)) = &last_failure
+            && at.elapsed() < RETRY_AFTER
+        {
+            on_commit(stats, false);
+            for job in jobs {
+                let _ = job.reply.send(Err(Arc::clone(error)));
+            }
+            continue;
+        }
         match store.append(&all, &policies, now_ms()).await {
             Ok(appended) => {
+                last_failure = None;
                 on_commit(stats, true);
                 stored_policies.extend(policies.into_iter().map(|p| p.key.digest));
                 let mut appended = appended.into_iter();
@@ -134,6 +149,7 @@ async fn write(store: Store, mut queue: mpsc::Receiver<Job>, on_commit: fn(Group
                 for job in jobs {
                     let _ = job.reply.send(Err(Arc::clone(&error)));
                 }
+                last_failure = Some((Instant::now(), error));
             }
         }
     }

@@ -1,5 +1,5 @@
 //! One suite, run against both stores: every test runs on an embedded SQLite
-//! file and on a fresh PostgreSQL database (when `VERDICT_TEST_POSTGRES_URL`
+//! file and on a fresh PostgreSQL database (when `LEDGER_TEST_POSTGRES_URL`
 //! names a server; CI requires one).
 
 #![allow(

@@ -27,6 +27,43 @@ pub enum Command {
     /// Check, test and compare policy files.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Check, export or prune the decision ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Check the hash chain from the latest checkpoint to the head; exits 1
+    /// naming the first broken record.
+    Verify(LedgerArgs),
+    /// Write recorded decisions as JSON lines, oldest first.
+    Export {
+        #[command(flatten)]
+        ledger: LedgerArgs,
+        /// Recorded at or after (RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Recorded before (RFC 3339).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Delete records older than a number of days, leaving a checkpoint.
+    Prune {
+        #[command(flatten)]
+        ledger: LedgerArgs,
+        #[arg(long)]
+        older_than_days: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// `sqlite` (the file in --data-dir), `sqlite:<path>` or `postgres://…`.
+    #[arg(long, env = "VERDICT_LEDGER", default_value = "sqlite")]
+    pub ledger: String,
+    #[arg(long, env = "VERDICT_DATA_DIR", default_value = "verdict-data")]
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +225,25 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub loadtest_baseline: bool,
+    /// Where decisions are recorded: `sqlite` (default: a SQLite file in
+    /// --data-dir), `sqlite:<path>`, `postgres://…` (replicas share it) or
+    /// `none` (stateless).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<String>,
+    /// The embedded ledger's directory (default `verdict-data`).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// When the ledger cannot record: `closed` (default: UNAVAILABLE) or
+    /// `open` (answer with recorded = false).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger_failure: Option<String>,
+    /// Prune ledger records older than this many days (0: keep all).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger_retention_days: Option<u64>,
 }
 
 #[derive(Debug, Args)]

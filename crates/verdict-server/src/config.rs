@@ -10,6 +10,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::ledger::LedgerFailure;
 use crate::limits::Limits;
 
 /// How log lines are written.
@@ -68,7 +69,22 @@ pub struct Config {
     /// Whether health checks and reflection need a token too (default: open).
     pub auth_health: bool,
     pub auth_reflection: bool,
+    /// Where decisions are recorded: `sqlite` (a SQLite file in `data_dir`,
+    /// the default), `sqlite:<path>`, `postgres://…` (shared by replicas), or
+    /// `none` (stateless: nothing is recorded).
+    pub ledger: String,
+    /// The directory of the embedded ledger (`ledger = "sqlite"`).
+    pub data_dir: PathBuf,
+    /// When the ledger cannot record: `closed` (UNAVAILABLE, nothing decided
+    /// unrecorded) or `open` (answer with `recorded = false`).
+    pub ledger_failure: LedgerFailure,
+    /// Prune records older than this many days (0: keep everything). The
+    /// chain stays verifiable from a checkpoint.
+    pub ledger_retention_days: u64,
 }
+
+/// The embedded ledger's file in the data directory.
+pub const LEDGER_FILE: &str = "ledger.sqlite";
 
 impl Default for Config {
     fn default() -> Self {
@@ -103,6 +119,10 @@ impl Default for Config {
             auth_tokens_file: None,
             auth_health: false,
             auth_reflection: false,
+            ledger: "sqlite".to_owned(),
+            data_dir: PathBuf::from("verdict-data"),
+            ledger_failure: LedgerFailure::Closed,
+            ledger_retention_days: 0,
         }
     }
 }
@@ -195,11 +215,28 @@ impl Config {
         {
             problems.push("metrics_listen must differ from listen".to_owned());
         }
+        let ledger = self.ledger.as_str();
+        if !(matches!(ledger, "none" | "sqlite")
+            || ledger.starts_with("sqlite:")
+            || ledger.starts_with("postgres://")
+            || ledger.starts_with("postgresql://"))
+        {
+            problems.push(
+                "ledger: `sqlite`, `sqlite:<path>`, `postgres://…`, `postgresql://…` or `none`"
+                    .to_owned(),
+            );
+        }
         if problems.is_empty() {
             Ok(())
         } else {
             Err(problems.join("\n"))
         }
+    }
+
+    /// Where the ledger is (`sqlite:<path>` or a PostgreSQL URL), or `None`
+    /// for a stateless server.
+    pub fn ledger_location(&self) -> Option<String> {
+        ledger_location(&self.ledger, &self.data_dir)
     }
 
     /// The limits the server enforces.
@@ -220,6 +257,15 @@ impl Config {
             handshake_timeout: Duration::from_millis(self.handshake_timeout_ms),
             idle_timeout: Duration::from_millis(self.idle_timeout_ms),
         }
+    }
+}
+
+/// `ledger` as a store location: `sqlite` is the file in `data_dir`.
+pub fn ledger_location(ledger: &str, data_dir: &Path) -> Option<String> {
+    match ledger {
+        "none" => None,
+        "sqlite" => Some(format!("sqlite:{}", data_dir.join(LEDGER_FILE).display())),
+        other => Some(other.to_owned()),
     }
 }
 

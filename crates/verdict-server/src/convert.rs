@@ -243,7 +243,7 @@ fn entry_from_wire(
     })
 }
 
-fn outcome_to_wire(outcome: Outcome) -> pb::Outcome {
+pub fn outcome_to_wire(outcome: Outcome) -> pb::Outcome {
     match outcome {
         Outcome::Approve => pb::Outcome::Approve,
         Outcome::Review => pb::Outcome::Review,
@@ -252,7 +252,7 @@ fn outcome_to_wire(outcome: Outcome) -> pb::Outcome {
     }
 }
 
-fn decision_type_to_wire(decision_type: DecisionType) -> pb::DecisionType {
+pub fn decision_type_to_wire(decision_type: DecisionType) -> pb::DecisionType {
     match decision_type {
         DecisionType::Passed => pb::DecisionType::Passed,
         DecisionType::Warning => pb::DecisionType::Warning,
@@ -302,7 +302,8 @@ pub fn decision_to_wire(decision: &Decision<'_>) -> pb::Decision {
         }),
         workflow_id: decision.workflow_id.unwrap_or_default().to_owned(),
         account_id: decision.account_id.unwrap_or_default().to_owned(),
-        explanations: Vec::new(),
+        // Filled by the ledger, when there is one (`ledger.rs`).
+        ..pb::Decision::default()
     }
 }
 

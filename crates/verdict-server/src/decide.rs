@@ -1,8 +1,13 @@
 //! One workflow result in, one wire decision (or error) out: the path shared by
 //! `Evaluate`, every `BatchEvaluate` item and `verdict eval`.
 
+use prost::Message as _;
+use sha2::{Digest as _, Sha256};
 use verdict_api::v1 as pb;
-use verdict_core::{Policy, evaluate, explain, parse_workflow_json, too_deep};
+use verdict_core::{
+    Decision, Policy, WorkflowResult, evaluate, explain, parse_workflow_json, too_deep,
+};
+use verdict_ledger::{Draft, PolicyKey, ReasonRecord};
 
 use crate::convert::{decision_to_wire, explanations_to_wire, workflow_from_wire};
 use crate::errors::ServiceError;
@@ -64,6 +69,15 @@ pub struct DecideOptions {
     /// skips everything else without recursing), so the limit is hygiene and
     /// costs one pass over the body (crates/verdict-core/benches/README.md).
     pub max_json_depth: usize,
+    /// Also return what the ledger records of the decision.
+    pub record: bool,
+}
+
+/// A decision, and what the ledger records of it when asked.
+#[derive(Debug)]
+pub struct Decided {
+    pub decision: pb::Decision,
+    pub draft: Option<Draft>,
 }
 
 /// Decides `input` with `policy`.
@@ -71,7 +85,7 @@ pub fn decide(
     input: Option<Input<'_>>,
     policy: &Policy,
     options: DecideOptions,
-) -> Result<pb::Decision, ServiceError> {
+) -> Result<Decided, ServiceError> {
     let workflow = match input {
         None => return Err(ServiceError::MissingInput),
         Some(Input::Json(json)) => {
@@ -93,5 +107,56 @@ pub fn decide(
     if options.explain {
         wire.explanations = explanations_to_wire(&explain(&workflow, policy));
     }
-    Ok(wire)
+    let draft = match (options.record, input) {
+        (true, Some(input)) => Some(draft(&workflow, &decision, input)),
+        _ => None,
+    };
+    Ok(Decided {
+        decision: wire,
+        draft,
+    })
+}
+
+/// What the ledger keeps of `decision`: ids, outcome, codes, the policy, the
+/// input's SHA-256 and the facts — no free text, no personal data.
+fn draft(workflow: &WorkflowResult<'_>, decision: &Decision<'_>, input: Input<'_>) -> Draft {
+    let input_sha256 = match input {
+        Input::Json(json) => Sha256::digest(json.as_bytes()),
+        Input::Typed(workflow) => Sha256::digest(workflow.encode_to_vec()),
+    };
+    let policy = decision.policy;
+    Draft {
+        workflow_id: decision.workflow_id.unwrap_or_default().to_owned(),
+        account_id: decision.account_id.unwrap_or_default().to_owned(),
+        completed_at: workflow
+            .completed_at
+            .and_then(|at| {
+                at.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default(),
+        outcome: decision.outcome.name().to_owned(),
+        result_code: decision.result_code.to_owned(),
+        reasons: decision
+            .reasons
+            .iter()
+            .map(|reason| ReasonRecord {
+                capability: reason.capability.to_owned(),
+                decision_type: reason.raw_decision_type.to_owned(),
+                label: reason.label.to_owned(),
+                outcome: reason.outcome.name().to_owned(),
+                rule_id: reason.rule_id.to_owned(),
+                code: reason.code.to_owned(),
+                root_cause: reason.root_cause,
+                entry_id: reason.entry_id.unwrap_or_default().to_owned(),
+            })
+            .collect(),
+        policy: PolicyKey {
+            id: policy.id.clone(),
+            version: policy.version.clone(),
+            digest: policy.digest.clone(),
+        },
+        input_sha256: format!("sha256:{}", verdict_ledger::chain::hex(&input_sha256)),
+        facts: verdict_core::facts::to_json(workflow),
+    }
 }

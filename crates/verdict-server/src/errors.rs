@@ -72,6 +72,25 @@ pub enum ServiceError {
     /// Bearer tokens are required and the call has none or a wrong one.
     #[error("a valid bearer token is required: Authorization: Bearer <token>")]
     Unauthenticated,
+    /// The ledger could not record (or read): with `ledger_failure =
+    /// "closed"` nothing is decided unrecorded.
+    #[error("the decision ledger is unavailable; retry shortly")]
+    LedgerUnavailable,
+    /// A ledger RPC on a server running without one (`--ledger none`).
+    #[error("this server runs without a decision ledger (ledger = \"none\")")]
+    LedgerDisabled,
+    /// No recorded decision has this id / workflow id (cut to [`MAX_ID`]).
+    #[error("no recorded decision for {kind} {id:?}")]
+    DecisionNotFound { kind: &'static str, id: String },
+    /// No policy, loaded or recorded, has this digest (cut to [`MAX_ID`]).
+    #[error("no policy with digest {0:?} is loaded or recorded")]
+    UnknownDigest(String),
+    /// A ledger request field is out of range.
+    #[error("{field}: {description}")]
+    BadLedgerRequest {
+        field: &'static str,
+        description: &'static str,
+    },
 }
 
 impl From<JsonError> for ServiceError {
@@ -124,6 +143,11 @@ impl ServiceError {
             Self::ResponseTooLarge { .. } => "response_too_large",
             Self::Interrupted => "interrupted",
             Self::Unauthenticated => "unauthenticated",
+            Self::LedgerUnavailable => "ledger_unavailable",
+            Self::LedgerDisabled => "ledger_disabled",
+            Self::DecisionNotFound { .. } => "decision_not_found",
+            Self::UnknownDigest(_) => "unknown_digest",
+            Self::BadLedgerRequest { .. } => "bad_ledger_request",
         }
     }
 
@@ -282,6 +306,37 @@ impl ServiceError {
             Self::Unauthenticated => {
                 details.set_error_info("INVALID_TOKEN", ERROR_DOMAIN, HashMap::new());
                 Code::Unauthenticated
+            }
+            Self::LedgerUnavailable => {
+                details.set_error_info("LEDGER_UNAVAILABLE", ERROR_DOMAIN, HashMap::new());
+                details.set_retry_info(Some(std::time::Duration::from_millis(500)));
+                Code::Unavailable
+            }
+            Self::LedgerDisabled => {
+                details.set_error_info("LEDGER_DISABLED", ERROR_DOMAIN, HashMap::new());
+                Code::FailedPrecondition
+            }
+            Self::DecisionNotFound { kind, id } => {
+                details.set_resource_info(
+                    "verdict.v1.RecordedDecision",
+                    id.clone(),
+                    "",
+                    format!("no decision with this {kind} is in the ledger"),
+                );
+                Code::NotFound
+            }
+            Self::UnknownDigest(digest) => {
+                details.set_resource_info(
+                    "verdict.v1.Policy",
+                    digest.clone(),
+                    "",
+                    "no policy with this digest is loaded or in the ledger",
+                );
+                Code::NotFound
+            }
+            Self::BadLedgerRequest { field, description } => {
+                details.add_bad_request_violation(*field, *description);
+                Code::InvalidArgument
             }
         };
         tonic::Status::with_error_details(code, self.to_string(), details)

@@ -17,6 +17,7 @@ mod convert;
 pub mod decide;
 mod envelope;
 pub mod errors;
+pub mod ledger;
 pub mod limits;
 pub mod metrics;
 mod overload;
@@ -28,6 +29,7 @@ pub mod security;
 pub mod server;
 pub mod service;
 
+pub use ledger::{LedgerFailure, Recorder};
 pub use limits::Limits;
 pub use policy_store::{PolicySet, PolicyStore, ReloadReport};
 pub use security::{Auth, TlsSettings};

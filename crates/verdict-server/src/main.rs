@@ -1,6 +1,7 @@
 //! The `verdict` command: `verdict serve` (the default) runs the gRPC server;
 //! `verdict eval FILE…` decides retrieval bodies offline; `verdict policy`
-//! checks, tests and compares policy files.
+//! checks, tests and compares policy files; `verdict ledger` verifies,
+//! exports and prunes the decision ledger.
 
 #![forbid(unsafe_code)]
 
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => commands::eval::eval(&args),
         Some(Command::Serve(args)) => commands::serve::serve(&args),
         Some(Command::Policy(command)) => commands::policy::run(&command),
+        Some(Command::Ledger(command)) => commands::ledger::run(&command),
         None => commands::serve::serve(&cli.serve),
     }
 }

@@ -187,3 +187,33 @@ fn code_name(code: tonic::Code) -> &'static str {
         tonic::Code::Unauthenticated => "UNAUTHENTICATED",
     }
 }
+
+/// One ledger commit: how many decisions and appends it carried, and
+/// whether it succeeded.
+pub fn ledger_commit(stats: verdict_ledger::GroupStats, ok: bool) {
+    if !enabled() {
+        return;
+    }
+    let result = if ok { "ok" } else { "failed" };
+    counter!("verdict_ledger_commits_total", "result" => result).increment(1);
+    if ok {
+        counter!("verdict_ledger_records_total").increment(stats.drafts as u64);
+        histogram!("verdict_ledger_commit_decisions").record(stats.drafts as f64);
+    }
+}
+
+/// Decisions answered without being recorded (`ledger_failure = "open"`
+/// while the ledger was unavailable).
+pub fn unrecorded(decisions: usize) {
+    if enabled() {
+        counter!("verdict_ledger_unrecorded_decisions_total").increment(decisions as u64);
+    }
+}
+
+/// Records pruned by retention.
+pub fn ledger_pruned(records: i64) {
+    if enabled() {
+        counter!("verdict_ledger_pruned_records_total")
+            .increment(u64::try_from(records).unwrap_or(0));
+    }
+}

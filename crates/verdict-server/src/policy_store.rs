@@ -15,6 +15,7 @@ use verdict_core::authoring::files::{
 };
 use verdict_core::policy::default::DEFAULT_POLICY_TOML;
 use verdict_core::{DEFAULT_POLICY_ID, Policy};
+use verdict_ledger::{PolicyKey, PolicyText};
 
 use crate::errors::ServiceError;
 
@@ -32,26 +33,47 @@ pub struct LoadedPolicy {
     pub loaded_at: SystemTime,
     /// Golden cases it passed before it was loaded.
     pub golden_cases: usize,
+    /// Its id, version, digest and text, as the ledger keeps them.
+    pub ledger_text: Arc<PolicyText>,
 }
 
 impl LoadedPolicy {
     fn embedded() -> Self {
-        Self {
-            policy: Arc::new(Policy::embedded_default()),
-            source: EMBEDDED.to_owned(),
-            content: DEFAULT_POLICY_TOML.to_owned(),
-            loaded_at: SystemTime::now(),
-            golden_cases: 0,
-        }
+        Self::new(
+            Policy::embedded_default(),
+            EMBEDDED.to_owned(),
+            DEFAULT_POLICY_TOML.to_owned(),
+            0,
+        )
     }
 
     fn from_file(file: LoadedFile) -> Self {
+        let golden_cases = file.golden.map_or(0, |report| report.cases.len());
+        Self::new(
+            file.policy,
+            file.path.display().to_string(),
+            file.text,
+            golden_cases,
+        )
+    }
+
+    fn new(policy: Policy, source: String, content: String, golden_cases: usize) -> Self {
+        let reference = policy.reference();
+        let ledger_text = Arc::new(PolicyText {
+            key: PolicyKey {
+                id: reference.id.clone(),
+                version: reference.version.clone(),
+                digest: reference.digest.clone(),
+            },
+            content: content.clone(),
+        });
         Self {
-            policy: Arc::new(file.policy),
-            source: file.path.display().to_string(),
-            content: file.text,
+            policy: Arc::new(policy),
+            source,
+            content,
             loaded_at: SystemTime::now(),
-            golden_cases: file.golden.map_or(0, |report| report.cases.len()),
+            golden_cases,
+            ledger_text,
         }
     }
 

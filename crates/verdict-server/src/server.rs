@@ -16,6 +16,7 @@ use verdict_api::v1::decision_service_server::DecisionServiceServer;
 use crate::baseline::NoopBaseline;
 use crate::body_budget::{BodyBudget, BodyBudgetLayer};
 use crate::connections::{self, ConnectionLimits};
+use crate::ledger::Recorder;
 use crate::limits::Limits;
 use crate::policy_store::PolicyStore;
 use crate::security::{Auth, TlsSettings};
@@ -41,6 +42,8 @@ pub struct ServeOptions {
     /// Whether health and reflection require a token too.
     pub auth_health: bool,
     pub auth_reflection: bool,
+    /// Record every decision; stateless when `None`.
+    pub ledger: Option<Recorder>,
 }
 
 /// The error of building or running the server.
@@ -62,6 +65,7 @@ pub async fn serve(
         auth,
         auth_health,
         auth_reflection,
+        ledger,
     } = options;
     let auth = auth.unwrap_or_else(Auth::open);
     let guard = |protect: bool| if protect { auth.clone() } else { Auth::open() };
@@ -87,7 +91,7 @@ pub async fn serve(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
-    let decisions = DecisionServiceServer::new(DecisionApi::new(policies, limits))
+    let decisions = DecisionServiceServer::new(DecisionApi::new(policies, limits, ledger))
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);
 

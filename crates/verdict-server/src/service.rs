@@ -14,10 +14,12 @@ use tracing::debug;
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
 use verdict_core::Policy;
+use verdict_ledger::Draft;
 
 use crate::decide::{DecideOptions, Input, decide};
 use crate::envelope::Envelope;
-use crate::errors::ServiceError;
+use crate::errors::{MAX_ID, ServiceError};
+use crate::ledger::{Recorder, mark};
 use crate::limits::Limits;
 use crate::metrics;
 use crate::overload::QueueDelay;
@@ -27,13 +29,14 @@ use crate::policy_store::{LoadedPolicy, PolicySet, PolicyStore};
 const MIN_ITEMS_PER_WORKER: usize = 64;
 
 /// Decides a run of batch items in order, each with its framed size in the
-/// answer; `None` when the batch was cancelled (its items counted abandoned).
+/// answer (before recording) and what the ledger records of it; `None` when
+/// the batch was cancelled (its items counted abandoned).
 fn decide_run(
     run: Vec<pb::BatchItem>,
     policy: &Policy,
     options: DecideOptions,
     cancelled: &AtomicBool,
-) -> Option<Vec<(pb::BatchResult, usize)>> {
+) -> Option<Vec<(pb::BatchResult, usize, Option<Draft>)>> {
     let total = run.len();
     let mut answers = Vec::with_capacity(total);
     for item in run {
@@ -41,19 +44,27 @@ fn decide_run(
             metrics::batch_items("abandoned", total - answers.len());
             return None;
         }
-        let result = decide(item.input.as_ref().map(Input::from), policy, options);
+        let (result, draft) = match decide(item.input.as_ref().map(Input::from), policy, options) {
+            Ok(decided) => (
+                pb::batch_result::Result::Decision(decided.decision),
+                decided.draft,
+            ),
+            Err(error) => (pb::batch_result::Result::Error(error.to_rpc_status()), None),
+        };
         let answer = pb::BatchResult {
             id: item.id,
-            result: Some(match result {
-                Ok(decision) => pb::batch_result::Result::Decision(decision),
-                Err(error) => pb::batch_result::Result::Error(error.to_rpc_status()),
-            }),
+            result: Some(result),
         };
-        let size = framed_len(&answer);
-        answers.push((answer, size));
+        let size = framed_len(&answer) + RECORD_MARK_BYTES * usize::from(draft.is_some());
+        answers.push((answer, size, draft));
     }
     Some(answers)
 }
+
+/// Most bytes recording adds to a decision: a decision id (36), the
+/// superseded id (36), `recorded`, `workflow_version`, `already_recorded`,
+/// with their tags and lengths.
+const RECORD_MARK_BYTES: usize = 2 * (2 + 36) + 2 + 6 + 2 + 8;
 
 /// Room kept below `max_message_bytes` for what wraps the answer.
 const RESPONSE_HEADROOM: usize = 1024;
@@ -114,13 +125,16 @@ pub struct DecisionApi {
     in_flight: Arc<Semaphore>,
     /// How late the runtime runs tasks (see `overload.rs`).
     queue_delay: Arc<QueueDelay>,
+    /// Where decisions are recorded before they are answered.
+    ledger: Option<Recorder>,
 }
 
 impl DecisionApi {
     /// Call inside the runtime that serves it: it measures that runtime.
-    pub fn new(policies: Arc<PolicyStore>, limits: Limits) -> Self {
+    pub fn new(policies: Arc<PolicyStore>, limits: Limits, ledger: Option<Recorder>) -> Self {
         Self {
             policies,
+            ledger,
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
             queue_delay: QueueDelay::start(),
             limits,
@@ -160,10 +174,15 @@ impl DecisionApi {
         }
     }
 
+    fn recorder(&self) -> Result<&Recorder, ServiceError> {
+        self.ledger.as_ref().ok_or(ServiceError::LedgerDisabled)
+    }
+
     fn options(&self, explain: bool) -> DecideOptions {
         DecideOptions {
             explain,
             max_json_depth: self.limits.max_json_depth,
+            record: self.ledger.is_some(),
         }
     }
 }
@@ -218,13 +237,14 @@ impl DecisionService for DecisionApi {
                 // This set, and so this policy version, serves the whole
                 // request even if a reload swaps in another meanwhile.
                 let set = self.policies.current();
-                let policy = Arc::clone(&set.get(&request.policy_id)?.policy);
+                let loaded = set.get(&request.policy_id)?;
+                let policy = Arc::clone(&loaded.policy);
                 let options = self.options(request.explain);
                 let heavy = request
                     .input
                     .as_ref()
                     .is_some_and(|input| Input::from(input).is_heavy());
-                let decision = if heavy {
+                let decided = if heavy {
                     // A large body is milliseconds of parsing: off the async
                     // workers, so health checks and small requests go on.
                     tokio::task::spawn_blocking(move || {
@@ -235,9 +255,19 @@ impl DecisionService for DecisionApi {
                 } else {
                     decide(request.input.as_ref().map(Input::from), &policy, options)?
                 };
+                let mut decision = decided.decision;
                 let max = self.limits.max_message_bytes;
-                if decision.encoded_len() > max.saturating_sub(RESPONSE_HEADROOM) {
+                if decision.encoded_len() + RECORD_MARK_BYTES
+                    > max.saturating_sub(RESPONSE_HEADROOM)
+                {
                     return Err(ServiceError::ResponseTooLarge { max });
+                }
+                // Recorded before it is answered: an answer is durable.
+                if let (Some(recorder), Some(draft)) = (&self.ledger, decided.draft) {
+                    let appended = recorder
+                        .record(Arc::clone(&loaded.ledger_text), vec![draft])
+                        .await?;
+                    mark(&mut decision, appended.first().and_then(Option::as_ref));
                 }
                 metrics::decision(&decision);
                 log_decision(&decision);
@@ -285,12 +315,57 @@ impl DecisionService for DecisionApi {
         Envelope::open("GetPolicy", &request, self.limits.rpc_timeout)
             .run(async {
                 let set = self.policies.current();
-                let policy = set.get(&request.get_ref().id)?;
+                let digest = &request.get_ref().digest;
+                if digest.is_empty() {
+                    let policy = set.get(&request.get_ref().id)?;
+                    return Ok(pb::GetPolicyResponse {
+                        policy: Some(policy_info(&set, policy)),
+                        content: policy.content.clone(),
+                    });
+                }
+                if let Some(policy) = set.iter().find(|p| &p.policy.reference().digest == digest) {
+                    return Ok(pb::GetPolicyResponse {
+                        policy: Some(policy_info(&set, policy)),
+                        content: policy.content.clone(),
+                    });
+                }
+                // A version no longer loaded: from the ledger, which keeps
+                // the text of every policy that decided.
+                let unknown =
+                    || ServiceError::UnknownDigest(verdict_core::truncated(digest, MAX_ID));
+                let Some(recorder) = &self.ledger else {
+                    return Err(unknown());
+                };
+                let text = recorder.policy(digest).await?.ok_or_else(unknown)?;
                 Ok(pb::GetPolicyResponse {
-                    policy: Some(policy_info(&set, policy)),
-                    content: policy.content.clone(),
+                    policy: Some(pb::PolicyInfo {
+                        id: text.key.id,
+                        version: text.key.version,
+                        digest: text.key.digest,
+                        source: "ledger".to_owned(),
+                        ..pb::PolicyInfo::default()
+                    }),
+                    content: text.content,
                 })
             })
+            .await
+    }
+
+    async fn get_decision(
+        &self,
+        request: Request<pb::GetDecisionRequest>,
+    ) -> Result<Response<pb::GetDecisionResponse>, Status> {
+        Envelope::open("GetDecision", &request, self.limits.rpc_timeout)
+            .run(async { self.recorder()?.get(request.get_ref()).await })
+            .await
+    }
+
+    async fn list_decisions(
+        &self,
+        request: Request<pb::ListDecisionsRequest>,
+    ) -> Result<Response<pb::ListDecisionsResponse>, Status> {
+        Envelope::open("ListDecisions", &request, self.limits.rpc_timeout)
+            .run(async { self.recorder()?.list(request.get_ref()).await })
             .await
     }
 }
@@ -315,7 +390,10 @@ impl DecisionApi {
         // The permits are held until the last worker is done, so work still
         // running after a deadline stays counted.
         let admitted = Arc::new(self.admit("BatchEvaluate", items.max(1))?);
-        let policy = Arc::clone(&self.policies.current().get(&request.policy_id)?.policy);
+        let set = self.policies.current();
+        let loaded = set.get(&request.policy_id)?;
+        let policy = Arc::clone(&loaded.policy);
+        let ledger_text = Arc::clone(&loaded.ledger_text);
         let options = self.options(request.explain);
         let room = AnswerRoom::new(self.limits.max_message_bytes, &request.items)?;
         let fallback_sizes: Vec<usize> = request
@@ -363,18 +441,49 @@ impl DecisionApi {
         let mut reserve = room.reserve;
         let mut size = 0usize;
         let mut results = Vec::with_capacity(items);
-        for ((mut answer, answer_size), fallback) in decided.into_iter().zip(fallback_sizes) {
+        // Decisions that will be answered, with their index: recorded first.
+        let mut drafts = Vec::new();
+        for ((mut answer, answer_size, draft), fallback) in decided.into_iter().zip(fallback_sizes)
+        {
             reserve -= fallback;
             if size + answer_size + reserve > room.budget {
                 answer.result = Some(pb::batch_result::Result::Error(room.too_large.clone()));
                 size += fallback;
             } else {
                 size += answer_size;
+                if let Some(draft) = draft {
+                    drafts.push((results.len(), draft));
+                }
             }
+            results.push(answer);
+        }
+        if let Some(recorder) = &self.ledger {
+            let (indices, drafts): (Vec<usize>, Vec<_>) = drafts.into_iter().unzip();
+            match recorder.record(ledger_text, drafts).await {
+                Ok(appended) => {
+                    for (index, appended) in indices.into_iter().zip(appended) {
+                        if let Some(pb::batch_result::Result::Decision(decision)) =
+                            &mut results[index].result
+                        {
+                            mark(decision, appended.as_ref());
+                        }
+                    }
+                }
+                // Unrecorded decisions are not answered: each becomes the
+                // error a single Evaluate would have had.
+                Err(error) => {
+                    let status = error.to_rpc_status();
+                    for index in indices {
+                        results[index].result =
+                            Some(pb::batch_result::Result::Error(status.clone()));
+                    }
+                }
+            }
+        }
+        for answer in &results {
             if let Some(pb::batch_result::Result::Decision(decision)) = &answer.result {
                 metrics::decision(decision);
             }
-            results.push(answer);
         }
         let failed = results
             .iter()

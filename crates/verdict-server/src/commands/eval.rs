@@ -83,10 +83,12 @@ fn decide_file(
         kind: "unreadable_file",
         message: error.to_string(),
     })?;
-    decide(Some(Input::Json(&body)), policy, options).map_err(|error| EvalError {
-        kind: error.kind(),
-        message: error.to_string(),
-    })
+    decide(Some(Input::Json(&body)), policy, options)
+        .map(|decided| decided.decision)
+        .map_err(|error| EvalError {
+            kind: error.kind(),
+            message: error.to_string(),
+        })
 }
 
 fn write_document(

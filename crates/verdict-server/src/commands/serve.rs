@@ -12,7 +12,9 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cli::ServeArgs;
 use crate::config::{Config, LogFormat};
-use crate::{Auth, PolicyStore, ServeOptions, TlsSettings, metrics, reload};
+use verdict_ledger::{Ledger, Store};
+
+use crate::{Auth, PolicyStore, Recorder, ServeOptions, TlsSettings, metrics, reload};
 
 fn init_logging(format: LogFormat) {
     // RUST_LOG picks levels, e.g. RUST_LOG=verdict_server=debug for a line per
@@ -73,15 +75,45 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = ServeOptions {
+    let mut options = ServeOptions {
         limits: config.limits(),
         loadtest_baseline: config.loadtest_baseline,
         tls,
         auth,
         auth_health: config.auth_health,
         auth_reflection: config.auth_reflection,
+        ledger: None,
     };
     runtime.block_on(async {
+        if let Some(location) = config.ledger_location() {
+            let store = match Store::open(&location).await {
+                Ok(store) => store,
+                Err(error) => {
+                    error!(%error, "cannot open the decision ledger (--ledger none runs without one)");
+                    return ExitCode::FAILURE;
+                }
+            };
+            // Never the URL: it may carry a password.
+            info!(
+                backend = store.backend().name(),
+                failure = ?config.ledger_failure,
+                retention_days = config.ledger_retention_days,
+                "recording decisions in the ledger"
+            );
+            let ledger = Ledger::start(store, metrics::ledger_commit);
+            if config.ledger_retention_days > 0 {
+                tokio::spawn(crate::ledger::retain(
+                    ledger.clone(),
+                    config.ledger_retention_days,
+                ));
+            }
+            options.ledger = Some(Recorder {
+                ledger,
+                failure: config.ledger_failure,
+            });
+        } else {
+            info!("no ledger (ledger = none): decisions are not recorded");
+        }
         if let Some(address) = config.metrics_listen {
             match metrics::serve_prometheus(address) {
                 Ok(()) => info!(%address, "serving Prometheus metrics at /metrics"),

@@ -18,14 +18,23 @@ pub struct Running {
     /// Its stderr, line by line, as it comes (the lines before the address
     /// line included).
     pub lines: Receiver<String>,
+    /// Its data directory (the embedded ledger), removed on drop, unless
+    /// the arguments name one.
+    _data_dir: Option<tempfile::TempDir>,
 }
 
 /// Starts `verdict serve --listen 127.0.0.1:0 ARGS…` and waits for it to log
 /// the address it serves on (text or JSON logs).
 pub fn start(args: &[&str]) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_verdict"))
+    let data_dir = (!args.contains(&"--data-dir")).then(|| tempfile::tempdir().expect("data dir"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_verdict"));
+    command
         .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(args)
+        .args(args);
+    if let Some(dir) = &data_dir {
+        command.arg("--data-dir").arg(dir.path());
+    }
+    let mut child = command
         .env("RUST_LOG", "verdict_server=debug,info")
         .stderr(Stdio::piped())
         .spawn()
@@ -45,7 +54,12 @@ pub fn start(args: &[&str]) -> Running {
     while address.is_none() {
         let line = lines_rx
             .recv_timeout(Duration::from_secs(30))
-            .expect("the server starts");
+            .unwrap_or_else(|error| {
+                panic!(
+                    "the server did not start ({error}); exit: {:?}",
+                    child.try_wait()
+                )
+            });
         if line.contains("serving verdict.v1.DecisionService") {
             address = match serde_json::from_str::<serde_json::Value>(&line) {
                 // --log-format json
@@ -70,6 +84,7 @@ pub fn start(args: &[&str]) -> Running {
         child,
         address: address.unwrap_or_default(),
         lines,
+        _data_dir: data_dir,
     }
 }
 

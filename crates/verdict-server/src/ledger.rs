@@ -1,0 +1,316 @@
+//! The server's side of the decision ledger: recording each decision before
+//! it is answered (or, with `ledger_failure = "open"`, answering it marked
+//! unrecorded when the ledger is down), reading decisions back for
+//! `GetDecision`/`ListDecisions`, and retention.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use prost_types::Timestamp;
+use serde::{Deserialize, Serialize};
+use tracing::{error, info, warn};
+use verdict_api::v1 as pb;
+use verdict_ledger::{AppendKind, Appended, Draft, Ledger, ListQuery, PolicyText, Record};
+
+use verdict_core::{DecisionType, Outcome};
+
+use crate::convert::{decision_type_to_wire, outcome_to_wire};
+use crate::errors::{MAX_ID, ServiceError};
+use crate::metrics;
+
+/// What a request gets when the ledger cannot record its decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LedgerFailure {
+    /// UNAVAILABLE: nothing is decided unrecorded.
+    #[default]
+    Closed,
+    /// The decision, with `recorded = false` (and a counter).
+    Open,
+}
+
+/// Page size of `ListDecisions` when the request names none, and at most.
+const DEFAULT_PAGE: u32 = 100;
+const MAX_PAGE: u32 = 1000;
+
+/// The ledger and what to do when it fails.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    pub ledger: Ledger,
+    pub failure: LedgerFailure,
+}
+
+impl Recorder {
+    /// Records `drafts` (decided by `policy`); `None` for each when the
+    /// ledger failed and failures are open.
+    pub async fn record(
+        &self,
+        policy: Arc<PolicyText>,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<Option<Appended>>, ServiceError> {
+        let count = drafts.len();
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        match self.ledger.append(policy, drafts).await {
+            Ok(appended) => Ok(appended.into_iter().map(Some).collect()),
+            Err(error) => match self.failure {
+                LedgerFailure::Closed => {
+                    warn!(%error, decisions = count, "ledger unavailable: refusing to answer unrecorded");
+                    Err(ServiceError::LedgerUnavailable)
+                }
+                LedgerFailure::Open => {
+                    warn!(%error, decisions = count, "ledger unavailable: answering unrecorded (ledger_failure = open)");
+                    metrics::unrecorded(count);
+                    Ok(vec![None; count])
+                }
+            },
+        }
+    }
+
+    pub async fn get(
+        &self,
+        request: &pb::GetDecisionRequest,
+    ) -> Result<pb::GetDecisionResponse, ServiceError> {
+        let store = self.ledger.store();
+        let (kind, id, records) = match &request.key {
+            Some(pb::get_decision_request::Key::DecisionId(id)) => (
+                "decision id",
+                id,
+                store
+                    .by_id(id)
+                    .await
+                    .map_err(unavailable)?
+                    .into_iter()
+                    .collect(),
+            ),
+            Some(pb::get_decision_request::Key::WorkflowId(id)) => (
+                "workflow id",
+                id,
+                store.by_workflow(id).await.map_err(unavailable)?,
+            ),
+            None => {
+                return Err(ServiceError::BadLedgerRequest {
+                    field: "key",
+                    description: "set decision_id or workflow_id",
+                });
+            }
+        };
+        if records.is_empty() {
+            return Err(ServiceError::DecisionNotFound {
+                kind,
+                id: verdict_core::truncated(id, MAX_ID),
+            });
+        }
+        Ok(pb::GetDecisionResponse {
+            decisions: records.iter().map(record_to_wire).collect(),
+        })
+    }
+
+    pub async fn list(
+        &self,
+        request: &pb::ListDecisionsRequest,
+    ) -> Result<pb::ListDecisionsResponse, ServiceError> {
+        let page_size = match request.page_size {
+            0 => DEFAULT_PAGE,
+            size if size > MAX_PAGE => {
+                return Err(ServiceError::BadLedgerRequest {
+                    field: "page_size",
+                    description: "at most 1000",
+                });
+            }
+            size => size,
+        };
+        let after_seq = if request.page_token.is_empty() {
+            0
+        } else {
+            parse_page_token(&request.page_token).ok_or(ServiceError::BadLedgerRequest {
+                field: "page_token",
+                description: "not a page token this server issued",
+            })?
+        };
+        let outcome = match request.outcome() {
+            pb::Outcome::Unspecified => None,
+            outcome => Some(outcome_name(outcome).to_owned()),
+        };
+        let query = ListQuery {
+            account_id: (!request.account_id.is_empty()).then(|| request.account_id.clone()),
+            workflow_id: None,
+            from_ms: request.recorded_from.as_ref().map(timestamp_ms),
+            to_ms: request.recorded_to.as_ref().map(timestamp_ms),
+            outcome,
+            after_seq,
+            // One more than asked: whether another page follows.
+            limit: i64::from(page_size) + 1,
+        };
+        let mut records = self
+            .ledger
+            .store()
+            .list(&query)
+            .await
+            .map_err(unavailable)?;
+        let more = records.len() > page_size as usize;
+        records.truncate(page_size as usize);
+        let next_page_token = match (more, records.last()) {
+            (true, Some(last)) => page_token(last.seq),
+            _ => String::new(),
+        };
+        Ok(pb::ListDecisionsResponse {
+            decisions: records.iter().map(record_to_wire).collect(),
+            next_page_token,
+        })
+    }
+
+    /// A policy version that decided, by digest.
+    pub async fn policy(&self, digest: &str) -> Result<Option<PolicyText>, ServiceError> {
+        self.ledger
+            .store()
+            .policy(digest)
+            .await
+            .map_err(unavailable)
+    }
+}
+
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "used as map_err(unavailable): the error ends here"
+)]
+fn unavailable(error: verdict_ledger::LedgerError) -> ServiceError {
+    warn!(%error, "ledger read failed");
+    ServiceError::LedgerUnavailable
+}
+
+/// Page tokens are opaque to clients: a prefix and the last position read.
+fn page_token(seq: i64) -> String {
+    format!("v1.{seq}")
+}
+
+fn parse_page_token(token: &str) -> Option<i64> {
+    token
+        .strip_prefix("v1.")?
+        .parse()
+        .ok()
+        .filter(|seq| *seq > 0)
+}
+
+fn timestamp_ms(timestamp: &Timestamp) -> i64 {
+    timestamp
+        .seconds
+        .saturating_mul(1000)
+        .saturating_add(i64::from(timestamp.nanos / 1_000_000))
+}
+
+fn ms_timestamp(ms: i64) -> Timestamp {
+    Timestamp {
+        seconds: ms.div_euclid(1000),
+        nanos: i32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0),
+    }
+}
+
+fn outcome_name(outcome: pb::Outcome) -> &'static str {
+    match outcome {
+        pb::Outcome::Unspecified => "",
+        pb::Outcome::Approve => Outcome::Approve.name(),
+        pb::Outcome::Review => Outcome::Review.name(),
+        pb::Outcome::Retry => Outcome::Retry.name(),
+        pb::Outcome::Decline => Outcome::Decline.name(),
+    }
+}
+
+/// An outcome as the ledger spells it, on the wire.
+fn outcome_from_name(name: &str) -> i32 {
+    Outcome::from_name(name).map_or(pb::Outcome::Unspecified, outcome_to_wire) as i32
+}
+
+/// Marks `decision` with how it was recorded.
+pub fn mark(decision: &mut pb::Decision, appended: Option<&Appended>) {
+    let Some(appended) = appended else {
+        decision.recorded = false;
+        return;
+    };
+    decision.recorded = true;
+    decision.decision_id.clone_from(&appended.decision_id);
+    decision.workflow_version = u32::try_from(appended.workflow_version).unwrap_or(u32::MAX);
+    match &appended.kind {
+        AppendKind::New => {}
+        AppendKind::Existing => decision.already_recorded = true,
+        AppendKind::NewVersion { previous } => {
+            decision.supersedes_decision_id.clone_from(previous);
+        }
+    }
+}
+
+fn record_to_wire(record: &Record) -> pb::RecordedDecision {
+    let draft = &record.draft;
+    let completed_at = time::OffsetDateTime::parse(
+        &draft.completed_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .ok()
+    .map(|at| Timestamp {
+        seconds: at.unix_timestamp(),
+        nanos: i32::try_from(at.nanosecond()).unwrap_or(0),
+    });
+    pb::RecordedDecision {
+        decision_id: record.decision_id.clone(),
+        workflow_id: draft.workflow_id.clone(),
+        account_id: draft.account_id.clone(),
+        workflow_version: u32::try_from(record.workflow_version).unwrap_or(u32::MAX),
+        completed_at,
+        recorded_at: Some(ms_timestamp(record.recorded_at_ms)),
+        outcome: outcome_from_name(&draft.outcome),
+        result_code: draft.result_code.clone(),
+        reasons: draft
+            .reasons
+            .iter()
+            .map(|reason| {
+                let decision_type = DecisionType::from_name(&reason.decision_type);
+                pb::Reason {
+                    capability: reason.capability.clone(),
+                    decision_type: decision_type_to_wire(decision_type) as i32,
+                    raw_decision_type: if decision_type == DecisionType::Other {
+                        reason.decision_type.clone()
+                    } else {
+                        String::new()
+                    },
+                    label: reason.label.clone(),
+                    outcome: outcome_from_name(&reason.outcome),
+                    code: reason.code.clone(),
+                    root_cause: reason.root_cause,
+                    rule_id: reason.rule_id.clone(),
+                    entry_id: reason.entry_id.clone(),
+                    ..pb::Reason::default()
+                }
+            })
+            .collect(),
+        policy: Some(pb::PolicyRef {
+            id: draft.policy.id.clone(),
+            version: draft.policy.version.clone(),
+            digest: draft.policy.digest.clone(),
+        }),
+        input_sha256: draft.input_sha256.clone(),
+        facts_json: draft.facts.clone(),
+        sequence: u64::try_from(record.seq).unwrap_or(0),
+        hash: record.hash.clone(),
+        previous_hash: record.prev_hash.clone(),
+    }
+}
+
+/// Prunes records older than `days` once an hour, keeping the chain
+/// verifiable from a checkpoint. Runs until the server stops.
+pub async fn retain(ledger: Ledger, days: u64) {
+    let keep_ms = i64::try_from(days.saturating_mul(86_400_000)).unwrap_or(i64::MAX);
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let now = verdict_ledger::now_ms();
+        match ledger.store().prune(now.saturating_sub(keep_ms), now).await {
+            Ok(0) => {}
+            Ok(pruned) => {
+                info!(pruned, days, "ledger retention pruned old records");
+                metrics::ledger_pruned(pruned);
+            }
+            Err(error) => error!(%error, "ledger retention failed"),
+        }
+    }
+}

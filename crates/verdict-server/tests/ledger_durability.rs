@@ -1,0 +1,210 @@
+//! The real binary and a real ledger: every decision a client was answered
+//! with survives `kill -9`, and replicas sharing one PostgreSQL ledger keep
+//! one verifiable chain and read each other's decisions.
+
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test that cannot go on should fail loudly"
+)]
+
+mod support;
+
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use support::{Running, fixture, start};
+use verdict_api::v1::decision_service_client::DecisionServiceClient;
+use verdict_api::v1::{self as pb, evaluate_request, get_decision_request};
+
+/// The workflow id in the fixture, replaced to make each request new.
+const WORKFLOW_ID: &str = "02c1ef8f-6006-5146-9113-94776d502e5d";
+
+/// Evaluates new workflows from `clients` tasks until `stop`; returns the
+/// decision ids the server answered with.
+async fn load(address: &str, tag: &str, clients: usize, stop: Arc<AtomicBool>) -> Vec<String> {
+    let body = Arc::new(fixture("01-clean-pass-score-0.json"));
+    assert!(body.contains(WORKFLOW_ID));
+    let mut tasks = Vec::new();
+    for task in 0..clients {
+        let mut client = DecisionServiceClient::connect(format!("http://{address}"))
+            .await
+            .expect("connect");
+        let (body, stop, tag) = (Arc::clone(&body), Arc::clone(&stop), tag.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let request = pb::EvaluateRequest {
+                    input: Some(evaluate_request::Input::WorkflowJson(
+                        body.replace(WORKFLOW_ID, &format!("load-{tag}-{task}-{n}")),
+                    )),
+                    ..Default::default()
+                };
+                match client.evaluate(request).await {
+                    Ok(response) => {
+                        let decision = response.into_inner().decision.expect("decision");
+                        assert!(decision.recorded, "answered unrecorded");
+                        ids.push(decision.decision_id);
+                    }
+                    // The server is gone (killed): nothing more is answered.
+                    Err(_) => break,
+                }
+            }
+            ids
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.extend(task.await.expect("client task"));
+    }
+    ids
+}
+
+fn kill_9(running: &mut Running) {
+    let pid = running.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let _ = running.child.wait();
+}
+
+fn verify(ledger: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["ledger", "verify", "--ledger", ledger])
+        .output()
+        .expect("verdict ledger verify");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "the chain does not verify: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+async fn killed_under_load_loses_no_answered_decision(ledger: &str) {
+    let mut server = start(&["--ledger", ledger]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let address = server.address.clone();
+    let clients = tokio::spawn(load_until_killed(address, "first", Arc::clone(&stop)));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    kill_9(&mut server);
+    stop.store(true, Ordering::Relaxed);
+    let answered = clients.await.expect("clients");
+    assert!(answered.len() > 50, "too little load: {}", answered.len());
+
+    let report = verify(ledger);
+    assert!(report.contains("chain intact"), "{report}");
+    let store = verdict_ledger::Store::open(ledger)
+        .await
+        .expect("ledger opens");
+    for id in &answered {
+        assert!(
+            store.by_id(id).await.expect("read").is_some(),
+            "decision {id} was answered but is not in the ledger"
+        );
+    }
+    // The server starts again on the same ledger and extends the chain.
+    let restarted = start(&["--ledger", ledger]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let more = tokio::spawn(load_until_killed(
+        restarted.address.clone(),
+        "restarted",
+        Arc::clone(&stop),
+    ));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.store(true, Ordering::Relaxed);
+    assert!(!more.await.expect("clients").is_empty());
+    support::terminate(restarted);
+    verify(ledger);
+}
+
+/// `load` from 8 clients, owning its arguments (for `tokio::spawn`).
+async fn load_until_killed(
+    address: String,
+    tag: &'static str,
+    stop: Arc<AtomicBool>,
+) -> Vec<String> {
+    load(&address, tag, 8, stop).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_kill_9_under_load_loses_no_answered_decision() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ledger = format!("sqlite:{}", dir.path().join("ledger.sqlite").display());
+    killed_under_load_loses_no_answered_decision(&ledger).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_kill_9_under_load_loses_no_answered_decision() {
+    let Some(ledger) = verdict_ledger::testing::fresh_postgres("kill_9").await else {
+        return;
+    };
+    killed_under_load_loses_no_answered_decision(&ledger).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_postgres_keep_one_chain_and_read_each_others_decisions() {
+    let Some(ledger) = verdict_ledger::testing::fresh_postgres("replicas").await else {
+        return;
+    };
+    let servers = [start(&["--ledger", &ledger]), start(&["--ledger", &ledger])];
+    let stop = Arc::new(AtomicBool::new(false));
+    let loads = [
+        tokio::spawn(load_until_killed(
+            servers[0].address.clone(),
+            "a",
+            Arc::clone(&stop),
+        )),
+        tokio::spawn(load_until_killed(
+            servers[1].address.clone(),
+            "b",
+            Arc::clone(&stop),
+        )),
+    ];
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut answered = Vec::new();
+    for load in loads {
+        answered.push(load.await.expect("clients"));
+    }
+    assert!(
+        answered.iter().all(|ids| ids.len() > 20),
+        "both servers decided"
+    );
+    // Each server reads what the other recorded.
+    for (reader, written) in [(0, 1), (1, 0)] {
+        let mut client =
+            DecisionServiceClient::connect(format!("http://{}", servers[reader].address))
+                .await
+                .expect("connect");
+        for id in answered[written].iter().step_by(7) {
+            let found = client
+                .get_decision(pb::GetDecisionRequest {
+                    key: Some(get_decision_request::Key::DecisionId(id.clone())),
+                })
+                .await
+                .expect("read from the other replica")
+                .into_inner()
+                .decisions;
+            assert_eq!(found[0].decision_id, *id);
+        }
+    }
+    let [one, two] = servers;
+    support::terminate(one);
+    support::terminate(two);
+    let report = verify(&ledger);
+    let total = answered[0].len() + answered[1].len();
+    assert!(
+        report.contains(&format!("ledger verified: {total} record(s)")),
+        "{total} answered: {report}"
+    );
+}

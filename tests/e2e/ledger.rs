@@ -1,0 +1,509 @@
+//! The decision ledger over gRPC: every answered decision is recorded and
+//! can be read back, on the embedded SQLite file and on PostgreSQL.
+
+use sha2::{Digest as _, Sha256};
+use tonic::Code;
+use verdict_api::v1::{self as pb, batch_item, get_decision_request};
+use verdict_server::LedgerFailure;
+
+use crate::support::{TestServer, details, fixture, json_request, workflow_fixtures};
+
+/// Runs each scenario (an async fn taking a ledger location) on SQLite and
+/// on a fresh PostgreSQL database.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let dir = tempfile::tempdir().expect("temp dir");
+                    let location = format!("sqlite:{}", dir.path().join("ledger.sqlite").display());
+                    super::$name(&location).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(location) = verdict_ledger::testing::fresh_postgres(stringify!($name)).await {
+                        super::$name(&location).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    an_answered_decision_is_recorded_and_read_back_by_id_and_workflow,
+    the_same_input_is_answered_with_the_recorded_id_and_a_new_input_is_a_new_version,
+    batch_items_are_recorded_and_listed_by_account_and_outcome_in_pages,
+    a_policy_version_no_longer_loaded_is_served_from_the_ledger_by_digest,
+    the_ledger_keeps_no_personal_data,
+);
+
+fn sha256(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    format!(
+        "sha256:{}",
+        digest
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect::<String>()
+    )
+}
+
+async fn get(
+    client: &mut pb::decision_service_client::DecisionServiceClient<tonic::transport::Channel>,
+    key: get_decision_request::Key,
+) -> Result<Vec<pb::RecordedDecision>, tonic::Status> {
+    client
+        .get_decision(pb::GetDecisionRequest { key: Some(key) })
+        .await
+        .map(|response| response.into_inner().decisions)
+}
+
+async fn an_answered_decision_is_recorded_and_read_back_by_id_and_workflow(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let body = fixture("04-imagechecks-rejected-punched.json");
+    let decision = client
+        .evaluate(json_request(body.clone()))
+        .await
+        .expect("decided")
+        .into_inner()
+        .decision
+        .expect("decision");
+    assert!(decision.recorded);
+    assert_eq!(decision.workflow_version, 1);
+    assert!(!decision.already_recorded);
+    // A UUIDv7: version nibble 7.
+    assert_eq!(decision.decision_id.len(), 36);
+    assert_eq!(
+        &decision.decision_id[14..15],
+        "7",
+        "{}",
+        decision.decision_id
+    );
+
+    let recorded = get(
+        &mut client,
+        get_decision_request::Key::DecisionId(decision.decision_id.clone()),
+    )
+    .await
+    .expect("found by id");
+    assert_eq!(recorded.len(), 1);
+    let record = &recorded[0];
+    assert_eq!(record.decision_id, decision.decision_id);
+    assert_eq!(record.workflow_id, decision.workflow_id);
+    assert_eq!(record.account_id, decision.account_id);
+    assert_eq!(record.outcome, decision.outcome);
+    assert_eq!(record.result_code, decision.result_code);
+    assert_eq!(record.policy, decision.policy);
+    assert_eq!(record.input_sha256, sha256(&body));
+    assert_eq!(record.sequence, 1);
+    assert_eq!(
+        record.completed_at.as_ref().map(|at| at.seconds),
+        Some(1_741_083_605),
+        "2025-03-04T10:20:05Z"
+    );
+    // The reasons, as codes: the same capability, label, code and rule.
+    let codes = |reasons: &[pb::Reason]| {
+        reasons
+            .iter()
+            .map(|r| {
+                (
+                    r.capability.clone(),
+                    r.decision_type,
+                    r.label.clone(),
+                    r.code.clone(),
+                    r.rule_id.clone(),
+                    r.root_cause,
+                    r.outcome,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes(&record.reasons), codes(&decision.reasons));
+    assert!(
+        record.reasons.iter().all(|r| r.message.is_empty()),
+        "no free text is kept"
+    );
+
+    let by_workflow = get(
+        &mut client,
+        get_decision_request::Key::WorkflowId(decision.workflow_id.clone()),
+    )
+    .await
+    .expect("found by workflow");
+    assert_eq!(by_workflow, recorded);
+
+    let missing = get(
+        &mut client,
+        get_decision_request::Key::DecisionId("0190-nope".into()),
+    )
+    .await
+    .expect_err("unknown id");
+    assert_eq!(missing.code(), Code::NotFound);
+    assert_eq!(
+        details(&missing)
+            .resource_info()
+            .expect("resource")
+            .resource_name,
+        "0190-nope"
+    );
+}
+
+async fn the_same_input_is_answered_with_the_recorded_id_and_a_new_input_is_a_new_version(
+    location: &str,
+) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let body = fixture("02-usability-rejected-blurred.json");
+    let decide = |body: String| {
+        let mut client = client.clone();
+        async move {
+            client
+                .evaluate(json_request(body))
+                .await
+                .expect("decided")
+                .into_inner()
+                .decision
+                .expect("decision")
+        }
+    };
+    let first = decide(body.clone()).await;
+    let again = decide(body.clone()).await;
+    assert!(again.already_recorded);
+    assert_eq!(again.decision_id, first.decision_id);
+    assert_eq!(again.workflow_version, 1);
+    assert_eq!(
+        (again.outcome, &again.result_code),
+        (first.outcome, &first.result_code)
+    );
+
+    // The same workflow, retrieved again: other bytes (here only spacing),
+    // so another input.
+    let changed = body.replacen('{', "{ ", 1);
+    assert_ne!(changed, body);
+    let second = decide(changed).await;
+    assert!(second.recorded && !second.already_recorded);
+    assert_eq!(second.workflow_version, 2);
+    assert_eq!(second.supersedes_decision_id, first.decision_id);
+    assert_ne!(second.decision_id, first.decision_id);
+
+    let versions = get(
+        &mut client,
+        get_decision_request::Key::WorkflowId(first.workflow_id.clone()),
+    )
+    .await
+    .expect("versions");
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| (v.decision_id.as_str(), v.workflow_version))
+            .collect::<Vec<_>>(),
+        [
+            (first.decision_id.as_str(), 1),
+            (second.decision_id.as_str(), 2)
+        ]
+    );
+}
+
+async fn batch_items_are_recorded_and_listed_by_account_and_outcome_in_pages(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let names = workflow_fixtures();
+    let mut items: Vec<pb::BatchItem> = names
+        .iter()
+        .map(|name| pb::BatchItem {
+            id: name.clone(),
+            input: Some(batch_item::Input::WorkflowJson(fixture(name))),
+        })
+        .collect();
+    items.push(pb::BatchItem {
+        id: "broken".into(),
+        input: Some(batch_item::Input::WorkflowJson("{".into())),
+    });
+    let results = client
+        .batch_evaluate(pb::BatchEvaluateRequest {
+            items,
+            ..Default::default()
+        })
+        .await
+        .expect("batch")
+        .into_inner()
+        .results;
+    let mut decided = Vec::new();
+    for result in &results {
+        match &result.result {
+            Some(pb::batch_result::Result::Decision(decision)) => {
+                assert!(decision.recorded, "{} not recorded", result.id);
+                decided.push(decision.clone());
+            }
+            Some(pb::batch_result::Result::Error(_)) => {}
+            None => panic!("{} has no result", result.id),
+        }
+    }
+    assert!(matches!(
+        results.last().and_then(|r| r.result.as_ref()),
+        Some(pb::batch_result::Result::Error(_))
+    ));
+    assert!(decided.len() > 10);
+
+    // Everything, a page of 4 at a time, in the order recorded.
+    let mut listed = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = client
+            .list_decisions(pb::ListDecisionsRequest {
+                page_size: 4,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("page")
+            .into_inner();
+        assert!(page.decisions.len() <= 4);
+        listed.extend(page.decisions.into_iter().map(|d| d.decision_id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    let mut expected: Vec<String> = decided.iter().map(|d| d.decision_id.clone()).collect();
+    // Fixtures that share a workflow id and input are recorded once.
+    expected.dedup();
+    assert_eq!(listed, expected);
+
+    // By account and by outcome.
+    let account = decided[0].account_id.clone();
+    let of_account = client
+        .list_decisions(pb::ListDecisionsRequest {
+            account_id: account.clone(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .decisions;
+    let expected_of_account = decided.iter().filter(|d| d.account_id == account).count();
+    assert_eq!(of_account.len(), expected_of_account);
+    assert!(of_account.iter().all(|d| d.account_id == account));
+    let declined = client
+        .list_decisions(pb::ListDecisionsRequest {
+            outcome: pb::Outcome::Decline as i32,
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .decisions;
+    let expected_declined = decided
+        .iter()
+        .filter(|d| d.outcome == pb::Outcome::Decline as i32)
+        .count();
+    assert!(expected_declined > 0);
+    assert_eq!(declined.len(), expected_declined);
+
+    // Hostile paging: a forged token and an oversized page are the caller's fault.
+    for (request, field) in [
+        (
+            pb::ListDecisionsRequest {
+                page_token: "v1.abc".into(),
+                ..Default::default()
+            },
+            "page_token",
+        ),
+        (
+            pb::ListDecisionsRequest {
+                page_token: "eyJzZXEiOjF9".into(),
+                ..Default::default()
+            },
+            "page_token",
+        ),
+        (
+            pb::ListDecisionsRequest {
+                page_size: 5000,
+                ..Default::default()
+            },
+            "page_size",
+        ),
+    ] {
+        let status = client.list_decisions(request).await.expect_err("refused");
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let violations = details(&status)
+            .bad_request()
+            .cloned()
+            .expect("bad request")
+            .field_violations;
+        assert_eq!(violations[0].field, field);
+        assert!(!status.message().contains("eyJ"), "the token is not echoed");
+    }
+}
+
+async fn a_policy_version_no_longer_loaded_is_served_from_the_ledger_by_digest(location: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(format!(
+        "{}/crates/verdict-core/policies/examples/acme-eu.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("example policy");
+    std::fs::write(dir.path().join("acme-eu.toml"), &text).expect("write policy");
+    let policies = std::sync::Arc::new(
+        verdict_server::PolicyStore::open(Some(dir.path()), None, false).expect("policies load"),
+    );
+    let digest = {
+        let server =
+            TestServer::start_with_ledger_and_policies(location, LedgerFailure::Closed, policies)
+                .await;
+        let mut client = server.client().await;
+        let mut request = json_request(fixture("01-clean-pass-score-0.json"));
+        request.policy_id = "acme-eu".into();
+        let decision = client
+            .evaluate(request)
+            .await
+            .expect("decided")
+            .into_inner()
+            .decision
+            .expect("decision");
+        decision.policy.expect("policy").digest
+    };
+    // A server that no longer loads it still answers for it.
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let got = client
+        .get_policy(pb::GetPolicyRequest {
+            digest: digest.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("from the ledger")
+        .into_inner();
+    let info = got.policy.expect("info");
+    assert_eq!(
+        (info.id.as_str(), info.digest.as_str(), info.source.as_str()),
+        ("acme-eu", digest.as_str(), "ledger")
+    );
+    assert_eq!(got.content, text);
+    let unknown = client
+        .get_policy(pb::GetPolicyRequest {
+            digest: "sha256:00".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("unknown digest");
+    assert_eq!(unknown.code(), Code::NotFound);
+}
+
+/// Values in the fixtures that are personal data (names, birth dates,
+/// document numbers, addresses), as tests/e2e/privacy.rs lists them.
+pub const PERSONAL: [&str; 9] = [
+    "JORDAN",
+    "EXAMPLEMAN",
+    "MUSTERPERSON",
+    "1990-06-15",
+    "1988-02-29",
+    "X0000123",
+    "P0000000",
+    "SAMPLE ST",
+    "SPRINGFIELD",
+];
+
+async fn the_ledger_keeps_no_personal_data(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    for name in workflow_fixtures() {
+        let _ = client
+            .evaluate(json_request(fixture(&name)))
+            .await
+            .expect("decided");
+    }
+    // And every hostile input: what is decided of them is recorded too.
+    for (_, request, _) in crate::hostile::cases() {
+        let _ = client.evaluate(request).await;
+    }
+    // Everything the ledger returns, as one text: records and their facts.
+    let listed = client
+        .list_decisions(pb::ListDecisionsRequest {
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .decisions;
+    assert!(listed.len() > 10);
+    let text = format!("{listed:?}");
+    for personal in PERSONAL {
+        assert!(!text.contains(personal), "{personal} is in the ledger");
+    }
+    // The raw storage too: PostgreSQL's dump, or the SQLite file (and its
+    // write-ahead log).
+    if let Ok(pg_dump) = std::env::var("LEDGER_TEST_PG_DUMP")
+        && location.starts_with("postgres")
+    {
+        let dump = std::process::Command::new(pg_dump)
+            .args(["--data-only", location])
+            .output()
+            .expect("pg_dump runs");
+        assert!(
+            dump.status.success(),
+            "{}",
+            String::from_utf8_lossy(&dump.stderr)
+        );
+        let raw = String::from_utf8_lossy(&dump.stdout);
+        assert!(
+            raw.contains(&listed[0].decision_id),
+            "the dump holds the records"
+        );
+        for personal in PERSONAL {
+            assert!(
+                !raw.contains(personal),
+                "{personal} is in the PostgreSQL dump"
+            );
+        }
+    }
+    if let Some(path) = location.strip_prefix("sqlite:") {
+        drop(server);
+        let mut bytes = std::fs::read(path).expect("ledger file");
+        bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+        let raw = String::from_utf8_lossy(&bytes);
+        assert!(
+            raw.contains(&listed[0].decision_id),
+            "the file holds the records"
+        );
+        for personal in PERSONAL {
+            assert!(!raw.contains(personal), "{personal} is in the SQLite file");
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_a_ledger_decisions_are_unrecorded_and_ledger_reads_say_why() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let decision = client
+        .evaluate(json_request(fixture("01-clean-pass-score-0.json")))
+        .await
+        .expect("decided")
+        .into_inner()
+        .decision
+        .expect("decision");
+    assert!(!decision.recorded);
+    assert!(decision.decision_id.is_empty());
+    let status = get(
+        &mut client,
+        get_decision_request::Key::DecisionId("x".into()),
+    )
+    .await
+    .expect_err("no ledger");
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert_eq!(
+        details(&status).error_info().expect("info").reason,
+        "LEDGER_DISABLED"
+    );
+}
