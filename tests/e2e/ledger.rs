@@ -41,6 +41,7 @@ on_both_stores!(
     batch_items_are_recorded_and_listed_by_account_and_outcome_in_pages,
     a_policy_version_no_longer_loaded_is_served_from_the_ledger_by_digest,
     the_ledger_keeps_no_personal_data,
+    the_recorded_facts_decide_again_to_the_recorded_decision,
 );
 
 fn sha256(text: &str) -> String {
@@ -506,4 +507,72 @@ async fn without_a_ledger_decisions_are_unrecorded_and_ledger_reads_say_why() {
         details(&status).error_info().expect("info").reason,
         "LEDGER_DISABLED"
     );
+}
+
+async fn the_recorded_facts_decide_again_to_the_recorded_decision(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let policy = verdict_core::Policy::embedded_default();
+    let mut replayed = 0;
+    for name in workflow_fixtures() {
+        let Ok(response) = client.evaluate(json_request(fixture(&name))).await else {
+            continue; // not decided (not final): nothing recorded
+        };
+        let decision = response.into_inner().decision.expect("decision");
+        let recorded = get(
+            &mut client,
+            get_decision_request::Key::DecisionId(decision.decision_id),
+        )
+        .await
+        .expect("recorded");
+        let record = &recorded[0];
+        // Decided again, offline, from nothing but the stored facts.
+        let facts = verdict_core::facts_from_json(&record.facts_json).expect("facts read back");
+        let again = verdict_core::evaluate(&facts, &policy).expect("decides");
+        assert_eq!(
+            again.policy.digest,
+            record.policy.as_ref().expect("policy").digest,
+            "{name}"
+        );
+        assert_eq!(
+            again.outcome.name(),
+            pb::Outcome::try_from(record.outcome)
+                .expect("outcome")
+                .as_str_name()
+                .trim_start_matches("OUTCOME_"),
+            "{name}"
+        );
+        assert_eq!(again.result_code, record.result_code, "{name}");
+        let from_facts: Vec<_> = again
+            .reasons
+            .iter()
+            .map(|r| {
+                (
+                    r.capability.to_owned(),
+                    r.label.to_owned(),
+                    r.code.to_owned(),
+                    r.rule_id.to_owned(),
+                    r.root_cause,
+                    r.entry_id.unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let stored: Vec<_> = record
+            .reasons
+            .iter()
+            .map(|r| {
+                (
+                    r.capability.clone(),
+                    r.label.clone(),
+                    r.code.clone(),
+                    r.rule_id.clone(),
+                    r.root_cause,
+                    r.entry_id.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(from_facts, stored, "{name}");
+        replayed += 1;
+    }
+    assert!(replayed > 20, "the corpus was replayed ({replayed})");
 }
