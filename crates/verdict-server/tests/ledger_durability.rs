@@ -141,6 +141,62 @@ async fn sqlite_kill_9_under_load_loses_no_answered_decision() {
     let dir = tempfile::tempdir().expect("temp dir");
     let ledger = format!("sqlite:{}", dir.path().join("ledger.sqlite").display());
     killed_under_load_loses_no_answered_decision(&ledger).await;
+
+    // Then the offline tools on what it recorded: export every record,
+    // prune them all, and the chain still verifies from the checkpoint.
+    let (records, _) = ledger_command(&["verify", "--ledger", &ledger]);
+    let count: usize = records
+        .split_whitespace()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .expect("a record count");
+    let (exported, _) = ledger_command(&[
+        "export",
+        "--ledger",
+        &ledger,
+        "--from",
+        "2000-01-01T00:00:00Z",
+    ]);
+    let lines: Vec<serde_json::Value> = exported
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), count);
+    assert!(
+        lines
+            .iter()
+            .all(|line| line["decision_id"].is_string() && line["facts"].is_string())
+    );
+    let (pruned, _) = ledger_command(&["prune", "--ledger", &ledger, "--older-than-days", "0"]);
+    assert!(
+        pruned.starts_with(&format!("pruned {count} record(s)")),
+        "{pruned}"
+    );
+    let (verified, _) = ledger_command(&["verify", "--ledger", &ledger]);
+    assert!(
+        verified.contains(&format!("from checkpoint {count}")),
+        "{verified}"
+    );
+    let (none, _) = ledger_command(&["export", "--ledger", &ledger]);
+    assert!(none.is_empty());
+}
+
+/// `verdict ledger ARGS…`, which must succeed: its stdout and stderr.
+fn ledger_command(args: &[&str]) -> (String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .arg("ledger")
+        .args(args)
+        .output()
+        .expect("verdict ledger runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    );
+    assert!(
+        output.status.success(),
+        "verdict ledger {args:?}: {stdout}{stderr}"
+    );
+    (stdout, stderr)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
