@@ -21,6 +21,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 const ROWS_PER_INSERT: usize = 50;
 /// Ids per `IN (...)` lookup.
 const IDS_PER_LOOKUP: usize = 500;
+/// Versions of one workflow `by_workflow` returns at most.
+pub const MAX_VERSIONS: i64 = 1000;
 /// Records read per page when verifying or exporting.
 pub const SCAN_PAGE: i64 = 1000;
 
@@ -331,10 +333,11 @@ impl Store {
         row.as_ref().map(record_from_row).transpose()
     }
 
-    /// Every recorded version of `workflow_id`, oldest first.
+    /// The recorded versions of `workflow_id`, oldest first: the first
+    /// [`MAX_VERSIONS`], so that one answer stays bounded.
     pub async fn by_workflow(&self, workflow_id: &str) -> Result<Vec<Record>, LedgerError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM decisions WHERE workflow_id = $1 ORDER BY seq"
+            "SELECT {COLUMNS} FROM decisions WHERE workflow_id = $1 ORDER BY seq LIMIT {MAX_VERSIONS}"
         ))
         .bind(workflow_id)
         .fetch_all(&self.pool)

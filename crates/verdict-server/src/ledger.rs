@@ -52,15 +52,12 @@ impl Recorder {
         if count == 0 {
             return Ok(Vec::new());
         }
+        // The writer logs each failed commit; here only what the request gets.
         match self.ledger.append(policy, drafts).await {
             Ok(appended) => Ok(appended.into_iter().map(Some).collect()),
-            Err(error) => match self.failure {
-                LedgerFailure::Closed => {
-                    warn!(%error, decisions = count, "ledger unavailable: refusing to answer unrecorded");
-                    Err(ServiceError::LedgerUnavailable)
-                }
+            Err(_) => match self.failure {
+                LedgerFailure::Closed => Err(ServiceError::LedgerUnavailable),
                 LedgerFailure::Open => {
-                    warn!(%error, decisions = count, "ledger unavailable: answering unrecorded (ledger_failure = open)");
                     metrics::unrecorded(count);
                     Ok(vec![None; count])
                 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use metrics::{counter, gauge, histogram};
-use metrics_exporter_prometheus::{BuildError, PrometheusBuilder};
+use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder};
 use verdict_api::v1 as pb;
 
 use crate::policy_store::ReloadReport;
@@ -38,6 +38,11 @@ pub fn serve_prometheus(address: SocketAddr) -> Result<(), BuildError> {
             0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1,
             0.25, 0.5, 1.0, 2.5,
         ])?
+        // A count, not seconds: decisions per group commit.
+        .set_buckets_for_metric(
+            Matcher::Full("verdict_ledger_commit_decisions".to_owned()),
+            &[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 4096.0],
+        )?
         .install()
 }
 

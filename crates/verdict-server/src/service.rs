@@ -217,6 +217,7 @@ impl Drop for CancelOnDrop {
 fn log_decision(decision: &pb::Decision) {
     debug!(
         workflow_id = %decision.workflow_id,
+        decision_id = %decision.decision_id,
         outcome = decision.outcome().as_str_name(),
         result_code = %decision.result_code,
         "decided"
