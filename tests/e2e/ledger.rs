@@ -42,6 +42,7 @@ on_both_stores!(
     a_policy_version_no_longer_loaded_is_served_from_the_ledger_by_digest,
     the_ledger_keeps_no_personal_data,
     the_recorded_facts_decide_again_to_the_recorded_decision,
+    typed_and_json_input_record_the_same_facts_face_search_included,
 );
 
 fn sha256(text: &str) -> String {
@@ -575,4 +576,63 @@ async fn the_recorded_facts_decide_again_to_the_recorded_decision(location: &str
         replayed += 1;
     }
     assert!(replayed > 20, "the corpus was replayed ({replayed})");
+}
+
+async fn typed_and_json_input_record_the_same_facts_face_search_included(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let body = fixture("05-imagechecks-warning-repeated-face.json");
+    let mut facts = Vec::new();
+    for input in [
+        evaluate_request_input_json(&body),
+        pb::evaluate_request::Input::Workflow(crate::typed::typed_from_json(&body)),
+    ] {
+        let decision = client
+            .evaluate(pb::EvaluateRequest {
+                input: Some(input),
+                ..Default::default()
+            })
+            .await
+            .expect("decided")
+            .into_inner()
+            .decision
+            .expect("decision");
+        let record = get(
+            &mut client,
+            get_decision_request::Key::DecisionId(decision.decision_id),
+        )
+        .await
+        .expect("recorded");
+        let mut json: serde_json::Value =
+            serde_json::from_str(&record[0].facts_json).expect("facts are JSON");
+        // This test's typed message lists capabilities by name (serde_json's
+        // map is sorted), the JSON body in its own order.
+        json["workflow"]["capabilities"]
+            .as_array_mut()
+            .expect("capabilities")
+            .sort_by_key(|capability| capability["name"].as_str().unwrap_or_default().to_owned());
+        facts.push(json);
+    }
+    assert_eq!(facts[0], facts[1], "the two forms of one payload");
+    // The repeated face's search: its status and the earlier workflows' ids.
+    let json = &facts[0];
+    let image_checks = json["workflow"]["capabilities"]
+        .as_array()
+        .expect("capabilities")
+        .iter()
+        .find(|capability| capability["name"] == "imageChecks")
+        .expect("imageChecks");
+    let search = &image_checks["entries"][0]["data"]["face_search"];
+    assert_eq!(search["status"], "DONE");
+    assert_eq!(
+        search["findings"],
+        serde_json::json!([
+            "57964a48-36c9-501b-8030-bde4761f21ae",
+            "5969386e-56bd-53c0-9ce1-528668ba10ad"
+        ])
+    );
+}
+
+fn evaluate_request_input_json(body: &str) -> pb::evaluate_request::Input {
+    pb::evaluate_request::Input::WorkflowJson(body.to_owned())
 }

@@ -33,7 +33,7 @@ fn body_has_an_entry_without_a_decision_type(body: &str) -> bool {
 
 /// The typed message a client holding this body would build. Written here,
 /// independently of the server's JSON parser.
-fn typed_from_json(body: &str) -> pb::WorkflowResult {
+pub(crate) fn typed_from_json(body: &str) -> pb::WorkflowResult {
     let json: Value = serde_json::from_str(body).expect("fixture is JSON");
     let status = match json["workflow"]["status"].as_str() {
         Some("PROCESSED") => pb::WorkflowStatus::Processed,
@@ -72,7 +72,20 @@ fn typed_from_json(body: &str) -> pb::WorkflowResult {
                                 issuing_country: text(&data["issuingCountry"]),
                                 expiry_date: text(&data["expiryDate"]),
                                 date_of_birth: text(&data["dateOfBirth"]),
-                                search_results: None,
+                                ..Default::default()
+                            }),
+                            "imageChecks" => Some(pb::CapabilityData {
+                                face_search_findings: data["faceSearchFindings"].as_object().map(
+                                    |search| pb::FaceSearchFindings {
+                                        status: search.get("status").map(text).unwrap_or_default(),
+                                        findings: search
+                                            .get("findings")
+                                            .and_then(Value::as_array)
+                                            .map(|ids| ids.iter().map(text).collect())
+                                            .unwrap_or_default(),
+                                    },
+                                ),
+                                ..Default::default()
                             }),
                             "watchlistScreening" => Some(pb::CapabilityData {
                                 search_results: data["searchResults"].as_u64(),

@@ -100,7 +100,7 @@ mod tests {
     use time::macros::{date, datetime};
 
     use super::*;
-    use crate::model::{Capability, CapabilityData, CapabilityEntry, TopLevelDecision};
+    use crate::model::{Capability, CapabilityData, CapabilityEntry, FaceSearch, TopLevelDecision};
 
     fn workflow() -> WorkflowResult<'static> {
         WorkflowResult {
@@ -132,6 +132,23 @@ mod tests {
                             days_to_expiry: Some(-3),
                             age_years: Some(37),
                             search_results: None,
+                            face_search: None,
+                        },
+                    }],
+                },
+                Capability {
+                    name: Cow::Borrowed("imageChecks"),
+                    entries: vec![CapabilityEntry {
+                        id: Some(Cow::Borrowed("i-1")),
+                        credential_categories: vec![Cow::Borrowed("ID"), Cow::Borrowed("SELFIE")],
+                        raw_decision_type: Cow::Borrowed("WARNING"),
+                        label: Cow::Borrowed("REPEATED_FACE"),
+                        data: CapabilityData {
+                            face_search: Some(FaceSearch {
+                                status: Cow::Borrowed("DONE"),
+                                findings: vec![Cow::Borrowed("w-1"), Cow::Borrowed("w-2")],
+                            }),
+                            ..CapabilityData::default()
                         },
                     }],
                 },

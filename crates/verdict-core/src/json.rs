@@ -32,8 +32,8 @@ use time::{Date, OffsetDateTime};
 
 use crate::error::{JsonError, truncated};
 use crate::model::{
-    Capability, CapabilityData, CapabilityEntry, RISK_SCORES, TopLevelDecision, WorkflowResult,
-    age_years, days_to_expiry,
+    Capability, CapabilityData, CapabilityEntry, FaceSearch, MAX_FACE_SEARCH_FINDINGS, RISK_SCORES,
+    TopLevelDecision, WorkflowResult, age_years, days_to_expiry,
 };
 use crate::position::line_column;
 
@@ -513,6 +513,7 @@ impl<'a> Body<'a> {
 enum DataKind {
     Extraction,
     WatchlistScreening,
+    ImageChecks,
     Unread,
 }
 
@@ -521,6 +522,7 @@ impl DataKind {
         match capability {
             "extraction" => Self::Extraction,
             "watchlistScreening" => Self::WatchlistScreening,
+            "imageChecks" => Self::ImageChecks,
             _ => Self::Unread,
         }
     }
@@ -732,6 +734,52 @@ impl<'de> DeserializeSeed<'de> for DataSeed {
                 };
                 Ok((data, DocumentDates::default()))
             }
+            DataKind::ImageChecks => {
+                let face_search = Option::<ImageChecksData<'de>>::deserialize(deserializer)?
+                    .and_then(|data| data.face_search)
+                    .map(FaceSearchJson::into_model);
+                if let Some(search) = &face_search
+                    && search.findings.len() > MAX_FACE_SEARCH_FINDINGS
+                {
+                    return Err(de::Error::invalid_length(
+                        search.findings.len(),
+                        &"at most 100 faceSearchFindings.findings",
+                    ));
+                }
+                let data = CapabilityData {
+                    face_search,
+                    ..CapabilityData::default()
+                };
+                Ok((data, DocumentDates::default()))
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ImageChecksData<'a> {
+    #[serde(rename = "faceSearchFindings", borrow, default)]
+    face_search: Option<FaceSearchJson<'a>>,
+}
+
+#[derive(Deserialize)]
+struct FaceSearchJson<'a> {
+    #[serde(borrow, default)]
+    status: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    findings: Option<Vec<Text<'a>>>,
+}
+
+impl<'a> FaceSearchJson<'a> {
+    fn into_model(self) -> FaceSearch<'a> {
+        FaceSearch {
+            status: text(self.status).unwrap_or_default(),
+            findings: self
+                .findings
+                .unwrap_or_default()
+                .into_iter()
+                .map(|finding| finding.0)
+                .collect(),
         }
     }
 }
@@ -1221,5 +1269,66 @@ mod tests {
         let error = parse_workflow_json("{\n  \"workflow\": {\"status\": \"PROCESSED\",}\n}")
             .expect_err("trailing comma");
         assert_eq!(error.line, 2);
+    }
+
+    fn face_search(data: &str) -> Result<Option<FaceSearch<'static>>, JsonError> {
+        let body = minimal(
+            r#"{"type":"WARNING"}"#,
+            &format!(
+                r#"{{"imageChecks":[{{"decision":{{"type":"WARNING","details":{{"label":"REPEATED_FACE"}}}},"data":{data}}}]}}"#
+            ),
+        );
+        let parsed = parse_workflow_json(&body)?;
+        Ok(parsed.capabilities[0].entries[0]
+            .data
+            .face_search
+            .clone()
+            .map(|search| FaceSearch {
+                status: Cow::Owned(search.status.into_owned()),
+                findings: search
+                    .findings
+                    .into_iter()
+                    .map(|id| Cow::Owned(id.into_owned()))
+                    .collect(),
+            }))
+    }
+
+    #[test]
+    fn face_search_findings_are_read_from_image_checks_only() {
+        let found =
+            face_search(r#"{"faceSearchFindings":{"status":"DONE","findings":["w-0","w-9"]}}"#)
+                .expect("parses")
+                .expect("read");
+        assert_eq!(found.status, "DONE");
+        assert_eq!(found.findings, ["w-0", "w-9"]);
+        // Jumio leaves `findings` out when there is no match.
+        let none = face_search(r#"{"faceSearchFindings":{"status":"PENDING"}}"#)
+            .expect("parses")
+            .expect("read");
+        assert_eq!((none.status.as_ref(), none.findings.len()), ("PENDING", 0));
+        assert_eq!(face_search("null").expect("parses"), None);
+        assert_eq!(face_search("{}").expect("parses"), None);
+    }
+
+    #[test]
+    fn more_face_search_findings_than_jumio_sends_are_refused_by_path() {
+        let ids: Vec<String> = (0..=MAX_FACE_SEARCH_FINDINGS)
+            .map(|n| format!("\"w-{n}\""))
+            .collect();
+        let error = face_search(&format!(
+            r#"{{"faceSearchFindings":{{"status":"DONE","findings":[{}]}}}}"#,
+            ids.join(",")
+        ))
+        .expect_err("too many");
+        let text = error.to_string();
+        assert!(
+            text.contains("at most 100 faceSearchFindings.findings"),
+            "{text}"
+        );
+        assert!(
+            text.contains("$.capabilities.imageChecks[0].data"),
+            "{text}"
+        );
+        assert!(!text.contains("w-7"), "no id is echoed: {text}");
     }
 }

@@ -45,8 +45,9 @@ pub use facts::{
 };
 pub use json::{MAX_ENTRIES, MAX_ENTRIES_PER_CAPABILITY, parse_workflow_json, too_deep};
 pub use model::{
-    Capability, CapabilityData, CapabilityEntry, DecisionType, Outcome, RISK_SCORES,
-    TopLevelDecision, WorkflowResult, WorkflowStatus,
+    Capability, CapabilityData, CapabilityEntry, DecisionType, FaceSearch,
+    MAX_FACE_SEARCH_FINDINGS, Outcome, RISK_SCORES, TopLevelDecision, WorkflowResult,
+    WorkflowStatus,
 };
 pub use policy::default::{DEFAULT_POLICY_ID, load_policy};
 pub use policy::file::{FileError, FileErrors};

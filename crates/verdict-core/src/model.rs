@@ -142,6 +142,26 @@ pub struct CapabilityData<'a> {
     pub age_years: Option<i64>,
     /// watchlistScreening `data.searchResults`: the number of list hits.
     pub search_results: Option<u64>,
+    /// imageChecks `data.faceSearchFindings`: Jumio's search for this face
+    /// in earlier transactions (with a `REPEATED_FACE` warning).
+    #[serde(borrow)]
+    pub face_search: Option<FaceSearch<'a>>,
+}
+
+/// Most face-search findings verdict reads: Jumio reports at most 50.
+pub const MAX_FACE_SEARCH_FINDINGS: usize = 100;
+
+/// imageChecks `data.faceSearchFindings`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceSearch<'a> {
+    /// `status` as spelled: `DONE`, `PENDING` or `ERROR` (empty when absent).
+    #[serde(borrow)]
+    pub status: Cow<'a, str>,
+    /// `findings`: the workflow ids of earlier transactions with the same
+    /// face, in input order (Jumio leaves the field out when there are none).
+    #[serde(borrow)]
+    pub findings: Vec<Cow<'a, str>>,
 }
 
 /// [`CapabilityData::days_to_expiry`]: whole days from `today` to `expiry`.

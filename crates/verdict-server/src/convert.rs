@@ -11,9 +11,9 @@ use time::{Date, OffsetDateTime};
 use verdict_api::v1 as pb;
 use verdict_core::model::{age_years, days_to_expiry};
 use verdict_core::{
-    Capability, CapabilityData, CapabilityEntry, Decision, DecisionType, FindingTrace, MAX_ENTRIES,
-    MAX_ENTRIES_PER_CAPABILITY, Outcome, RISK_SCORES, Reason, RuleVerdict, TopLevelDecision,
-    WorkflowResult,
+    Capability, CapabilityData, CapabilityEntry, Decision, DecisionType, FaceSearch, FindingTrace,
+    MAX_ENTRIES, MAX_ENTRIES_PER_CAPABILITY, MAX_FACE_SEARCH_FINDINGS, Outcome, RISK_SCORES,
+    Reason, RuleVerdict, TopLevelDecision, WorkflowResult,
 };
 
 use crate::errors::ServiceError;
@@ -209,6 +209,23 @@ fn capability_from_wire(
     })
 }
 
+fn face_search_from_wire(search: &pb::FaceSearchFindings) -> Result<FaceSearch<'_>, Invalid> {
+    if search.findings.len() > MAX_FACE_SEARCH_FINDINGS {
+        return Err(Invalid::new(
+            "data.face_search_findings.findings",
+            format!("more than {MAX_FACE_SEARCH_FINDINGS} findings"),
+        ));
+    }
+    Ok(FaceSearch {
+        status: Cow::Borrowed(&search.status),
+        findings: search
+            .findings
+            .iter()
+            .map(|finding| Cow::Borrowed(finding.as_str()))
+            .collect(),
+    })
+}
+
 fn entry_from_wire(
     entry: &pb::CapabilityEntry,
     completed_on: Option<Date>,
@@ -227,6 +244,11 @@ fn entry_from_wire(
                 days_to_expiry: days_to_expiry(expiry, completed_on),
                 age_years: age_years(birth, completed_on),
                 search_results: data.search_results,
+                face_search: data
+                    .face_search_findings
+                    .as_ref()
+                    .map(face_search_from_wire)
+                    .transpose()?,
             }
         }
     };

@@ -41,7 +41,9 @@ pub fn serve_prometheus(address: SocketAddr) -> Result<(), BuildError> {
         // A count, not seconds: decisions per group commit.
         .set_buckets_for_metric(
             Matcher::Full("verdict_ledger_commit_decisions".to_owned()),
-            &[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 4096.0],
+            &[
+                1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 4096.0,
+            ],
         )?
         .install()
 }
