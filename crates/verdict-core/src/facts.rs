@@ -194,7 +194,7 @@ mod tests {
         let json = to_json(&workflow());
         assert!(
             json.starts_with(
-                r#"{"v":1,"workflow":{"workflow_id":"w-1","status":"PROCESSED","definition_key":"10013","account_id":"a-1","completed_at":"2025-03-04T10:20:05.871Z","completed_on":"2025-03-04","decision":{"raw_decision_type":"WARNING","label":"WARNING","risk_score":18.083938468602298},"capabilities":[{"name":"extraction","entries":[{"id":"e-1","credential_categories":["ID"],"raw_decision_type":"PASSED","label":"OK","data":{"document_type":"PASSPORT","document_sub_type":"E_PASSPORT","issuing_country":"AUT","days_to_expiry":-3,"age_years":37,"search_results":null,"face_search":null}}]}"#
+                r#"{"v":1,"workflow":{"workflow_id":"w-1","status":"PROCESSED","definition_key":"10013","account_id":"a-1","completed_at":"2025-03-04T10:20:05.871Z","completed_on":"2025-03-04","decision":{"raw_decision_type":"WARNING","label":"WARNING","risk_score":18.083938468602298},"capabilities":[{"name":"extraction","entries":[{"id":"e-1","credential_categories":["ID"],"raw_decision_type":"PASSED","label":"OK","data":{"document_type":"PASSPORT","document_sub_type":"E_PASSPORT","issuing_country":"AUT","days_to_expiry":-3,"age_years":37}}]}"#
             ),
             "{json}"
         );

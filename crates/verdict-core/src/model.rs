@@ -100,9 +100,17 @@ pub struct CapabilityEntry<'a> {
     /// `decision.details.label` as spelled in the input (empty when absent).
     #[serde(borrow)]
     pub label: Cow<'a, str>,
-    /// The parts of `data` that policies read.
-    #[serde(borrow)]
+    /// The parts of `data` that policies read. In the serde form, absent
+    /// fields are left out (most entries have none): records stay small.
+    #[serde(borrow, default, skip_serializing_if = "CapabilityData::is_empty")]
     pub data: CapabilityData<'a>,
+}
+
+impl CapabilityData<'_> {
+    /// Whether no field is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 impl CapabilityEntry<'_> {
@@ -124,27 +132,30 @@ impl CapabilityEntry<'_> {
 #[serde(deny_unknown_fields)]
 pub struct CapabilityData<'a> {
     /// extraction `data.type`, e.g. `PASSPORT`.
-    #[serde(borrow)]
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub document_type: Option<Cow<'a, str>>,
     /// extraction `data.subType`.
-    #[serde(borrow)]
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub document_sub_type: Option<Cow<'a, str>>,
     /// extraction `data.issuingCountry` (ISO-3166 alpha-3).
-    #[serde(borrow)]
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub issuing_country: Option<Cow<'a, str>>,
     /// Whole days from `completedAt`'s date to extraction `data.expiryDate`:
     /// 0 when the document expires that day, negative once it has expired.
     /// Absent when either date is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days_to_expiry: Option<i64>,
     /// The holder's age in whole years on `completedAt`'s date, from extraction
     /// `data.dateOfBirth`; negative when born after it. Absent when either
     /// date is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_years: Option<i64>,
     /// watchlistScreening `data.searchResults`: the number of list hits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_results: Option<u64>,
     /// imageChecks `data.faceSearchFindings`: Jumio's search for this face
     /// in earlier transactions (with a `REPEATED_FACE` warning).
-    #[serde(borrow)]
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub face_search: Option<FaceSearch<'a>>,
 }
 

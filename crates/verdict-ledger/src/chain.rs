@@ -8,8 +8,9 @@ use crate::record::{Draft, Record};
 /// The hash before the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Lowercase hex SHA-256 of everything a record says, after `prev_hash`.
-/// Serialized as one JSON array, so no field can bleed into the next.
+/// Lowercase hex SHA-256 of everything a record says, after `prev_hash`:
+/// each field as its length (8 bytes, big-endian) then its bytes, so no
+/// field can bleed into the next. `reasons` is the reasons' JSON as stored.
 pub fn record_hash(
     prev_hash: &str,
     seq: i64,
@@ -17,32 +18,43 @@ pub fn record_hash(
     workflow_version: i64,
     recorded_at_ms: i64,
     draft: &Draft,
+    reasons: &str,
 ) -> String {
-    let reasons = serde_json::to_string(&draft.reasons).unwrap_or_default();
-    let fields = (
-        prev_hash,
-        seq,
-        decision_id,
-        workflow_version,
-        recorded_at_ms,
-        (
-            &draft.workflow_id,
-            &draft.account_id,
-            &draft.completed_at,
-            &draft.outcome,
-            &draft.result_code,
-            reasons,
-        ),
-        (
-            &draft.policy.id,
-            &draft.policy.version,
-            &draft.policy.digest,
-            &draft.input_sha256,
-            &draft.facts,
-        ),
-    );
-    let bytes = serde_json::to_vec(&fields).unwrap_or_default();
-    hex(&Sha256::digest(&bytes))
+    let mut hasher = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(bytes);
+    };
+    field(prev_hash.as_bytes());
+    field(&seq.to_be_bytes());
+    field(decision_id.as_bytes());
+    field(&workflow_version.to_be_bytes());
+    field(&recorded_at_ms.to_be_bytes());
+    for text in [
+        &draft.workflow_id,
+        &draft.account_id,
+        &draft.completed_at,
+        &draft.outcome,
+        &draft.result_code,
+    ] {
+        field(text.as_bytes());
+    }
+    field(reasons.as_bytes());
+    for text in [
+        &draft.policy.id,
+        &draft.policy.version,
+        &draft.policy.digest,
+        &draft.input_sha256,
+        &draft.facts,
+    ] {
+        field(text.as_bytes());
+    }
+    hex(&hasher.finalize())
+}
+
+/// The reasons as stored and hashed: compact JSON, fields in declaration order.
+pub fn reasons_json(draft: &Draft) -> String {
+    serde_json::to_string(&draft.reasons).unwrap_or_default()
 }
 
 /// Lowercase hex of `bytes`.
@@ -113,6 +125,7 @@ impl Verifier {
             record.workflow_version,
             record.recorded_at_ms,
             &record.draft,
+            &reasons_json(&record.draft),
         );
         if recomputed != record.hash {
             return Err(Break::Altered {

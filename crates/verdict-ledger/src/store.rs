@@ -3,6 +3,7 @@
 //! `Any` driver; what differs between the two — how to connect, and SQLite's
 //! durability pragmas — is decided by [`Backend`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -11,21 +12,19 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor as _, Row as _};
 
-use crate::chain::{Break, GENESIS, Verifier, record_hash};
+use crate::chain::{Break, GENESIS, Verifier, reasons_json, record_hash};
 use crate::record::{AppendKind, Appended, Draft, PolicyKey, PolicyText, ReasonRecord, Record};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// Versioned schema changes, one folder per database: the same tables, in
+/// each one's types.
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Rows per multi-row INSERT: 17 parameters each stays far below both
-/// databases' parameter limits. Fewer in SQLite: sqlx binds each `$n` there
-/// by looking up its name (`sqlite3_bind_parameter_name`), which walks the
-/// statement's list of names, so a statement's binding costs the square of
-/// its parameters (50 rows: 16 % of the server's CPU under batch load).
+/// databases' parameter limits.
 const ROWS_PER_INSERT: usize = 50;
-const ROWS_PER_INSERT_SQLITE: usize = 8;
-/// Ids per `IN (...)` lookup (fewer in SQLite, as above).
+/// Ids per `IN (...)` lookup.
 const IDS_PER_LOOKUP: usize = 500;
-const IDS_PER_LOOKUP_SQLITE: usize = 100;
 /// Versions of one workflow `by_workflow` returns at most.
 pub const MAX_VERSIONS: i64 = 1000;
 /// Records read per page when verifying or exporting.
@@ -41,6 +40,32 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// `sql` (written with `$n` parameters, each once and in order) as this
+    /// database binds fastest. SQLite binds `$n` by looking its name up in a
+    /// list of the statement's names, so an INSERT of many rows cost the
+    /// square of its parameters (16 % of the server's CPU under batch load,
+    /// tests/load/README.md); `?` binds by position.
+    fn sql(self, sql: &str) -> Cow<'_, str> {
+        match self {
+            Self::Postgres => Cow::Borrowed(sql),
+            Self::Sqlite => {
+                let mut positional = String::with_capacity(sql.len());
+                let mut chars = sql.chars().peekable();
+                while let Some(c) = chars.next() {
+                    if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+                        while chars.peek().is_some_and(char::is_ascii_digit) {
+                            chars.next();
+                        }
+                        positional.push('?');
+                    } else {
+                        positional.push(c);
+                    }
+                }
+                Cow::Owned(positional)
+            }
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Sqlite => "sqlite",
@@ -156,6 +181,8 @@ impl Store {
             Backend::Sqlite => {
                 options
                     .max_connections(4)
+                    // A file does not drop connections: no ping before each use.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // WAL lets readers run beside the writer; FULL
@@ -172,7 +199,10 @@ impl Store {
             }
             Backend::Postgres => options.max_connections(8).connect(&url).await?,
         };
-        MIGRATOR.run(&pool).await?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
         Ok(Self { pool, backend })
     }
 
@@ -221,13 +251,9 @@ impl Store {
             .await?;
         }
 
-        let ids_per_lookup = match self.backend {
-            Backend::Sqlite => IDS_PER_LOOKUP_SQLITE,
-            Backend::Postgres => IDS_PER_LOOKUP,
-        };
-        let mut known = known_versions(&mut tx, drafts, ids_per_lookup).await?;
+        let mut known = known_versions(&mut tx, drafts, self.backend).await?;
         let mut appended = Vec::with_capacity(drafts.len());
-        let mut rows: Vec<Record> = Vec::new();
+        let mut rows: Vec<Row<'_>> = Vec::with_capacity(drafts.len());
         for draft in drafts {
             let versions = known.entry(draft.workflow_id.clone()).or_default();
             if !draft.workflow_id.is_empty()
@@ -255,8 +281,16 @@ impl Store {
             });
             seq += 1;
             let decision_id = uuid::Uuid::now_v7().to_string();
-            let record_hash =
-                record_hash(&hash, seq, &decision_id, workflow_version, now_ms, draft);
+            let reasons = reasons_json(draft);
+            let record_hash = record_hash(
+                &hash,
+                seq,
+                &decision_id,
+                workflow_version,
+                now_ms,
+                draft,
+                &reasons,
+            );
             versions.push(KnownVersion {
                 version: workflow_version,
                 decision_id: decision_id.clone(),
@@ -270,22 +304,18 @@ impl Store {
                 workflow_version,
                 kind,
             });
-            rows.push(Record {
+            rows.push(Row {
                 seq,
                 decision_id,
                 workflow_version,
-                recorded_at_ms: now_ms,
-                draft: draft.clone(),
+                draft,
+                reasons,
                 prev_hash: std::mem::replace(&mut hash, record_hash.clone()),
                 hash: record_hash,
             });
         }
 
-        let rows_per_insert = match self.backend {
-            Backend::Sqlite => ROWS_PER_INSERT_SQLITE,
-            Backend::Postgres => ROWS_PER_INSERT,
-        };
-        for chunk in rows.chunks(rows_per_insert) {
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut sql = format!("INSERT INTO decisions ({COLUMNS}) VALUES ");
             for (row, _) in chunk.iter().enumerate() {
                 if row > 0 {
@@ -300,27 +330,28 @@ impl Store {
                 }
                 sql.push(')');
             }
+            let sql = self.backend.sql(&sql);
             let mut query = sqlx::query(&sql);
-            for record in chunk {
-                let draft = &record.draft;
+            for row in chunk {
+                let draft = row.draft;
                 query = query
-                    .bind(record.seq)
-                    .bind(record.decision_id.as_str())
+                    .bind(row.seq)
+                    .bind(row.decision_id.as_str())
                     .bind(draft.workflow_id.as_str())
-                    .bind(record.workflow_version)
+                    .bind(row.workflow_version)
                     .bind(draft.account_id.as_str())
                     .bind(draft.completed_at.as_str())
-                    .bind(record.recorded_at_ms)
+                    .bind(now_ms)
                     .bind(draft.outcome.as_str())
                     .bind(draft.result_code.as_str())
-                    .bind(serde_json::to_string(&draft.reasons).unwrap_or_default())
+                    .bind(row.reasons.as_str())
                     .bind(draft.policy.id.as_str())
                     .bind(draft.policy.version.as_str())
                     .bind(draft.policy.digest.as_str())
                     .bind(draft.input_sha256.as_str())
                     .bind(draft.facts.as_str())
-                    .bind(record.prev_hash.as_str())
-                    .bind(record.hash.as_str());
+                    .bind(row.prev_hash.as_str())
+                    .bind(row.hash.as_str());
             }
             query.execute(&mut *tx).await?;
         }
@@ -574,6 +605,18 @@ impl Store {
     }
 }
 
+/// A record about to be inserted: the draft by reference, no copy.
+struct Row<'d> {
+    seq: i64,
+    decision_id: String,
+    workflow_version: i64,
+    draft: &'d Draft,
+    /// The reasons' JSON, as hashed.
+    reasons: String,
+    prev_hash: String,
+    hash: String,
+}
+
 /// A recorded version of a workflow, for idempotency and versioning.
 #[derive(Debug, Clone)]
 struct KnownVersion {
@@ -588,7 +631,7 @@ struct KnownVersion {
 async fn known_versions(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     drafts: &[Draft],
-    ids_per_lookup: usize,
+    backend: Backend,
 ) -> Result<HashMap<String, Vec<KnownVersion>>, LedgerError> {
     let mut ids: Vec<&str> = drafts
         .iter()
@@ -598,13 +641,14 @@ async fn known_versions(
     ids.sort_unstable();
     ids.dedup();
     let mut known: HashMap<String, Vec<KnownVersion>> = HashMap::new();
-    for chunk in ids.chunks(ids_per_lookup) {
+    for chunk in ids.chunks(IDS_PER_LOOKUP) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT workflow_id, workflow_version, decision_id, seq, input_sha256, policy_digest \
              FROM decisions WHERE workflow_id IN ({})",
             placeholders.join(", ")
         );
+        let sql = backend.sql(&sql);
         let mut query = sqlx::query(&sql);
         for id in chunk {
             query = query.bind(*id);
