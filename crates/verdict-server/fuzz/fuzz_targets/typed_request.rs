@@ -29,13 +29,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(request) = pb::EvaluateRequest::decode(data) else {
         return;
     };
+    // What the ledger would record is built too: the facts and the input's hash.
     let options = DecideOptions {
         explain: request.explain,
         max_json_depth: 16,
+        record: true,
     };
     match decide(request.input.as_ref().map(Input::from), &POLICY, options) {
-        Ok(decision) => {
-            let _ = decision.encode_to_vec();
+        Ok(decided) => {
+            let _ = decided.decision.encode_to_vec();
         }
         Err(error) => {
             let _ = error.to_rpc_status();
