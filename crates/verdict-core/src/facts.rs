@@ -10,16 +10,16 @@
 //!
 //! ```json
 //! {"v":1,"workflow":{"workflow_id":"w-1","status":"PROCESSED","definition_key":"10013",
-//!  "account_id":"a-1","completed_at":"2025-03-04T10:20:05.871Z","completed_on":"2025-03-04",
+//!  "account_id":"a-1","completed_at":"2025-03-04T10:20:05.871Z",
 //!  "decision":{"raw_decision_type":"PASSED","label":"OK","risk_score":0.0},
 //!  "capabilities":[{"name":"extraction","entries":[{"id":"e-1","credential_categories":["ID"],
 //!   "raw_decision_type":"PASSED","label":"OK","data":{"document_type":"PASSPORT",
-//!   "document_sub_type":null,"issuing_country":"AUT","days_to_expiry":2401,"age_years":37,
-//!   "search_results":null}}]}]}}
+//!   "issuing_country":"AUT","days_to_expiry":2401,"age_years":37}}]}]}}
 //! ```
 //!
 //! Field names are the model's, in snake case, in declaration order; every
-//! field is written, absent ones as `null`. Reading refuses unknown fields
+//! field is written, absent ones as `null`, but for an entry's `data`, whose
+//! absent fields are left out (most entries have none). Reading refuses unknown fields
 //! and versions other than [`FACTS_VERSION`], which changes whenever what a
 //! record means does.
 
@@ -97,7 +97,7 @@ pub fn from_json(json: &str) -> Result<WorkflowResult<'_>, FactsError> {
 mod tests {
     use std::borrow::Cow;
 
-    use time::macros::{date, datetime};
+    use time::macros::datetime;
 
     use super::*;
     use crate::model::{Capability, CapabilityData, CapabilityEntry, FaceSearch, TopLevelDecision};
@@ -109,7 +109,6 @@ mod tests {
             definition_key: Some(Cow::Borrowed("10013")),
             account_id: Some(Cow::Borrowed("a-1")),
             completed_at: Some(datetime!(2025 - 03 - 04 10:20:05.871 UTC)),
-            completed_on: Some(date!(2025 - 03 - 04)),
             decision: Some(TopLevelDecision {
                 raw_decision_type: Cow::Borrowed("WARNING"),
                 label: Cow::Borrowed("WARNING"),
@@ -194,7 +193,7 @@ mod tests {
         let json = to_json(&workflow());
         assert!(
             json.starts_with(
-                r#"{"v":1,"workflow":{"workflow_id":"w-1","status":"PROCESSED","definition_key":"10013","account_id":"a-1","completed_at":"2025-03-04T10:20:05.871Z","completed_on":"2025-03-04","decision":{"raw_decision_type":"WARNING","label":"WARNING","risk_score":18.083938468602298},"capabilities":[{"name":"extraction","entries":[{"id":"e-1","credential_categories":["ID"],"raw_decision_type":"PASSED","label":"OK","data":{"document_type":"PASSPORT","document_sub_type":"E_PASSPORT","issuing_country":"AUT","days_to_expiry":-3,"age_years":37}}]}"#
+                r#"{"v":1,"workflow":{"workflow_id":"w-1","status":"PROCESSED","definition_key":"10013","account_id":"a-1","completed_at":"2025-03-04T10:20:05.871Z","decision":{"raw_decision_type":"WARNING","label":"WARNING","risk_score":18.083938468602298},"capabilities":[{"name":"extraction","entries":[{"id":"e-1","credential_categories":["ID"],"raw_decision_type":"PASSED","label":"OK","data":{"document_type":"PASSPORT","document_sub_type":"E_PASSPORT","issuing_country":"AUT","days_to_expiry":-3,"age_years":37}}]}"#
             ),
             "{json}"
         );
@@ -230,10 +229,6 @@ mod tests {
             ),
             (r#""v":1"#, r#""v":1,"extra":0"#),
             (
-                r#""completed_on":"2025-03-04""#,
-                r#""completed_on":"04.03.2025""#,
-            ),
-            (
                 r#""completed_at":"2025-03-04T10:20:05.871Z""#,
                 r#""completed_at":"yesterday""#,
             ),
@@ -262,7 +257,6 @@ mod tests {
         for completed_at in [before_year_0, odd_offset] {
             let workflow = WorkflowResult {
                 completed_at: Some(completed_at),
-                completed_on: Some(completed_at.date()),
                 ..WorkflowResult::default()
             };
             let json = to_json(&workflow);

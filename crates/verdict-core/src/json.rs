@@ -493,7 +493,6 @@ impl<'a> Body<'a> {
             definition_key: self.workflow.definition_key.map(|key| key.0),
             account_id: self.account.and_then(|account| text(account.id)),
             completed_at,
-            completed_on,
             decision: self.decision.map(|decision| TopLevelDecision {
                 raw_decision_type: decision.decision_type.0,
                 label: text(decision.details.and_then(|details| details.label)).unwrap_or_default(),
@@ -957,7 +956,7 @@ mod tests {
             parsed.completed_at,
             Some(datetime!(2025 - 03 - 04 10:20:05.871 UTC))
         );
-        assert_eq!(parsed.completed_on, Some(date!(2025 - 03 - 04)));
+        assert_eq!(parsed.completed_on(), Some(date!(2025 - 03 - 04)));
         let decision = parsed.decision.expect("decision");
         assert_eq!(decision.risk_score, Some(40.5));
         let names: Vec<_> = parsed
@@ -994,7 +993,7 @@ mod tests {
             parsed.completed_at.map(|at| at.offset()),
             Some(time::UtcOffset::UTC)
         );
-        assert_eq!(parsed.completed_on, Some(date!(2025 - 03 - 05)));
+        assert_eq!(parsed.completed_on(), Some(date!(2025 - 03 - 05)));
         let data: Vec<_> = parsed.capabilities[0]
             .entries
             .iter()
@@ -1049,7 +1048,7 @@ mod tests {
                          "extraction":[{"decision":{"type":"NOT_EXECUTED"},"data":{}}],
                          "watchlistScreening":[{"decision":{"type":"PASSED"},"data":null}]}}"#;
         let parsed = parse_workflow_json(body).expect("valid body");
-        assert_eq!(parsed.completed_on, None);
+        assert_eq!(parsed.completed_on(), None);
         assert_eq!(parsed.decision, None);
         assert_eq!(parsed.capabilities[0].entries[0].label, "");
         assert_eq!(
@@ -1122,7 +1121,7 @@ mod tests {
         let body =
             r#"{"workflow":{"status":"PROCESSED"},"completedAt":"9999-12-31T23:59:59+01:00"}"#;
         let parsed = parse_workflow_json(body).expect("within 9999 in UTC");
-        assert_eq!(parsed.completed_on, Some(date!(9999 - 12 - 31)));
+        assert_eq!(parsed.completed_on(), Some(date!(9999 - 12 - 31)));
     }
 
     #[test]

@@ -29,13 +29,10 @@ pub struct WorkflowResult<'a> {
     /// `account.id`.
     #[serde(borrow)]
     pub account_id: Option<Cow<'a, str>>,
-    /// `completedAt`, in UTC.
+    /// `completedAt`, in UTC: its day is the "today" of every date rule, so
+    /// that a decision never depends on when it is evaluated.
     #[serde(default, with = "stored::timestamp")]
     pub completed_at: Option<OffsetDateTime>,
-    /// The UTC calendar date of `completedAt`: the "today" of every date rule,
-    /// so that a decision never depends on when it is evaluated.
-    #[serde(default, with = "stored::date")]
-    pub completed_on: Option<Date>,
     /// The top-level `decision`, when present.
     #[serde(borrow)]
     pub decision: Option<TopLevelDecision<'a>>,
@@ -45,6 +42,11 @@ pub struct WorkflowResult<'a> {
 }
 
 impl WorkflowResult<'_> {
+    /// The UTC calendar date of `completedAt`.
+    pub fn completed_on(&self) -> Option<Date> {
+        self.completed_at.map(OffsetDateTime::date)
+    }
+
     /// The status, classified.
     pub fn workflow_status(&self) -> WorkflowStatus {
         WorkflowStatus::from_name(&self.status)
@@ -322,13 +324,13 @@ impl Serialize for DecisionType {
 }
 
 /// How the serde form writes what JSON has no type for, or reads back
-/// inexactly: instants, dates and the risk score.
+/// inexactly: instants and the risk score.
 mod stored {
     use serde::de::{self, Deserialize, Deserializer};
     use serde::ser::{self, Serializer};
     use time::format_description::well_known::Rfc3339;
     use time::macros::format_description;
-    use time::{Date, OffsetDateTime, UtcOffset};
+    use time::{OffsetDateTime, UtcOffset};
 
     /// An instant as RFC 3339 in UTC, `2025-03-04T10:20:05.871Z`. RFC 3339
     /// has no years before 0000 (a typed timestamp can be one) nor offsets
@@ -337,9 +339,6 @@ mod stored {
     const EXTENDED: &[time::format_description::BorrowedFormatItem<'_>] = format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond][offset_hour sign:mandatory]:[offset_minute]:[offset_second]"
     );
-
-    const DATE: &[time::format_description::BorrowedFormatItem<'_>] =
-        format_description!("[year]-[month]-[day]");
 
     pub(super) mod timestamp {
         use super::*;
@@ -373,33 +372,6 @@ mod stored {
                 .or_else(|_| OffsetDateTime::parse(&text, EXTENDED))
                 .map(Some)
                 .map_err(|_| de::Error::custom("not an RFC 3339 timestamp"))
-        }
-    }
-
-    pub(super) mod date {
-        use super::*;
-
-        pub(in crate::model) fn serialize<S: Serializer>(
-            value: &Option<Date>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
-            match value {
-                Some(date) => {
-                    serializer.serialize_some(&date.format(DATE).map_err(ser::Error::custom)?)
-                }
-                None => serializer.serialize_none(),
-            }
-        }
-
-        pub(in crate::model) fn deserialize<'de, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Option<Date>, D::Error> {
-            let Some(text) = Option::<String>::deserialize(deserializer)? else {
-                return Ok(None);
-            };
-            Date::parse(&text, DATE)
-                .map(Some)
-                .map_err(|_| de::Error::custom("not a date such as 2025-03-04"))
         }
     }
 

@@ -79,7 +79,6 @@ fn workflow(
         definition_key: None,
         account_id: None,
         completed_at: None,
-        completed_on: None,
         decision: Some(TopLevelDecision {
             raw_decision_type: Cow::Borrowed(TYPES[top]),
             label: Cow::Borrowed(""),

@@ -110,7 +110,6 @@ fn workflow_result(workflow: &pb::WorkflowResult) -> Result<WorkflowResult<'_>, 
         definition_key: optional(&head.definition_key),
         account_id: optional(&workflow.account_id),
         completed_at,
-        completed_on,
         decision,
         capabilities,
     })
@@ -400,7 +399,7 @@ mod tests {
             workflow.completed_at,
             Some(datetime!(2025 - 03 - 04 10:20:05.871 UTC))
         );
-        assert_eq!(workflow.completed_on, Some(date!(2025 - 03 - 04)));
+        assert_eq!(workflow.completed_on(), Some(date!(2025 - 03 - 04)));
         let data = &workflow.capabilities[0].entries[0].data;
         assert_eq!((data.days_to_expiry, data.age_years), (Some(-1), Some(18)));
     }

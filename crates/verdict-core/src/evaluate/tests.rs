@@ -41,7 +41,6 @@ fn workflow(
         definition_key: Some(Cow::Borrowed("10013")),
         account_id: Some(Cow::Borrowed("account-1")),
         completed_at: Some(datetime!(2025 - 03 - 04 10:20:05.871 UTC)),
-        completed_on: Some(date!(2025 - 03 - 04)),
         decision: Some(TopLevelDecision {
             raw_decision_type: Cow::Borrowed(top),
             label: Cow::Borrowed(top),
@@ -378,7 +377,6 @@ fn watchlist_hits_under_a_passed_screening_are_reviewed() {
 fn with_expiry(expiry: time::Date, completed_on: Option<time::Date>) -> WorkflowResult<'static> {
     let mut workflow = workflow("PASSED", ALL_PASSED);
     workflow.completed_at = completed_on.map(|date| date.midnight().assume_utc());
-    workflow.completed_on = completed_on;
     let extraction = workflow
         .capabilities
         .iter_mut()
