@@ -43,6 +43,7 @@ pub use evaluate::explain::{FindingTrace, RuleTrace, RuleVerdict, explain};
 pub use facts::{
     FACTS_VERSION, FactsError, from_json as facts_from_json, to_json as facts_to_json,
 };
+pub use hash::sha256_digest;
 pub use json::{MAX_ENTRIES, MAX_ENTRIES_PER_CAPABILITY, parse_workflow_json, too_deep};
 pub use model::{
     Capability, CapabilityData, CapabilityEntry, DecisionType, FaceSearch,

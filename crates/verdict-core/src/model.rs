@@ -324,8 +324,9 @@ impl Serialize for DecisionType {
 }
 
 /// How the serde form writes what JSON has no type for, or reads back
-/// inexactly: instants and the risk score.
-mod stored {
+/// inexactly: instants and the risk score. The ledger writes `completedAt`
+/// with the same [`stored::timestamp_text`].
+pub mod stored {
     use serde::de::{self, Deserialize, Deserializer};
     use serde::ser::{self, Serializer};
     use time::format_description::well_known::Rfc3339;
@@ -340,6 +341,21 @@ mod stored {
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond][offset_hour sign:mandatory]:[offset_minute]:[offset_second]"
     );
 
+    /// `instant` as the facts record (and the ledger) write it.
+    pub fn timestamp_text(instant: OffsetDateTime) -> Result<String, time::error::Format> {
+        // The parsers keep completedAt in UTC already; a model built by hand
+        // in another offset is written in UTC when it can be.
+        let utc = instant.checked_to_offset(UtcOffset::UTC).unwrap_or(instant);
+        utc.format(&Rfc3339).or_else(|_| utc.format(EXTENDED))
+    }
+
+    /// An instant [`timestamp_text`] wrote.
+    pub fn parse_timestamp_text(text: &str) -> Option<OffsetDateTime> {
+        OffsetDateTime::parse(text, &Rfc3339)
+            .or_else(|_| OffsetDateTime::parse(text, EXTENDED))
+            .ok()
+    }
+
     pub(super) mod timestamp {
         use super::*;
 
@@ -347,19 +363,11 @@ mod stored {
             value: &Option<OffsetDateTime>,
             serializer: S,
         ) -> Result<S::Ok, S::Error> {
-            let Some(instant) = value else {
-                return serializer.serialize_none();
-            };
-            // The parsers keep completedAt in UTC already; a model built by
-            // hand in another offset is written in UTC when it can be.
-            let utc = instant
-                .checked_to_offset(UtcOffset::UTC)
-                .unwrap_or(*instant);
-            let text = utc
-                .format(&Rfc3339)
-                .or_else(|_| utc.format(EXTENDED))
-                .map_err(ser::Error::custom)?;
-            serializer.serialize_some(&text)
+            match value {
+                Some(instant) => serializer
+                    .serialize_some(&timestamp_text(*instant).map_err(ser::Error::custom)?),
+                None => serializer.serialize_none(),
+            }
         }
 
         pub(in crate::model) fn deserialize<'de, D: Deserializer<'de>>(
@@ -368,10 +376,9 @@ mod stored {
             let Some(text) = Option::<String>::deserialize(deserializer)? else {
                 return Ok(None);
             };
-            OffsetDateTime::parse(&text, &Rfc3339)
-                .or_else(|_| OffsetDateTime::parse(&text, EXTENDED))
+            parse_timestamp_text(&text)
                 .map(Some)
-                .map_err(|_| de::Error::custom("not an RFC 3339 timestamp"))
+                .ok_or_else(|| de::Error::custom("not an RFC 3339 timestamp"))
         }
     }
 

@@ -2,10 +2,11 @@
 //! `Evaluate`, every `BatchEvaluate` item and `verdict eval`.
 
 use prost::Message as _;
-use sha2::{Digest as _, Sha256};
 use verdict_api::v1 as pb;
+use verdict_core::model::stored;
 use verdict_core::{
-    Decision, Policy, WorkflowResult, evaluate, explain, parse_workflow_json, too_deep,
+    Decision, Policy, WorkflowResult, evaluate, explain, parse_workflow_json, sha256_digest,
+    too_deep,
 };
 use verdict_ledger::{Draft, PolicyKey, ReasonRecord};
 
@@ -120,9 +121,11 @@ pub fn decide(
 /// What the ledger keeps of `decision`: ids, outcome, codes, the policy, the
 /// input's SHA-256 and the facts — no free text, no personal data.
 fn draft(workflow: &WorkflowResult<'_>, decision: &Decision<'_>, input: Input<'_>) -> Draft {
+    // Typed input is hashed as its encoding: the codec has decoded the
+    // request bytes by now, and prost encodes a message the same way each time.
     let input_sha256 = match input {
-        Input::Json(json) => Sha256::digest(json.as_bytes()),
-        Input::Typed(workflow) => Sha256::digest(workflow.encode_to_vec()),
+        Input::Json(json) => sha256_digest(json.as_bytes()),
+        Input::Typed(workflow) => sha256_digest(&workflow.encode_to_vec()),
     };
     let policy = decision.policy;
     Draft {
@@ -130,10 +133,7 @@ fn draft(workflow: &WorkflowResult<'_>, decision: &Decision<'_>, input: Input<'_
         account_id: decision.account_id.unwrap_or_default().to_owned(),
         completed_at: workflow
             .completed_at
-            .and_then(|at| {
-                at.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
+            .and_then(|at| stored::timestamp_text(at).ok())
             .unwrap_or_default(),
         outcome: decision.outcome.name().to_owned(),
         result_code: decision.result_code.to_owned(),
@@ -156,7 +156,7 @@ fn draft(workflow: &WorkflowResult<'_>, decision: &Decision<'_>, input: Input<'_
             version: policy.version.clone(),
             digest: policy.digest.clone(),
         },
-        input_sha256: format!("sha256:{}", verdict_ledger::chain::hex(&input_sha256)),
+        input_sha256,
         facts: verdict_core::facts::to_json(workflow),
     }
 }

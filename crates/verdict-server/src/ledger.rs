@@ -12,6 +12,7 @@ use tracing::{error, info, warn};
 use verdict_api::v1 as pb;
 use verdict_ledger::{AppendKind, Appended, Draft, Ledger, ListQuery, PolicyText, Record};
 
+use verdict_core::model::stored;
 use verdict_core::{DecisionType, Outcome};
 
 use crate::convert::{decision_type_to_wire, outcome_to_wire};
@@ -239,12 +240,7 @@ pub fn mark(decision: &mut pb::Decision, appended: Option<&Appended>) {
 
 fn record_to_wire(record: &Record) -> pb::RecordedDecision {
     let draft = &record.draft;
-    let completed_at = time::OffsetDateTime::parse(
-        &draft.completed_at,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .ok()
-    .map(|at| Timestamp {
+    let completed_at = stored::parse_timestamp_text(&draft.completed_at).map(|at| Timestamp {
         seconds: at.unix_timestamp(),
         nanos: i32::try_from(at.nanosecond()).unwrap_or(0),
     });

@@ -3,9 +3,6 @@
 //! evaluation reads.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
-
-use sha2::{Digest, Sha256};
 
 use super::cascade::{CascadeSpec, CompiledCascade};
 use super::conditions::describe_range;
@@ -14,6 +11,7 @@ use super::{
     DEFAULT_OUTCOME_ORDER, ListCheck, Policy, PolicyError, PolicyErrors, PolicyPart, PolicyRef,
     PolicySpec, RuleSpec, ScoreRange, TransactionRules, TypeTables,
 };
+use crate::hash::sha256_digest;
 use crate::model::{DecisionType, Outcome};
 
 /// Collects validation errors so one pass reports them all.
@@ -402,12 +400,5 @@ fn compile_cascade(
 /// file's comments, spacing or key order.
 fn digest(spec: &PolicySpec) -> String {
     // Serializing plain structs of strings, numbers and enums cannot fail.
-    let canonical = serde_json::to_vec(spec).unwrap_or_default();
-    let hash = Sha256::digest(&canonical);
-    let mut hex = String::with_capacity(7 + 2 * hash.len());
-    hex.push_str("sha256:");
-    for byte in hash {
-        let _ = write!(hex, "{byte:02x}");
-    }
-    hex
+    sha256_digest(&serde_json::to_vec(spec).unwrap_or_default())
 }
