@@ -4,7 +4,7 @@
 //! `GetDecision`/`ListDecisions`, and retention.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prost_types::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -127,10 +127,11 @@ impl Recorder {
                 description: "not a page token this server issued",
             })?
         };
-        let outcome = match request.outcome() {
-            pb::Outcome::Unspecified => None,
-            outcome => Some(outcome_name(outcome).to_owned()),
-        };
+        // Unspecified matches no outcome: any.
+        let outcome = Outcome::ALL
+            .into_iter()
+            .find(|known| outcome_to_wire(*known) == request.outcome())
+            .map(|known| known.name().to_owned());
         let query = ListQuery {
             account_id: (!request.account_id.is_empty()).then(|| request.account_id.clone()),
             workflow_id: None,
@@ -199,20 +200,8 @@ fn timestamp_ms(timestamp: &Timestamp) -> i64 {
 }
 
 fn ms_timestamp(ms: i64) -> Timestamp {
-    Timestamp {
-        seconds: ms.div_euclid(1000),
-        nanos: i32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0),
-    }
-}
-
-fn outcome_name(outcome: pb::Outcome) -> &'static str {
-    match outcome {
-        pb::Outcome::Unspecified => "",
-        pb::Outcome::Approve => Outcome::Approve.name(),
-        pb::Outcome::Review => Outcome::Review.name(),
-        pb::Outcome::Retry => Outcome::Retry.name(),
-        pb::Outcome::Decline => Outcome::Decline.name(),
-    }
+    let since_epoch = Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    Timestamp::from(UNIX_EPOCH + since_epoch)
 }
 
 /// An outcome as the ledger spells it, on the wire.
@@ -240,10 +229,8 @@ pub fn mark(decision: &mut pb::Decision, appended: Option<&Appended>) {
 
 fn record_to_wire(record: &Record) -> pb::RecordedDecision {
     let draft = &record.draft;
-    let completed_at = stored::parse_timestamp_text(&draft.completed_at).map(|at| Timestamp {
-        seconds: at.unix_timestamp(),
-        nanos: i32::try_from(at.nanosecond()).unwrap_or(0),
-    });
+    let completed_at = stored::parse_timestamp_text(&draft.completed_at)
+        .map(|at| Timestamp::from(SystemTime::from(at)));
     pb::RecordedDecision {
         decision_id: record.decision_id.clone(),
         workflow_id: draft.workflow_id.clone(),

@@ -316,15 +316,15 @@ impl DecisionService for DecisionApi {
         Envelope::open("GetPolicy", &request, self.limits.rpc_timeout)
             .run(async {
                 let set = self.policies.current();
-                let digest = &request.get_ref().digest;
-                if digest.is_empty() {
-                    let policy = set.get(&request.get_ref().id)?;
-                    return Ok(pb::GetPolicyResponse {
-                        policy: Some(policy_info(&set, policy)),
-                        content: policy.content.clone(),
-                    });
-                }
-                if let Some(policy) = set.iter().find(|p| &p.policy.reference().digest == digest) {
+                let request = request.get_ref();
+                let digest = &request.digest;
+                let loaded = if digest.is_empty() {
+                    Some(set.get(&request.id)?)
+                } else {
+                    set.iter()
+                        .find(|loaded| &loaded.policy.reference().digest == digest)
+                };
+                if let Some(policy) = loaded {
                     return Ok(pb::GetPolicyResponse {
                         policy: Some(policy_info(&set, policy)),
                         content: policy.content.clone(),

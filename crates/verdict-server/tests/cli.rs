@@ -299,9 +299,6 @@ fn with_strict_policies_the_server_refuses_to_start_on_a_policy_directory_with_e
             "--policy-dir",
         ])
         .arg(dir.path())
-        // Its embedded ledger, if it got that far, in the temp dir too.
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
         .output()
         .expect("run verdict serve");
     assert!(!output.status.success());

@@ -85,35 +85,6 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
         ledger: None,
     };
     runtime.block_on(async {
-        if let Some(location) = config.ledger_location() {
-            let store = match Store::open(&location).await {
-                Ok(store) => store,
-                Err(error) => {
-                    error!(%error, "cannot open the decision ledger (--ledger none runs without one)");
-                    return ExitCode::FAILURE;
-                }
-            };
-            // Never the URL: it may carry a password.
-            info!(
-                backend = store.backend().name(),
-                failure = ?config.ledger_failure,
-                retention_days = config.ledger_retention_days,
-                "recording decisions in the ledger"
-            );
-            let ledger = Ledger::start(store, metrics::ledger_commit);
-            if config.ledger_retention_days > 0 {
-                tokio::spawn(crate::ledger::retain(
-                    ledger.clone(),
-                    config.ledger_retention_days,
-                ));
-            }
-            options.ledger = Some(Recorder {
-                ledger,
-                failure: config.ledger_failure,
-            });
-        } else {
-            info!("no ledger (ledger = none): decisions are not recorded");
-        }
         if let Some(address) = config.metrics_listen {
             match metrics::serve_prometheus(address) {
                 Ok(()) => info!(%address, "serving Prometheus metrics at /metrics"),
@@ -156,6 +127,37 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             );
         }
         metrics::failed_policy_files(set.failed().count());
+        // After the policies: a server that cannot start for its policies
+        // does not touch its database.
+        if let Some(location) = config.ledger_location() {
+            let store = match Store::open(&location).await {
+                Ok(store) => store,
+                Err(error) => {
+                    error!(%error, "cannot open the decision ledger (--ledger none runs without one)");
+                    return ExitCode::FAILURE;
+                }
+            };
+            // Never the URL: it may carry a password.
+            info!(
+                backend = store.backend().name(),
+                failure = ?config.ledger_failure,
+                retention_days = config.ledger_retention_days,
+                "recording decisions in the ledger"
+            );
+            let ledger = Ledger::start(store, metrics::ledger_commit);
+            if config.ledger_retention_days > 0 {
+                tokio::spawn(crate::ledger::retain(
+                    ledger.clone(),
+                    config.ledger_retention_days,
+                ));
+            }
+            options.ledger = Some(Recorder {
+                ledger,
+                failure: config.ledger_failure,
+            });
+        } else {
+            info!("no ledger (ledger = none): decisions are not recorded");
+        }
         let _watchers = start_reloaders(&policies, config.policy_watch_ms);
         match crate::server::serve(listener, policies, options, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
