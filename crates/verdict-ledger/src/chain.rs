@@ -146,6 +146,27 @@ impl Verifier {
         Ok(())
     }
 
+    /// The position of the last record checked.
+    pub fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    /// The hash of the last record checked.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// Every record up to `seq` was there to check.
+    pub fn reached(&self, seq: i64) -> Result<(), Break> {
+        if self.seq < seq {
+            return Err(Break::Missing {
+                from: self.seq + 1,
+                to: seq,
+            });
+        }
+        Ok(())
+    }
+
     /// After the last record: the head must point at it.
     pub fn finish(&self, head_seq: i64, head_hash: &str) -> Result<u64, Break> {
         if head_seq > self.seq {

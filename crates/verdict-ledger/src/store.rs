@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor as _, Row as _};
+use sqlx::{AnyConnection, AnyPool, Executor as _, Row as _};
 
 use crate::chain::{Break, GENESIS, Verifier, reasons_json, record_hash};
 use crate::record::{AppendKind, Appended, Draft, PolicyKey, PolicyText, ReasonRecord, Record};
@@ -225,17 +225,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<Vec<Appended>, LedgerError> {
         let mut tx = self.pool.begin().await?;
-        // A write first: it takes the head's lock (PostgreSQL's row lock,
-        // SQLite's write lock) before the head is read, so appenders on
-        // several servers queue here and extend one chain.
-        sqlx::query("UPDATE ledger_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        let head = sqlx::query("SELECT seq, hash FROM ledger_head WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
-        let mut seq: i64 = head.try_get(0)?;
-        let mut hash: String = head.try_get(1)?;
+        let (mut seq, mut hash) = lock_head(&mut tx).await?;
 
         for policy in policies {
             sqlx::query(
@@ -454,69 +444,21 @@ impl Store {
         .transpose()
     }
 
-    /// The chain's end: position and hash.
-    pub async fn head(&self) -> Result<(i64, String), LedgerError> {
-        let row = sqlx::query("SELECT seq, hash FROM ledger_head WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok((row.try_get(0)?, row.try_get(1)?))
-    }
-
     /// The latest checkpoint, if retention ever pruned.
     pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, LedgerError> {
-        let row = sqlx::query(
-            "SELECT seq, hash, pruned_at_ms, pruned_records FROM ledger_checkpoints \
-             ORDER BY seq DESC LIMIT 1",
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            Ok(Checkpoint {
-                seq: row.try_get(0)?,
-                hash: row.try_get(1)?,
-                pruned_at_ms: row.try_get(2)?,
-                pruned_records: row.try_get(3)?,
-            })
-        })
-        .transpose()
-    }
-
-    /// Records after `after_seq` up to `up_to`, oldest first, a page at a time.
-    pub async fn scan(
-        &self,
-        after_seq: i64,
-        up_to: i64,
-        limit: i64,
-    ) -> Result<Vec<Record>, LedgerError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM decisions WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
-        ))
-        .bind(after_seq)
-        .bind(up_to)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(record_from_row).collect()
+        latest_checkpoint(&mut *self.pool.acquire().await?).await
     }
 
     /// Checks the whole chain, from the latest checkpoint to the head; the
     /// first break found is the error.
     pub async fn verify(&self) -> Result<Verified, LedgerError> {
-        let (head_seq, head_hash) = self.head().await?;
-        let checkpoint = self.checkpoint().await?;
-        let (start, start_hash) = checkpoint
-            .as_ref()
-            .map_or((0, GENESIS.to_owned()), |c| (c.seq, c.hash.clone()));
-        let mut verifier = Verifier::new(start, &start_hash);
-        let mut after = start;
-        loop {
-            let page = self.scan(after, head_seq, SCAN_PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            for record in &page {
-                verifier.check(record)?;
-            }
-        }
+        let mut conn = self.pool.acquire().await?;
+        let row = sqlx::query("SELECT seq, hash FROM ledger_head WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?;
+        let (head_seq, head_hash): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+        let checkpoint = latest_checkpoint(&mut conn).await?;
+        let verifier = walk_chain(&mut conn, checkpoint.as_ref(), head_seq).await?;
         let records = verifier.finish(head_seq, &head_hash)?;
         Ok(Verified {
             records,
@@ -531,13 +473,7 @@ impl Store {
     /// Returns how many records went.
     pub async fn prune(&self, before_ms: i64, now_ms: i64) -> Result<i64, LedgerError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE ledger_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        let head_seq: i64 = sqlx::query("SELECT seq FROM ledger_head WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
+        let (head_seq, _) = lock_head(&mut tx).await?;
         let first_kept: Option<i64> =
             sqlx::query("SELECT MIN(seq) FROM decisions WHERE recorded_at_ms >= $1")
                 .bind(before_ms)
@@ -545,45 +481,14 @@ impl Store {
                 .await?
                 .try_get(0)?;
         let cutoff = first_kept.map_or(head_seq, |seq| seq - 1);
-        let start =
-            sqlx::query("SELECT seq, hash FROM ledger_checkpoints ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|row| -> Result<(i64, String), sqlx::Error> {
-                    Ok((row.try_get(0)?, row.try_get(1)?))
-                })
-                .transpose()?
-                .unwrap_or((0, GENESIS.to_owned()));
-        if cutoff <= start.0 {
+        let checkpoint = latest_checkpoint(&mut tx).await?;
+        if cutoff <= checkpoint.as_ref().map_or(0, |c| c.seq) {
             return Ok(0);
         }
         // What is pruned is checked first: pruning must not launder a break.
-        let mut verifier = Verifier::new(start.0, &start.1);
-        let mut after = start.0;
-        let mut last_hash = start.1;
-        while after < cutoff {
-            let rows = sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM decisions WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
-            ))
-            .bind(after)
-            .bind(cutoff)
-            .bind(SCAN_PAGE)
-            .fetch_all(&mut *tx)
-            .await?;
-            if rows.is_empty() {
-                return Err(Break::Missing {
-                    from: after + 1,
-                    to: cutoff,
-                }
-                .into());
-            }
-            for row in &rows {
-                let record = record_from_row(row)?;
-                verifier.check(&record)?;
-                after = record.seq;
-                last_hash = record.hash;
-            }
-        }
+        let verifier = walk_chain(&mut tx, checkpoint.as_ref(), cutoff).await?;
+        verifier.reached(cutoff)?;
+        let last_hash = verifier.hash().to_owned();
         let pruned = sqlx::query("DELETE FROM decisions WHERE seq <= $1")
             .bind(cutoff)
             .execute(&mut *tx)
@@ -602,6 +507,68 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(pruned)
+    }
+}
+
+/// Locks the chain's head for the rest of the transaction and reads it:
+/// a write first takes PostgreSQL's row lock or SQLite's write lock before
+/// the head is read, so appenders (and pruning) on several servers queue here
+/// and extend one chain.
+async fn lock_head(conn: &mut AnyConnection) -> Result<(i64, String), LedgerError> {
+    sqlx::query("UPDATE ledger_head SET seq = seq WHERE id = 1")
+        .execute(&mut *conn)
+        .await?;
+    let head = sqlx::query("SELECT seq, hash FROM ledger_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((head.try_get(0)?, head.try_get(1)?))
+}
+
+async fn latest_checkpoint(conn: &mut AnyConnection) -> Result<Option<Checkpoint>, LedgerError> {
+    let row = sqlx::query(
+        "SELECT seq, hash, pruned_at_ms, pruned_records FROM ledger_checkpoints \
+         ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|row| {
+        Ok(Checkpoint {
+            seq: row.try_get(0)?,
+            hash: row.try_get(1)?,
+            pruned_at_ms: row.try_get(2)?,
+            pruned_records: row.try_get(3)?,
+        })
+    })
+    .transpose()
+}
+
+/// Checks the records after `from` (a checkpoint, or the chain's start) up to
+/// `up_to`, a page at a time; the verifier ends at the last record read.
+async fn walk_chain(
+    conn: &mut AnyConnection,
+    from: Option<&Checkpoint>,
+    up_to: i64,
+) -> Result<Verifier, LedgerError> {
+    let mut verifier = from.map_or_else(
+        || Verifier::new(0, GENESIS),
+        |checkpoint| Verifier::new(checkpoint.seq, &checkpoint.hash),
+    );
+    let page = format!(
+        "SELECT {COLUMNS} FROM decisions WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
+    );
+    loop {
+        let rows = sqlx::query(&page)
+            .bind(verifier.seq())
+            .bind(up_to)
+            .bind(SCAN_PAGE)
+            .fetch_all(&mut *conn)
+            .await?;
+        if rows.is_empty() {
+            return Ok(verifier);
+        }
+        for row in &rows {
+            verifier.check(&record_from_row(row)?)?;
+        }
     }
 }
 
