@@ -18,4 +18,4 @@ pub mod writer;
 pub use chain::Break;
 pub use record::{AppendKind, Appended, Draft, PolicyKey, PolicyText, ReasonRecord, Record};
 pub use store::{Backend, Checkpoint, LedgerError, ListQuery, SCAN_PAGE, Store, Verified};
-pub use writer::{GroupStats, Ledger, now_ms};
+pub use writer::{Commit, Ledger, now_ms};

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
 
-use crate::record::{Appended, Draft, PolicyText};
+use crate::record::{AppendKind, Appended, Draft, PolicyText};
 use crate::store::{LedgerError, Store};
 
 /// Drafts committed together at most.
@@ -29,11 +29,16 @@ struct Job {
     reply: oneshot::Sender<Result<Vec<Appended>, Arc<LedgerError>>>,
 }
 
-/// What one commit wrote, for the caller's metrics.
-#[derive(Debug, Clone, Copy)]
-pub struct GroupStats {
-    pub drafts: usize,
-    pub appends: usize,
+/// What became of one group of appends, for the caller's metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// Committed: `decisions` in the group, `records` of them new (the others
+    /// were recorded before, with the same input and policy).
+    Written { decisions: usize, records: usize },
+    /// The transaction failed.
+    Failed,
+    /// Not tried: the store failed less than [`RETRY_AFTER`] ago.
+    Refused,
 }
 
 /// The ledger as the server uses it: appends through the writer, reads
@@ -45,9 +50,9 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Starts the writer task on the current runtime. `on_commit` is called
-    /// after each commit attempt with its size and whether it succeeded.
-    pub fn start(store: Store, on_commit: fn(GroupStats, bool)) -> Self {
+    /// Starts the writer task on the current runtime. `on_commit` is told
+    /// what became of each group.
+    pub fn start(store: Store, on_commit: fn(Commit)) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE);
         tokio::spawn(write(store.clone(), queue, on_commit));
         Self { store, jobs }
@@ -87,7 +92,7 @@ pub fn now_ms() -> i64 {
         })
 }
 
-async fn write(store: Store, mut queue: mpsc::Receiver<Job>, on_commit: fn(GroupStats, bool)) {
+async fn write(store: Store, mut queue: mpsc::Receiver<Job>, on_commit: fn(Commit)) {
     // Digests whose text is known to be stored: each is written once.
     let mut stored_policies: HashSet<String> = HashSet::new();
     let mut last_failure: Option<(Instant, Arc<LedgerError>)> = None;
@@ -103,6 +108,15 @@ async fn write(store: Store, mut queue: mpsc::Receiver<Job>, on_commit: fn(Group
                 Err(_) => break,
             }
         }
+        if let Some((at, error)) = &last_failure
+            && at.elapsed() < RETRY_AFTER
+        {
+            on_commit(Commit::Refused);
+            for job in jobs {
+                let _ = job.reply.send(Err(Arc::clone(error)));
+            }
+            continue;
+        }
         let mut all = Vec::with_capacity(drafts);
         let mut sizes = Vec::with_capacity(jobs.len());
         let mut policies: Vec<PolicyText> = Vec::new();
@@ -117,23 +131,16 @@ async fn write(store: Store, mut queue: mpsc::Receiver<Job>, on_commit: fn(Group
                 policies.push(PolicyText::clone(&job.policy));
             }
         }
-        let stats = GroupStats {
-            drafts,
-            appends: jobs.len(),
-        };
-        if let Some((at, error)) = &last_failure
-            && at.elapsed() < RETRY_AFTER
-        {
-            on_commit(stats, false);
-            for job in jobs {
-                let _ = job.reply.send(Err(Arc::clone(error)));
-            }
-            continue;
-        }
         match store.append(&all, &policies, now_ms()).await {
             Ok(appended) => {
                 last_failure = None;
-                on_commit(stats, true);
+                on_commit(Commit::Written {
+                    decisions: drafts,
+                    records: appended
+                        .iter()
+                        .filter(|appended| appended.kind != AppendKind::Existing)
+                        .count(),
+                });
                 stored_policies.extend(policies.into_iter().map(|p| p.key.digest));
                 let mut appended = appended.into_iter();
                 for (job, size) in jobs.into_iter().zip(sizes) {
@@ -143,7 +150,7 @@ async fn write(store: Store, mut queue: mpsc::Receiver<Job>, on_commit: fn(Group
                 }
             }
             Err(error) => {
-                on_commit(stats, false);
+                on_commit(Commit::Failed);
                 warn!(%error, drafts, "ledger commit failed");
                 let error = Arc::new(error);
                 for job in jobs {

@@ -408,7 +408,7 @@ async fn pruning_leaves_a_checkpoint_and_the_rest_still_verifies(location: &str)
 
 async fn two_writers_on_one_database_extend_one_chain(location: &str) {
     let (one, two) = (open(location).await, open(location).await);
-    let writers = [Ledger::start(one, |_, _| {}), Ledger::start(two, |_, _| {})];
+    let writers = [Ledger::start(one, |_| {}), Ledger::start(two, |_| {})];
     let policy = Arc::new(PolicyText {
         key: policy("aaaa"),
         content: "text".into(),

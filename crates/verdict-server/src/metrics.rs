@@ -195,18 +195,22 @@ fn code_name(code: tonic::Code) -> &'static str {
     }
 }
 
-/// One ledger commit: how many decisions and appends it carried, and
-/// whether it succeeded.
-pub fn ledger_commit(stats: verdict_ledger::GroupStats, ok: bool) {
+/// What became of one group of ledger appends.
+pub fn ledger_commit(commit: verdict_ledger::Commit) {
+    use verdict_ledger::Commit;
     if !enabled() {
         return;
     }
-    let result = if ok { "ok" } else { "failed" };
+    let result = match commit {
+        Commit::Written { decisions, records } => {
+            counter!("verdict_ledger_records_total").increment(records as u64);
+            histogram!("verdict_ledger_commit_decisions").record(decisions as f64);
+            "ok"
+        }
+        Commit::Failed => "failed",
+        Commit::Refused => "refused",
+    };
     counter!("verdict_ledger_commits_total", "result" => result).increment(1);
-    if ok {
-        counter!("verdict_ledger_records_total").increment(stats.drafts as u64);
-        histogram!("verdict_ledger_commit_decisions").record(stats.drafts as f64);
-    }
 }
 
 /// Decisions answered without being recorded (`ledger_failure = "open"`
