@@ -15,10 +15,9 @@ use sqlx::{AnyConnection, AnyPool, Executor as _, Row as _};
 use crate::chain::{Break, GENESIS, Verifier, reasons_json, record_hash};
 use crate::record::{AppendKind, Appended, Draft, PolicyKey, PolicyText, ReasonRecord, Record};
 
-/// Versioned schema changes, one folder per database: the same tables, in
-/// each one's types.
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+/// Versioned schema changes, applied at start: the same SQL for both
+/// databases.
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Rows per multi-row INSERT: 17 parameters each stays far below both
 /// databases' parameter limits.
@@ -199,10 +198,7 @@ impl Store {
             }
             Backend::Postgres => options.max_connections(8).connect(&url).await?,
         };
-        match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
-        }
+        MIGRATIONS.run(&pool).await?;
         Ok(Self { pool, backend })
     }
 
