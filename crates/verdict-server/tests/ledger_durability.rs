@@ -15,33 +15,28 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use support::{Running, fixture, start};
+use support::{Running, assert_recorded, clean_workflow, start};
 use verdict_api::v1::decision_service_client::DecisionServiceClient;
 use verdict_api::v1::{self as pb, evaluate_request, get_decision_request};
-
-/// The workflow id in the fixture, replaced to make each request new.
-const WORKFLOW_ID: &str = "02c1ef8f-6006-5146-9113-94776d502e5d";
 
 /// Evaluates new workflows from `clients` tasks until `stop`; returns the
 /// decision ids the server answered with.
 async fn load(address: &str, tag: &str, clients: usize, stop: Arc<AtomicBool>) -> Vec<String> {
-    let body = Arc::new(fixture("01-clean-pass-score-0.json"));
-    assert!(body.contains(WORKFLOW_ID));
     let mut tasks = Vec::new();
     for task in 0..clients {
         let mut client = DecisionServiceClient::connect(format!("http://{address}"))
             .await
             .expect("connect");
-        let (body, stop, tag) = (Arc::clone(&body), Arc::clone(&stop), tag.to_owned());
+        let (stop, tag) = (Arc::clone(&stop), tag.to_owned());
         tasks.push(tokio::spawn(async move {
             let mut ids = Vec::new();
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 n += 1;
                 let request = pb::EvaluateRequest {
-                    input: Some(evaluate_request::Input::WorkflowJson(
-                        body.replace(WORKFLOW_ID, &format!("load-{tag}-{task}-{n}")),
-                    )),
+                    input: Some(evaluate_request::Input::WorkflowJson(clean_workflow(
+                        &format!("load-{tag}-{task}-{n}"),
+                    ))),
                     ..Default::default()
                 };
                 match client.evaluate(request).await {
@@ -103,15 +98,7 @@ async fn killed_under_load_loses_no_answered_decision(ledger: &str) {
 
     let report = verify(ledger);
     assert!(report.contains("chain intact"), "{report}");
-    let store = verdict_ledger::Store::open(ledger)
-        .await
-        .expect("ledger opens");
-    for id in &answered {
-        assert!(
-            store.by_id(id).await.expect("read").is_some(),
-            "decision {id} was answered but is not in the ledger"
-        );
-    }
+    assert_recorded(ledger, &answered).await;
     // The server starts again on the same ledger and extends the chain.
     let restarted = start(&["--ledger", ledger]);
     let stop = Arc::new(AtomicBool::new(false));

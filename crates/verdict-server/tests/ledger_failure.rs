@@ -15,13 +15,12 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{fixture, start};
+use prost::Message as _;
+use support::{assert_recorded, clean_workflow, start};
 use tonic::Code;
 use tonic_types::StatusExt as _;
 use verdict_api::v1::decision_service_client::DecisionServiceClient;
 use verdict_api::v1::{self as pb, evaluate_request};
-
-const WORKFLOW_ID: &str = "02c1ef8f-6006-5146-9113-94776d502e5d";
 
 fn pg_ctl(verb: &str) {
     let ctl =
@@ -33,22 +32,51 @@ fn pg_ctl(verb: &str) {
     assert!(status.success(), "pg_ctl {verb} failed");
 }
 
-/// Restarts the database if the test fails while it is stopped.
-struct StartOnDrop(bool);
+/// Starts the database again when dropped: at the end of the outage, and if
+/// the test fails while it is stopped.
+struct StartOnDrop;
 impl Drop for StartOnDrop {
     fn drop(&mut self) {
-        if self.0 {
-            pg_ctl("start -m fast");
-        }
+        pg_ctl("start");
     }
 }
 
 fn request(n: usize) -> pb::EvaluateRequest {
     pb::EvaluateRequest {
-        input: Some(evaluate_request::Input::WorkflowJson(
-            fixture("01-clean-pass-score-0.json").replace(WORKFLOW_ID, &format!("outage-{n}")),
-        )),
+        input: Some(evaluate_request::Input::WorkflowJson(clean_workflow(
+            &format!("outage-{n}"),
+        ))),
         ..Default::default()
+    }
+}
+
+fn batch_item(workflow_id: &str) -> pb::BatchItem {
+    pb::BatchItem {
+        id: workflow_id.to_owned(),
+        input: Some(pb::batch_item::Input::WorkflowJson(clean_workflow(
+            workflow_id,
+        ))),
+    }
+}
+
+/// A batch item's answer as `Code REASON`, or `recorded` / `unrecorded`.
+fn item_answer(result: &pb::BatchResult) -> String {
+    match &result.result {
+        Some(pb::batch_result::Result::Decision(decision)) if decision.recorded => {
+            "recorded".to_owned()
+        }
+        Some(pb::batch_result::Result::Decision(_)) => "unrecorded".to_owned(),
+        Some(pb::batch_result::Result::Error(status)) => {
+            let reason = status
+                .details
+                .iter()
+                .find(|detail| detail.type_url.ends_with("google.rpc.ErrorInfo"))
+                .and_then(|detail| tonic_types::pb::ErrorInfo::decode(detail.value.as_slice()).ok())
+                .map(|info| info.reason)
+                .unwrap_or_default();
+            format!("{:?} {reason}", Code::from(status.code))
+        }
+        None => "no result".to_owned(),
     }
 }
 
@@ -125,7 +153,7 @@ async fn postgres_stopped_under_load_fails_closed_or_open_and_recovers() {
         .await;
 
         pg_ctl("stop -m fast");
-        let restart = StartOnDrop(true);
+        let restart = StartOnDrop;
         let expected = if failure == "closed" {
             Answer::LedgerUnavailable
         } else {
@@ -145,6 +173,51 @@ async fn postgres_stopped_under_load_fails_closed_or_open_and_recovers() {
                 "{failure}: while the database is down"
             );
         }
+        // A batch: each decided item gets the same answer an Evaluate
+        // would; the broken item keeps its own error.
+        n += 1;
+        let results = client
+            .batch_evaluate(pb::BatchEvaluateRequest {
+                items: vec![
+                    batch_item(&format!("outage-{n}-a")),
+                    pb::BatchItem {
+                        id: "broken".into(),
+                        input: Some(pb::batch_item::Input::WorkflowJson("{".into())),
+                    },
+                    batch_item(&format!("outage-{n}-b")),
+                ],
+                ..Default::default()
+            })
+            .await
+            .expect("a batch is answered item by item")
+            .into_inner()
+            .results;
+        let answers: Vec<String> = results.iter().map(item_answer).collect();
+        let decided = if failure == "closed" {
+            "Unavailable LEDGER_UNAVAILABLE"
+        } else {
+            "unrecorded"
+        };
+        assert_eq!(
+            answers,
+            [decided, "InvalidArgument INVALID_WORKFLOW_JSON", decided],
+            "{failure}"
+        );
+        // Reading the ledger fails the same way, whatever `ledger_failure`.
+        let read = client
+            .get_decision(pb::GetDecisionRequest {
+                key: Some(pb::get_decision_request::Key::WorkflowId("outage-1".into())),
+            })
+            .await
+            .expect_err("the ledger is down");
+        assert_eq!(read.code(), Code::Unavailable);
+        assert_eq!(
+            read.get_details_error_info()
+                .map(|info| info.reason)
+                .as_deref(),
+            Some("LEDGER_UNAVAILABLE")
+        );
+
         drop(restart);
         until(&mut client, &mut n, &mut answered, "recovered", |a| {
             matches!(a, Answer::Recorded(_))
@@ -153,15 +226,10 @@ async fn postgres_stopped_under_load_fails_closed_or_open_and_recovers() {
         support::terminate(server);
 
         // Every decision answered as recorded is in the ledger.
+        assert_recorded(&ledger, &answered).await;
         let store = verdict_ledger::Store::open(&ledger)
             .await
             .expect("ledger opens");
-        for id in &answered {
-            assert!(
-                store.by_id(id).await.expect("read").is_some(),
-                "{failure}: {id} lost"
-            );
-        }
         store.verify().await.expect("the chain verifies");
         store.close().await;
     }

@@ -101,3 +101,30 @@ pub fn terminate(mut running: Running) -> (std::process::ExitStatus, Vec<String>
     let lines = running.lines.iter().collect();
     (status, lines)
 }
+
+/// The workflow id of fixture 01, replaced to make each request new.
+const CLEAN_WORKFLOW_ID: &str = "02c1ef8f-6006-5146-9113-94776d502e5d";
+
+/// Fixture 01 (a clean pass) as the workflow `workflow_id`: a new input for
+/// the ledger each time the id is new.
+#[allow(dead_code, reason = "each test binary uses what it needs of support")]
+pub fn clean_workflow(workflow_id: &str) -> String {
+    let body = fixture("01-clean-pass-score-0.json");
+    assert!(body.contains(CLEAN_WORKFLOW_ID), "fixture 01 changed");
+    body.replace(CLEAN_WORKFLOW_ID, workflow_id)
+}
+
+/// Asserts every decision id in `ids` is in the ledger at `location`.
+#[allow(dead_code, reason = "each test binary uses what it needs of support")]
+pub async fn assert_recorded(location: &str, ids: &[String]) {
+    let store = verdict_ledger::Store::open(location)
+        .await
+        .expect("ledger opens");
+    for id in ids {
+        assert!(
+            store.by_id(id).await.expect("read").is_some(),
+            "decision {id} was answered as recorded but is not in the ledger"
+        );
+    }
+    store.close().await;
+}
