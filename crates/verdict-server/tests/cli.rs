@@ -306,3 +306,45 @@ fn with_strict_policies_the_server_refuses_to_start_on_a_policy_directory_with_e
     assert!(stderr.contains("cannot load policies"), "{stderr}");
     assert!(stderr.contains("missing field `version`"), "{stderr}");
 }
+
+#[test]
+fn ledger_commands_and_a_ledger_that_cannot_open_say_what_is_wrong() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_verdict"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .output()
+            .expect("run verdict")
+    };
+    let output = run(&["ledger", "verify", "--ledger", "none"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "verdict: --ledger none has no ledger to read\n"
+    );
+    let output = run(&["ledger", "export", "--from", "yesterday"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--from: expected an RFC 3339 time"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Nothing listens on port 1: the server refuses to start, and its log
+    // never shows the URL's password.
+    let output = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--ledger",
+        "postgres://verdict:s3cret@127.0.0.1:1/ledger",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot open the decision ledger"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}

@@ -11,6 +11,8 @@
 mod support;
 
 use std::process::Command;
+
+use sqlx::{Connection as _, Executor as _};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -250,4 +252,78 @@ async fn two_servers_on_one_postgres_keep_one_chain_and_read_each_others_decisio
         report.contains(&format!("ledger verified: {total} record(s)")),
         "{total} answered: {report}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_prunes_what_is_older_than_its_days_when_the_server_starts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ledger = format!("sqlite:{}", dir.path().join("ledger.sqlite").display());
+    let store = verdict_ledger::Store::open(&ledger)
+        .await
+        .expect("ledger opens");
+    let draft = |workflow: &str| verdict_ledger::Draft {
+        workflow_id: workflow.to_owned(),
+        account_id: "a".to_owned(),
+        completed_at: String::new(),
+        outcome: "APPROVE".to_owned(),
+        result_code: "APPROVED".to_owned(),
+        reasons: Vec::new(),
+        policy: verdict_ledger::PolicyKey {
+            id: "p".to_owned(),
+            version: "1".to_owned(),
+            digest: "sha256:00".to_owned(),
+        },
+        input_sha256: format!("sha256:{workflow}"),
+        facts: "{}".to_owned(),
+    };
+    let now = verdict_ledger::now_ms();
+    let day = 86_400_000;
+    let old = [draft("old-1"), draft("old-2"), draft("old-3")];
+    store
+        .append(&old, &[], now - 10 * day)
+        .await
+        .expect("append");
+    store
+        .append(&[draft("new")], &[], now)
+        .await
+        .expect("append");
+    store.close().await;
+
+    // Retention runs as the server starts, then hourly.
+    let server = start(&["--ledger", &ledger, "--ledger-retention-days", "7"]);
+    let pruned = loop {
+        let line = server
+            .lines
+            .recv_timeout(Duration::from_secs(10))
+            .expect("retention runs at start");
+        if line.contains("ledger retention pruned") {
+            break line;
+        }
+    };
+    assert!(pruned.contains("pruned=3"), "{pruned}");
+    support::terminate(server);
+    let (verified, _) = ledger_command(&["verify", "--ledger", &ledger]);
+    assert!(
+        verified.starts_with("ledger verified: 1 record(s) from checkpoint 3 to 4"),
+        "{verified}"
+    );
+
+    // Changed behind the server's back: verify says where, and exits 1.
+    sqlx::any::install_default_drivers();
+    let url = ledger.replacen("sqlite:", "sqlite://", 1);
+    let mut raw = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    raw.execute("UPDATE decisions SET outcome = 'DECLINE' WHERE seq = 4")
+        .await
+        .expect("tamper");
+    let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["ledger", "verify", "--ledger", &ledger])
+        .output()
+        .expect("verdict ledger verify");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("ledger BROKEN: the ledger's chain is broken: record 4 ("),
+        "{stdout}"
+    );
+    assert!(stdout.contains("changed after it was written"), "{stdout}");
 }
