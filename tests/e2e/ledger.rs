@@ -6,36 +6,11 @@ use tonic::Code;
 use verdict_api::v1::{self as pb, batch_item, get_decision_request};
 use verdict_server::LedgerFailure;
 
-use crate::support::{TestServer, details, fixture, json_request, workflow_fixtures};
+use crate::support::{
+    PERSONAL_VALUES, TestServer, details, fixture, json_request, workflow_fixtures,
+};
 
-/// Runs each scenario (an async fn taking a ledger location) on SQLite and
-/// on a fresh PostgreSQL database.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let dir = tempfile::tempdir().expect("temp dir");
-                    let location = format!("sqlite:{}", dir.path().join("ledger.sqlite").display());
-                    super::$name(&location).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some(location) = verdict_ledger::testing::fresh_postgres(stringify!($name)).await {
-                        super::$name(&location).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
-on_both_stores!(
+verdict_ledger::on_both_stores!(
     an_answered_decision_is_recorded_and_read_back_by_id_and_workflow,
     the_same_input_is_answered_with_the_recorded_id_and_a_new_input_is_a_new_version,
     batch_items_are_recorded_and_listed_by_account_and_outcome_in_pages,
@@ -155,6 +130,17 @@ async fn an_answered_decision_is_recorded_and_read_back_by_id_and_workflow(locat
             .resource_name,
         "0190-nope"
     );
+    let keyless = client
+        .get_decision(pb::GetDecisionRequest { key: None })
+        .await
+        .expect_err("no key");
+    assert_eq!(keyless.code(), Code::InvalidArgument);
+    let violations = details(&keyless)
+        .bad_request()
+        .cloned()
+        .expect("bad request")
+        .field_violations;
+    assert_eq!(violations[0].field, "key");
 }
 
 async fn the_same_input_is_answered_with_the_recorded_id_and_a_new_input_is_a_new_version(
@@ -274,9 +260,7 @@ async fn batch_items_are_recorded_and_listed_by_account_and_outcome_in_pages(loc
         }
         token = page.next_page_token;
     }
-    let mut expected: Vec<String> = decided.iter().map(|d| d.decision_id.clone()).collect();
-    // Fixtures that share a workflow id and input are recorded once.
-    expected.dedup();
+    let expected: Vec<String> = decided.iter().map(|d| d.decision_id.clone()).collect();
     assert_eq!(listed, expected);
 
     // By account and by outcome.
@@ -401,20 +385,6 @@ async fn a_policy_version_no_longer_loaded_is_served_from_the_ledger_by_digest(l
     assert_eq!(unknown.code(), Code::NotFound);
 }
 
-/// Values in the fixtures that are personal data (names, birth dates,
-/// document numbers, addresses), as tests/e2e/privacy.rs lists them.
-pub const PERSONAL: [&str; 9] = [
-    "JORDAN",
-    "EXAMPLEMAN",
-    "MUSTERPERSON",
-    "1990-06-15",
-    "1988-02-29",
-    "X0000123",
-    "P0000000",
-    "SAMPLE ST",
-    "SPRINGFIELD",
-];
-
 async fn the_ledger_keeps_no_personal_data(location: &str) {
     let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
     let mut client = server.client().await;
@@ -440,7 +410,7 @@ async fn the_ledger_keeps_no_personal_data(location: &str) {
         .decisions;
     assert!(listed.len() > 10);
     let text = format!("{listed:?}");
-    for personal in PERSONAL {
+    for personal in PERSONAL_VALUES {
         assert!(!text.contains(personal), "{personal} is in the ledger");
     }
     // The raw storage too: PostgreSQL's dump, or the SQLite file (and its
@@ -462,7 +432,7 @@ async fn the_ledger_keeps_no_personal_data(location: &str) {
             raw.contains(&listed[0].decision_id),
             "the dump holds the records"
         );
-        for personal in PERSONAL {
+        for personal in PERSONAL_VALUES {
             assert!(
                 !raw.contains(personal),
                 "{personal} is in the PostgreSQL dump"
@@ -478,7 +448,7 @@ async fn the_ledger_keeps_no_personal_data(location: &str) {
             raw.contains(&listed[0].decision_id),
             "the file holds the records"
         );
-        for personal in PERSONAL {
+        for personal in PERSONAL_VALUES {
             assert!(!raw.contains(personal), "{personal} is in the SQLite file");
         }
     }

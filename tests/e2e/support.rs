@@ -133,6 +133,22 @@ impl TestServer {
     }
 }
 
+/// Values in the fixtures that are personal data (names, birth dates,
+/// document numbers, addresses): none may reach logs, metrics or the ledger.
+/// Only strings no library output can contain by chance: the postal code
+/// "90000" also turns up in timestamps and HTTP/2 frame sizes.
+pub const PERSONAL_VALUES: [&str; 9] = [
+    "JORDAN",
+    "EXAMPLEMAN",
+    "MUSTERPERSON",
+    "1990-06-15",
+    "1988-02-29",
+    "X0000123",
+    "P0000000",
+    "SAMPLE ST",
+    "SPRINGFIELD",
+];
+
 pub fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))

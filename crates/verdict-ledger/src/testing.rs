@@ -46,3 +46,36 @@ pub async fn fresh_postgres(tag: &str) -> Option<String> {
     let (server, _) = base.rsplit_once('/').unwrap_or((base.as_str(), ""));
     Some(format!("{server}/{name}"))
 }
+
+/// For each named `async fn(location: &str)` in scope, a test on an embedded
+/// SQLite file (`sqlite::NAME`) and one on a fresh PostgreSQL database
+/// (`postgres::NAME`, skipped as [`fresh_postgres`] says): one suite, run
+/// against both stores. The calling crate needs `tempfile` and `tokio`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let dir = tempfile::tempdir().expect("temp dir");
+                    let location =
+                        format!("sqlite:{}", dir.path().join("ledger.sqlite").display());
+                    super::$name(&location).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(location) =
+                        $crate::testing::fresh_postgres(stringify!($name)).await
+                    {
+                        super::$name(&location).await;
+                    }
+                }
+            )*
+        }
+    };
+}

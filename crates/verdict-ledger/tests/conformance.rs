@@ -16,38 +16,13 @@ use verdict_ledger::{
     Store,
 };
 
-/// Runs `$body` (an async fn taking the ledger location) on both stores.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let dir = tempfile::tempdir().expect("temp dir");
-                    let location = format!("sqlite:{}", dir.path().join("ledger.db").display());
-                    super::$name(&location).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(location) = verdict_ledger::testing::fresh_postgres(stringify!($name)).await {
-                        super::$name(&location).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
-on_both_stores!(
+verdict_ledger::on_both_stores!(
     appended_records_read_back_as_written,
     the_same_input_returns_the_recorded_decision_and_a_new_input_is_a_new_version,
     lists_filter_by_account_outcome_and_time_and_page_in_order,
     the_text_of_each_deciding_policy_is_kept_by_digest,
     a_changed_outcome_is_detected_at_its_record,
+    unreadable_reasons_are_reported_at_their_record,
     a_deleted_record_is_detected_in_the_middle_and_at_the_end,
     pruning_leaves_a_checkpoint_and_the_rest_still_verifies,
     two_writers_on_one_database_extend_one_chain,
@@ -449,4 +424,29 @@ async fn two_writers_on_one_database_extend_one_chain(location: &str) {
     }
     let verified = writers[0].store().verify().await.expect("one chain");
     assert_eq!((verified.records, verified.head_seq), (320, 320));
+}
+
+async fn unreadable_reasons_are_reported_at_their_record(location: &str) {
+    let store = open(location).await;
+    let drafts: Vec<Draft> = (0..3)
+        .map(|n| draft(&format!("wf-{n}"), "a", "DECLINE", &format!("{n}")))
+        .collect();
+    store.append(&drafts, &[], 1).await.expect("append");
+    tamper(
+        location,
+        "UPDATE decisions SET reasons = 'not json' WHERE seq = 2",
+    )
+    .await;
+    let error = store.verify().await.expect_err("unreadable");
+    assert!(
+        matches!(
+            error,
+            LedgerError::Corrupt {
+                seq: 2,
+                field: "reasons"
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(error.to_string(), "ledger record 2: unreadable reasons");
 }
