@@ -100,7 +100,6 @@ pub enum LedgerError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListQuery {
     pub account_id: Option<String>,
-    pub workflow_id: Option<String>,
     /// Recorded at or after (ms since the epoch).
     pub from_ms: Option<i64>,
     /// Recorded before.
@@ -386,9 +385,6 @@ impl Store {
         if query.account_id.is_some() {
             clause(&mut sql, "account_id =");
         }
-        if query.workflow_id.is_some() {
-            clause(&mut sql, "workflow_id =");
-        }
         if query.from_ms.is_some() {
             clause(&mut sql, "recorded_at_ms >=");
         }
@@ -402,9 +398,6 @@ impl Store {
         let mut statement = sqlx::query(&sql).bind(query.after_seq);
         if let Some(account) = &query.account_id {
             statement = statement.bind(account.as_str());
-        }
-        if let Some(workflow) = &query.workflow_id {
-            statement = statement.bind(workflow.as_str());
         }
         if let Some(from) = query.from_ms {
             statement = statement.bind(from);

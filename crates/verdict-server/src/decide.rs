@@ -87,9 +87,9 @@ pub fn decide(
     policy: &Policy,
     options: DecideOptions,
 ) -> Result<Decided, ServiceError> {
+    let input = input.ok_or(ServiceError::MissingInput)?;
     let workflow = match input {
-        None => return Err(ServiceError::MissingInput),
-        Some(Input::Json(json)) => {
+        Input::Json(json) => {
             if options.max_json_depth > 0
                 && let Some((line, column)) = too_deep(json, options.max_json_depth)
             {
@@ -101,17 +101,14 @@ pub fn decide(
             }
             parse_workflow_json(json)?
         }
-        Some(Input::Typed(workflow)) => workflow_from_wire(workflow, "workflow")?,
+        Input::Typed(workflow) => workflow_from_wire(workflow, "workflow")?,
     };
     let decision = evaluate(&workflow, policy)?;
     let mut wire = decision_to_wire(&decision);
     if options.explain {
         wire.explanations = explanations_to_wire(&explain(&workflow, policy));
     }
-    let draft = match (options.record, input) {
-        (true, Some(input)) => Some(draft(&workflow, &decision, input)),
-        _ => None,
-    };
+    let draft = options.record.then(|| draft(&workflow, &decision, input));
     Ok(Decided {
         decision: wire,
         draft,

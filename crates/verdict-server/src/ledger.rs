@@ -134,7 +134,6 @@ impl Recorder {
             .map(|known| known.name().to_owned());
         let query = ListQuery {
             account_id: (!request.account_id.is_empty()).then(|| request.account_id.clone()),
-            workflow_id: None,
             from_ms: request.recorded_from.as_ref().map(timestamp_ms),
             to_ms: request.recorded_to.as_ref().map(timestamp_ms),
             outcome,
