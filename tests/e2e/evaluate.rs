@@ -17,7 +17,7 @@ async fn a_clean_pass_is_approved_with_the_policy_that_decided() {
     let policy = decision.policy.expect("policy reference");
     assert_eq!(
         (policy.id.as_str(), policy.version.as_str()),
-        ("jumio-default", "1.2.0")
+        ("jumio-default", "1.3.0")
     );
     assert!(
         policy.digest.starts_with("sha256:") && policy.digest.len() == 71,

@@ -19,7 +19,7 @@ use crate::support::{TestServer, details, fixture, json_request};
 fn acme(version: &str) -> String {
     DEFAULT_POLICY_TOML
         .replace("id = \"jumio-default\"", "id = \"acme\"")
-        .replace("version = \"1.2.0\"", &format!("version = \"{version}\""))
+        .replace("version = \"1.3.0\"", &format!("version = \"{version}\""))
         .replace(
             "label = \"PUNCHED\"\noutcome = \"REVIEW\"\ncode = \"DOCUMENT_PUNCHED\"",
             "label = \"PUNCHED\"\noutcome = \"APPROVE\"\ncode = \"PUNCHED_ACCEPTED\"",
@@ -114,7 +114,7 @@ async fn list_and_get_policies_say_what_is_loaded_from_where() {
         .collect();
     assert_eq!(
         summary,
-        [("acme", "2.0.0", true), ("jumio-default", "1.2.0", false)]
+        [("acme", "2.0.0", true), ("jumio-default", "1.3.0", false)]
     );
     assert_eq!(
         list[0].source,

@@ -22,20 +22,30 @@
 //! absent fields are left out (most entries have none). Reading refuses unknown fields
 //! and versions other than [`FACTS_VERSION`], which changes whenever what a
 //! record means does.
+//!
+//! A decision made with [`Evidence`] (earlier workflows, retries, the channel)
+//! is recorded as version 2, `{"v":2,"workflow":{…},"evidence":{…}}`, so the
+//! decision replays from its record alone. Without evidence the record stays
+//! version 1, byte for byte what it was before evidence existed.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::evidence::Evidence;
 use crate::model::WorkflowResult;
 
-/// The version of the record [`to_json`] writes and [`from_json`] reads.
-pub const FACTS_VERSION: u32 = 1;
+/// The version of the record [`to_json`] writes with evidence; records
+/// without evidence are written as version 1. [`from_json`] reads both.
+pub const FACTS_VERSION: u32 = 2;
+
+/// The version of a record without evidence.
+const WITHOUT_EVIDENCE: u32 = 1;
 
 /// Why a facts record could not be read.
 #[derive(Debug, Error)]
 pub enum FactsError {
     /// The record is of another version.
-    #[error("facts record version {found}; this build reads version {FACTS_VERSION}")]
+    #[error("facts record version {found}; this build reads versions 1 and {FACTS_VERSION}")]
     UnknownVersion { found: u32 },
     /// The record is not JSON, or not a record of this version.
     #[error("not a facts record: {0}")]
@@ -47,6 +57,8 @@ pub enum FactsError {
 struct RecordOut<'r, 'a> {
     v: u32,
     workflow: &'r WorkflowResult<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'r Evidence>,
 }
 
 /// A record as read, once its version is known to be [`FACTS_VERSION`].
@@ -57,6 +69,8 @@ struct RecordIn<'a> {
     _version: u32,
     #[serde(borrow)]
     workflow: WorkflowResult<'a>,
+    #[serde(default)]
+    evidence: Evidence,
 }
 
 /// Only the version: read first, so that a record of another version is
@@ -66,12 +80,18 @@ struct Version {
     v: u32,
 }
 
-/// The facts record of `workflow`: compact JSON, the same text for equal
-/// workflows.
-pub fn to_json(workflow: &WorkflowResult<'_>) -> String {
+/// The facts record of `workflow` decided with `evidence`: compact JSON, the
+/// same text for equal workflows and equal (normalized) evidence.
+pub fn to_json(workflow: &WorkflowResult<'_>, evidence: &Evidence) -> String {
+    let evidence = (!evidence.is_empty()).then_some(evidence);
     let record = RecordOut {
-        v: FACTS_VERSION,
+        v: if evidence.is_some() {
+            FACTS_VERSION
+        } else {
+            WITHOUT_EVIDENCE
+        },
         workflow,
+        evidence,
     };
     #[expect(
         clippy::expect_used,
@@ -81,16 +101,17 @@ pub fn to_json(workflow: &WorkflowResult<'_>) -> String {
     serde_json::to_string(&record).expect("a workflow result always serializes")
 }
 
-/// The workflow a record written by [`to_json`] holds. Statuses, names,
-/// decision types and labels borrow from `json` when they have no escapes;
-/// optional strings are copied (serde borrows only a bare `Cow<str>`).
-pub fn from_json(json: &str) -> Result<WorkflowResult<'_>, FactsError> {
+/// The workflow and evidence a record written by [`to_json`] holds.
+/// Statuses, names, decision types and labels borrow from `json` when they
+/// have no escapes; optional strings are copied (serde borrows only a bare
+/// `Cow<str>`).
+pub fn from_json(json: &str) -> Result<(WorkflowResult<'_>, Evidence), FactsError> {
     let Version { v } = serde_json::from_str(json)?;
-    if v != FACTS_VERSION {
+    if v != FACTS_VERSION && v != WITHOUT_EVIDENCE {
         return Err(FactsError::UnknownVersion { found: v });
     }
     let record: RecordIn<'_> = serde_json::from_str(json)?;
-    Ok(record.workflow)
+    Ok((record.workflow, record.evidence))
 }
 
 #[cfg(test)]
@@ -100,6 +121,8 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+    use crate::evidence::{Feedback, KnownWorkflow, PriorRetry};
+    use crate::model::Outcome;
     use crate::model::{Capability, CapabilityData, CapabilityEntry, FaceSearch, TopLevelDecision};
 
     fn workflow() -> WorkflowResult<'static> {
@@ -176,21 +199,26 @@ mod tests {
     #[test]
     fn a_workflow_reads_back_as_itself() {
         let workflow = workflow();
-        let json = to_json(&workflow);
-        assert_eq!(from_json(&json).expect("a record"), workflow);
+        let json = to_json(&workflow, &Evidence::default());
+        assert_eq!(from_json(&json).expect("a record").0, workflow);
         // Deterministic, and the same again from what was read.
-        assert_eq!(to_json(&workflow), json);
-        assert_eq!(to_json(&from_json(&json).expect("a record")), json);
+        assert_eq!(to_json(&workflow, &Evidence::default()), json);
+        assert_eq!(
+            to_json(&from_json(&json).expect("a record").0, &Evidence::default()),
+            json
+        );
         let empty = WorkflowResult::default();
         assert_eq!(
-            from_json(&to_json(&empty)).expect("a record of nothing"),
+            from_json(&to_json(&empty, &Evidence::default()))
+                .expect("a record of nothing")
+                .0,
             empty
         );
     }
 
     #[test]
     fn the_record_is_versioned_compact_and_names_fields_in_snake_case() {
-        let json = to_json(&workflow());
+        let json = to_json(&workflow(), &Evidence::default());
         assert!(
             json.starts_with(
                 r#"{"v":1,"workflow":{"workflow_id":"w-1","status":"PROCESSED","definition_key":"10013","account_id":"a-1","completed_at":"2025-03-04T10:20:05.871Z","decision":{"raw_decision_type":"WARNING","label":"WARNING","risk_score":18.083938468602298},"capabilities":[{"name":"extraction","entries":[{"id":"e-1","credential_categories":["ID"],"raw_decision_type":"PASSED","label":"OK","data":{"document_type":"PASSPORT","document_sub_type":"E_PASSPORT","issuing_country":"AUT","days_to_expiry":-3,"age_years":37}}]}"#
@@ -201,16 +229,46 @@ mod tests {
     }
 
     #[test]
-    fn another_version_is_refused_as_such() {
-        let json = to_json(&workflow()).replacen(r#""v":1"#, r#""v":2"#, 1);
-        let error = from_json(&json).expect_err("version 2");
+    fn evidence_makes_a_version_2_record_that_reads_back_as_written() {
+        let evidence = Evidence {
+            workflows: vec![KnownWorkflow {
+                workflow_id: "w-0".into(),
+                account_id: "a-2".into(),
+                outcome: Some(Outcome::Decline),
+                result_code: Some("DOCUMENT_FRAUD_FAKE".into()),
+                feedback: Some(Feedback::FraudConfirmed),
+            }],
+            retries: vec![PriorRetry {
+                workflow_id: "w-r".into(),
+                completed_at: Some(datetime!(2025 - 03 - 01 09:00 UTC)),
+            }],
+            channel: Some("WEB".into()),
+        };
+        let json = to_json(&workflow(), &evidence);
         assert!(
-            matches!(error, FactsError::UnknownVersion { found: 2 }),
+            json.starts_with(r#"{"v":2,"workflow":{"workflow_id":"w-1""#),
+            "{json}"
+        );
+        assert!(
+            json.ends_with(
+                r#","evidence":{"workflows":[{"workflow_id":"w-0","account_id":"a-2","outcome":"DECLINE","result_code":"DOCUMENT_FRAUD_FAKE","feedback":"FRAUD_CONFIRMED"}],"retries":[{"workflow_id":"w-r","completed_at":"2025-03-01T09:00:00Z"}],"channel":"WEB"}}"#
+            ),
+            "{json}"
+        );
+        assert_eq!(from_json(&json).expect("a record"), (workflow(), evidence));
+    }
+
+    #[test]
+    fn another_version_is_refused_as_such() {
+        let json = to_json(&workflow(), &Evidence::default()).replacen(r#""v":1"#, r#""v":3"#, 1);
+        let error = from_json(&json).expect_err("version 3");
+        assert!(
+            matches!(error, FactsError::UnknownVersion { found: 3 }),
             "{error:?}"
         );
         assert_eq!(
             error.to_string(),
-            "facts record version 2; this build reads version 1"
+            "facts record version 3; this build reads versions 1 and 2"
         );
         // Even when the rest is not a record this build could read.
         let error = from_json(r#"{"v":0,"workflow":{"new":true}}"#).expect_err("version 0");
@@ -221,7 +279,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_malformed_values_are_refused() {
-        let json = to_json(&workflow());
+        let json = to_json(&workflow(), &Evidence::default());
         for (from, to) in [
             (
                 r#""age_years":37"#,
@@ -259,8 +317,8 @@ mod tests {
                 completed_at: Some(completed_at),
                 ..WorkflowResult::default()
             };
-            let json = to_json(&workflow);
-            assert_eq!(from_json(&json).expect(&json), workflow, "{json}");
+            let json = to_json(&workflow, &Evidence::default());
+            assert_eq!(from_json(&json).expect(&json).0, workflow, "{json}");
         }
         // Another offset is written in UTC.
         let workflow = WorkflowResult {
@@ -268,9 +326,10 @@ mod tests {
             ..WorkflowResult::default()
         };
         assert!(
-            to_json(&workflow).contains(r#""completed_at":"2025-03-05T01:30:00Z""#),
+            to_json(&workflow, &Evidence::default())
+                .contains(r#""completed_at":"2025-03-05T01:30:00Z""#),
             "{}",
-            to_json(&workflow)
+            to_json(&workflow, &Evidence::default())
         );
     }
 
@@ -291,8 +350,8 @@ mod tests {
                 }),
                 ..WorkflowResult::default()
             };
-            let json = to_json(&workflow);
-            let read = from_json(&json).expect("a record");
+            let json = to_json(&workflow, &Evidence::default());
+            let read = from_json(&json).expect("a record").0;
             let read = read.decision.and_then(|decision| decision.risk_score);
             assert_eq!(read.map(f64::to_bits), Some(score.to_bits()), "{score}");
         }

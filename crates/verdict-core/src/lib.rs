@@ -2,8 +2,9 @@
 //! and its JSON parser, the label catalogue, policies, and evaluation.
 //!
 //! Layers, each importing only those below it:
-//! `model`/`catalogue`/`json` → `policy` → `evaluate` → `authoring`; `facts`
-//! (the decision ledger's record of a workflow) reads the model only.
+//! `model`/`catalogue`/`json`/`evidence` → `policy` → `evaluate` →
+//! `authoring`; `facts` (the decision ledger's record of a workflow and its
+//! evidence) reads the model and the evidence only.
 //! Nothing here does network I/O or reads a clock; the only file I/O is in
 //! [`authoring::files`].
 //!
@@ -27,6 +28,7 @@ pub mod authoring;
 pub mod catalogue;
 pub mod error;
 pub mod evaluate;
+pub mod evidence;
 pub mod facts;
 mod hash;
 pub mod json;
@@ -35,10 +37,12 @@ pub mod policy;
 pub mod position;
 
 pub use error::{JsonError, NotFinal, truncated};
+pub use evaluate::account::{FaceMatch, FaceSearchResolution, RetryHistory, Wanted, wanted};
 pub use evaluate::cascade::Upstream;
-pub use evaluate::decision::{APPROVED, Decision, Reason};
-pub use evaluate::evaluate;
-pub use evaluate::explain::{FindingTrace, RuleTrace, RuleVerdict, explain};
+pub use evaluate::decision::{APPROVED, Cites, Decision, Reason};
+pub use evaluate::explain::{FindingTrace, RuleTrace, RuleVerdict, explain, explain_with};
+pub use evaluate::{evaluate, evaluate_with};
+pub use evidence::{Evidence, FaceRelation, Feedback, KnownWorkflow, PriorRetry};
 // At the root under names that say what they read and write.
 pub use facts::{
     FACTS_VERSION, FactsError, from_json as facts_from_json, to_json as facts_to_json,

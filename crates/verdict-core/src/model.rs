@@ -199,7 +199,7 @@ fn age_on(birth: Date, today: Date) -> i64 {
 
 /// The business action. Declared from best to worst, so `Ord` is the
 /// combination order: the worst outcome among the root causes wins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Outcome {
     Approve,
@@ -356,10 +356,10 @@ pub mod stored {
             .ok()
     }
 
-    pub(super) mod timestamp {
+    pub(crate) mod timestamp {
         use super::*;
 
-        pub(in crate::model) fn serialize<S: Serializer>(
+        pub(crate) fn serialize<S: Serializer>(
             value: &Option<OffsetDateTime>,
             serializer: S,
         ) -> Result<S::Ok, S::Error> {
@@ -370,7 +370,7 @@ pub mod stored {
             }
         }
 
-        pub(in crate::model) fn deserialize<'de, D: Deserializer<'de>>(
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Option<OffsetDateTime>, D::Error> {
             let Some(text) = Option::<String>::deserialize(deserializer)? else {

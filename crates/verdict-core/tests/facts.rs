@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use serde_json::Value;
 use verdict_core::{
-    FACTS_VERSION, Policy, WorkflowResult, evaluate, explain, facts_from_json, facts_to_json,
+    Evidence, Policy, WorkflowResult, evaluate, explain, facts_from_json, facts_to_json,
     load_policy, parse_workflow_json,
 };
 
@@ -49,8 +49,8 @@ static POLICIES: LazyLock<[(&str, Policy); 2]> = LazyLock::new(|| {
 /// decisions' reasons.
 fn decides_the_same_from_its_facts(name: &str, workflow: &WorkflowResult<'_>) -> Vec<String> {
     let mut codes = Vec::new();
-    let json = facts_to_json(workflow);
-    let replayed = facts_from_json(&json).unwrap_or_else(|error| panic!("{name}: {error}"));
+    let json = facts_to_json(workflow, &Evidence::default());
+    let (replayed, _) = facts_from_json(&json).unwrap_or_else(|error| panic!("{name}: {error}"));
     assert_eq!(
         &replayed, workflow,
         "{name}: the record reads back as itself"
@@ -225,7 +225,7 @@ fn no_payload_leaves_personal_data_in_its_facts() {
         let Ok(workflow) = parse_workflow_json(&body) else {
             continue;
         };
-        let facts = facts_to_json(&workflow);
+        let facts = facts_to_json(&workflow, &Evidence::default());
         let mut personal: Vec<String> = PERSONAL.iter().map(|text| (*text).to_owned()).collect();
         personal_values(
             &serde_json::from_str(&body).expect("JSON"),
@@ -256,8 +256,10 @@ fn a_payload_with_a_document_records_what_the_rules_read_of_it() {
     ))
     .expect("fixture 01");
     let workflow = parse_workflow_json(&body).expect("parses");
-    let facts: Value = serde_json::from_str(&facts_to_json(&workflow)).expect("JSON");
-    assert_eq!(facts["v"], FACTS_VERSION);
+    let facts: Value =
+        serde_json::from_str(&facts_to_json(&workflow, &Evidence::default())).expect("JSON");
+    // Decided without evidence: the version-1 record.
+    assert_eq!(facts["v"], 1);
     let capabilities = facts["workflow"]["capabilities"]
         .as_array()
         .expect("capabilities");

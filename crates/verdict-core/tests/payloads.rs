@@ -92,11 +92,12 @@ fn punched_document_is_reviewed() {
 }
 
 #[test]
-fn repeated_face_is_reviewed() {
+fn a_repeated_face_no_evidence_resolves_is_reviewed_as_unresolved() {
+    // Its two found workflows are unknown without a ledger or evidence.
     expect(
         "05-imagechecks-warning-repeated-face.json",
         Outcome::Review,
-        "REPEATED_FACE",
+        "REPEATED_FACE_UNRESOLVED",
         &["imageChecks/REPEATED_FACE"],
         0,
     );
@@ -249,7 +250,7 @@ fn an_optional_facemap_nobody_needed_does_not_hide_a_repeated_face_behind_a_retr
     expect(
         "15-facemap-not-uploaded-repeated-face.json",
         Outcome::Review,
-        "REPEATED_FACE",
+        "REPEATED_FACE_UNRESOLVED",
         &["imageChecks/REPEATED_FACE", "usability/NOT_UPLOADED"],
         0,
     );
@@ -326,7 +327,7 @@ fn a_risk_score_sent_as_a_numeric_string_is_read_as_that_score() {
     expect(
         "21-risk-score-as-string.json",
         Outcome::Review,
-        "REPEATED_FACE",
+        "REPEATED_FACE_UNRESOLVED",
         &["imageChecks/REPEATED_FACE"],
         0,
     );
@@ -340,7 +341,7 @@ fn a_risk_score_sent_as_a_numeric_string_is_read_as_that_score() {
     let workflow = parse_workflow_json(&body).expect("parses");
     let decision = evaluate(&workflow, &acme).expect("final");
     let codes: Vec<&str> = decision.reasons.iter().map(|reason| reason.code).collect();
-    assert_eq!(codes, ["REPEATED_FACE", "RISK_SCORE_ELEVATED"]);
+    assert_eq!(codes, ["REPEATED_FACE_UNRESOLVED", "RISK_SCORE_ELEVATED"]);
 }
 
 #[test]

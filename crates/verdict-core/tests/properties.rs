@@ -16,8 +16,9 @@ use std::sync::LazyLock;
 use proptest::prelude::*;
 use verdict_core::catalogue::CATALOGUE;
 use verdict_core::{
-    Capability, CapabilityData, CapabilityEntry, Policy, TopLevelDecision, WorkflowResult,
-    evaluate, explain, facts_from_json, facts_to_json, load_policy, parse_workflow_json,
+    Capability, CapabilityData, CapabilityEntry, Evidence, Policy, TopLevelDecision,
+    WorkflowResult, evaluate, explain, facts_from_json, facts_to_json, load_policy,
+    parse_workflow_json,
 };
 
 /// The worked example: risk bands, a minimum age and an expiry notice.
@@ -178,8 +179,8 @@ proptest! {
                 ..CapabilityEntry::default()
             }],
         });
-        let json = facts_to_json(&workflow);
-        let replayed = facts_from_json(&json).expect("a record");
+        let json = facts_to_json(&workflow, &Evidence::default());
+        let (replayed, _) = facts_from_json(&json).expect("a record");
         prop_assert_eq!(&replayed, &workflow);
         for policy in [&Policy::embedded_default(), &*ACME] {
             prop_assert_eq!(evaluate(&replayed, policy), evaluate(&workflow, policy));

@@ -271,7 +271,7 @@ fn policy_diff_prints_a_reviewable_table_and_a_backtest() {
     ]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.starts_with("## jumio-default 1.2.0 (embedded) → acme-eu 1.0.0 ("),
+        out.starts_with("## jumio-default 1.3.0 (embedded) → acme-eu 1.0.0 ("),
         "{out}"
     );
     assert!(

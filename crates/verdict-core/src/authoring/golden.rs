@@ -24,6 +24,21 @@
 //! facts given. A finding may name the credential categories its entry
 //! evaluated after a colon: `usability.NOT_EXECUTED.NOT_UPLOADED:FACEMAP`,
 //! `liveness.PASSED.OK:SELFIE,FACEMAP`; without them it names none.
+//!
+//! A case states the evidence its decision is made with, as the ledger or a
+//! caller would give it; a compact case can give its account and the face
+//! search of its (first) imageChecks entry:
+//!
+//! ```toml
+//! [[case]]
+//! name = "a repeated face of another account is reviewed"
+//! findings = ["imageChecks.WARNING.REPEATED_FACE"]
+//! account_id = "acct-1"
+//! face_search = { status = "DONE", findings = ["w-1"] }
+//! evidence = { workflows = [{ workflow_id = "w-1", account_id = "acct-2" }] }
+//! outcome = "REVIEW"
+//! code = "REPEATED_FACE_OTHER_ACCOUNT"
+//! ```
 
 use std::collections::BTreeMap;
 use std::io;
@@ -31,7 +46,8 @@ use std::io;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::evaluate::evaluate;
+use crate::evaluate::evaluate_with;
+use crate::evidence::Evidence;
 use crate::json::parse_workflow_json;
 use crate::model::DecisionType;
 use crate::policy::file::{FileError, FileErrors};
@@ -74,11 +90,26 @@ struct RawCase {
     expiry_date: Option<String>,
     #[serde(default)]
     completed_at: Option<String>,
+    #[serde(default)]
+    account_id: Option<String>,
+    #[serde(default)]
+    face_search: Option<RawFaceSearch>,
+    #[serde(default)]
+    evidence: Evidence,
     outcome: String,
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]
     codes: Option<Vec<String>>,
+}
+
+/// `faceSearchFindings` of a compact case.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFaceSearch {
+    status: String,
+    #[serde(default)]
+    findings: Vec<String>,
 }
 
 /// One case's result.
@@ -191,7 +222,9 @@ fn judge(case: &RawCase, body: &str, policy: &Policy) -> (Option<String>, Vec<St
             );
         }
     };
-    let decision = match evaluate(&workflow, policy) {
+    let mut evidence = case.evidence.clone();
+    evidence.normalize();
+    let decision = match evaluate_with(&workflow, policy, &evidence) {
         Ok(decision) => decision,
         Err(error) => return (Some(error.to_string()), Vec::new()),
     };
@@ -300,6 +333,15 @@ fn compact_body(case: &RawCase) -> String {
             })),
         }
     }
+    if let Some(search) = &case.face_search {
+        let image_checks = capabilities.entry("imageChecks").or_default();
+        if image_checks.is_empty() {
+            image_checks.push(json!({"decision": {"type": "PASSED", "details": {"label": "OK"}}}));
+        }
+        image_checks[0]["data"] = json!({
+            "faceSearchFindings": {"status": search.status, "findings": search.findings}
+        });
+    }
     let mut decision = json!({
         "type": case.top_level.as_deref().unwrap_or(worst),
         "details": {"label": case.top_level.as_deref().unwrap_or(worst)}
@@ -314,13 +356,16 @@ fn compact_body(case: &RawCase) -> String {
     if let Some(key) = &case.definition_key {
         workflow["definitionKey"] = json!(key);
     }
-    json!({
+    let mut body = json!({
         "workflow": workflow,
         "completedAt": case.completed_at.as_deref().unwrap_or("2026-01-01T00:00:00.000Z"),
         "decision": decision,
         "capabilities": capabilities,
-    })
-    .to_string()
+    });
+    if let Some(account) = &case.account_id {
+        body["account"] = json!({ "id": account });
+    }
+    body.to_string()
 }
 
 /// How many cases each rule of `policy` decided a reason for, in policy order:

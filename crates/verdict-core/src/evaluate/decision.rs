@@ -1,5 +1,6 @@
 //! What evaluation produces: an outcome, its reasons and the policy that decided.
 
+use super::account::{FaceSearchResolution, RetryHistory};
 use crate::model::{DecisionType, Outcome};
 use crate::policy::PolicyRef;
 
@@ -19,6 +20,11 @@ pub struct Decision<'a> {
     pub policy: &'a PolicyRef,
     pub workflow_id: Option<&'a str>,
     pub account_id: Option<&'a str>,
+    /// The face search, resolved through the evidence, when there was one.
+    pub face_search: Option<FaceSearchResolution<'a>>,
+    /// The account's earlier retries, when the outcome was RETRY and the
+    /// policy counts them.
+    pub retries: Option<RetryHistory<'a>>,
 }
 
 /// One thing the policy found.
@@ -43,4 +49,15 @@ pub struct Reason<'a> {
     pub catalogued: bool,
     pub entry_id: Option<&'a str>,
     pub credential_categories: &'a [std::borrow::Cow<'a, str>],
+    /// Which of the decision's evidence this reason rests on.
+    pub cites: Cites,
+}
+
+/// The evidence a reason rests on: [`Decision::face_search`] (its rule reads
+/// the `face_search` condition) or [`Decision::retries`] (the retry budget or
+/// channel rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cites {
+    pub face_search: bool,
+    pub retries: bool,
 }

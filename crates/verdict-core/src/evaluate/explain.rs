@@ -4,6 +4,7 @@
 //! caller asks, so [`super::evaluate`] pays nothing for it.
 
 use super::cascade::{Cascades, Upstream};
+use crate::evidence::{self, Evidence};
 use crate::model::{DecisionType, WorkflowResult};
 use crate::policy::{Facts, Policy};
 
@@ -41,7 +42,17 @@ pub enum RuleVerdict {
 
 /// Traces every non-PASSED finding of `workflow` through `policy`.
 pub fn explain<'a>(workflow: &'a WorkflowResult<'_>, policy: &'a Policy) -> Vec<FindingTrace<'a>> {
-    let facts = Facts::of(workflow);
+    explain_with(workflow, policy, &evidence::NONE)
+}
+
+/// [`explain`], with the face search resolved through `evidence` as
+/// evaluation resolves it: a `face_search` condition shows its value.
+pub fn explain_with<'a>(
+    workflow: &'a WorkflowResult<'_>,
+    policy: &'a Policy,
+    evidence: &'a Evidence,
+) -> Vec<FindingTrace<'a>> {
+    let (facts, _) = super::workflow_facts(workflow, policy, evidence);
     let cascades = Cascades::new(workflow, policy.cascade());
     let mut traces = Vec::new();
     for capability in &workflow.capabilities {

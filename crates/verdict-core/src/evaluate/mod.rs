@@ -1,22 +1,51 @@
-//! Evaluation: a pure, deterministic function of (workflow result, policy).
+//! Evaluation: a pure, deterministic function of (workflow result, policy,
+//! evidence).
 //!
 //! No clock, no I/O, no randomness: dates are judged as of the workflow's own
 //! `completedAt`, and reasons are ordered by content, never by hash order.
 
+use self::account::{
+    Escalation, FaceSearchResolution, RetryHistory, count_retries, resolve_face_search,
+};
 use self::cascade::Cascades;
-use self::decision::{APPROVED, Decision, Reason};
+use self::decision::{APPROVED, Cites, Decision, Reason};
 use crate::catalogue;
 use crate::error::NotFinal;
+use crate::evidence::{self, Evidence};
 use crate::model::{CapabilityEntry, DecisionType, Outcome, WorkflowResult, WorkflowStatus};
-use crate::policy::{CompiledRule, Facts, Policy, TransactionRule};
+use crate::policy::{CompiledRule, Fact, Facts, Policy, TransactionRule};
 
-/// Decides `workflow` with `policy`.
+/// Decides `workflow` with `policy`, knowing nothing beyond it.
 ///
 /// PROCESSED workflows are decided on their findings; SESSION_EXPIRED and
 /// TOKEN_EXPIRED ones were abandoned by the user; any other status is not final.
 pub fn evaluate<'a>(
     workflow: &'a WorkflowResult<'_>,
     policy: &'a Policy,
+) -> Result<Decision<'a>, NotFinal> {
+    evaluate_with(workflow, policy, &evidence::NONE)
+}
+
+/// The workflow's facts, with the face search resolved through `evidence`.
+pub(crate) fn workflow_facts<'a>(
+    workflow: &'a WorkflowResult<'_>,
+    policy: &Policy,
+    evidence: &'a Evidence,
+) -> (Facts<'a>, Option<FaceSearchResolution<'a>>) {
+    let face_search = resolve_face_search(workflow, evidence, policy.fraud_codes());
+    let facts = Facts {
+        face_search: face_search.as_ref().map(|resolved| resolved.relation),
+        ..Facts::of(workflow)
+    };
+    (facts, face_search)
+}
+
+/// Decides `workflow` with `policy` and what `evidence` tells of earlier
+/// workflows and retries ([`account`]).
+pub fn evaluate_with<'a>(
+    workflow: &'a WorkflowResult<'_>,
+    policy: &'a Policy,
+    evidence: &'a Evidence,
 ) -> Result<Decision<'a>, NotFinal> {
     let rules = policy.transaction_rules();
     let abandoned = match workflow.workflow_status() {
@@ -36,7 +65,7 @@ pub fn evaluate<'a>(
         None => (DecisionType::Other, "", ""),
     };
 
-    let facts = Facts::of(workflow);
+    let (facts, face_search) = workflow_facts(workflow, policy, evidence);
     let mut reasons = Vec::new();
     if let Some(rule) = abandoned {
         reasons.push(reason_from_rule(
@@ -50,6 +79,9 @@ pub fn evaluate<'a>(
     // After an abandoned session every finding is a consequence of it.
     let findings_are_causes = abandoned.is_none();
     let cascades = Cascades::new(workflow, policy.cascade());
+    // Findings of Jumio's top-level type, and how many of them the evidence
+    // decided (their rule reads `face_search`).
+    let (mut of_top_type, mut resolved_by_evidence) = (0_usize, 0_usize);
     for capability in &workflow.capabilities {
         for entry in &capability.entries {
             if let Some(mut reason) = finding_reason(
@@ -61,6 +93,10 @@ pub fn evaluate<'a>(
                 policy,
             ) {
                 reason.root_cause &= findings_are_causes;
+                if reason.decision_type == top_type {
+                    of_top_type += 1;
+                    resolved_by_evidence += usize::from(reason.cites.face_search);
+                }
                 reasons.push(reason);
             }
         }
@@ -101,14 +137,20 @@ pub fn evaluate<'a>(
         }
     }
 
-    // A missing top-level decision sets no floor.
+    // A missing top-level decision sets no floor. Nor does one whose every
+    // finding of its type the evidence decided: Jumio rated the workflow by
+    // what it could not resolve (a repeated face of the account's own earlier
+    // attempts), and the evidence resolved exactly that.
+    let explained = of_top_type > 0 && resolved_by_evidence == of_top_type;
     let floor = workflow
         .decision
         .as_ref()
+        .filter(|_| !explained)
         .and_then(|_| top_level_floor(policy, top_type))
         .map(|rule| reason_from_rule("decision", top_type, top_raw_type, top_label, rule));
     let outcome = combine(policy, &mut reasons, floor);
     let outcome = spare_fraud_warnings(policy, &mut reasons, outcome);
+    let (outcome, retries) = escalate_retry(policy, workflow, evidence, &mut reasons, outcome);
 
     Ok(Decision {
         outcome,
@@ -117,7 +159,89 @@ pub fn evaluate<'a>(
         policy: policy.reference(),
         workflow_id: workflow.workflow_id.as_deref(),
         account_id: workflow.account_id.as_deref(),
+        face_search,
+        retries,
     })
+}
+
+/// A RETRY of an account already asked to retry: past the policy's budget
+/// (`[retry.budget]`) it becomes that rule's outcome; after an earlier retry
+/// in the window it suggests another channel (`[retry.other_channel]`, with
+/// the message for the channel used). The rule's reason leads, on the
+/// finding that made the RETRY, and cites the retries counted. The history
+/// is returned whenever the policy counts retries and the outcome was RETRY.
+fn escalate_retry<'a>(
+    policy: &'a Policy,
+    workflow: &WorkflowResult<'_>,
+    evidence: &'a Evidence,
+    reasons: &mut Vec<Reason<'a>>,
+    outcome: Outcome,
+) -> (Outcome, Option<RetryHistory<'a>>) {
+    let checks = policy.checks();
+    let Some(window_days) = policy.retry_window_days() else {
+        return (outcome, None);
+    };
+    if outcome != Outcome::Retry {
+        return (outcome, None);
+    }
+    let counted = count_retries(workflow, evidence, window_days);
+    let channel = evidence.channel.as_deref();
+    let budget = checks
+        .retry_budget
+        .as_ref()
+        .filter(|((attempts, _), _)| counted.len() >= *attempts as usize);
+    let (escalation, rule, user_message) = match (budget, &checks.other_channel) {
+        (Some((_, rule)), _) => (
+            Escalation::BudgetSpent,
+            Some(rule),
+            rule.action.user_message.as_deref(),
+        ),
+        (None, Some((suggest, rule))) if !counted.is_empty() => (
+            Escalation::OtherChannel,
+            Some(rule),
+            channel
+                .and_then(|channel| suggest.get(channel))
+                .or(rule.action.user_message.as_ref())
+                .map(String::as_str),
+        ),
+        _ => (Escalation::None, None, None),
+    };
+    let mut outcome = outcome;
+    if let (Some(rule), Some(leading)) = (rule, reasons.first().cloned()) {
+        outcome = rule.action.outcome;
+        reasons.insert(
+            0,
+            Reason {
+                catalogued: leading.catalogued,
+                entry_id: leading.entry_id,
+                credential_categories: leading.credential_categories,
+                user_message,
+                cites: Cites {
+                    retries: true,
+                    ..Cites::default()
+                },
+                ..reason_from_rule(
+                    leading.capability,
+                    leading.decision_type,
+                    leading.raw_decision_type,
+                    leading.label,
+                    rule,
+                )
+            },
+        );
+    }
+    let attempts = checks
+        .retry_budget
+        .as_ref()
+        .map_or(0, |((attempts, _), _)| *attempts);
+    let history = RetryHistory {
+        counted,
+        attempts,
+        window_days,
+        channel,
+        escalation,
+    };
+    (outcome, Some(history))
 }
 
 /// The least outcome Jumio's top-level decision type allows, as a rule.
@@ -234,6 +358,10 @@ fn finding_reason<'a>(
     let consequence = findings_are_causes && cascades.cause(capability, entry).is_some();
     Some(Reason {
         root_cause: !consequence,
+        cites: Cites {
+            face_search: rule.when.reads(Fact::FaceSearch),
+            ..Cites::default()
+        },
         catalogued: catalogue::lookup(capability, decision_type, &entry.label).is_some(),
         entry_id: entry.id.as_deref(),
         credential_categories: &entry.credential_categories,
@@ -303,9 +431,11 @@ fn reason_from_rule<'a>(
         catalogued: true,
         entry_id: None,
         credential_categories: &[],
+        cites: Cites::default(),
     }
 }
 
+pub mod account;
 pub mod cascade;
 mod checks;
 pub mod decision;

@@ -11,6 +11,7 @@ use super::{
     DEFAULT_OUTCOME_ORDER, ListCheck, Policy, PolicyError, PolicyErrors, PolicyPart, PolicyRef,
     PolicySpec, RuleSpec, ScoreRange, TransactionRules, TypeTables,
 };
+use crate::evidence::{CHANNELS, MAX_RETRY_ATTEMPTS};
 use crate::hash::sha256_digest;
 use crate::model::{DecisionType, Outcome};
 
@@ -148,6 +149,26 @@ impl Policy {
             let id = "document.birth_after_completion";
             compiled(&mut problems, PolicyPart::Table(id), id, action)
         });
+        checks.retry_budget = compile_retry_budget(&spec, &mut problems);
+        checks.other_channel = spec.other_channel.as_ref().map(|rule| {
+            let id = "retry.other_channel";
+            for channel in rule.suggest.keys() {
+                if !CHANNELS.contains(&channel.as_str()) {
+                    problems.add(
+                        PolicyPart::Table(id),
+                        format!(
+                            "rule {id}: suggest names the channel {channel:?}; channels are {}",
+                            CHANNELS.join(", ")
+                        ),
+                    );
+                }
+            }
+            (
+                rule.suggest.clone(),
+                compiled(&mut problems, PolicyPart::Table(id), id, &rule.action),
+            )
+        });
+        check_fraud_codes(&spec, &mut problems);
         let cascade = compile_cascade(spec.cascade.as_ref(), &mut problems);
         if !problems.0.is_empty() {
             return Err(PolicyErrors(problems.0));
@@ -324,6 +345,8 @@ fn compile_checks(checks: &Checks, problems: &mut ValidationErrors) -> CompiledC
             action: Action::uncatalogued_pass(),
         },
         birth_after_completion: None,
+        retry_budget: None,
+        other_channel: None,
     }
 }
 
@@ -361,6 +384,65 @@ fn compile_fraud_warning(
         rule.codes.clone(),
         compiled(problems, site, id, &rule.action),
     ))
+}
+
+/// `retry.budget`: at least one attempt, at most [`MAX_RETRY_ATTEMPTS`] (the
+/// evidence holds that many retries), a window of 1 to 3650 days.
+fn compile_retry_budget(
+    spec: &PolicySpec,
+    problems: &mut ValidationErrors,
+) -> Option<((u32, u32), CompiledRule)> {
+    let budget = spec.retry_budget.as_ref()?;
+    let id = "retry.budget";
+    let site = PolicyPart::Table(id);
+    if !(1..=MAX_RETRY_ATTEMPTS).contains(&budget.attempts) {
+        problems.add(
+            site,
+            format!(
+                "rule {id}: attempts must be 1 to {MAX_RETRY_ATTEMPTS}, not {}",
+                budget.attempts
+            ),
+        );
+    }
+    if !(1..=3650).contains(&budget.window_days) {
+        problems.add(
+            site,
+            format!(
+                "rule {id}: window_days must be 1 to 3650, not {}",
+                budget.window_days
+            ),
+        );
+    }
+    Some((
+        (budget.attempts, budget.window_days),
+        compiled(problems, site, id, &budget.action),
+    ))
+}
+
+/// `repeated_face.fraud_codes`: codes of DECLINE rules of this policy, so a
+/// misspelt code cannot silently never match.
+fn check_fraud_codes(spec: &PolicySpec, problems: &mut ValidationErrors) {
+    let Some(repeated_face) = &spec.repeated_face else {
+        return;
+    };
+    let site = PolicyPart::Table("repeated_face");
+    let declines: Vec<&str> = spec
+        .rules
+        .iter()
+        .map(|rule| &rule.action)
+        .chain(spec.transaction.0.iter())
+        .chain(check_actions(&spec.checks))
+        .filter(|action| action.outcome == Outcome::Decline)
+        .map(|action| action.code.as_str())
+        .collect();
+    for code in &repeated_face.fraud_codes {
+        if !declines.contains(&code.as_str()) {
+            problems.add(
+                site,
+                format!("[repeated_face] fraud_codes: no DECLINE rule of this policy gives the code {code:?}"),
+            );
+        }
+    }
 }
 
 /// The actions of the optional checks.

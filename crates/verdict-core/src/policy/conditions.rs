@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
+use crate::evidence::FaceRelation;
 use crate::model::{DecisionType, RISK_SCORES, WorkflowResult};
 
 /// An inclusive range of risk scores; an open end is unbounded.
@@ -134,6 +135,9 @@ pub struct Facts<'a> {
     /// completion, for the policy's checks (conditions do not read them).
     pub days_to_expiry: Option<i64>,
     pub age_years: Option<i64>,
+    /// How the workflows Jumio's face search found relate to this account,
+    /// from the evidence; absent without a search or with nothing found.
+    pub face_search: Option<FaceRelation>,
 }
 
 impl<'a> Facts<'a> {
@@ -168,6 +172,7 @@ impl<'a> Facts<'a> {
             dependents_ran: None,
             days_to_expiry,
             age_years,
+            face_search: None,
         }
     }
 }
@@ -183,6 +188,7 @@ pub enum Fact {
     TopLevel,
     Credential,
     DependentsRan,
+    FaceSearch,
 }
 
 /// A value no condition names.
@@ -191,7 +197,7 @@ const ABSENT: &str = "(absent)";
 
 impl Fact {
     /// Every fact, in the order conditions are checked and shown.
-    pub const ALL: [Fact; 7] = [
+    pub const ALL: [Fact; 8] = [
         Self::Country,
         Self::DocumentType,
         Self::DefinitionKey,
@@ -199,6 +205,7 @@ impl Fact {
         Self::TopLevel,
         Self::Credential,
         Self::DependentsRan,
+        Self::FaceSearch,
     ];
 
     /// The short name `policy check` and `policy diff` show.
@@ -211,6 +218,7 @@ impl Fact {
             Self::TopLevel => "top_level",
             Self::Credential => "credential",
             Self::DependentsRan => "dependents_ran",
+            Self::FaceSearch => "face_search",
         }
     }
 
@@ -232,6 +240,10 @@ impl Fact {
             Self::DependentsRan => facts
                 .dependents_ran
                 .map_or_else(|| ABSENT.to_owned(), |ran| ran.to_string()),
+            Self::FaceSearch => facts
+                .face_search
+                .map_or(ABSENT, FaceRelation::name)
+                .to_owned(),
         }
     }
 
@@ -245,6 +257,7 @@ impl Fact {
             Self::TopLevel => to.top_level = from.top_level,
             Self::Credential => to.credentials = from.credentials,
             Self::DependentsRan => to.dependents_ran = from.dependents_ran,
+            Self::FaceSearch => to.face_search = from.face_search,
         }
     }
 
@@ -256,7 +269,11 @@ impl Fact {
             Self::Country => facts.country = value,
             Self::DocumentType => facts.document_type = value,
             Self::DefinitionKey => facts.definition_key = value,
-            Self::RiskScore | Self::TopLevel | Self::Credential | Self::DependentsRan => {}
+            Self::RiskScore
+            | Self::TopLevel
+            | Self::Credential
+            | Self::DependentsRan
+            | Self::FaceSearch => {}
         }
         facts
     }
@@ -339,6 +356,15 @@ impl Fact {
                     ..Facts::default()
                 })
                 .collect(),
+            Self::FaceSearch => FaceRelation::ALL
+                .into_iter()
+                .map(Some)
+                .chain([None])
+                .map(|face_search| Facts {
+                    face_search,
+                    ..Facts::default()
+                })
+                .collect(),
         }
     }
 }
@@ -366,6 +392,9 @@ pub enum Condition {
     /// that uses its credential did not run for lack of input (`false`).
     /// Absent — neither holds — when no dependent is in the workflow.
     DependentsRan(bool),
+    /// The workflows Jumio's face search found relate to this account so
+    /// (resolved through the evidence; see `evaluate::account`).
+    FaceSearch(Vec<FaceRelation>),
 }
 
 fn listed(list: &[String], value: Option<&str>) -> bool {
@@ -384,6 +413,7 @@ impl Condition {
             Self::TopLevel(_) => "top_level",
             Self::Credential(_) => "credential",
             Self::DependentsRan(_) => "dependents_ran",
+            Self::FaceSearch(_) => "face_search",
         }
     }
 
@@ -399,6 +429,7 @@ impl Condition {
             Self::TopLevel(_) => 5,
             Self::Credential(_) => 6,
             Self::DependentsRan(_) => 7,
+            Self::FaceSearch(_) => 8,
         }
     }
 
@@ -412,6 +443,7 @@ impl Condition {
             Self::TopLevel(_) => Fact::TopLevel,
             Self::Credential(_) => Fact::Credential,
             Self::DependentsRan(_) => Fact::DependentsRan,
+            Self::FaceSearch(_) => Fact::FaceSearch,
         }
     }
 
@@ -428,6 +460,9 @@ impl Condition {
                 .credentials
                 .intersects(Credentials::of(list.iter().map(String::as_str))),
             Self::DependentsRan(ran) => facts.dependents_ran == Some(*ran),
+            Self::FaceSearch(relations) => facts
+                .face_search
+                .is_some_and(|relation| relations.contains(&relation)),
         }
     }
 
@@ -456,6 +491,10 @@ impl Condition {
                 format!("credential {shown} is not one of {}", list.join(", "))
             }
             Self::DependentsRan(ran) => format!("dependents_ran is {shown}, not {ran}"),
+            Self::FaceSearch(relations) => format!(
+                "face_search is {shown}, not {}",
+                relation_names(relations).join(", ")
+            ),
         }
     }
 
@@ -470,6 +509,9 @@ impl Condition {
             Self::TopLevel(types) => format!("top_level={}", names(types).join(",")),
             Self::Credential(list) => format!("credential={}", list.join(",")),
             Self::DependentsRan(ran) => format!("dependents_ran={ran}"),
+            Self::FaceSearch(relations) => {
+                format!("face_search={}", relation_names(relations).join(","))
+            }
         }
     }
 
@@ -493,6 +535,7 @@ impl Condition {
             | Self::Credential(list) => list.is_empty(),
             Self::DependentsRan(_) => false,
             Self::TopLevel(types) => types.is_empty(),
+            Self::FaceSearch(relations) => relations.is_empty(),
             Self::RiskScore(ScoreRange {
                 min: Some(min),
                 max: Some(max),
@@ -512,7 +555,10 @@ impl Condition {
             | Self::DocumentType(list)
             | Self::DefinitionKey(list)
             | Self::Credential(list) => list,
-            Self::RiskScore(_) | Self::TopLevel(_) | Self::DependentsRan(_) => &[],
+            Self::RiskScore(_)
+            | Self::TopLevel(_)
+            | Self::DependentsRan(_)
+            | Self::FaceSearch(_) => &[],
         };
         list.iter().map(String::as_str)
     }
@@ -561,6 +607,13 @@ impl Condition {
                 dependents_ran: Some(*ran),
                 ..Facts::default()
             }],
+            Self::FaceSearch(relations) => relations
+                .iter()
+                .map(|&relation| Facts {
+                    face_search: Some(relation),
+                    ..Facts::default()
+                })
+                .collect(),
             Self::CountryNot(_) => Vec::new(),
         }
     }
@@ -568,6 +621,10 @@ impl Condition {
 
 fn names(types: &[DecisionType]) -> Vec<&'static str> {
     types.iter().map(|t| t.name()).collect()
+}
+
+fn relation_names(relations: &[FaceRelation]) -> Vec<&'static str> {
+    relations.iter().map(|relation| relation.name()).collect()
 }
 
 /// `min..=max`, an open end left empty.
@@ -677,6 +734,9 @@ impl Serialize for Conditions {
                 Condition::RiskScore(range) => map.serialize_entry(condition.key(), range)?,
                 Condition::TopLevel(types) => map.serialize_entry(condition.key(), types)?,
                 Condition::DependentsRan(ran) => map.serialize_entry(condition.key(), ran)?,
+                Condition::FaceSearch(relations) => {
+                    map.serialize_entry(condition.key(), &relation_names(relations))?;
+                }
             }
         }
         map.end()

@@ -57,7 +57,7 @@ mod tests {
     fn the_default_policy_compiles() {
         let policy = Policy::embedded_default();
         assert_eq!(policy.reference().id, DEFAULT_POLICY_ID);
-        assert_eq!(policy.spec().rules.len(), 122);
+        assert_eq!(policy.spec().rules.len(), 129);
     }
 
     #[test]

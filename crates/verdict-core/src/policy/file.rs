@@ -20,6 +20,9 @@
 //! [age.minimum]                     # optional: years = 18
 //! [[risk]]                          # optional bands: min = 80, max = 100
 //! [retry.fraud_warning]             # optional: codes = ["REPEATED_FACE", ...]
+//! [retry.budget]                    # optional: attempts = 3, window_days = 7
+//! [retry.other_channel]             # optional: suggest = { WEB = "...", SDK = "..." }
+//! [repeated_face]                   # optional, no action: fraud_codes = [...]
 //! [passed.uncatalogued]             # optional: a PASSED label not catalogued as a pass
 //! [cascade]                         # optional: input_labels = [...], uncatalogued = false
 //! [cascade.upstream]                # optional: imageChecks = ["usability", "extraction"]
@@ -29,10 +32,11 @@
 //! type = "REJECTED"                 # WARNING, REJECTED, NOT_EXECUTED, UNRECOGNISED
 //! label = "BLURRED"                 # or "*"
 //! when = { country = ["USA"] }      # optional conditions (also on the finding:
-//!                                   # credential = ["FACEMAP"], dependents_ran = true)
+//!                                   # credential = ["FACEMAP"], dependents_ran = true;
+//!                                   # on the evidence: face_search = ["same_account"])
 //! ```
 //!
-//! Every table above but `[cascade]` carries `outcome`, `code`, `message` and
+//! Every table above but `[cascade]` and `[repeated_face]` carries `outcome`, `code`, `message` and
 //! optionally `user_message`.
 
 use std::collections::{BTreeMap, HashMap};
@@ -44,10 +48,12 @@ use toml::Spanned;
 
 use super::{
     Action, AgeCheck, CascadeSpec, Checks, Condition, Conditions, DEFAULT_OUTCOME_ORDER,
-    ExpiringCheck, FraudWarningRule, ListCheck, PerTransactionRule, Policy, PolicyErrors,
-    PolicyPart, PolicySpec, RiskBand, RuleSpec, ScoreRange, TransactionRule,
+    ExpiringCheck, FraudWarningRule, ListCheck, OtherChannel, PerTransactionRule, Policy,
+    PolicyErrors, PolicyPart, PolicySpec, RepeatedFaceSpec, RetryBudget, RiskBand, RuleSpec,
+    ScoreRange, TransactionRule,
 };
 use crate::catalogue::CATALOGUE;
+use crate::evidence::FaceRelation;
 use crate::model::{DecisionType, Outcome};
 use crate::position::line_column;
 
@@ -207,6 +213,14 @@ struct RawPolicy {
     retry: RawRetry,
     #[serde(default)]
     passed: RawPassed,
+    #[serde(default)]
+    repeated_face: Option<Spanned<RawRepeatedFace>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepeatedFace {
+    fraud_codes: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,6 +235,10 @@ struct RawPassed {
 struct RawRetry {
     #[serde(default)]
     fraud_warning: Option<Spanned<RawTable>>,
+    #[serde(default)]
+    budget: Option<Spanned<RawTable>>,
+    #[serde(default)]
+    other_channel: Option<Spanned<RawTable>>,
 }
 
 /// `[cascade]`: a key not given keeps the inherited (or built-in) value.
@@ -341,6 +359,12 @@ struct RawTable {
     max: Option<Spanned<f64>>,
     #[serde(default)]
     codes: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    attempts: Option<u32>,
+    #[serde(default)]
+    window_days: Option<u32>,
+    #[serde(default)]
+    suggest: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -384,6 +408,8 @@ struct RawWhen {
     credential: Option<Vec<String>>,
     #[serde(default)]
     dependents_ran: Option<bool>,
+    #[serde(default)]
+    face_search: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -404,6 +430,8 @@ enum Params {
     Years,
     Range,
     Codes,
+    Budget,
+    Channels,
 }
 
 /// Turns a policy file's raw tables into the spec, collecting errors with
@@ -500,6 +528,36 @@ impl PolicyFileReader {
             None => base.and_then(|base| base.passed_uncatalogued.clone()),
         };
         // Given here, or inherited like the other settings of the default.
+        let retry_budget = match &raw.retry.budget {
+            Some(table) => {
+                let read = self.table("retry.budget", table, Params::Budget);
+                Some(RetryBudget {
+                    attempts: read.attempts,
+                    window_days: read.window_days,
+                    action: read.action,
+                })
+            }
+            None => base.and_then(|base| base.retry_budget.clone()),
+        };
+        let other_channel = match &raw.retry.other_channel {
+            Some(table) => {
+                let read = self.table("retry.other_channel", table, Params::Channels);
+                Some(OtherChannel {
+                    suggest: read.suggest,
+                    action: read.action,
+                })
+            }
+            None => base.and_then(|base| base.other_channel.clone()),
+        };
+        let repeated_face = match &raw.repeated_face {
+            Some(table) => {
+                self.spans.tables.insert("repeated_face", table.span());
+                Some(RepeatedFaceSpec {
+                    fraud_codes: table.get_ref().fraud_codes.clone(),
+                })
+            }
+            None => base.and_then(|base| base.repeated_face.clone()),
+        };
         let birth_after_completion = match &raw.document.birth_after_completion {
             Some(table) => Some(
                 self.table("document.birth_after_completion", table, Params::None)
@@ -538,6 +596,9 @@ impl PolicyFileReader {
             fraud_warning,
             passed_uncatalogued,
             birth_after_completion,
+            repeated_face,
+            retry_budget,
+            other_channel,
         }
     }
 
@@ -685,6 +746,16 @@ impl PolicyFileReader {
         })
     }
 
+    /// A value of the `face_search` condition.
+    fn face_relation(&mut self, name: &Spanned<String>) -> FaceRelation {
+        FaceRelation::from_name(name.get_ref()).unwrap_or_else(|| {
+            let known = FaceRelation::ALL.map(FaceRelation::name);
+            let message = unknown("face_search value", name.get_ref(), known.into_iter());
+            self.error(name.span(), message);
+            FaceRelation::Error
+        })
+    }
+
     /// A decision type as policies spell it: Jumio's, or `UNRECOGNISED`.
     fn decision_type(&mut self, name: &Spanned<String>) -> DecisionType {
         let known = DecisionType::ALL.map(DecisionType::name);
@@ -730,6 +801,26 @@ impl PolicyFileReader {
         if table.codes.is_some() && !allowed(Params::Codes) {
             stray.push("codes");
         }
+        if (table.attempts.is_some() || table.window_days.is_some()) && !allowed(Params::Budget) {
+            stray.push(if table.attempts.is_some() {
+                "attempts"
+            } else {
+                "window_days"
+            });
+        }
+        if table.suggest.is_some() && !allowed(Params::Channels) {
+            stray.push("suggest");
+        }
+        if allowed(Params::Budget) {
+            for (key, given) in [
+                ("attempts", table.attempts.is_some()),
+                ("window_days", table.window_days.is_some()),
+            ] {
+                if !given {
+                    self.error(raw.span(), format!("[{id}] needs `{key}`"));
+                }
+            }
+        }
         if table.codes.is_none() && allowed(Params::Codes) {
             self.error(raw.span(), format!("[{id}] needs `codes`"));
         }
@@ -771,6 +862,9 @@ impl PolicyFileReader {
                 .as_ref()
                 .map(|codes| codes.get_ref().clone())
                 .unwrap_or_default(),
+            attempts: table.attempts.unwrap_or_default(),
+            window_days: table.window_days.unwrap_or_default(),
+            suggest: table.suggest.clone().unwrap_or_default(),
         }
     }
 
@@ -810,6 +904,15 @@ impl PolicyFileReader {
                     }),
                     when.credential.clone().map(Condition::Credential),
                     when.dependents_ran.map(Condition::DependentsRan),
+                    when.face_search.as_ref().map(|relations| {
+                        Condition::FaceSearch(
+                            relations
+                                .get_ref()
+                                .iter()
+                                .map(|name| self.face_relation(name))
+                                .collect(),
+                        )
+                    }),
                 ]
                 .into_iter()
                 .flatten(),
@@ -915,6 +1018,9 @@ struct ReadTable {
     deny: Vec<String>,
     range: ScoreRange,
     codes: Vec<String>,
+    attempts: u32,
+    window_days: u32,
+    suggest: BTreeMap<String, String>,
 }
 
 impl ReadTable {

@@ -30,7 +30,7 @@ pub mod file;
 pub mod spec;
 pub mod transaction;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
@@ -38,7 +38,7 @@ pub use self::cascade::{CascadeSpec, CompiledCascade};
 pub use self::conditions::{Condition, Conditions, Credentials, Fact, Facts, ScoreRange};
 pub use self::spec::{
     Action, AgeCheck, Checks, DEFAULT_OUTCOME_ORDER, ExpiringCheck, FraudWarningRule, ListCheck,
-    PolicySpec, RiskBand, RuleSpec, TransactionRules,
+    OtherChannel, PolicySpec, RepeatedFaceSpec, RetryBudget, RiskBand, RuleSpec, TransactionRules,
 };
 pub use self::transaction::{PerTransactionRule, TransactionRule};
 use crate::model::{DecisionType, Outcome};
@@ -67,6 +67,9 @@ impl RuleSpec {
         )
     }
 }
+
+/// The retry window of a policy with `[retry.other_channel]` and no budget.
+pub const DEFAULT_RETRY_WINDOW_DAYS: u32 = 7;
 
 /// Identifies the exact policy behind a decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,6 +183,10 @@ pub struct CompiledChecks {
     pub passed_uncatalogued: CompiledRule,
     /// `document.birth_after_completion`.
     pub birth_after_completion: Option<CompiledRule>,
+    /// `retry.budget`: (attempts, window_days) and the rule.
+    pub retry_budget: Option<((u32, u32), CompiledRule)>,
+    /// `retry.other_channel`: the user message per channel, and the rule.
+    pub other_channel: Option<(BTreeMap<String, String>, CompiledRule)>,
 }
 
 impl CompiledChecks {
@@ -213,6 +220,16 @@ impl CompiledChecks {
                 .iter()
                 .map(|rule| (rule, String::new())),
         );
+        if let Some(((attempts, window_days), rule)) = &self.retry_budget {
+            rules.push((
+                rule,
+                format!("attempts={attempts}; window_days={window_days}"),
+            ));
+        }
+        if let Some((suggest, rule)) = &self.other_channel {
+            let channels: Vec<&str> = suggest.keys().map(String::as_str).collect();
+            rules.push((rule, format!("suggest={}", channels.join(","))));
+        }
         rules
     }
 }
@@ -232,6 +249,33 @@ impl Policy {
 
     pub fn checks(&self) -> &CompiledChecks {
         &self.checks
+    }
+
+    /// The window retries are counted in: the budget's, or 7 days for a
+    /// policy that only suggests other channels; `None` when it does neither.
+    pub fn retry_window_days(&self) -> Option<u32> {
+        match (&self.checks.retry_budget, &self.checks.other_channel) {
+            (Some(((_, window_days), _)), _) => Some(*window_days),
+            (None, Some(_)) => Some(DEFAULT_RETRY_WINDOW_DAYS),
+            (None, None) => None,
+        }
+    }
+
+    /// Whether a rule reads the `face_search` condition: only then is a face
+    /// search worth resolving.
+    pub fn reads_face_search(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|rule| rule.when.reads(Fact::FaceSearch))
+    }
+
+    /// `[repeated_face] fraud_codes`: result codes that mean "declined for
+    /// fraud" (none without the table).
+    pub fn fraud_codes(&self) -> &[String] {
+        self.spec
+            .repeated_face
+            .as_ref()
+            .map_or(&[], |spec| spec.fraud_codes.as_slice())
     }
 
     /// Which NOT_EXECUTED findings are consequences, and of what.

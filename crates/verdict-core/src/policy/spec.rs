@@ -4,6 +4,8 @@
 //! The digest of a policy is taken over this content serialized as JSON, so
 //! field order here is part of the digest: append, never reorder.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::cascade::CascadeSpec;
@@ -108,6 +110,37 @@ pub struct FraudWarningRule {
     pub action: Action,
 }
 
+/// `[repeated_face]`: what the `face_search` condition needs to know besides
+/// the evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepeatedFaceSpec {
+    /// Result codes of earlier decisions that mean "declined for fraud": a
+    /// found workflow whose latest decision is a DECLINE with one of these
+    /// (and no LEGITIMATE feedback since) makes the relation `fraud`, as
+    /// FRAUD_CONFIRMED feedback does.
+    pub fraud_codes: Vec<String>,
+}
+
+/// `[retry.budget]`: past `attempts` earlier RETRY decisions of the same
+/// account within `window_days` (between completions), a RETRY becomes this
+/// rule's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetryBudget {
+    pub attempts: u32,
+    pub window_days: u32,
+    pub action: Action,
+}
+
+/// `[retry.other_channel]`: a RETRY of an account already asked to retry
+/// (within the budget's window) suggests another channel: the user message
+/// for the channel this workflow ran through (`suggest`), or the action's own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OtherChannel {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub suggest: BTreeMap<String, String>,
+    pub action: Action,
+}
+
 /// Optional checks over facts of the whole workflow. Each fires at most once,
 /// only for PROCESSED workflows, and only when the facts it reads are present.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -149,6 +182,17 @@ pub struct PolicySpec {
     /// Left out of the digest when `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_after_completion: Option<Action>,
+    /// `[repeated_face]`; `None`: only FRAUD_CONFIRMED feedback makes a found
+    /// workflow `fraud`. Left out of the digest when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeated_face: Option<RepeatedFaceSpec>,
+    /// `[retry.budget]`; `None`: no budget. Left out of the digest when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_budget: Option<RetryBudget>,
+    /// `[retry.other_channel]`; `None`: a RETRY keeps its own user message.
+    /// Left out of the digest when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_channel: Option<OtherChannel>,
 }
 
 /// The combination order when a policy does not give one: best to worst.

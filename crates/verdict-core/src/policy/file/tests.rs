@@ -849,12 +849,12 @@ fn a_policy_that_names_none_of_the_newer_settings_keeps_its_digest() {
 fn digests_of_the_shipped_policies_are_pinned() {
     assert_eq!(
         Policy::embedded_default().reference().digest,
-        "sha256:10e84dfd80441a9675415e5569c818bb0c9ee00e74b8afad1cc472c3920eb431"
+        "sha256:cecc5629663313d71d9a30e27f956a719a653a2904061c57f971697367bb3d81"
     );
     let example = include_str!("../../../policies/examples/acme-eu.toml");
     let policy = load_policy("acme-eu.toml", example).unwrap_or_else(|errors| panic!("{errors}"));
     assert_eq!(
         policy.reference().digest,
-        "sha256:d75e75babd315269975b3a0b1cd3a3ce30e9dcd57907a9543f1b8d6983f75df7"
+        "sha256:bf76ee683dfb583e5ec2cd0164d406b0e70875490738653c9b9af18f9377e919"
     );
 }
