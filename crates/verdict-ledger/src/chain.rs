@@ -1,12 +1,21 @@
-//! The hash chain: each record's hash covers its content and the previous
+//! The hash chains: each record's hash covers its content and the previous
 //! record's hash, so changing or deleting a row breaks every hash after it.
+//! Decisions and feedback are two chains, each with its own head, checked by
+//! the same [`Verifier`].
+
+use std::marker::PhantomData;
 
 use sha2::{Digest, Sha256};
 
-use crate::record::{Draft, Record};
+use crate::record::{Draft, FeedbackRecord, Record};
 
-/// The hash before the first record.
+/// The hash before the first record of either chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The decisions' chain, as [`Break`] names it.
+pub const DECISION_CHAIN: &str = "decision";
+/// The feedback chain, as [`Break`] names it.
+pub const FEEDBACK_CHAIN: &str = "feedback";
 
 /// Lowercase hex SHA-256 of everything a record says, after `prev_hash`:
 /// each field as its length (8 bytes, big-endian) then its bytes, so no
@@ -52,6 +61,33 @@ pub fn record_hash(
     hex(&hasher.finalize())
 }
 
+/// Lowercase hex SHA-256 of everything a feedback record says, after
+/// `prev_hash`, with the same length-prefixed fields as [`record_hash`]:
+/// `seq`, `feedback_id`, `recorded_at_ms`, `workflow_id`, `account_id`,
+/// `decision_id`, `verdict`, `note_code`. The record's own `prev_hash` and
+/// `hash` are not read.
+pub fn feedback_hash(prev_hash: &str, feedback: &FeedbackRecord) -> String {
+    let mut hasher = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(bytes);
+    };
+    field(prev_hash.as_bytes());
+    field(&feedback.seq.to_be_bytes());
+    field(feedback.feedback_id.as_bytes());
+    field(&feedback.recorded_at_ms.to_be_bytes());
+    for text in [
+        &feedback.workflow_id,
+        &feedback.account_id,
+        &feedback.decision_id,
+        &feedback.verdict,
+        &feedback.note_code,
+    ] {
+        field(text.as_bytes());
+    }
+    hex(&hasher.finalize())
+}
+
 /// The reasons as stored and hashed: compact JSON, fields in declaration order.
 pub fn reasons_json(draft: &Draft) -> String {
     serde_json::to_string(&draft.reasons).unwrap_or_default()
@@ -68,80 +104,161 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Where a chain breaks.
+/// Where a chain breaks. `chain` is [`DECISION_CHAIN`] or [`FEEDBACK_CHAIN`];
+/// `id` the record's decision or feedback id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Break {
     #[error(
-        "record {seq} ({decision_id}): its content does not match its hash (changed after it was written)"
+        "record {seq} ({id}) of the {chain} chain: its content does not match its hash (changed after it was written)"
     )]
-    Altered { seq: i64, decision_id: String },
+    Altered {
+        chain: &'static str,
+        seq: i64,
+        id: String,
+    },
     #[error(
-        "record {seq} ({decision_id}): it does not follow record {expected_prev}'s hash (a record before it was changed or removed)"
+        "record {seq} ({id}) of the {chain} chain: it does not follow record {expected_prev}'s hash (a record before it was changed or removed)"
     )]
     Unlinked {
+        chain: &'static str,
         seq: i64,
-        decision_id: String,
+        id: String,
         expected_prev: i64,
     },
-    #[error("records {from} to {to} are missing")]
-    Missing { from: i64, to: i64 },
+    #[error("records {from} to {to} of the {chain} chain are missing")]
+    Missing {
+        chain: &'static str,
+        from: i64,
+        to: i64,
+    },
     #[error(
-        "the chain ends at record {last} but its head says {head} (records at the end were removed)"
+        "the {chain} chain ends at record {last} but its head says {head} (records at the end were removed)"
     )]
-    Truncated { last: i64, head: i64 },
-    #[error("the chain's head hash does not match record {seq}'s hash")]
-    HeadMismatch { seq: i64 },
+    Truncated {
+        chain: &'static str,
+        last: i64,
+        head: i64,
+    },
+    #[error("the {chain} chain's head hash does not match record {seq}'s hash")]
+    HeadMismatch { chain: &'static str, seq: i64 },
 }
 
-/// Checks records in order, from a starting point (genesis or a checkpoint).
+/// A record of a chain, as the [`Verifier`] sees it.
+pub trait Link {
+    /// Which chain: [`DECISION_CHAIN`] or [`FEEDBACK_CHAIN`].
+    const CHAIN: &'static str;
+    fn seq(&self) -> i64;
+    /// The decision or feedback id.
+    fn id(&self) -> &str;
+    fn prev_hash(&self) -> &str;
+    fn hash(&self) -> &str;
+    /// The hash recomputed from the record's content and its `prev_hash`.
+    fn computed_hash(&self) -> String;
+}
+
+impl Link for Record {
+    const CHAIN: &'static str = DECISION_CHAIN;
+
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    fn id(&self) -> &str {
+        &self.decision_id
+    }
+
+    fn prev_hash(&self) -> &str {
+        &self.prev_hash
+    }
+
+    fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    fn computed_hash(&self) -> String {
+        record_hash(
+            &self.prev_hash,
+            self.seq,
+            &self.decision_id,
+            self.workflow_version,
+            self.recorded_at_ms,
+            &self.draft,
+            &reasons_json(&self.draft),
+        )
+    }
+}
+
+impl Link for FeedbackRecord {
+    const CHAIN: &'static str = FEEDBACK_CHAIN;
+
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    fn id(&self) -> &str {
+        &self.feedback_id
+    }
+
+    fn prev_hash(&self) -> &str {
+        &self.prev_hash
+    }
+
+    fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    fn computed_hash(&self) -> String {
+        feedback_hash(&self.prev_hash, self)
+    }
+}
+
+/// Checks the records of one chain in order, from a starting point (genesis
+/// or a checkpoint).
 #[derive(Debug, Clone)]
-pub struct Verifier {
+pub struct Verifier<L> {
     seq: i64,
     hash: String,
     checked: u64,
+    chain: PhantomData<fn(&L)>,
 }
 
-impl Verifier {
+impl<L: Link> Verifier<L> {
     pub fn new(start_seq: i64, start_hash: &str) -> Self {
         Self {
             seq: start_seq,
             hash: start_hash.to_owned(),
             checked: 0,
+            chain: PhantomData,
         }
     }
 
     /// The next record; the first break found is returned.
-    pub fn check(&mut self, record: &Record) -> Result<(), Break> {
-        if record.seq != self.seq + 1 {
+    pub fn check(&mut self, record: &L) -> Result<(), Break> {
+        let seq = record.seq();
+        if seq != self.seq + 1 {
             return Err(Break::Missing {
+                chain: L::CHAIN,
                 from: self.seq + 1,
-                to: record.seq - 1,
+                to: seq - 1,
             });
         }
-        let recomputed = record_hash(
-            &record.prev_hash,
-            record.seq,
-            &record.decision_id,
-            record.workflow_version,
-            record.recorded_at_ms,
-            &record.draft,
-            &reasons_json(&record.draft),
-        );
-        if recomputed != record.hash {
+        if record.computed_hash() != record.hash() {
             return Err(Break::Altered {
-                seq: record.seq,
-                decision_id: record.decision_id.clone(),
+                chain: L::CHAIN,
+                seq,
+                id: record.id().to_owned(),
             });
         }
-        if record.prev_hash != self.hash {
+        if record.prev_hash() != self.hash {
             return Err(Break::Unlinked {
-                seq: record.seq,
-                decision_id: record.decision_id.clone(),
+                chain: L::CHAIN,
+                seq,
+                id: record.id().to_owned(),
                 expected_prev: self.seq,
             });
         }
-        self.seq = record.seq;
-        self.hash.clone_from(&record.hash);
+        self.seq = seq;
+        record.hash().clone_into(&mut self.hash);
         self.checked += 1;
         Ok(())
     }
@@ -160,6 +277,7 @@ impl Verifier {
     pub fn reached(&self, seq: i64) -> Result<(), Break> {
         if self.seq < seq {
             return Err(Break::Missing {
+                chain: L::CHAIN,
                 from: self.seq + 1,
                 to: seq,
             });
@@ -167,16 +285,21 @@ impl Verifier {
         Ok(())
     }
 
-    /// After the last record: the head must point at it.
+    /// After the last record: the head must point at it. Returns how many
+    /// records were checked.
     pub fn finish(&self, head_seq: i64, head_hash: &str) -> Result<u64, Break> {
         if head_seq > self.seq {
             return Err(Break::Truncated {
+                chain: L::CHAIN,
                 last: self.seq,
                 head: head_seq,
             });
         }
         if head_seq == self.seq && head_hash != self.hash {
-            return Err(Break::HeadMismatch { seq: head_seq });
+            return Err(Break::HeadMismatch {
+                chain: L::CHAIN,
+                seq: head_seq,
+            });
         }
         Ok(self.checked)
     }

@@ -1,12 +1,20 @@
 //! verdict's decision ledger: every decision recorded once, append-only and
 //! hash-chained, with the PII-free facts it was made from — in an embedded
-//! SQLite file or a PostgreSQL database shared by replicas.
+//! SQLite file or a PostgreSQL database shared by replicas. Beside the
+//! decisions, the business's later feedback on decided workflows (codes
+//! only), append-only in a hash chain of its own.
 //!
 //! - `record` — what is kept of a decision (ids, outcome, codes, policy,
-//!   input SHA-256, facts) and what an append returns.
-//! - `chain` — the hash chain and its verifier.
-//! - `store` — the tables, in SQLite or PostgreSQL, with migrations.
-//! - `writer` — group commit: one writer task, one transaction per group.
+//!   input SHA-256, facts) and what an append returns; what is kept of a
+//!   feedback (workflow, its latest decision and account, verdict and note
+//!   codes); a workflow's latest decision in brief.
+//! - `chain` — the two hash chains (decisions, feedback) and their verifier.
+//! - `store` — the tables, in SQLite or PostgreSQL, with migrations; feedback
+//!   writes and reads, and `verify` over both chains. Retention prunes
+//!   decisions only: feedback is kept whole.
+//! - `writer` — group commit of decisions: one writer task, one transaction
+//!   per group. Feedback is written straight through the store, one
+//!   transaction each.
 
 pub mod chain;
 pub mod record;
@@ -16,6 +24,11 @@ pub mod testing;
 pub mod writer;
 
 pub use chain::Break;
-pub use record::{AppendKind, Appended, Draft, PolicyKey, PolicyText, ReasonRecord, Record};
-pub use store::{Backend, Checkpoint, LedgerError, ListQuery, SCAN_PAGE, Store, Verified};
+pub use record::{
+    AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, PolicyKey, PolicyText,
+    ReasonRecord, Record, WorkflowSummary,
+};
+pub use store::{
+    Backend, Checkpoint, LedgerError, ListQuery, MAX_FEEDBACK, SCAN_PAGE, Store, Verified,
+};
 pub use writer::{Commit, Ledger, now_ms};

@@ -85,10 +85,55 @@ pub struct Appended {
 pub enum AppendKind {
     /// A new record: the workflow's first decision.
     New,
-    /// The same input for the same workflow under the same policy was
-    /// already recorded: that record's id is returned, nothing is written.
+    /// The same input for the same workflow under the same policy, with
+    /// the same facts (evidence included), was already recorded: that
+    /// record's id is returned, nothing is written.
     Existing,
     /// The workflow was decided before from another input or policy: a new
     /// version, after `previous` (the decision id of the latest version).
     NewVersion { previous: String },
+}
+
+/// The business's later judgement of a decided workflow: codes only, never
+/// free text or personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackDraft {
+    pub workflow_id: String,
+    /// What the business concluded, as a code (e.g. `FRAUD_CONFIRMED`).
+    pub verdict: String,
+    /// A code saying why, or empty.
+    pub note_code: String,
+}
+
+/// A recorded feedback, in the feedback chain (its own chain, beside the
+/// decisions').
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackRecord {
+    /// Position in the feedback chain, from 1.
+    pub seq: i64,
+    /// UUIDv7: time-ordered.
+    pub feedback_id: String,
+    pub workflow_id: String,
+    /// The account of the workflow's latest recorded decision when the
+    /// feedback was recorded.
+    pub account_id: String,
+    /// The workflow's latest recorded decision when the feedback was recorded.
+    pub decision_id: String,
+    pub verdict: String,
+    pub note_code: String,
+    /// Server wall clock when recorded.
+    pub recorded_at_ms: i64,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The latest recorded decision of a workflow, in brief.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowSummary {
+    pub workflow_id: String,
+    pub account_id: String,
+    pub outcome: String,
+    pub result_code: String,
+    pub decision_id: String,
+    pub workflow_version: i64,
 }

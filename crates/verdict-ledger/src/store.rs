@@ -12,8 +12,11 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, Executor as _, Row as _};
 
-use crate::chain::{Break, GENESIS, Verifier, reasons_json, record_hash};
-use crate::record::{AppendKind, Appended, Draft, PolicyKey, PolicyText, ReasonRecord, Record};
+use crate::chain::{Break, GENESIS, Link, Verifier, feedback_hash, reasons_json, record_hash};
+use crate::record::{
+    AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, PolicyKey, PolicyText,
+    ReasonRecord, Record, WorkflowSummary,
+};
 
 /// Versioned schema changes, applied at start: the same SQL for both
 /// databases.
@@ -26,6 +29,8 @@ const ROWS_PER_INSERT: usize = 50;
 const IDS_PER_LOOKUP: usize = 500;
 /// Versions of one workflow `by_workflow` returns at most.
 pub const MAX_VERSIONS: i64 = 1000;
+/// Feedback records `feedback_for` returns at most: the newest.
+pub const MAX_FEEDBACK: i64 = 1000;
 /// Records read per page when verifying or exporting.
 pub const SCAN_PAGE: i64 = 1000;
 
@@ -122,12 +127,16 @@ pub struct Checkpoint {
 /// What `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
-    /// Records checked.
+    /// Decision records checked.
     pub records: u64,
-    /// The verified chain's end.
+    /// The verified decision chain's end.
     pub head_seq: i64,
-    /// The checkpoint verification started from, if records were pruned.
+    /// The checkpoint verification of the decisions started from, if records
+    /// were pruned.
     pub from_checkpoint: Option<i64>,
+    /// Feedback records checked: the whole feedback chain, from its first
+    /// record (feedback is never pruned).
+    pub feedback: u64,
 }
 
 /// The ledger's tables in one database.
@@ -149,6 +158,9 @@ const COLUMNS: &str = "seq, decision_id, workflow_id, workflow_version, account_
     recorded_at_ms, outcome, result_code, reasons, policy_id, policy_version, policy_digest, \
     input_sha256, facts, prev_hash, hash";
 const COLUMN_COUNT: usize = 17;
+
+const FEEDBACK_COLUMNS: &str = "seq, feedback_id, workflow_id, account_id, decision_id, verdict, \
+    note_code, recorded_at_ms, prev_hash, hash";
 
 impl Store {
     /// Opens the ledger at `location` (`sqlite:<path>` or a PostgreSQL URL),
@@ -211,8 +223,9 @@ impl Store {
     }
 
     /// Appends `drafts` in one transaction, in order, at the chain's end.
-    /// A draft whose workflow was recorded with the same input and policy
-    /// returns that record instead; `policies` are kept by digest.
+    /// A draft whose workflow was recorded with the same input, policy and
+    /// facts (so the same evidence) returns that record instead; `policies`
+    /// are kept by digest.
     pub async fn append(
         &self,
         drafts: &[Draft],
@@ -220,7 +233,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<Vec<Appended>, LedgerError> {
         let mut tx = self.pool.begin().await?;
-        let (mut seq, mut hash) = lock_head(&mut tx).await?;
+        let (mut seq, mut hash) = lock_head(&mut tx, DECISION_HEAD).await?;
 
         for policy in policies {
             sqlx::query(
@@ -245,6 +258,7 @@ impl Store {
                 && let Some(same) = versions.iter().find(|version| {
                     version.input_sha256 == draft.input_sha256
                         && version.policy_digest == draft.policy.digest
+                        && version.facts == draft.facts
                 })
             {
                 appended.push(Appended {
@@ -282,6 +296,7 @@ impl Store {
                 seq,
                 input_sha256: draft.input_sha256.clone(),
                 policy_digest: draft.policy.digest.clone(),
+                facts: draft.facts.clone(),
             });
             appended.push(Appended {
                 decision_id: decision_id.clone(),
@@ -438,31 +453,186 @@ impl Store {
         latest_checkpoint(&mut *self.pool.acquire().await?).await
     }
 
-    /// Checks the whole chain, from the latest checkpoint to the head; the
-    /// first break found is the error.
+    /// Checks both chains: the decisions from the latest checkpoint to their
+    /// head, then the feedback from its first record to its head (feedback
+    /// is never pruned). The first break found is the error.
     pub async fn verify(&self) -> Result<Verified, LedgerError> {
         let mut conn = self.pool.acquire().await?;
-        let row = sqlx::query("SELECT seq, hash FROM ledger_head WHERE id = 1")
-            .fetch_one(&mut *conn)
-            .await?;
-        let (head_seq, head_hash): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+        let (head_seq, head_hash) = read_head(&mut conn, DECISION_HEAD).await?;
         let checkpoint = latest_checkpoint(&mut conn).await?;
         let verifier = walk_chain(&mut conn, checkpoint.as_ref(), head_seq).await?;
         let records = verifier.finish(head_seq, &head_hash)?;
+
+        let (feedback_seq, feedback_head_hash) = read_head(&mut conn, FEEDBACK_HEAD).await?;
+        let verifier = walk(
+            &mut conn,
+            Verifier::<FeedbackRecord>::new(0, GENESIS),
+            &format!(
+                "SELECT {FEEDBACK_COLUMNS} FROM feedback \
+                 WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
+            ),
+            feedback_from_row,
+            feedback_seq,
+        )
+        .await?;
+        let feedback = verifier.finish(feedback_seq, &feedback_head_hash)?;
         Ok(Verified {
             records,
             head_seq,
             from_checkpoint: checkpoint.map(|c| c.seq),
+            feedback,
         })
     }
 
-    /// Deletes the records recorded before `before_ms` (a prefix of the
-    /// chain), after checking them, and leaves a checkpoint — the last pruned
-    /// record's position and hash — where verification starts from then on.
-    /// Returns how many records went.
+    /// Records feedback on `draft.workflow_id`, linked to the workflow's
+    /// latest recorded decision (highest version) and its account, at the end
+    /// of the feedback chain, in one transaction. `Ok(None)` when the ledger
+    /// has no decision for that workflow (never decided, pruned by retention,
+    /// or an empty id): nothing is written. Never changes a decision row, and
+    /// takes the feedback chain's head, not the decisions'.
+    pub async fn record_feedback(
+        &self,
+        draft: &FeedbackDraft,
+        now_ms: i64,
+    ) -> Result<Option<FeedbackRecord>, LedgerError> {
+        if draft.workflow_id.is_empty() {
+            return Ok(None);
+        }
+        let mut tx = self.pool.begin().await?;
+        let (head_seq, head_hash) = lock_head(&mut tx, FEEDBACK_HEAD).await?;
+        let latest = sqlx::query(
+            "SELECT decision_id, account_id FROM decisions WHERE workflow_id = $1 \
+             ORDER BY workflow_version DESC, seq DESC LIMIT 1",
+        )
+        .bind(draft.workflow_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(latest) = latest else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let mut record = FeedbackRecord {
+            seq: head_seq + 1,
+            feedback_id: uuid::Uuid::now_v7().to_string(),
+            workflow_id: draft.workflow_id.clone(),
+            account_id: latest.try_get(1)?,
+            decision_id: latest.try_get(0)?,
+            verdict: draft.verdict.clone(),
+            note_code: draft.note_code.clone(),
+            recorded_at_ms: now_ms,
+            prev_hash: head_hash,
+            hash: String::new(),
+        };
+        record.hash = feedback_hash(&record.prev_hash, &record);
+        sqlx::query(&format!(
+            "INSERT INTO feedback ({FEEDBACK_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ))
+        .bind(record.seq)
+        .bind(record.feedback_id.as_str())
+        .bind(record.workflow_id.as_str())
+        .bind(record.account_id.as_str())
+        .bind(record.decision_id.as_str())
+        .bind(record.verdict.as_str())
+        .bind(record.note_code.as_str())
+        .bind(record.recorded_at_ms)
+        .bind(record.prev_hash.as_str())
+        .bind(record.hash.as_str())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE feedback_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(record.seq)
+            .bind(record.hash.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(record))
+    }
+
+    /// Feedback on these workflows, in chain order (oldest first): at most
+    /// the newest [`MAX_FEEDBACK`] of them, so that one answer stays bounded.
+    /// Repeated ids count once; empty ids are ignored; unknown ids give
+    /// nothing.
+    pub async fn feedback_for(
+        &self,
+        workflow_ids: &[&str],
+    ) -> Result<Vec<FeedbackRecord>, LedgerError> {
+        let mut found = Vec::new();
+        for chunk in distinct(workflow_ids).chunks(IDS_PER_LOOKUP) {
+            let sql = format!(
+                "SELECT {FEEDBACK_COLUMNS} FROM feedback WHERE workflow_id IN ({}) \
+                 ORDER BY seq DESC LIMIT {MAX_FEEDBACK}",
+                placeholders(chunk.len())
+            );
+            let sql = self.backend.sql(&sql);
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                found.push(feedback_from_row(&row)?);
+            }
+        }
+        found.sort_unstable_by_key(|record| record.seq);
+        let keep = usize::try_from(MAX_FEEDBACK).unwrap_or(usize::MAX);
+        found.drain(..found.len().saturating_sub(keep));
+        Ok(found)
+    }
+
+    /// The latest recorded version of each of these workflows, in the order
+    /// asked: repeated ids answered once, empty ids ignored, workflows the
+    /// ledger has no decision for (unknown, or pruned) left out.
+    pub async fn latest_of(
+        &self,
+        workflow_ids: &[&str],
+    ) -> Result<Vec<WorkflowSummary>, LedgerError> {
+        // Per workflow: (version, seq) of the latest row seen, and its summary.
+        let mut latest: HashMap<String, ((i64, i64), WorkflowSummary)> = HashMap::new();
+        for chunk in distinct(workflow_ids).chunks(IDS_PER_LOOKUP) {
+            let sql = format!(
+                "SELECT d.workflow_id, d.account_id, d.outcome, d.result_code, d.decision_id, \
+                 d.workflow_version, d.seq FROM decisions d WHERE d.workflow_id IN ({}) \
+                 AND d.workflow_version = (SELECT MAX(m.workflow_version) FROM decisions m \
+                 WHERE m.workflow_id = d.workflow_id)",
+                placeholders(chunk.len())
+            );
+            let sql = self.backend.sql(&sql);
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let summary = WorkflowSummary {
+                    workflow_id: row.try_get(0)?,
+                    account_id: row.try_get(1)?,
+                    outcome: row.try_get(2)?,
+                    result_code: row.try_get(3)?,
+                    decision_id: row.try_get(4)?,
+                    workflow_version: row.try_get(5)?,
+                };
+                let rank = (summary.workflow_version, row.try_get::<i64, _>(6)?);
+                match latest.get(&summary.workflow_id) {
+                    Some((seen, _)) if *seen >= rank => {}
+                    _ => {
+                        latest.insert(summary.workflow_id.clone(), (rank, summary));
+                    }
+                }
+            }
+        }
+        Ok(workflow_ids
+            .iter()
+            .filter_map(|id| latest.remove(*id).map(|(_, summary)| summary))
+            .collect())
+    }
+
+    /// Deletes the decision records recorded before `before_ms` (a prefix of
+    /// the chain), after checking them, and leaves a checkpoint — the last
+    /// pruned record's position and hash — where verification starts from
+    /// then on. Returns how many records went. Feedback is not pruned: its
+    /// chain is kept whole, and still names the pruned decisions' ids.
     pub async fn prune(&self, before_ms: i64, now_ms: i64) -> Result<i64, LedgerError> {
         let mut tx = self.pool.begin().await?;
-        let (head_seq, _) = lock_head(&mut tx).await?;
+        let (head_seq, _) = lock_head(&mut tx, DECISION_HEAD).await?;
         let first_kept: Option<i64> =
             sqlx::query("SELECT MIN(seq) FROM decisions WHERE recorded_at_ms >= $1")
                 .bind(before_ms)
@@ -499,18 +669,46 @@ impl Store {
     }
 }
 
-/// Locks the chain's head for the rest of the transaction and reads it:
-/// a write first takes PostgreSQL's row lock or SQLite's write lock before
-/// the head is read, so appenders (and pruning) on several servers queue here
-/// and extend one chain.
-async fn lock_head(conn: &mut AnyConnection) -> Result<(i64, String), LedgerError> {
-    sqlx::query("UPDATE ledger_head SET seq = seq WHERE id = 1")
+/// The decisions' chain head.
+const DECISION_HEAD: &str = "ledger_head";
+/// The feedback chain's head.
+const FEEDBACK_HEAD: &str = "feedback_head";
+
+/// Locks a chain's head (`head`: [`DECISION_HEAD`] or [`FEEDBACK_HEAD`]) for
+/// the rest of the transaction and reads it: a write first takes
+/// PostgreSQL's row lock or SQLite's write lock before the head is read, so
+/// appenders (and pruning) on several servers queue here and extend one
+/// chain. The two heads are two rows: on PostgreSQL, decision appends and
+/// feedback writes never wait for each other.
+async fn lock_head(conn: &mut AnyConnection, head: &str) -> Result<(i64, String), LedgerError> {
+    sqlx::query(&format!("UPDATE {head} SET seq = seq WHERE id = 1"))
         .execute(&mut *conn)
         .await?;
-    let head = sqlx::query("SELECT seq, hash FROM ledger_head WHERE id = 1")
+    read_head(conn, head).await
+}
+
+/// A chain's head: the last record's position and hash.
+async fn read_head(conn: &mut AnyConnection, head: &str) -> Result<(i64, String), LedgerError> {
+    let row = sqlx::query(&format!("SELECT seq, hash FROM {head} WHERE id = 1"))
         .fetch_one(&mut *conn)
         .await?;
-    Ok((head.try_get(0)?, head.try_get(1)?))
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// The distinct non-empty ids among `ids`.
+fn distinct<'a>(ids: &[&'a str]) -> Vec<&'a str> {
+    let mut ids: Vec<&str> = ids.iter().copied().filter(|id| !id.is_empty()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// `$1, $2, …, $count`.
+fn placeholders(count: usize) -> String {
+    (1..=count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn latest_checkpoint(conn: &mut AnyConnection) -> Result<Option<Checkpoint>, LedgerError> {
@@ -531,22 +729,37 @@ async fn latest_checkpoint(conn: &mut AnyConnection) -> Result<Option<Checkpoint
     .transpose()
 }
 
-/// Checks the records after `from` (a checkpoint, or the chain's start) up to
-/// `up_to`, a page at a time; the verifier ends at the last record read.
+/// Checks the decision records after `from` (a checkpoint, or the chain's
+/// start) up to `up_to`, a page at a time; the verifier ends at the last
+/// record read.
 async fn walk_chain(
     conn: &mut AnyConnection,
     from: Option<&Checkpoint>,
     up_to: i64,
-) -> Result<Verifier, LedgerError> {
-    let mut verifier = from.map_or_else(
+) -> Result<Verifier<Record>, LedgerError> {
+    let verifier = from.map_or_else(
         || Verifier::new(0, GENESIS),
         |checkpoint| Verifier::new(checkpoint.seq, &checkpoint.hash),
     );
     let page = format!(
         "SELECT {COLUMNS} FROM decisions WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
     );
+    walk(conn, verifier, &page, record_from_row, up_to).await
+}
+
+/// Checks the records of one chain after the verifier's position up to
+/// `up_to`, a page at a time: `page` selects them (`$1` after, `$2` up to,
+/// `$3` how many), `from_row` reads one. The verifier ends at the last
+/// record read.
+async fn walk<L: Link>(
+    conn: &mut AnyConnection,
+    mut verifier: Verifier<L>,
+    page: &str,
+    from_row: fn(&AnyRow) -> Result<L, LedgerError>,
+    up_to: i64,
+) -> Result<Verifier<L>, LedgerError> {
     loop {
-        let rows = sqlx::query(&page)
+        let rows = sqlx::query(page)
             .bind(verifier.seq())
             .bind(up_to)
             .bind(SCAN_PAGE)
@@ -556,7 +769,7 @@ async fn walk_chain(
             return Ok(verifier);
         }
         for row in &rows {
-            verifier.check(&record_from_row(row)?)?;
+            verifier.check(&from_row(row)?)?;
         }
     }
 }
@@ -581,6 +794,9 @@ struct KnownVersion {
     seq: i64,
     input_sha256: String,
     policy_digest: String,
+    /// With the evidence the decision read: the same input decided with new
+    /// evidence is a new version.
+    facts: String,
 }
 
 /// The recorded versions of the drafts' workflows.
@@ -589,20 +805,16 @@ async fn known_versions(
     drafts: &[Draft],
     backend: Backend,
 ) -> Result<HashMap<String, Vec<KnownVersion>>, LedgerError> {
-    let mut ids: Vec<&str> = drafts
+    let ids: Vec<&str> = drafts
         .iter()
         .map(|draft| draft.workflow_id.as_str())
-        .filter(|id| !id.is_empty())
         .collect();
-    ids.sort_unstable();
-    ids.dedup();
     let mut known: HashMap<String, Vec<KnownVersion>> = HashMap::new();
-    for chunk in ids.chunks(IDS_PER_LOOKUP) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+    for chunk in distinct(&ids).chunks(IDS_PER_LOOKUP) {
         let sql = format!(
-            "SELECT workflow_id, workflow_version, decision_id, seq, input_sha256, policy_digest \
+            "SELECT workflow_id, workflow_version, decision_id, seq, input_sha256, policy_digest, facts \
              FROM decisions WHERE workflow_id IN ({})",
-            placeholders.join(", ")
+            placeholders(chunk.len())
         );
         let sql = backend.sql(&sql);
         let mut query = sqlx::query(&sql);
@@ -617,6 +829,7 @@ async fn known_versions(
                 seq: row.try_get(3)?,
                 input_sha256: row.try_get(4)?,
                 policy_digest: row.try_get(5)?,
+                facts: row.try_get(6)?,
             });
         }
     }
@@ -653,5 +866,20 @@ fn record_from_row(row: &AnyRow) -> Result<Record, LedgerError> {
         },
         prev_hash: row.try_get(15)?,
         hash: row.try_get(16)?,
+    })
+}
+
+fn feedback_from_row(row: &AnyRow) -> Result<FeedbackRecord, LedgerError> {
+    Ok(FeedbackRecord {
+        seq: row.try_get(0)?,
+        feedback_id: row.try_get(1)?,
+        workflow_id: row.try_get(2)?,
+        account_id: row.try_get(3)?,
+        decision_id: row.try_get(4)?,
+        verdict: row.try_get(5)?,
+        note_code: row.try_get(6)?,
+        recorded_at_ms: row.try_get(7)?,
+        prev_hash: row.try_get(8)?,
+        hash: row.try_get(9)?,
     })
 }

@@ -11,9 +11,10 @@
 use std::sync::Arc;
 
 use sqlx::{Connection as _, Executor as _};
+use verdict_ledger::chain::{GENESIS, feedback_hash};
 use verdict_ledger::{
-    AppendKind, Break, Draft, Ledger, LedgerError, ListQuery, PolicyKey, PolicyText, ReasonRecord,
-    Store,
+    AppendKind, Break, Draft, FeedbackDraft, FeedbackRecord, Ledger, LedgerError, ListQuery,
+    MAX_FEEDBACK, PolicyKey, PolicyText, ReasonRecord, Store, WorkflowSummary,
 };
 
 verdict_ledger::on_both_stores!(
@@ -26,6 +27,15 @@ verdict_ledger::on_both_stores!(
     a_deleted_record_is_detected_in_the_middle_and_at_the_end,
     pruning_leaves_a_checkpoint_and_the_rest_still_verifies,
     two_writers_on_one_database_extend_one_chain,
+    feedback_on_an_unknown_workflow_is_none_and_writes_nothing,
+    feedback_links_the_latest_decision_of_its_workflow,
+    feedback_for_returns_only_the_asked_workflows_in_chain_order,
+    feedback_for_returns_at_most_the_newest_max_feedback,
+    latest_of_gives_each_workflow_s_latest_version_in_the_order_asked,
+    verify_counts_feedback_and_finds_an_altered_feedback_record,
+    a_deleted_feedback_record_is_detected_in_the_middle_and_at_the_end,
+    feedback_never_changes_a_decision_and_retention_keeps_it,
+    feedback_writers_on_two_stores_extend_one_feedback_chain_beside_appends,
 );
 
 fn policy(digest: &str) -> PolicyKey {
@@ -61,6 +71,29 @@ fn draft(workflow: &str, account: &str, outcome: &str, input: &str) -> Draft {
         input_sha256: format!("sha256:{input}"),
         facts: format!(r#"{{"v":1,"workflow_id":"{workflow}"}}"#),
     }
+}
+
+fn feedback(workflow: &str, verdict: &str) -> FeedbackDraft {
+    FeedbackDraft {
+        workflow_id: workflow.into(),
+        verdict: verdict.into(),
+        note_code: "CHARGEBACK_RECEIVED".into(),
+    }
+}
+
+/// Records feedback on a workflow the ledger has a decision for.
+async fn give(store: &Store, workflow: &str, verdict: &str, now_ms: i64) -> FeedbackRecord {
+    store
+        .record_feedback(&feedback(workflow, verdict), now_ms)
+        .await
+        .expect("record feedback")
+        .unwrap_or_else(|| panic!("{workflow} has a decision"))
+}
+
+/// `count` workflow ids no decision has, sorting after `prefix`: asked beside
+/// known ids, they spread a lookup over several `IN (...)` chunks.
+fn fillers(prefix: &str, count: usize) -> Vec<String> {
+    (0..count).map(|n| format!("{prefix}-x{n:04}")).collect()
 }
 
 async fn open(location: &str) -> Store {
@@ -301,9 +334,16 @@ async fn a_changed_outcome_is_detected_at_its_record(location: &str) {
     )
     .await;
     match store.verify().await {
-        Err(LedgerError::Broken(Break::Altered { seq, decision_id })) => {
-            assert_eq!(seq, 3);
-            assert_eq!(decision_id, appended[2].decision_id);
+        Err(LedgerError::Broken(error @ Break::Altered { chain, seq, .. })) => {
+            assert_eq!((chain, seq), ("decision", 3));
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "record 3 ({}) of the decision chain: its content does not match its hash \
+                     (changed after it was written)",
+                    appended[2].decision_id
+                )
+            );
         }
         other => panic!("expected the altered record 3, got {other:?}"),
     }
@@ -319,7 +359,11 @@ async fn a_deleted_record_is_detected_in_the_middle_and_at_the_end(location: &st
     assert!(
         matches!(
             store.verify().await,
-            Err(LedgerError::Broken(Break::Truncated { last: 4, head: 5 }))
+            Err(LedgerError::Broken(Break::Truncated {
+                chain: "decision",
+                last: 4,
+                head: 5
+            }))
         ),
         "the last record's removal is seen"
     );
@@ -328,13 +372,17 @@ async fn a_deleted_record_is_detected_in_the_middle_and_at_the_end(location: &st
     assert!(
         matches!(
             error,
-            LedgerError::Broken(Break::Missing { from: 2, to: 2 })
+            LedgerError::Broken(Break::Missing {
+                chain: "decision",
+                from: 2,
+                to: 2
+            })
         ),
         "{error}"
     );
     assert_eq!(
         error.to_string(),
-        "the ledger's chain is broken: records 2 to 2 are missing"
+        "the ledger's chain is broken: records 2 to 2 of the decision chain are missing"
     );
 }
 
@@ -449,4 +497,549 @@ async fn unreadable_reasons_are_reported_at_their_record(location: &str) {
         "{error:?}"
     );
     assert_eq!(error.to_string(), "ledger record 2: unreadable reasons");
+}
+
+async fn feedback_on_an_unknown_workflow_is_none_and_writes_nothing(location: &str) {
+    let store = open(location).await;
+    assert_eq!(
+        store
+            .record_feedback(&feedback("wf-1", "FRAUD_CONFIRMED"), 1)
+            .await
+            .expect("record"),
+        None,
+        "an empty ledger has no workflow"
+    );
+    store
+        .append(
+            &[
+                draft("wf-1", "a", "DECLINE", "01"),
+                // A decision without a workflow id is no workflow.
+                draft("", "a", "DECLINE", "02"),
+            ],
+            &[],
+            1,
+        )
+        .await
+        .expect("append");
+    for unknown in ["wf-2", "", "WF-1", "wf-1 "] {
+        assert_eq!(
+            store
+                .record_feedback(&feedback(unknown, "FRAUD_CONFIRMED"), 2)
+                .await
+                .expect("record"),
+            None,
+            "{unknown:?}"
+        );
+    }
+    assert!(
+        store
+            .feedback_for(&["wf-1", "wf-2", ""])
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    let verified = store.verify().await.expect("verifies");
+    assert_eq!((verified.records, verified.feedback), (2, 0));
+    // Nothing was written: the first feedback recorded is the chain's first.
+    let first = give(&store, "wf-1", "LEGITIMATE", 3).await;
+    assert_eq!((first.seq, first.prev_hash.as_str()), (1, GENESIS));
+    assert_eq!(store.verify().await.expect("verifies").feedback, 1);
+}
+
+async fn feedback_links_the_latest_decision_of_its_workflow(location: &str) {
+    let store = open(location).await;
+    let first = store
+        .append(&[draft("wf-1", "acct-old", "DECLINE", "01")], &[], 10)
+        .await
+        .expect("append");
+    let second = store
+        .append(&[draft("wf-1", "acct-new", "APPROVE", "02")], &[], 20)
+        .await
+        .expect("append");
+    assert_eq!(second[0].workflow_version, 2);
+    store
+        .append(&[draft("wf-2", "acct-other", "APPROVE", "03")], &[], 30)
+        .await
+        .expect("append");
+
+    let draft_feedback = FeedbackDraft {
+        workflow_id: "wf-1".into(),
+        verdict: "FRAUD_CONFIRMED".into(),
+        note_code: "CHARGEBACK_RECEIVED".into(),
+    };
+    let given = store
+        .record_feedback(&draft_feedback, 1_000)
+        .await
+        .expect("record")
+        .expect("wf-1 was decided");
+    assert_eq!(given.decision_id, second[0].decision_id);
+    assert_ne!(given.decision_id, first[0].decision_id);
+    assert_eq!(given.account_id, "acct-new");
+    assert_eq!(
+        (
+            given.seq,
+            given.workflow_id.as_str(),
+            given.verdict.as_str(),
+            given.note_code.as_str(),
+            given.recorded_at_ms
+        ),
+        (1, "wf-1", "FRAUD_CONFIRMED", "CHARGEBACK_RECEIVED", 1_000)
+    );
+    assert_eq!(given.prev_hash, GENESIS);
+    assert_eq!(given.hash, feedback_hash(GENESIS, &given));
+    let id = uuid::Uuid::parse_str(&given.feedback_id).expect("a UUID");
+    assert_eq!(id.get_version_num(), 7);
+
+    // The same input again is no new version: feedback still links version 2.
+    let same = store
+        .append(&[draft("wf-1", "acct-new", "APPROVE", "02")], &[], 40)
+        .await
+        .expect("append");
+    assert_eq!(same[0].kind, AppendKind::Existing);
+    let again = store
+        .record_feedback(
+            &FeedbackDraft {
+                workflow_id: "wf-1".into(),
+                verdict: "LEGITIMATE".into(),
+                note_code: String::new(),
+            },
+            2_000,
+        )
+        .await
+        .expect("record")
+        .expect("wf-1 was decided");
+    assert_eq!(again.decision_id, second[0].decision_id);
+    assert_eq!((again.seq, again.note_code.as_str()), (2, ""));
+    assert_eq!(again.prev_hash, given.hash);
+
+    // A new version: the next feedback links it.
+    let third = store
+        .append(&[draft("wf-1", "acct-third", "DECLINE", "04")], &[], 50)
+        .await
+        .expect("append");
+    let later = give(&store, "wf-1", "INCONCLUSIVE", 3_000).await;
+    assert_eq!(
+        (later.decision_id.as_str(), later.account_id.as_str()),
+        (third[0].decision_id.as_str(), "acct-third")
+    );
+    assert!(given.feedback_id < again.feedback_id && again.feedback_id < later.feedback_id);
+
+    // Read back as written.
+    assert_eq!(
+        store.feedback_for(&["wf-1"]).await.expect("read"),
+        vec![given, again, later]
+    );
+}
+
+async fn feedback_for_returns_only_the_asked_workflows_in_chain_order(location: &str) {
+    let store = open(location).await;
+    let drafts: Vec<Draft> = (1..=3)
+        .map(|n| draft(&format!("wf-{n}"), "a", "DECLINE", &format!("{n}")))
+        .collect();
+    store.append(&drafts, &[], 1).await.expect("append");
+    for (n, workflow) in ["wf-2", "wf-1", "wf-3", "wf-1"].iter().enumerate() {
+        give(
+            &store,
+            workflow,
+            "FRAUD_CONFIRMED",
+            100 + i64::try_from(n).unwrap_or(0),
+        )
+        .await;
+    }
+    let order = |records: &[FeedbackRecord]| {
+        records
+            .iter()
+            .map(|r| (r.seq, r.workflow_id.clone()))
+            .collect::<Vec<_>>()
+    };
+    let asked = store
+        .feedback_for(&["wf-1", "wf-2", "wf-1", "", "wf-unknown"])
+        .await
+        .expect("read");
+    assert_eq!(
+        order(&asked),
+        [(1, "wf-2".into()), (2, "wf-1".into()), (4, "wf-1".into())]
+    );
+    assert!(store.feedback_for(&[]).await.expect("read").is_empty());
+    assert!(
+        store
+            .feedback_for(&["wf-unknown", ""])
+            .await
+            .expect("read")
+            .is_empty()
+    );
+
+    // More ids than one lookup takes: wf-1 and wf-3 fall in different ones,
+    // and the answer is still one chain order.
+    let fillers = fillers("wf-2", 1_200);
+    let mut ids: Vec<&str> = vec!["wf-3"];
+    ids.extend(fillers.iter().map(String::as_str));
+    ids.push("wf-1");
+    let asked = store.feedback_for(&ids).await.expect("read");
+    assert_eq!(
+        order(&asked),
+        [(2, "wf-1".into()), (3, "wf-3".into()), (4, "wf-1".into())]
+    );
+}
+
+async fn feedback_for_returns_at_most_the_newest_max_feedback(location: &str) {
+    let store = open(location).await;
+    store
+        .append(
+            &[
+                draft("wf-1", "a", "DECLINE", "1"),
+                draft("wf-3", "a", "DECLINE", "3"),
+            ],
+            &[],
+            1,
+        )
+        .await
+        .expect("append");
+    let total = MAX_FEEDBACK + 5;
+    for n in 0..total {
+        let workflow = if n % 2 == 0 { "wf-1" } else { "wf-3" };
+        give(&store, workflow, "LEGITIMATE", n).await;
+    }
+    let newest: Vec<i64> = (6..=total).collect();
+    let seqs = |records: Vec<FeedbackRecord>| records.iter().map(|r| r.seq).collect::<Vec<_>>();
+    assert_eq!(
+        seqs(store.feedback_for(&["wf-1", "wf-3"]).await.expect("read")),
+        newest
+    );
+    // Also when the ids are looked up in several chunks.
+    let fillers = fillers("wf-2", 1_200);
+    let mut ids: Vec<&str> = vec!["wf-1", "wf-3"];
+    ids.extend(fillers.iter().map(String::as_str));
+    assert_eq!(seqs(store.feedback_for(&ids).await.expect("read")), newest);
+    let verified = store.verify().await.expect("verifies");
+    assert_eq!(verified.feedback, u64::try_from(total).unwrap_or(0));
+}
+
+async fn latest_of_gives_each_workflow_s_latest_version_in_the_order_asked(location: &str) {
+    let store = open(location).await;
+    store
+        .append(&[draft("wf-a", "acct-1", "DECLINE", "a1")], &[], 1)
+        .await
+        .expect("append");
+    store
+        .append(&[draft("wf-a", "acct-1", "APPROVE", "a2")], &[], 2)
+        .await
+        .expect("append");
+    let b = store
+        .append(&[draft("wf-b", "acct-b", "APPROVE", "b1")], &[], 3)
+        .await
+        .expect("append");
+    let a3 = store
+        .append(&[draft("wf-a", "acct-2", "DECLINE", "a3")], &[], 4)
+        .await
+        .expect("append");
+    // An earlier input again is no new version: version 3 stays the latest.
+    let again = store
+        .append(&[draft("wf-a", "acct-1", "APPROVE", "a2")], &[], 5)
+        .await
+        .expect("append");
+    assert_eq!(again[0].kind, AppendKind::Existing);
+
+    let wf_a = WorkflowSummary {
+        workflow_id: "wf-a".into(),
+        account_id: "acct-2".into(),
+        outcome: "DECLINE".into(),
+        result_code: "DOCUMENT_FRAUD_FAKE".into(),
+        decision_id: a3[0].decision_id.clone(),
+        workflow_version: 3,
+    };
+    let wf_b = WorkflowSummary {
+        workflow_id: "wf-b".into(),
+        account_id: "acct-b".into(),
+        outcome: "APPROVE".into(),
+        result_code: "APPROVED".into(),
+        decision_id: b[0].decision_id.clone(),
+        workflow_version: 1,
+    };
+    assert_eq!(
+        store
+            .latest_of(&["wf-b", "", "wf-unknown", "wf-a", "wf-b"])
+            .await
+            .expect("read"),
+        vec![wf_b.clone(), wf_a.clone()]
+    );
+    assert_eq!(
+        store.latest_of(&["wf-a"]).await.expect("read"),
+        vec![wf_a.clone()]
+    );
+    assert!(store.latest_of(&[]).await.expect("read").is_empty());
+    assert!(
+        store
+            .latest_of(&["wf-unknown", ""])
+            .await
+            .expect("read")
+            .is_empty()
+    );
+
+    // More ids than one lookup takes: still the order asked.
+    let fillers = fillers("wf-a", 1_200);
+    let mut ids: Vec<&str> = vec!["wf-b"];
+    ids.extend(fillers.iter().map(String::as_str));
+    ids.push("wf-a");
+    assert_eq!(store.latest_of(&ids).await.expect("read"), vec![wf_b, wf_a]);
+}
+
+async fn verify_counts_feedback_and_finds_an_altered_feedback_record(location: &str) {
+    let store = open(location).await;
+    let drafts: Vec<Draft> = (0..3)
+        .map(|n| draft(&format!("wf-{n}"), "a", "DECLINE", &format!("{n}")))
+        .collect();
+    store.append(&drafts, &[], 1).await.expect("append");
+    let mut given = Vec::new();
+    for n in 0..4 {
+        given.push(give(&store, &format!("wf-{}", n % 3), "FRAUD_CONFIRMED", 10 + n).await);
+    }
+    let verified = store.verify().await.expect("intact chains verify");
+    assert_eq!(
+        (verified.records, verified.head_seq, verified.feedback),
+        (3, 3, 4)
+    );
+
+    tamper(
+        location,
+        "UPDATE feedback SET verdict = 'LEGITIMATE' WHERE seq = 2",
+    )
+    .await;
+    let error = store.verify().await.expect_err("an altered verdict");
+    match &error {
+        LedgerError::Broken(Break::Altered { chain, seq, id }) => {
+            assert_eq!((*chain, *seq), ("feedback", 2));
+            assert_eq!(id, &given[1].feedback_id);
+        }
+        other => panic!("expected the altered feedback record 2, got {other:?}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "the ledger's chain is broken: record 2 ({}) of the feedback chain: its content \
+             does not match its hash (changed after it was written)",
+            given[1].feedback_id
+        )
+    );
+
+    // Put back as it was, the chain verifies again; another field changed
+    // elsewhere is found there.
+    tamper(
+        location,
+        "UPDATE feedback SET verdict = 'FRAUD_CONFIRMED' WHERE seq = 2",
+    )
+    .await;
+    assert_eq!(store.verify().await.expect("restored").feedback, 4);
+    tamper(
+        location,
+        "UPDATE feedback SET decision_id = 'another' WHERE seq = 4",
+    )
+    .await;
+    assert!(matches!(
+        store.verify().await,
+        Err(LedgerError::Broken(Break::Altered {
+            chain: "feedback",
+            seq: 4,
+            ..
+        }))
+    ));
+    tamper(
+        location,
+        &format!(
+            "UPDATE feedback SET decision_id = '{}' WHERE seq = 4",
+            given[3].decision_id
+        ),
+    )
+    .await;
+    // A head rewritten to another hash.
+    tamper(
+        location,
+        &format!("UPDATE feedback_head SET hash = '{GENESIS}' WHERE id = 1"),
+    )
+    .await;
+    assert!(matches!(
+        store.verify().await,
+        Err(LedgerError::Broken(Break::HeadMismatch {
+            chain: "feedback",
+            seq: 4
+        }))
+    ));
+}
+
+async fn a_deleted_feedback_record_is_detected_in_the_middle_and_at_the_end(location: &str) {
+    let store = open(location).await;
+    store
+        .append(&[draft("wf-1", "a", "DECLINE", "01")], &[], 1)
+        .await
+        .expect("append");
+    for n in 0..5 {
+        give(&store, "wf-1", "FRAUD_CONFIRMED", 10 + n).await;
+    }
+    tamper(location, "DELETE FROM feedback WHERE seq = 5").await;
+    let error = store.verify().await.expect_err("the last record's removal");
+    assert!(
+        matches!(
+            error,
+            LedgerError::Broken(Break::Truncated {
+                chain: "feedback",
+                last: 4,
+                head: 5
+            })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "the ledger's chain is broken: the feedback chain ends at record 4 but its head says 5 \
+         (records at the end were removed)"
+    );
+    tamper(location, "DELETE FROM feedback WHERE seq = 2").await;
+    let error = store.verify().await.expect_err("a gap breaks the chain");
+    assert!(
+        matches!(
+            error,
+            LedgerError::Broken(Break::Missing {
+                chain: "feedback",
+                from: 2,
+                to: 2
+            })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "the ledger's chain is broken: records 2 to 2 of the feedback chain are missing"
+    );
+}
+
+async fn feedback_never_changes_a_decision_and_retention_keeps_it(location: &str) {
+    let store = open(location).await;
+    for n in 0..5 {
+        store
+            .append(
+                &[draft(&format!("wf-{n}"), "a", "DECLINE", &format!("{n}"))],
+                &[],
+                100 * n,
+            )
+            .await
+            .expect("append");
+    }
+    let all = ListQuery {
+        limit: 100,
+        ..ListQuery::default()
+    };
+    let before = store.list(&all).await.expect("list");
+    let wf_1 = store.by_workflow("wf-1").await.expect("read");
+    let verified_before = store.verify().await.expect("verifies");
+
+    let mut given = vec![
+        give(&store, "wf-1", "FRAUD_CONFIRMED", 1_000).await,
+        give(&store, "wf-1", "LEGITIMATE", 1_001).await,
+        give(&store, "wf-3", "INCONCLUSIVE", 1_002).await,
+    ];
+    assert_eq!(store.list(&all).await.expect("list"), before);
+    assert_eq!(store.by_workflow("wf-1").await.expect("read"), wf_1);
+    let verified = store.verify().await.expect("verifies");
+    assert_eq!(
+        (verified.records, verified.head_seq, verified.feedback),
+        (verified_before.records, verified_before.head_seq, 3)
+    );
+
+    // Two chains: the next decision is the decisions' 6th, the next feedback
+    // the feedback's 4th.
+    let appended = store
+        .append(&[draft("wf-new", "a", "APPROVE", "new")], &[], 2_000)
+        .await
+        .expect("append");
+    assert_eq!(appended[0].seq, 6);
+    given.push(give(&store, "wf-new", "LEGITIMATE", 2_001).await);
+    assert_eq!(given[3].seq, 4);
+
+    // Retention prunes decisions (0, 100 and 200 ms) and keeps every feedback.
+    assert_eq!(store.prune(250, 3_000).await.expect("prune"), 3);
+    assert_eq!(
+        store
+            .feedback_for(&["wf-1", "wf-3", "wf-new"])
+            .await
+            .expect("read"),
+        given
+    );
+    // wf-1 has no decision left: nothing to give feedback on, nothing latest.
+    assert_eq!(
+        store
+            .latest_of(&["wf-1", "wf-3"])
+            .await
+            .expect("read")
+            .iter()
+            .map(|s| s.workflow_id.as_str())
+            .collect::<Vec<_>>(),
+        ["wf-3"]
+    );
+    assert_eq!(
+        store
+            .record_feedback(&feedback("wf-1", "FRAUD_CONFIRMED"), 3_001)
+            .await
+            .expect("record"),
+        None
+    );
+    let verified = store.verify().await.expect("verifies");
+    assert_eq!(
+        (
+            verified.records,
+            verified.from_checkpoint,
+            verified.feedback
+        ),
+        (3, Some(3), 4)
+    );
+}
+
+async fn feedback_writers_on_two_stores_extend_one_feedback_chain_beside_appends(location: &str) {
+    let (one, two) = (open(location).await, open(location).await);
+    let drafts: Vec<Draft> = (0..8)
+        .map(|n| draft(&format!("wf-{n}"), "a", "DECLINE", &format!("{n}")))
+        .collect();
+    one.append(&drafts, &[], 1).await.expect("append");
+    let mut tasks = Vec::new();
+    for task in 0..8_i64 {
+        let store = if task % 2 == 0 {
+            one.clone()
+        } else {
+            two.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            for n in 0..10 {
+                give(&store, &format!("wf-{task}"), "FRAUD_CONFIRMED", 10 + n).await;
+                // A decision appended between feedback writes, on the other
+                // chain.
+                store
+                    .append(
+                        &[draft(
+                            &format!("wf-{task}-{n}"),
+                            "a",
+                            "APPROVE",
+                            &format!("{task}-{n}"),
+                        )],
+                        &[],
+                        10 + n,
+                    )
+                    .await
+                    .expect("append");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let ids: Vec<String> = (0..8).map(|n| format!("wf-{n}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let recorded = two.feedback_for(&ids).await.expect("read");
+    assert_eq!(
+        recorded.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        (1..=80).collect::<Vec<i64>>()
+    );
+    let verified = one.verify().await.expect("two chains");
+    assert_eq!(
+        (verified.records, verified.head_seq, verified.feedback),
+        (88, 88, 80)
+    );
 }
