@@ -191,6 +191,14 @@ async fn the_same_input_returns_the_recorded_decision_and_a_new_input_is_a_new_v
         .expect("append");
     assert_eq!(third[0].workflow_version, 3);
 
+    // The first input under the first policy, decided with other evidence
+    // (the facts carry it): a new version, not the first record.
+    let mut new_evidence = draft("wf-1", "a", "DECLINE", "aa");
+    new_evidence.facts = r#"{"v":2,"workflow_id":"wf-1","evidence":{"retries":[]}}"#.into();
+    let fourth = store.append(&[new_evidence], &[], 4).await.expect("append");
+    assert_eq!(fourth[0].workflow_version, 4);
+    assert_ne!(fourth[0].decision_id, first[0].decision_id);
+
     // Within one group: the second copy returns the first's id.
     let twice = store
         .append(
@@ -212,9 +220,9 @@ async fn the_same_input_returns_the_recorded_decision_and_a_new_input_is_a_new_v
             .iter()
             .map(|r| r.workflow_version)
             .collect::<Vec<_>>(),
-        [1, 2, 3]
+        [1, 2, 3, 4]
     );
-    assert_eq!(store.verify().await.expect("verifies").records, 4);
+    assert_eq!(store.verify().await.expect("verifies").records, 5);
 }
 
 async fn lists_filter_by_account_outcome_and_time_and_page_in_order(location: &str) {
