@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 const PROTOS: &[&str] = &[
     "proto/verdict/v1/workflow.proto",
     "proto/verdict/v1/decision.proto",
+    "proto/verdict/v1/evidence.proto",
     "proto/verdict/v1/decision_service.proto",
 ];
 

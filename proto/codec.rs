@@ -199,16 +199,42 @@ fn check_workflow(
     Ok(())
 }
 
+/// Most earlier workflows, and most earlier retries, one request's evidence
+/// may list (verdict-core's `MAX_KNOWN_WORKFLOWS` and `MAX_PRIOR_RETRIES`;
+/// the server checks them again when it converts the evidence).
+pub const MAX_EVIDENCE_ITEMS: usize = 100;
+
+/// Counts an `Evidence`'s workflows (field 1) and retries (field 2); `at`
+/// is its field path.
+fn check_evidence(bytes: &[u8], at: &str) -> Result<(), Violation> {
+    for (number, name) in [(1, "workflows"), (2, "retries")] {
+        let count = fields(bytes)
+            .filter(|(field, payload)| *field == number && payload.is_some())
+            .count();
+        if count > MAX_EVIDENCE_ITEMS {
+            return Err(Violation {
+                field: format!("{at}.{name}"),
+                description: format!("more than {MAX_EVIDENCE_ITEMS} {name} in the evidence"),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl WireCheck for crate::v1::EvaluateRequest {
     fn check(bytes: &[u8], limits: &EntryLimits) -> Result<(), Violation> {
         let mut in_message = 0;
-        for (_, workflow) in fields(bytes).filter(|(field, _)| *field == 3) {
-            check_workflow(
-                workflow.unwrap_or_default(),
-                "workflow",
-                limits,
-                &mut in_message,
-            )?;
+        for (field, payload) in fields(bytes) {
+            match field {
+                3 => check_workflow(
+                    payload.unwrap_or_default(),
+                    "workflow",
+                    limits,
+                    &mut in_message,
+                )?,
+                5 => check_evidence(payload.unwrap_or_default(), "evidence")?,
+                _ => {}
+            }
         }
         Ok(())
     }
@@ -219,9 +245,16 @@ impl WireCheck for crate::v1::BatchEvaluateRequest {
         let mut in_message = 0;
         let items = fields(bytes).filter(|(field, _)| *field == 2);
         for (index, (_, item)) in items.enumerate() {
-            for (_, workflow) in fields(item.unwrap_or_default()).filter(|(field, _)| *field == 3) {
-                let at = format!("items[{index}].workflow");
-                check_workflow(workflow.unwrap_or_default(), &at, limits, &mut in_message)?;
+            for (field, payload) in fields(item.unwrap_or_default()) {
+                let payload = payload.unwrap_or_default();
+                match field {
+                    3 => {
+                        let at = format!("items[{index}].workflow");
+                        check_workflow(payload, &at, limits, &mut in_message)?;
+                    }
+                    4 => check_evidence(payload, &format!("items[{index}].evidence"))?,
+                    _ => {}
+                }
             }
         }
         Ok(())
@@ -244,6 +277,8 @@ no_wire_check!(
     crate::v1::GetDecisionResponse,
     crate::v1::ListDecisionsRequest,
     crate::v1::ListDecisionsResponse,
+    crate::v1::RecordFeedbackRequest,
+    crate::v1::RecordFeedbackResponse,
     crate::loadtest::v1::NoopRequest,
     crate::loadtest::v1::NoopResponse,
 );
@@ -296,6 +331,7 @@ mod tests {
         let batch = pb::BatchEvaluateRequest {
             items: (0..6)
                 .map(|index| pb::BatchItem {
+                    evidence: None,
                     id: index.to_string(),
                     input: Some(pb::batch_item::Input::Workflow(workflow(&[100; 10]))),
                 })

@@ -10,6 +10,7 @@ use crate::support::{
 
 fn json_item(id: &str, body: impl Into<String>) -> pb::BatchItem {
     pb::BatchItem {
+        evidence: None,
         id: id.to_owned(),
         input: Some(batch_item::Input::WorkflowJson(body.into())),
     }
@@ -35,6 +36,7 @@ async fn bad_items_get_their_own_error_and_never_cost_the_others() {
         json_item("broken", "{\"workflow\": "),
         json_item("pending", r#"{"workflow": {"status": "INITIATED"}}"#),
         pb::BatchItem {
+            evidence: None,
             id: "empty".to_owned(),
             input: None,
         },

@@ -182,6 +182,7 @@ async fn typed_input_with_unset_enums_or_bad_values_is_invalid_argument_naming_t
         (pb::WorkflowResult::default(), "workflow.workflow"),
     ] {
         let request = pb::EvaluateRequest {
+            evidence: None,
             policy_id: String::new(),
             explain: false,
             input: Some(evaluate_request::Input::Workflow(typed)),

@@ -22,6 +22,7 @@ pub(crate) enum Expect {
 
 fn typed(workflow: pb::WorkflowResult) -> pb::EvaluateRequest {
     pb::EvaluateRequest {
+        evidence: None,
         policy_id: String::new(),
         explain: false,
         input: Some(evaluate_request::Input::Workflow(workflow)),
@@ -281,6 +282,7 @@ async fn a_batch_of_only_hostile_items_answers_each_with_the_status_evaluate_giv
         .iter()
         .zip(&names)
         .map(|(request, name)| pb::BatchItem {
+            evidence: None,
             id: (*name).to_owned(),
             input: request.input.clone().map(batch_input),
         })
@@ -487,6 +489,7 @@ async fn errors_never_echo_what_was_sent_and_stay_small() {
                 policy_id: request.policy_id.clone(),
                 explain: false,
                 items: vec![pb::BatchItem {
+                    evidence: None,
                     id: "item".to_owned(),
                     input: request.input.clone().map(batch_input),
                 }],

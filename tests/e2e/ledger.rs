@@ -206,11 +206,13 @@ async fn batch_items_are_recorded_and_listed_by_account_and_outcome_in_pages(loc
     let mut items: Vec<pb::BatchItem> = names
         .iter()
         .map(|name| pb::BatchItem {
+            evidence: None,
             id: name.clone(),
             input: Some(batch_item::Input::WorkflowJson(fixture(name))),
         })
         .collect();
     items.push(pb::BatchItem {
+        evidence: None,
         id: "broken".into(),
         input: Some(batch_item::Input::WorkflowJson("{".into())),
     });
@@ -498,8 +500,9 @@ async fn the_recorded_facts_decide_again_to_the_recorded_decision(location: &str
         .expect("recorded");
         let record = &recorded[0];
         // Decided again, offline, from nothing but the stored facts.
-        let facts = verdict_core::facts_from_json(&record.facts_json).expect("facts read back");
-        let again = verdict_core::evaluate(&facts, &policy).expect("decides");
+        let (facts, evidence) =
+            verdict_core::facts_from_json(&record.facts_json).expect("facts read back");
+        let again = verdict_core::evaluate_with(&facts, &policy, &evidence).expect("decides");
         assert_eq!(
             again.policy.digest,
             record.policy.as_ref().expect("policy").digest,

@@ -16,6 +16,7 @@ fn batch(size: usize) -> pb::BatchEvaluateRequest {
         explain: false,
         items: (0..size)
             .map(|index| pb::BatchItem {
+                evidence: None,
                 id: index.to_string(),
                 input: Some(batch_item::Input::WorkflowJson(body.clone())),
             })
@@ -441,6 +442,7 @@ async fn a_batch_answer_never_exceeds_the_message_limit() {
         explain: true,
         items: (0..100)
             .map(|index| pb::BatchItem {
+                evidence: None,
                 id: index.to_string(),
                 input: Some(batch_item::Input::Workflow(workflow.clone())),
             })
@@ -603,6 +605,7 @@ async fn an_evaluate_answer_over_the_message_limit_and_a_batch_that_cannot_fit_a
     let request = pb::BatchEvaluateRequest {
         items: (0..1000)
             .map(|index| pb::BatchItem {
+                evidence: None,
                 id: index.to_string(),
                 input: Some(batch_item::Input::Workflow(pb::WorkflowResult::default())),
             })

@@ -6,6 +6,7 @@
     reason = "a test that cannot go on should fail loudly"
 )]
 
+mod accounts;
 mod batch;
 mod connections;
 mod discovery;

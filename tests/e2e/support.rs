@@ -177,6 +177,7 @@ pub fn workflow_fixtures() -> Vec<String> {
 
 pub fn json_request(body: impl Into<String>) -> pb::EvaluateRequest {
     pb::EvaluateRequest {
+        evidence: None,
         policy_id: String::new(),
         explain: false,
         input: Some(evaluate_request::Input::WorkflowJson(body.into())),

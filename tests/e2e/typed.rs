@@ -130,6 +130,7 @@ async fn typed_input_decides_exactly_like_the_json_body() {
         }
         let from_json = evaluate_json(&mut client, body.clone()).await;
         let request = pb::EvaluateRequest {
+            evidence: None,
             policy_id: String::new(),
             explain: false,
             input: Some(evaluate_request::Input::Workflow(typed_from_json(&body))),
@@ -165,6 +166,7 @@ async fn typed_dates_are_validated() {
         .position(|c| c.name == "extraction")
         .expect("extraction");
     let request = pb::EvaluateRequest {
+        evidence: None,
         policy_id: String::new(),
         explain: false,
         input: Some(evaluate_request::Input::Workflow(typed)),

@@ -134,6 +134,7 @@ async fn batch_flood(address: &str, clients: u64) -> Result<(), Error> {
     let request = pb::BatchEvaluateRequest {
         items: (0..1000)
             .map(|index| pb::BatchItem {
+                evidence: None,
                 id: index.to_string(),
                 input: Some(batch_item::Input::WorkflowJson(padded.clone())),
             })

@@ -260,6 +260,11 @@ pub struct EvalArgs {
     /// Also print, for each finding, the rules considered and why.
     #[arg(long)]
     pub explain: bool,
+    /// Decide every file with this evidence: a `verdict.v1.Evidence` in
+    /// proto3 JSON (earlier workflows, the account's retries, the channel),
+    /// as a request's `evidence` carries it. Offline there is no ledger.
+    #[arg(long)]
+    pub evidence: Option<PathBuf>,
     /// json: one JSON document per file, naming it, with its decision or
     /// error; table: one line per file (file, outcome, code, root causes).
     #[arg(long, value_enum, default_value_t = EvalFormat::Json)]

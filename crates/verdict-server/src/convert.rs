@@ -149,6 +149,12 @@ fn decision_type(value: i32, field: &str) -> Result<&'static str, Invalid> {
 /// A protobuf timestamp in UTC: seconds within the years `time` holds and
 /// nanos within a second, as the well-known type requires.
 fn utc_timestamp(timestamp: &prost_types::Timestamp) -> Result<OffsetDateTime, Invalid> {
+    instant_from_wire(timestamp)
+        .ok_or_else(|| Invalid::new("completed_at", "not a valid timestamp"))
+}
+
+/// A protobuf timestamp as an instant in UTC; `None` when out of range.
+pub fn instant_from_wire(timestamp: &prost_types::Timestamp) -> Option<OffsetDateTime> {
     let nanos = u32::try_from(timestamp.nanos)
         .ok()
         .filter(|nanos| *nanos < 1_000_000_000);
@@ -156,7 +162,6 @@ fn utc_timestamp(timestamp: &prost_types::Timestamp) -> Result<OffsetDateTime, I
         .ok()
         .zip(nanos)
         .and_then(|(instant, nanos)| instant.replace_nanosecond(nanos).ok())
-        .ok_or_else(|| Invalid::new("completed_at", "not a valid timestamp"))
 }
 
 fn calendar_date(value: &str, field: &str) -> Result<Option<Date>, Invalid> {
@@ -307,6 +312,7 @@ fn reason_to_wire(reason: &Reason<'_>) -> pb::Reason {
             .iter()
             .map(|c| c.to_string())
             .collect(),
+        evidence: None,
     }
 }
 
@@ -315,7 +321,14 @@ pub fn decision_to_wire(decision: &Decision<'_>) -> pb::Decision {
     pb::Decision {
         outcome: outcome_to_wire(decision.outcome) as i32,
         result_code: decision.result_code.to_owned(),
-        reasons: decision.reasons.iter().map(reason_to_wire).collect(),
+        reasons: decision
+            .reasons
+            .iter()
+            .map(|reason| pb::Reason {
+                evidence: crate::evidence::reason_evidence(decision, reason.cites),
+                ..reason_to_wire(reason)
+            })
+            .collect(),
         policy: Some(pb::PolicyRef {
             id: decision.policy.id.clone(),
             version: decision.policy.version.clone(),

@@ -5,13 +5,14 @@ use prost::Message as _;
 use verdict_api::v1 as pb;
 use verdict_core::model::stored;
 use verdict_core::{
-    Decision, Policy, WorkflowResult, evaluate, explain, parse_workflow_json, sha256_digest,
-    too_deep,
+    Decision, Evidence, Policy, WorkflowResult, evaluate_with, explain_with, parse_workflow_json,
+    sha256_digest, too_deep, wanted,
 };
 use verdict_ledger::{Draft, PolicyKey, ReasonRecord};
 
 use crate::convert::{decision_to_wire, explanations_to_wire, workflow_from_wire};
 use crate::errors::ServiceError;
+use crate::evidence::Lookup;
 
 /// The input of a request or batch item, whichever message carried it.
 #[derive(Debug, Clone, Copy)]
@@ -72,18 +73,27 @@ pub struct DecideOptions {
     pub max_json_depth: usize,
     /// Also return what the ledger records of the decision.
     pub record: bool,
+    /// Also return what the ledger should be asked before deciding again
+    /// (earlier workflows, the account's retries).
+    pub lookup: bool,
 }
 
-/// A decision, and what the ledger records of it when asked.
+/// A decision, what the ledger records of it, and what the ledger could
+/// add to it — each when asked.
 #[derive(Debug)]
 pub struct Decided {
     pub decision: pb::Decision,
     pub draft: Option<Draft>,
+    /// Evidence the decision would read and `evidence` lacks: decide again
+    /// once it has been gathered.
+    pub lookup: Option<Lookup>,
 }
 
-/// Decides `input` with `policy`.
+/// Decides `input` with `policy` and what `evidence` tells of earlier
+/// workflows and retries.
 pub fn decide(
     input: Option<Input<'_>>,
+    evidence: &Evidence,
     policy: &Policy,
     options: DecideOptions,
 ) -> Result<Decided, ServiceError> {
@@ -103,21 +113,34 @@ pub fn decide(
         }
         Input::Typed(workflow) => workflow_from_wire(workflow, "workflow")?,
     };
-    let decision = evaluate(&workflow, policy)?;
+    let decision = evaluate_with(&workflow, policy, evidence)?;
+    let lookup = if options.lookup {
+        Lookup::of(&wanted(&decision, &workflow, policy), decision.workflow_id)
+    } else {
+        None
+    };
     let mut wire = decision_to_wire(&decision);
     if options.explain {
-        wire.explanations = explanations_to_wire(&explain(&workflow, policy));
+        wire.explanations = explanations_to_wire(&explain_with(&workflow, policy, evidence));
     }
-    let draft = options.record.then(|| draft(&workflow, &decision, input));
+    let draft = options
+        .record
+        .then(|| draft(&workflow, &decision, evidence, input));
     Ok(Decided {
         decision: wire,
         draft,
+        lookup,
     })
 }
 
 /// What the ledger keeps of `decision`: ids, outcome, codes, the policy, the
 /// input's SHA-256 and the facts — no free text, no personal data.
-fn draft(workflow: &WorkflowResult<'_>, decision: &Decision<'_>, input: Input<'_>) -> Draft {
+fn draft(
+    workflow: &WorkflowResult<'_>,
+    decision: &Decision<'_>,
+    evidence: &Evidence,
+    input: Input<'_>,
+) -> Draft {
     // Typed input is hashed as its encoding: the codec has decoded the
     // request bytes by now, and prost encodes a message the same way each time.
     let input_sha256 = match input {
@@ -154,6 +177,7 @@ fn draft(workflow: &WorkflowResult<'_>, decision: &Decision<'_>, input: Input<'_
             digest: policy.digest.clone(),
         },
         input_sha256,
-        facts: verdict_core::facts::to_json(workflow),
+        // With the evidence the decision read, so that it replays exactly.
+        facts: verdict_core::facts::to_json(workflow, evidence),
     }
 }

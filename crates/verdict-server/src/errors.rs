@@ -91,6 +91,10 @@ pub enum ServiceError {
         field: &'static str,
         description: &'static str,
     },
+    /// The request's `evidence` is out of range: the field's path
+    /// (`evidence.workflows[2].workflow_id`), never its value.
+    #[error("{field}: {description}")]
+    InvalidEvidence { field: String, description: String },
 }
 
 impl From<JsonError> for ServiceError {
@@ -148,6 +152,7 @@ impl ServiceError {
             Self::DecisionNotFound { .. } => "decision_not_found",
             Self::UnknownDigest(_) => "unknown_digest",
             Self::BadLedgerRequest { .. } => "bad_ledger_request",
+            Self::InvalidEvidence { .. } => "invalid_evidence",
         }
     }
 
@@ -336,6 +341,10 @@ impl ServiceError {
             }
             Self::BadLedgerRequest { field, description } => {
                 details.add_bad_request_violation(*field, *description);
+                Code::InvalidArgument
+            }
+            Self::InvalidEvidence { field, description } => {
+                details.add_bad_request_violation(field.clone(), description.clone());
                 Code::InvalidArgument
             }
         };

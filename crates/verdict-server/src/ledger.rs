@@ -10,13 +10,19 @@ use prost_types::Timestamp;
 use serde::{Deserialize, Serialize};
 use tracing::{error, info, warn};
 use verdict_api::v1 as pb;
-use verdict_ledger::{AppendKind, Appended, Draft, Ledger, ListQuery, PolicyText, Record};
+use verdict_ledger::{
+    AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, Ledger, ListQuery, PolicyText,
+    Record,
+};
 
 use verdict_core::model::stored;
-use verdict_core::{DecisionType, Outcome};
+use verdict_core::{DecisionType, Feedback, KnownWorkflow, Outcome};
 
 use crate::convert::{decision_type_to_wire, outcome_to_wire};
 use crate::errors::{MAX_ID, ServiceError};
+use crate::evidence::{
+    MAX_EVIDENCE_ID, evidence_to_wire, feedback_from_wire, feedback_to_wire, is_code,
+};
 use crate::metrics;
 
 /// What a request gets when the ledger cannot record its decision.
@@ -101,7 +107,126 @@ impl Recorder {
             });
         }
         Ok(pb::GetDecisionResponse {
-            decisions: records.iter().map(record_to_wire).collect(),
+            decisions: self.with_feedback(&records).await?,
+        })
+    }
+
+    /// `records` on the wire, each with the feedback on its workflow.
+    async fn with_feedback(
+        &self,
+        records: &[Record],
+    ) -> Result<Vec<pb::RecordedDecision>, ServiceError> {
+        let ids: Vec<&str> = records
+            .iter()
+            .map(|record| record.draft.workflow_id.as_str())
+            .collect();
+        let feedback = self
+            .ledger
+            .store()
+            .feedback_for(&ids)
+            .await
+            .map_err(unavailable)?;
+        Ok(records
+            .iter()
+            .map(|record| pb::RecordedDecision {
+                feedback: feedback
+                    .iter()
+                    .filter(|given| given.workflow_id == record.draft.workflow_id)
+                    .map(feedback_record_to_wire)
+                    .collect(),
+                ..record_to_wire(record)
+            })
+            .collect())
+    }
+
+    /// What the ledger knows of these workflows: each one's account, latest
+    /// decision and latest feedback. Unknown ids are left out.
+    pub async fn known_workflows(&self, ids: &[&str]) -> Result<Vec<KnownWorkflow>, ServiceError> {
+        let store = self.ledger.store();
+        let latest = store.latest_of(ids).await.map_err(unavailable)?;
+        let feedback = store.feedback_for(ids).await.map_err(unavailable)?;
+        Ok(latest
+            .into_iter()
+            .map(|summary| KnownWorkflow {
+                // The records are in chain order: the last one is the latest.
+                feedback: feedback
+                    .iter()
+                    .rev()
+                    .find(|given| given.workflow_id == summary.workflow_id)
+                    .and_then(|given| Feedback::from_name(&given.verdict)),
+                outcome: Outcome::from_name(&summary.outcome),
+                result_code: Some(summary.result_code).filter(|code| !code.is_empty()),
+                workflow_id: summary.workflow_id,
+                account_id: summary.account_id,
+            })
+            .collect())
+    }
+
+    /// The account's RETRY decisions recorded from `since_ms` on, oldest
+    /// first, at most `limit`.
+    pub async fn retries_of(
+        &self,
+        account_id: &str,
+        since_ms: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Record>, ServiceError> {
+        let query = ListQuery {
+            account_id: Some(account_id.to_owned()),
+            from_ms: since_ms,
+            to_ms: None,
+            outcome: Some(Outcome::Retry.name().to_owned()),
+            after_seq: 0,
+            limit,
+        };
+        self.ledger.store().list(&query).await.map_err(unavailable)
+    }
+
+    /// Records the business's judgement of a decided workflow.
+    pub async fn record_feedback(
+        &self,
+        request: &pb::RecordFeedbackRequest,
+    ) -> Result<pb::RecordFeedbackResponse, ServiceError> {
+        let bad = |field, description| ServiceError::BadLedgerRequest { field, description };
+        if request.workflow_id.is_empty() {
+            return Err(bad("workflow_id", "required"));
+        }
+        if request.workflow_id.len() > MAX_EVIDENCE_ID {
+            return Err(bad("workflow_id", "longer than 128 characters"));
+        }
+        let verdict = pb::FeedbackVerdict::try_from(request.verdict)
+            .ok()
+            .and_then(feedback_from_wire)
+            .ok_or(bad(
+                "verdict",
+                "set FRAUD_CONFIRMED, LEGITIMATE or INCONCLUSIVE",
+            ))?;
+        if !request.note_code.is_empty() && !is_code(&request.note_code) {
+            return Err(bad(
+                "note_code",
+                "a SCREAMING_SNAKE code of at most 64 characters, never free text",
+            ));
+        }
+        let draft = FeedbackDraft {
+            workflow_id: request.workflow_id.clone(),
+            verdict: verdict.name().to_owned(),
+            note_code: request.note_code.clone(),
+        };
+        let recorded = self
+            .ledger
+            .store()
+            .record_feedback(&draft, verdict_ledger::now_ms())
+            .await
+            .map_err(|error| {
+                warn!(%error, "ledger feedback write failed");
+                ServiceError::LedgerUnavailable
+            })?
+            .ok_or_else(|| ServiceError::DecisionNotFound {
+                kind: "workflow id",
+                id: verdict_core::truncated(&request.workflow_id, MAX_ID),
+            })?;
+        metrics::feedback(verdict.name());
+        Ok(pb::RecordFeedbackResponse {
+            feedback: Some(feedback_record_to_wire(&recorded)),
         })
     }
 
@@ -154,7 +279,7 @@ impl Recorder {
             _ => String::new(),
         };
         Ok(pb::ListDecisionsResponse {
-            decisions: records.iter().map(record_to_wire).collect(),
+            decisions: self.with_feedback(&records).await?,
             next_page_token,
         })
     }
@@ -269,6 +394,29 @@ fn record_to_wire(record: &Record) -> pb::RecordedDecision {
         }),
         input_sha256: draft.input_sha256.clone(),
         facts_json: draft.facts.clone(),
+        sequence: u64::try_from(record.seq).unwrap_or(0),
+        hash: record.hash.clone(),
+        previous_hash: record.prev_hash.clone(),
+        // A record whose facts cannot be read shows none; `ledger verify`
+        // and the facts themselves tell why.
+        evidence: verdict_core::facts_from_json(&draft.facts)
+            .ok()
+            .map(|(_, evidence)| evidence)
+            .filter(|evidence| !evidence.is_empty())
+            .map(|evidence| evidence_to_wire(&evidence)),
+        feedback: Vec::new(),
+    }
+}
+
+fn feedback_record_to_wire(record: &FeedbackRecord) -> pb::Feedback {
+    pb::Feedback {
+        feedback_id: record.feedback_id.clone(),
+        workflow_id: record.workflow_id.clone(),
+        account_id: record.account_id.clone(),
+        decision_id: record.decision_id.clone(),
+        verdict: feedback_to_wire(Feedback::from_name(&record.verdict)) as i32,
+        note_code: record.note_code.clone(),
+        recorded_at: Some(ms_timestamp(record.recorded_at_ms)),
         sequence: u64::try_from(record.seq).unwrap_or(0),
         hash: record.hash.clone(),
         previous_hash: record.prev_hash.clone(),

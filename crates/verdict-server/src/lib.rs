@@ -17,6 +17,7 @@ mod convert;
 pub mod decide;
 mod envelope;
 pub mod errors;
+mod evidence;
 pub mod ledger;
 pub mod limits;
 pub mod metrics;

@@ -228,3 +228,18 @@ pub fn ledger_pruned(records: i64) {
             .increment(u64::try_from(records).unwrap_or(0));
     }
 }
+
+/// Decisions made without the ledger's evidence because it could not be
+/// read (`ledger_failure = "open"`).
+pub fn evidence_unread() {
+    if enabled() {
+        counter!("verdict_ledger_evidence_unread_total").increment(1);
+    }
+}
+
+/// Feedback recorded, by verdict (`FRAUD_CONFIRMED`, `LEGITIMATE`, `INCONCLUSIVE`).
+pub fn feedback(verdict: &'static str) {
+    if enabled() {
+        counter!("verdict_feedback_total", "verdict" => verdict).increment(1);
+    }
+}

@@ -8,13 +8,35 @@ use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor};
 use serde::Serialize;
 use verdict_api::v1 as pb;
 
-/// `verdict.v1.Decision`'s descriptor, decoded once per process.
-static DECISION: LazyLock<Result<MessageDescriptor, String>> = LazyLock::new(|| {
+/// A message's descriptor from the schema's descriptor set.
+fn descriptor(name: &str) -> Result<MessageDescriptor, String> {
     DescriptorPool::decode(verdict_api::FILE_DESCRIPTOR_SET)
         .map_err(|error| format!("descriptor set: {error}"))?
-        .get_message_by_name("verdict.v1.Decision")
-        .ok_or_else(|| "verdict.v1.Decision is not in the descriptor set".to_owned())
-});
+        .get_message_by_name(name)
+        .ok_or_else(|| format!("{name} is not in the descriptor set"))
+}
+
+/// `verdict.v1.Decision`'s descriptor, decoded once per process.
+static DECISION: LazyLock<Result<MessageDescriptor, String>> =
+    LazyLock::new(|| descriptor("verdict.v1.Decision"));
+
+/// `verdict.v1.Evidence` from its proto3 JSON (as grpcurl sends it in a
+/// request's `evidence`). The error gives the position, not the content.
+pub fn evidence_from_json(text: &str) -> Result<pb::Evidence, String> {
+    let descriptor = descriptor("verdict.v1.Evidence")?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let message = DynamicMessage::deserialize(descriptor, &mut deserializer)
+        .and_then(|message| deserializer.end().map(|()| message))
+        .map_err(|error| {
+            format!(
+                "not a verdict.v1.Evidence in proto3 JSON (line {}, column {})",
+                error.line(),
+                error.column()
+            )
+        })?;
+    pb::Evidence::decode(message.encode_to_vec().as_slice())
+        .map_err(|error| format!("re-decoding the evidence: {error}"))
+}
 
 /// `decision` as a message of its descriptor, which serializes as canonical
 /// proto3 JSON.

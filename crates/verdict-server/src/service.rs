@@ -13,12 +13,13 @@ use tonic::{Request, Response, Status};
 use tracing::debug;
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
-use verdict_core::Policy;
+use verdict_core::{Evidence, Policy};
 use verdict_ledger::Draft;
 
-use crate::decide::{DecideOptions, Input, decide};
+use crate::decide::{DecideOptions, Decided, Input, decide};
 use crate::envelope::Envelope;
 use crate::errors::{MAX_ID, ServiceError};
+use crate::evidence::{Lookup, evidence_from_wire, gather};
 use crate::ledger::{Recorder, mark};
 use crate::limits::Limits;
 use crate::metrics;
@@ -28,23 +29,26 @@ use crate::policy_store::{LoadedPolicy, PolicySet, PolicyStore};
 /// Items below which a batch is not split across threads.
 const MIN_ITEMS_PER_WORKER: usize = 64;
 
-/// Decides a run of batch items in order, each with its framed size in the
-/// answer (before recording) and what the ledger records of it; `None` when
-/// the batch was cancelled (its items counted abandoned).
-fn decide_run(
-    run: Vec<pb::BatchItem>,
-    policy: &Policy,
-    options: DecideOptions,
-    cancelled: &AtomicBool,
-) -> Option<Vec<(pb::BatchResult, usize, Option<Draft>)>> {
-    let total = run.len();
-    let mut answers = Vec::with_capacity(total);
-    for item in run {
-        if cancelled.load(Ordering::Relaxed) {
-            metrics::batch_items("abandoned", total - answers.len());
-            return None;
-        }
-        let (result, draft) = match decide(item.input.as_ref().map(Input::from), policy, options) {
+/// One batch item decided: its answer, the answer's framed size (before
+/// recording), what the ledger records of it, and — when its decision would
+/// read evidence the ledger may have — what to decide it again with.
+struct Answered {
+    answer: pb::BatchResult,
+    size: usize,
+    draft: Option<Draft>,
+    again: Option<Again>,
+}
+
+/// An item to decide again once the ledger's evidence is gathered.
+struct Again {
+    input: Option<pb::batch_item::Input>,
+    evidence: Evidence,
+    lookup: Lookup,
+}
+
+impl Answered {
+    fn new(id: String, decided: Result<Decided, ServiceError>) -> Self {
+        let (result, draft) = match decided {
             Ok(decided) => (
                 pb::batch_result::Result::Decision(decided.decision),
                 decided.draft,
@@ -52,11 +56,58 @@ fn decide_run(
             Err(error) => (pb::batch_result::Result::Error(error.to_rpc_status()), None),
         };
         let answer = pb::BatchResult {
-            id: item.id,
+            id,
             result: Some(result),
         };
         let size = framed_len(&answer) + RECORD_MARK_BYTES * usize::from(draft.is_some());
-        answers.push((answer, size, draft));
+        Self {
+            answer,
+            size,
+            draft,
+            again: None,
+        }
+    }
+}
+
+/// Decides a run of batch items in order; `None` when the batch was
+/// cancelled (its items counted abandoned).
+fn decide_run(
+    run: Vec<pb::BatchItem>,
+    policy: &Policy,
+    options: DecideOptions,
+    cancelled: &AtomicBool,
+) -> Option<Vec<Answered>> {
+    let total = run.len();
+    let mut answers = Vec::with_capacity(total);
+    for item in run {
+        if cancelled.load(Ordering::Relaxed) {
+            metrics::batch_items("abandoned", total - answers.len());
+            return None;
+        }
+        let evidence = match evidence_from_wire(item.evidence.as_ref()) {
+            Ok(evidence) => evidence,
+            Err(error) => {
+                answers.push(Answered::new(item.id, Err(error)));
+                continue;
+            }
+        };
+        let mut decided = decide(
+            item.input.as_ref().map(Input::from),
+            &evidence,
+            policy,
+            options,
+        );
+        let lookup = decided
+            .as_mut()
+            .ok()
+            .and_then(|decided| decided.lookup.take());
+        let mut answered = Answered::new(item.id, decided);
+        answered.again = lookup.map(|lookup| Again {
+            input: item.input,
+            evidence,
+            lookup,
+        });
+        answers.push(answered);
     }
     Some(answers)
 }
@@ -183,7 +234,24 @@ impl DecisionApi {
             explain,
             max_json_depth: self.limits.max_json_depth,
             record: self.ledger.is_some(),
+            lookup: self.ledger.is_some(),
         }
+    }
+}
+
+/// Runs `work` on the blocking pool when it is `heavy` (a large body is
+/// milliseconds of parsing: off the async workers, so health checks and
+/// small requests go on), else in place.
+async fn off_workers_if<T: Send + 'static>(
+    heavy: bool,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ServiceError> {
+    if heavy {
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|_| ServiceError::Interrupted)
+    } else {
+        Ok(work())
     }
 }
 
@@ -241,21 +309,36 @@ impl DecisionService for DecisionApi {
                 let loaded = set.get(&request.policy_id)?;
                 let policy = Arc::clone(&loaded.policy);
                 let options = self.options(request.explain);
+                let evidence = Arc::new(evidence_from_wire(request.evidence.as_ref())?);
                 let heavy = request
                     .input
                     .as_ref()
                     .is_some_and(|input| Input::from(input).is_heavy());
-                let decided = if heavy {
-                    // A large body is milliseconds of parsing: off the async
-                    // workers, so health checks and small requests go on.
-                    tokio::task::spawn_blocking(move || {
-                        decide(request.input.as_ref().map(Input::from), &policy, options)
+                let request = Arc::new(request);
+                let decide_with = |evidence: Arc<Evidence>, options: DecideOptions| {
+                    let (request, policy) = (Arc::clone(&request), Arc::clone(&policy));
+                    off_workers_if(heavy, move || {
+                        decide(
+                            request.input.as_ref().map(Input::from),
+                            &evidence,
+                            &policy,
+                            options,
+                        )
                     })
-                    .await
-                    .map_err(|_| ServiceError::Interrupted)??
-                } else {
-                    decide(request.input.as_ref().map(Input::from), &policy, options)?
                 };
+                let mut decided = decide_with(Arc::clone(&evidence), options).await??;
+                // The decision reads what the ledger may know (earlier
+                // workflows, the account's retries): gathered, then decided
+                // again with it. Most decisions read nothing and are made once.
+                if let (Some(lookup), Some(recorder)) = (decided.lookup.take(), &self.ledger) {
+                    let mut gathered = Evidence::clone(&evidence);
+                    gather(recorder, &lookup, &mut gathered).await?;
+                    let options = DecideOptions {
+                        lookup: false,
+                        ..options
+                    };
+                    decided = decide_with(Arc::new(gathered), options).await??;
+                }
                 let mut decision = decided.decision;
                 let max = self.limits.max_message_bytes;
                 if decision.encoded_len() + RECORD_MARK_BYTES
@@ -369,6 +452,15 @@ impl DecisionService for DecisionApi {
             .run(async { self.recorder()?.list(request.get_ref()).await })
             .await
     }
+
+    async fn record_feedback(
+        &self,
+        request: Request<pb::RecordFeedbackRequest>,
+    ) -> Result<Response<pb::RecordFeedbackResponse>, Status> {
+        Envelope::open("RecordFeedback", &request, self.limits.rpc_timeout)
+            .run(async { self.recorder()?.record_feedback(request.get_ref()).await })
+            .await
+    }
 }
 
 impl DecisionApi {
@@ -436,6 +528,9 @@ impl DecisionApi {
                 Ok(None) | Err(_) => return Err(ServiceError::Interrupted),
             }
         }
+        if let Some(recorder) = &self.ledger {
+            decide_again(recorder, &mut decided, &policy, options, &admitted).await?;
+        }
         // The answer must fit in one message, with room left for the items
         // still to come to fit at least as errors: an item that would
         // overflow it gets an error of its own, the others stay.
@@ -444,8 +539,13 @@ impl DecisionApi {
         let mut results = Vec::with_capacity(items);
         // Decisions that will be answered, with their index: recorded first.
         let mut drafts = Vec::new();
-        for ((mut answer, answer_size, draft), fallback) in decided.into_iter().zip(fallback_sizes)
-        {
+        for (answered, fallback) in decided.into_iter().zip(fallback_sizes) {
+            let Answered {
+                mut answer,
+                size: answer_size,
+                draft,
+                ..
+            } = answered;
             reserve -= fallback;
             if size + answer_size + reserve > room.budget {
                 answer.result = Some(pb::batch_result::Result::Error(room.too_large.clone()));
@@ -500,6 +600,63 @@ impl DecisionApi {
         );
         Ok(pb::BatchEvaluateResponse { results })
     }
+}
+
+/// Decides again, with what the ledger knows, the items whose decision
+/// would read it: the evidence of each is gathered in turn, then they are
+/// decided together on the blocking pool. An item whose evidence cannot
+/// be read (`ledger_failure = "closed"`) gets that error; the others stay.
+async fn decide_again(
+    recorder: &Recorder,
+    decided: &mut [Answered],
+    policy: &Arc<Policy>,
+    options: DecideOptions,
+    admitted: &Arc<Admitted>,
+) -> Result<(), ServiceError> {
+    let mut again = Vec::new();
+    for (index, answered) in decided.iter_mut().enumerate() {
+        let Some(mut item) = answered.again.take() else {
+            continue;
+        };
+        match gather(recorder, &item.lookup, &mut item.evidence).await {
+            Ok(()) => again.push((index, item)),
+            Err(error) => {
+                let id = std::mem::take(&mut answered.answer.id);
+                *answered = Answered::new(id, Err(error));
+            }
+        }
+    }
+    if again.is_empty() {
+        return Ok(());
+    }
+    let options = DecideOptions {
+        lookup: false,
+        ..options
+    };
+    let (policy, admitted) = (Arc::clone(policy), Arc::clone(admitted));
+    let redone = tokio::task::spawn_blocking(move || {
+        let _admitted = admitted;
+        again
+            .into_iter()
+            .map(|(index, item)| {
+                let decided = decide(
+                    item.input.as_ref().map(Input::from),
+                    &item.evidence,
+                    &policy,
+                    options,
+                );
+                (index, decided)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|_| ServiceError::Interrupted)?;
+    for (index, result) in redone {
+        let answered = &mut decided[index];
+        let id = std::mem::take(&mut answered.answer.id);
+        *answered = Answered::new(id, result);
+    }
+    Ok(())
 }
 
 fn policy_info(set: &PolicySet, loaded: &LoadedPolicy) -> pb::PolicyInfo {

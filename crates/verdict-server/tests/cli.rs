@@ -110,14 +110,15 @@ fn eval_as_a_table_shows_file_outcome_code_and_root_causes() {
     assert_eq!(
         lines[..3],
         [
-            "FILE                                        OUTCOME  CODE                   ROOT CAUSES",
-            "02-usability-rejected-blurred.json          RETRY    IMAGE_QUALITY_BLURRED  usability/BLURRED",
-            "15-facemap-not-uploaded-repeated-face.json  REVIEW   REPEATED_FACE          imageChecks/REPEATED_FACE, usability/NOT_UPLOADED",
+            "FILE                                        OUTCOME  CODE                      ROOT CAUSES",
+            "02-usability-rejected-blurred.json          RETRY    IMAGE_QUALITY_BLURRED     usability/BLURRED",
+            // Offline there is no ledger: the face search's findings are unknown.
+            "15-facemap-not-uploaded-repeated-face.json  REVIEW   REPEATED_FACE_UNRESOLVED  imageChecks/REPEATED_FACE, usability/NOT_UPLOADED",
         ]
     );
     assert!(
         lines[3].starts_with(
-            "x6-netverify-retrieval-details.json         ERROR    INVALID_JSON           workflow_json is not a valid workflow result: $: missing field `workflow`; this looks like a legacy Netverify"
+            "x6-netverify-retrieval-details.json         ERROR    INVALID_JSON              workflow_json is not a valid workflow result: $: missing field `workflow`; this looks like a legacy Netverify"
         ),
         "{}",
         lines[3]
@@ -178,6 +179,63 @@ fn eval_with_an_unknown_policy_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
 }
 
+#[test]
+fn eval_decides_with_the_evidence_given_and_explains_with_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let evidence = dir.path().join("evidence.json");
+    // The request's `evidence` in proto3 JSON: the face search's two finds
+    // belong to this same account.
+    std::fs::write(
+        &evidence,
+        r#"{"channel": "WEB", "workflows": [
+          {"workflowId": "57964a48-36c9-501b-8030-bde4761f21ae", "accountId": "c7166562-49e6-5ce8-8a06-5aa4fe8a1bb7"},
+          {"workflowId": "5969386e-56bd-53c0-9ce1-528668ba10ad", "accountId": "c7166562-49e6-5ce8-8a06-5aa4fe8a1bb7"}]}"#,
+    )
+    .expect("write evidence");
+    let face = fixture("05-imagechecks-warning-repeated-face.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["eval", "--explain", "--evidence"])
+        .arg(&evidence)
+        .arg(&face)
+        .output()
+        .expect("run verdict eval");
+    assert_eq!(output.status.code(), Some(0));
+    let document = &documents(&output.stdout)[0];
+    let decision = &document["decision"];
+    assert_eq!(decision["outcome"], "OUTCOME_APPROVE", "{document}");
+    assert_eq!(decision["resultCode"], "REPEATED_FACE_SAME_ACCOUNT");
+    assert_eq!(
+        decision["reasons"][0]["evidence"]["faceSearch"]["relation"],
+        "FACE_SEARCH_RELATION_SAME_ACCOUNT"
+    );
+    let chosen = decision["explanations"][0]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|rule| rule["verdict"] == "VERDICT_CHOSEN")
+        .expect("a chosen rule");
+    assert_eq!(
+        chosen["ruleId"],
+        "imageChecks.WARNING.REPEATED_FACE[face_search=same_account]"
+    );
+
+    // Evidence a server would refuse is refused here, by its field.
+    std::fs::write(&evidence, r#"{"channel": "CARRIER_PIGEON"}"#).expect("write evidence");
+    let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["eval", "--evidence"])
+        .arg(&evidence)
+        .arg(&face)
+        .output()
+        .expect("run verdict eval");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert!(
+        stderr.contains("evidence.channel: not one of WEB, SDK, API"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("PIGEON"), "{stderr}");
+}
+
 fn examples() -> String {
     format!(
         "{}/../verdict-core/policies/examples",
@@ -200,7 +258,7 @@ fn policy_test_runs_the_worked_example_and_reports_coverage() {
     let (code, out) = verdict(&["policy", "test", &examples()]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("acme-eu.toml: 13 passed, 0 failed; rule coverage 13/143 (9%)"),
+        out.contains("acme-eu.toml: 13 passed, 0 failed; rule coverage 13/152 (9%)"),
         "{out}"
     );
     assert!(out.contains("PASS "), "{out}");
@@ -218,7 +276,7 @@ fn policy_test_runs_the_default_policys_golden_cases() {
     let (code, out) = verdict(&["policy", "test", &dir]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("default.toml: 24 passed, 0 failed; rule coverage 24/134 (18%)"),
+        out.contains("default.toml: 36 passed, 0 failed; rule coverage 32/143 (22%)"),
         "{out}"
     );
     assert!(!out.contains("FAIL "), "{out}");

@@ -52,6 +52,7 @@ fn request(n: usize) -> pb::EvaluateRequest {
 
 fn batch_item(workflow_id: &str) -> pb::BatchItem {
     pb::BatchItem {
+        evidence: None,
         id: workflow_id.to_owned(),
         input: Some(pb::batch_item::Input::WorkflowJson(clean_workflow(
             workflow_id,
@@ -181,6 +182,7 @@ async fn postgres_stopped_under_load_fails_closed_or_open_and_recovers() {
                 items: vec![
                     batch_item(&format!("outage-{n}-a")),
                     pb::BatchItem {
+                        evidence: None,
                         id: "broken".into(),
                         input: Some(pb::batch_item::Input::WorkflowJson("{".into())),
                     },

@@ -32,6 +32,7 @@ async fn evaluate_fixtures(address: &str, request_id: &str) {
         "x2-watchlist-alert.json",
     ] {
         let mut request = tonic::Request::new(pb::EvaluateRequest {
+            evidence: None,
             policy_id: String::new(),
             explain: false,
             input: Some(evaluate_request::Input::WorkflowJson(fixture(name))),

@@ -25,6 +25,7 @@ fn batch(items: usize) -> pb::BatchEvaluateRequest {
         explain: false,
         items: (0..items)
             .map(|index| pb::BatchItem {
+                evidence: None,
                 id: index.to_string(),
                 input: Some(batch_item::Input::WorkflowJson(body.clone())),
             })

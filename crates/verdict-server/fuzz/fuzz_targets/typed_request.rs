@@ -34,8 +34,10 @@ fuzz_target!(|data: &[u8]| {
         explain: request.explain,
         max_json_depth: 16,
         record: true,
+        lookup: true,
     };
-    match decide(request.input.as_ref().map(Input::from), &POLICY, options) {
+    let evidence = verdict_core::Evidence::default();
+    match decide(request.input.as_ref().map(Input::from), &evidence, &POLICY, options) {
         Ok(decided) => {
             let _ = decided.decision.encode_to_vec();
         }

@@ -12,10 +12,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use verdict_api::v1 as pb;
+use verdict_core::Evidence;
 
 use crate::PolicyStore;
 use crate::cli::{EvalArgs, EvalFormat};
 use crate::decide::{DecideOptions, Input, decide};
+use crate::evidence::evidence_from_wire;
 use crate::proto_json::{self, EvalError};
 
 /// Decides each file and writes its result to stdout as soon as it is
@@ -37,6 +39,13 @@ pub fn eval(args: &EvalArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let evidence = match args.evidence.as_deref().map(read_evidence).transpose() {
+        Ok(evidence) => evidence.unwrap_or_default(),
+        Err(message) => {
+            eprintln!("verdict: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let options = DecideOptions {
         explain: args.explain,
         ..DecideOptions::default()
@@ -46,7 +55,7 @@ pub fn eval(args: &EvalArgs) -> ExitCode {
     let mut rows = Vec::new();
     for file in &args.files {
         let shown = file.display().to_string();
-        let result = decide_file(file, policy, options);
+        let result = decide_file(file, &evidence, policy, options);
         failed += usize::from(result.is_err());
         let written = match args.format {
             EvalFormat::Json => write_document(&mut out, &shown, &result),
@@ -74,8 +83,18 @@ pub fn eval(args: &EvalArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `--evidence FILE`, validated as a request's `evidence` is.
+fn read_evidence(file: &Path) -> Result<Evidence, String> {
+    let shown = file.display();
+    let text = std::fs::read_to_string(file).map_err(|error| format!("{shown}: {error}"))?;
+    let evidence =
+        proto_json::evidence_from_json(&text).map_err(|message| format!("{shown}: {message}"))?;
+    evidence_from_wire(Some(&evidence)).map_err(|error| format!("{shown}: {error}"))
+}
+
 fn decide_file(
     file: &Path,
+    evidence: &Evidence,
     policy: &verdict_core::Policy,
     options: DecideOptions,
 ) -> Result<pb::Decision, EvalError> {
@@ -83,7 +102,8 @@ fn decide_file(
         kind: "unreadable_file",
         message: error.to_string(),
     })?;
-    decide(Some(Input::Json(&body)), policy, options)
+    // Offline there is no ledger: the evidence is what `--evidence` says.
+    decide(Some(Input::Json(&body)), evidence, policy, options)
         .map(|decided| decided.decision)
         .map_err(|error| EvalError {
             kind: error.kind(),

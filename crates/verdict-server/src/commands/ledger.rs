@@ -59,8 +59,8 @@ async fn verify(args: &LedgerArgs) -> ExitCode {
                 |seq| format!("checkpoint {seq}"),
             );
             println!(
-                "ledger verified: {} record(s) from {from} to {}, chain intact",
-                verified.records, verified.head_seq
+                "ledger verified: {} record(s) from {from} to {}, chain intact; {} feedback record(s), chain intact",
+                verified.records, verified.head_seq, verified.feedback
             );
             ExitCode::SUCCESS
         }

@@ -1,0 +1,351 @@
+//! Evidence on the wire and from the ledger: the request's `Evidence`
+//! validated into verdict-core's, what a decision's reasons cite, and what
+//! the ledger adds (earlier workflows by id, the account's earlier retries)
+//! before a decision that wants it is made again.
+
+use std::time::SystemTime;
+
+use prost_types::Timestamp;
+use time::OffsetDateTime;
+use verdict_api::v1 as pb;
+use verdict_core::evidence::{CHANNELS, MAX_KNOWN_WORKFLOWS, MAX_PRIOR_RETRIES};
+use verdict_core::model::stored;
+use verdict_core::{
+    Cites, Decision, Evidence, FaceRelation, Feedback, KnownWorkflow, Outcome, PriorRetry, Wanted,
+};
+
+use crate::convert::{instant_from_wire, outcome_to_wire};
+use crate::errors::ServiceError;
+use crate::ledger::{LedgerFailure, Recorder};
+use crate::metrics;
+
+/// Longest workflow or account id evidence (or feedback) may carry.
+pub const MAX_EVIDENCE_ID: usize = 128;
+/// Longest result code evidence may carry.
+const MAX_CODE: usize = 64;
+
+fn invalid(field: String, description: &str) -> ServiceError {
+    ServiceError::InvalidEvidence {
+        field,
+        description: description.to_owned(),
+    }
+}
+
+/// Whether `code` is SCREAMING_SNAKE (as policy codes are), 1 to 64 characters.
+pub fn is_code(code: &str) -> bool {
+    (1..=MAX_CODE).contains(&code.len())
+        && code.starts_with(|c: char| c.is_ascii_uppercase())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn id(value: &str, field: String) -> Result<String, ServiceError> {
+    if value.is_empty() {
+        return Err(invalid(field, "required"));
+    }
+    if value.len() > MAX_EVIDENCE_ID {
+        return Err(invalid(field, "longer than 128 characters"));
+    }
+    Ok(value.to_owned())
+}
+
+pub fn feedback_from_wire(verdict: pb::FeedbackVerdict) -> Option<Feedback> {
+    match verdict {
+        pb::FeedbackVerdict::Unspecified => None,
+        pb::FeedbackVerdict::FraudConfirmed => Some(Feedback::FraudConfirmed),
+        pb::FeedbackVerdict::Legitimate => Some(Feedback::Legitimate),
+        pb::FeedbackVerdict::Inconclusive => Some(Feedback::Inconclusive),
+    }
+}
+
+pub fn feedback_to_wire(feedback: Option<Feedback>) -> pb::FeedbackVerdict {
+    match feedback {
+        None => pb::FeedbackVerdict::Unspecified,
+        Some(Feedback::FraudConfirmed) => pb::FeedbackVerdict::FraudConfirmed,
+        Some(Feedback::Legitimate) => pb::FeedbackVerdict::Legitimate,
+        Some(Feedback::Inconclusive) => pb::FeedbackVerdict::Inconclusive,
+    }
+}
+
+fn outcome_from_wire(value: i32) -> Option<Outcome> {
+    Outcome::ALL
+        .into_iter()
+        .find(|outcome| outcome_to_wire(*outcome) as i32 == value)
+}
+
+/// The request's evidence, validated and normalized; none is empty. Errors
+/// name the field (`evidence.workflows[2].workflow_id`), never its value.
+pub fn evidence_from_wire(evidence: Option<&pb::Evidence>) -> Result<Evidence, ServiceError> {
+    let Some(evidence) = evidence else {
+        return Ok(Evidence::default());
+    };
+    if evidence.workflows.len() > MAX_KNOWN_WORKFLOWS {
+        return Err(invalid(
+            "evidence.workflows".to_owned(),
+            "more than 100 workflows in the evidence",
+        ));
+    }
+    if evidence.retries.len() > MAX_PRIOR_RETRIES {
+        return Err(invalid(
+            "evidence.retries".to_owned(),
+            "more than 100 retries in the evidence",
+        ));
+    }
+    let mut workflows = Vec::with_capacity(evidence.workflows.len());
+    for (index, known) in evidence.workflows.iter().enumerate() {
+        let at = |field: &str| format!("evidence.workflows[{index}].{field}");
+        if known.account_id.len() > MAX_EVIDENCE_ID {
+            return Err(invalid(at("account_id"), "longer than 128 characters"));
+        }
+        let outcome = match known.outcome {
+            0 => None,
+            value => Some(
+                outcome_from_wire(value)
+                    .ok_or_else(|| invalid(at("outcome"), "not an Outcome value"))?,
+            ),
+        };
+        if !known.result_code.is_empty() && !is_code(&known.result_code) {
+            return Err(invalid(
+                at("result_code"),
+                "not a SCREAMING_SNAKE code of at most 64 characters",
+            ));
+        }
+        let feedback = pb::FeedbackVerdict::try_from(known.feedback)
+            .map_err(|_| invalid(at("feedback"), "not a FeedbackVerdict value"))?;
+        workflows.push(KnownWorkflow {
+            workflow_id: id(&known.workflow_id, at("workflow_id"))?,
+            account_id: known.account_id.clone(),
+            outcome,
+            result_code: (!known.result_code.is_empty()).then(|| known.result_code.clone()),
+            feedback: feedback_from_wire(feedback),
+        });
+    }
+    let mut retries = Vec::with_capacity(evidence.retries.len());
+    for (index, retry) in evidence.retries.iter().enumerate() {
+        let at = |field: &str| format!("evidence.retries[{index}].{field}");
+        let completed_at = match &retry.completed_at {
+            None => None,
+            Some(timestamp) => Some(
+                instant_from_wire(timestamp)
+                    .ok_or_else(|| invalid(at("completed_at"), "not a valid timestamp"))?,
+            ),
+        };
+        retries.push(PriorRetry {
+            workflow_id: id(&retry.workflow_id, at("workflow_id"))?,
+            completed_at,
+        });
+    }
+    let channel = match evidence.channel.as_str() {
+        "" => None,
+        channel if CHANNELS.contains(&channel) => Some(channel.to_owned()),
+        _ => {
+            return Err(invalid(
+                "evidence.channel".to_owned(),
+                "not one of WEB, SDK, API",
+            ));
+        }
+    };
+    let mut evidence = Evidence {
+        workflows,
+        retries,
+        channel,
+    };
+    evidence.normalize();
+    Ok(evidence)
+}
+
+fn timestamp(instant: OffsetDateTime) -> Timestamp {
+    Timestamp::from(SystemTime::from(instant))
+}
+
+/// Evidence in its wire form (a recorded decision's).
+pub fn evidence_to_wire(evidence: &Evidence) -> pb::Evidence {
+    pb::Evidence {
+        workflows: evidence
+            .workflows
+            .iter()
+            .map(|known| pb::KnownWorkflow {
+                workflow_id: known.workflow_id.clone(),
+                account_id: known.account_id.clone(),
+                outcome: known
+                    .outcome
+                    .map_or(pb::Outcome::Unspecified, outcome_to_wire)
+                    as i32,
+                result_code: known.result_code.clone().unwrap_or_default(),
+                feedback: feedback_to_wire(known.feedback) as i32,
+            })
+            .collect(),
+        retries: evidence
+            .retries
+            .iter()
+            .map(|retry| pb::PriorRetry {
+                workflow_id: retry.workflow_id.clone(),
+                completed_at: retry.completed_at.map(timestamp),
+            })
+            .collect(),
+        channel: evidence.channel.clone().unwrap_or_default(),
+    }
+}
+
+fn relation_to_wire(relation: FaceRelation) -> pb::FaceSearchRelation {
+    match relation {
+        FaceRelation::SameAccount => pb::FaceSearchRelation::SameAccount,
+        FaceRelation::OtherAccount => pb::FaceSearchRelation::OtherAccount,
+        FaceRelation::Fraud => pb::FaceSearchRelation::Fraud,
+        FaceRelation::Unresolved => pb::FaceSearchRelation::Unresolved,
+        FaceRelation::Pending => pb::FaceSearchRelation::Pending,
+        FaceRelation::Error => pb::FaceSearchRelation::Error,
+    }
+}
+
+fn count(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// The evidence a reason citing `cites` rests on, from its decision.
+pub fn reason_evidence(decision: &Decision<'_>, cites: Cites) -> Option<pb::ReasonEvidence> {
+    let face_search = decision
+        .face_search
+        .as_ref()
+        .filter(|_| cites.face_search)
+        .map(|resolved| pb::FaceSearchEvidence {
+            status: resolved.status.to_owned(),
+            relation: relation_to_wire(resolved.relation) as i32,
+            matches: resolved
+                .matches
+                .iter()
+                .map(|found| pb::FaceMatch {
+                    workflow_id: found.workflow_id.to_owned(),
+                    relation: relation_to_wire(found.relation) as i32,
+                    account_id: found
+                        .known
+                        .map(|known| known.account_id.clone())
+                        .unwrap_or_default(),
+                    outcome: found
+                        .known
+                        .and_then(|known| known.outcome)
+                        .map_or(pb::Outcome::Unspecified, outcome_to_wire)
+                        as i32,
+                    result_code: found
+                        .known
+                        .and_then(|known| known.result_code.clone())
+                        .unwrap_or_default(),
+                    feedback: feedback_to_wire(found.known.and_then(|known| known.feedback)) as i32,
+                })
+                .collect(),
+            other_accounts: count(resolved.other_accounts),
+        });
+    let retries = decision
+        .retries
+        .as_ref()
+        .filter(|_| cites.retries)
+        .map(|history| pb::RetryEvidence {
+            prior_retries: count(history.counted.len()),
+            workflow_ids: history.counted.iter().map(|id| (*id).to_owned()).collect(),
+            budget_attempts: history.attempts,
+            window_days: history.window_days,
+            channel: history.channel.unwrap_or_default().to_owned(),
+        });
+    (face_search.is_some() || retries.is_some()).then_some(pb::ReasonEvidence {
+        face_search,
+        retries,
+    })
+}
+
+/// What the ledger should be asked before deciding a workflow again, owned
+/// (the decision it came from borrows the request).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Lookup {
+    /// This workflow: never evidence about itself.
+    pub workflow_id: String,
+    pub workflows: Vec<String>,
+    pub retries_of: Option<String>,
+    pub retries_since: Option<OffsetDateTime>,
+}
+
+impl Lookup {
+    pub fn of(wanted: &Wanted<'_>, workflow_id: Option<&str>) -> Option<Self> {
+        (!wanted.is_empty()).then(|| Self {
+            workflow_id: workflow_id.unwrap_or_default().to_owned(),
+            workflows: wanted.workflows.iter().map(|id| (*id).to_owned()).collect(),
+            retries_of: wanted.retries_of.map(str::to_owned),
+            retries_since: wanted.retries_since,
+        })
+    }
+}
+
+/// How far before the window's start the ledger is read: its records are
+/// found by the time they were recorded, which follows their workflow's
+/// completion; a day covers clocks that disagree. The window itself is
+/// applied to `completedAt`s by the policy.
+const RECORDED_SLACK_MS: i64 = 86_400_000;
+
+/// Rows read for an account's retries: enough for [`MAX_PRIOR_RETRIES`]
+/// distinct workflows even when some were decided more than once.
+const RETRY_ROWS: i64 = 4 * MAX_PRIOR_RETRIES as i64;
+
+/// Adds to `evidence` what the ledger knows of `lookup` (what the request
+/// said wins). A ledger that cannot be read fails the request with
+/// `ledger_failure = "closed"`; with `"open"` the decision is made with the
+/// evidence at hand.
+pub async fn gather(
+    recorder: &Recorder,
+    lookup: &Lookup,
+    evidence: &mut Evidence,
+) -> Result<(), ServiceError> {
+    match read(recorder, lookup, evidence).await {
+        Ok(()) => {}
+        Err(error) => match recorder.failure {
+            LedgerFailure::Closed => return Err(error),
+            LedgerFailure::Open => metrics::evidence_unread(),
+        },
+    }
+    evidence.normalize();
+    Ok(())
+}
+
+async fn read(
+    recorder: &Recorder,
+    lookup: &Lookup,
+    evidence: &mut Evidence,
+) -> Result<(), ServiceError> {
+    let ids: Vec<&str> = lookup
+        .workflows
+        .iter()
+        .map(String::as_str)
+        .filter(|id| *id != lookup.workflow_id && evidence.workflow(id).is_none())
+        .collect();
+    if !ids.is_empty() {
+        evidence
+            .workflows
+            .extend(recorder.known_workflows(&ids).await?);
+    }
+    if let Some(account) = &lookup.retries_of {
+        let since_ms = lookup.retries_since.map(|since| {
+            i64::try_from(since.unix_timestamp_nanos() / 1_000_000)
+                .unwrap_or(i64::MIN)
+                .saturating_sub(RECORDED_SLACK_MS)
+        });
+        for record in recorder.retries_of(account, since_ms, RETRY_ROWS).await? {
+            let draft = record.draft;
+            if draft.workflow_id.is_empty()
+                || draft.workflow_id == lookup.workflow_id
+                || evidence
+                    .retries
+                    .iter()
+                    .any(|known| known.workflow_id == draft.workflow_id)
+            {
+                continue;
+            }
+            if evidence.retries.len() >= MAX_PRIOR_RETRIES {
+                break;
+            }
+            evidence.retries.push(PriorRetry {
+                completed_at: stored::parse_timestamp_text(&draft.completed_at),
+                workflow_id: draft.workflow_id,
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,844 @@
+//! Account-aware decisions over gRPC: repeated faces resolved through the
+//! ledger (or the request's evidence) by account, outcome and feedback; the
+//! account's retries escalating to another channel and then to an analyst;
+//! `RecordFeedback`; and the chain of events `ListDecisions` shows.
+
+use serde_json::{Value, json};
+use tonic::Code;
+use tonic::transport::Channel;
+use verdict_api::v1::decision_service_client::DecisionServiceClient;
+use verdict_api::v1::{self as pb, batch_item, get_decision_request};
+use verdict_server::LedgerFailure;
+
+use crate::support::{TestServer, details, fixture, rpc_status_details, violated_field};
+
+verdict_ledger::on_both_stores!(
+    a_repeated_face_of_the_same_account_approves_and_the_chain_shows_why,
+    a_face_of_other_accounts_reviews_with_how_many_accounts,
+    a_face_linked_to_fraud_declines_and_legitimate_feedback_clears_it,
+    pending_failed_and_unknown_searches_review_with_their_own_codes,
+    retries_of_an_account_escalate_to_another_channel_then_to_an_analyst,
+    feedback_is_refused_with_the_field_and_never_echoed,
+    two_servers_on_one_database_see_each_others_accounts,
+);
+
+type Client = DecisionServiceClient<Channel>;
+
+const ACCOUNT_A: &str = "a0000000-0000-4000-8000-00000000000a";
+const ACCOUNT_B: &str = "b0000000-0000-4000-8000-00000000000b";
+const ACCOUNT_C: &str = "c0000000-0000-4000-8000-00000000000c";
+
+/// A fixture with its ids (and completion time) replaced.
+fn body(name: &str, workflow_id: &str, account_id: &str, completed_at: Option<&str>) -> Value {
+    let mut body: Value = serde_json::from_str(&fixture(name)).expect("fixture is JSON");
+    body["workflow"]["id"] = json!(workflow_id);
+    body["account"]["id"] = json!(account_id);
+    if let Some(at) = completed_at {
+        body["completedAt"] = json!(at);
+    }
+    body
+}
+
+/// Fixture 05 (imageChecks WARNING REPEATED_FACE) with this search.
+fn repeated_face(workflow_id: &str, account_id: &str, status: &str, findings: &[&str]) -> String {
+    let mut body = body(
+        "05-imagechecks-warning-repeated-face.json",
+        workflow_id,
+        account_id,
+        None,
+    );
+    let entry = body["capabilities"]["imageChecks"]
+        .as_array_mut()
+        .expect("imageChecks")
+        .iter_mut()
+        .find(|entry| entry["decision"]["details"]["label"] == "REPEATED_FACE")
+        .expect("the REPEATED_FACE entry");
+    entry["data"]["faceSearchFindings"] = json!({ "status": status, "findings": findings });
+    body.to_string()
+}
+
+/// Fixture 01 (everything passed): an earlier workflow of `account_id`.
+fn clean(workflow_id: &str, account_id: &str) -> String {
+    body("01-clean-pass-score-0.json", workflow_id, account_id, None).to_string()
+}
+
+async fn evaluate(
+    client: &mut Client,
+    body: String,
+    evidence: Option<pb::Evidence>,
+) -> pb::Decision {
+    client
+        .evaluate(pb::EvaluateRequest {
+            input: Some(pb::evaluate_request::Input::WorkflowJson(body)),
+            evidence,
+            ..Default::default()
+        })
+        .await
+        .expect("decided")
+        .into_inner()
+        .decision
+        .expect("decision")
+}
+
+fn outcome(decision: &pb::Decision) -> &'static str {
+    decision.outcome().as_str_name()
+}
+
+/// The face-search evidence of the decision's REPEATED_FACE reason.
+fn face_search(decision: &pb::Decision) -> pb::FaceSearchEvidence {
+    decision
+        .reasons
+        .iter()
+        .find(|reason| reason.label == "REPEATED_FACE")
+        .and_then(|reason| reason.evidence.as_ref())
+        .and_then(|evidence| evidence.face_search.clone())
+        .expect("the REPEATED_FACE reason cites the face search")
+}
+
+fn matches(search: &pb::FaceSearchEvidence) -> Vec<(String, &'static str, String)> {
+    search
+        .matches
+        .iter()
+        .map(|found| {
+            (
+                found.workflow_id.clone(),
+                found.relation().as_str_name(),
+                found.account_id.clone(),
+            )
+        })
+        .collect()
+}
+
+async fn feedback(
+    client: &mut Client,
+    workflow_id: &str,
+    verdict: pb::FeedbackVerdict,
+    note_code: &str,
+) -> Result<pb::Feedback, tonic::Status> {
+    client
+        .record_feedback(pb::RecordFeedbackRequest {
+            workflow_id: workflow_id.to_owned(),
+            verdict: verdict as i32,
+            note_code: note_code.to_owned(),
+        })
+        .await
+        .map(|response| response.into_inner().feedback.expect("feedback"))
+}
+
+async fn recorded(
+    client: &mut Client,
+    key: get_decision_request::Key,
+) -> Vec<pb::RecordedDecision> {
+    client
+        .get_decision(pb::GetDecisionRequest { key: Some(key) })
+        .await
+        .expect("recorded")
+        .into_inner()
+        .decisions
+}
+
+async fn a_repeated_face_of_the_same_account_approves_and_the_chain_shows_why(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let (w1, w2, w3) = ("wf-same-1", "wf-same-2", "wf-same-3");
+    for id in [w1, w2] {
+        let earlier = evaluate(&mut client, clean(id, ACCOUNT_A), None).await;
+        assert_eq!(outcome(&earlier), "OUTCOME_APPROVE");
+    }
+
+    let decision = evaluate(
+        &mut client,
+        repeated_face(w3, ACCOUNT_A, "DONE", &[w1, w2]),
+        None,
+    )
+    .await;
+    assert_eq!(outcome(&decision), "OUTCOME_APPROVE", "{decision:?}");
+    let reason = decision
+        .reasons
+        .iter()
+        .find(|reason| reason.label == "REPEATED_FACE")
+        .expect("the repeated face is a reason");
+    assert_eq!(reason.code, "REPEATED_FACE_SAME_ACCOUNT");
+    let search = face_search(&decision);
+    assert_eq!(search.status, "DONE");
+    assert_eq!(search.relation(), pb::FaceSearchRelation::SameAccount);
+    assert_eq!(search.other_accounts, 0);
+    assert_eq!(
+        matches(&search),
+        vec![
+            (
+                w1.into(),
+                "FACE_SEARCH_RELATION_SAME_ACCOUNT",
+                ACCOUNT_A.into()
+            ),
+            (
+                w2.into(),
+                "FACE_SEARCH_RELATION_SAME_ACCOUNT",
+                ACCOUNT_A.into()
+            ),
+        ]
+    );
+    assert!(
+        search
+            .matches
+            .iter()
+            .all(|found| found.outcome() == pb::Outcome::Approve),
+        "each match carries its workflow's latest outcome"
+    );
+
+    // The evidence is recorded with the decision: it replays exactly.
+    let record = recorded(
+        &mut client,
+        get_decision_request::Key::DecisionId(decision.decision_id.clone()),
+    )
+    .await;
+    let evidence = record[0].evidence.clone().expect("recorded evidence");
+    let known: Vec<_> = evidence
+        .workflows
+        .iter()
+        .map(|known| (known.workflow_id.as_str(), known.account_id.as_str()))
+        .collect();
+    assert_eq!(known, vec![(w1, ACCOUNT_A), (w2, ACCOUNT_A)]);
+    let facts: Value = serde_json::from_str(&record[0].facts_json).expect("facts are JSON");
+    assert_eq!(facts["evidence"]["workflows"][0]["workflow_id"], w1);
+
+    // The same body with the ledger unchanged: the same evidence, so the
+    // recorded decision.
+    let again = evaluate(
+        &mut client,
+        repeated_face(w3, ACCOUNT_A, "DONE", &[w1, w2]),
+        None,
+    )
+    .await;
+    assert!(again.already_recorded);
+    assert_eq!(again.decision_id, decision.decision_id);
+
+    // The account's chain of events: the two earlier workflows, then the
+    // decision that cites them.
+    let listed = client
+        .list_decisions(pb::ListDecisionsRequest {
+            account_id: ACCOUNT_A.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("listed")
+        .into_inner()
+        .decisions;
+    let chain: Vec<_> = listed
+        .iter()
+        .map(|record| {
+            (
+                record.workflow_id.as_str(),
+                record
+                    .evidence
+                    .as_ref()
+                    .map(|evidence| evidence.workflows.len())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(chain, vec![(w1, 0), (w2, 0), (w3, 2)]);
+}
+
+async fn a_face_of_other_accounts_reviews_with_how_many_accounts(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let (w1, w2, w3, w4) = ("wf-other-1", "wf-other-2", "wf-other-3", "wf-other-4");
+    evaluate(&mut client, clean(w1, ACCOUNT_B), None).await;
+    evaluate(&mut client, clean(w2, ACCOUNT_C), None).await;
+    evaluate(&mut client, clean(w3, ACCOUNT_A), None).await;
+
+    let decision = evaluate(
+        &mut client,
+        repeated_face(w4, ACCOUNT_A, "DONE", &[w1, w2, w3]),
+        None,
+    )
+    .await;
+    assert_eq!(outcome(&decision), "OUTCOME_REVIEW", "{decision:?}");
+    assert_eq!(decision.result_code, "REPEATED_FACE_OTHER_ACCOUNT");
+    let search = face_search(&decision);
+    assert_eq!(search.relation(), pb::FaceSearchRelation::OtherAccount);
+    assert_eq!(search.other_accounts, 2, "accounts B and C");
+    assert_eq!(
+        matches(&search),
+        vec![
+            (
+                w1.into(),
+                "FACE_SEARCH_RELATION_OTHER_ACCOUNT",
+                ACCOUNT_B.into()
+            ),
+            (
+                w2.into(),
+                "FACE_SEARCH_RELATION_OTHER_ACCOUNT",
+                ACCOUNT_C.into()
+            ),
+            (
+                w3.into(),
+                "FACE_SEARCH_RELATION_SAME_ACCOUNT",
+                ACCOUNT_A.into()
+            ),
+        ]
+    );
+}
+
+async fn a_face_linked_to_fraud_declines_and_legitimate_feedback_clears_it(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    // W1 was approved; the business later found it was fraud.
+    let w1 = "wf-fraud-1";
+    let approved = evaluate(&mut client, clean(w1, ACCOUNT_B), None).await;
+    let hash_before = recorded(
+        &mut client,
+        get_decision_request::Key::DecisionId(approved.decision_id.clone()),
+    )
+    .await[0]
+        .hash
+        .clone();
+    let given = feedback(
+        &mut client,
+        w1,
+        pb::FeedbackVerdict::FraudConfirmed,
+        "CHARGEBACK",
+    )
+    .await
+    .expect("feedback recorded");
+    assert_eq!(given.workflow_id, w1);
+    assert_eq!(given.decision_id, approved.decision_id);
+    assert_eq!(given.account_id, ACCOUNT_B);
+    assert_eq!(given.verdict(), pb::FeedbackVerdict::FraudConfirmed);
+    assert_eq!(given.note_code, "CHARGEBACK");
+    assert_eq!(given.sequence, 1);
+    assert_eq!(given.feedback_id.len(), 36);
+
+    let decision = evaluate(
+        &mut client,
+        repeated_face("wf-fraud-2", ACCOUNT_A, "DONE", &[w1]),
+        None,
+    )
+    .await;
+    assert_eq!(outcome(&decision), "OUTCOME_DECLINE", "{decision:?}");
+    assert_eq!(decision.result_code, "REPEATED_FACE_FRAUD");
+    let search = face_search(&decision);
+    assert_eq!(search.relation(), pb::FaceSearchRelation::Fraud);
+    assert_eq!(
+        search.matches[0].feedback(),
+        pb::FeedbackVerdict::FraudConfirmed
+    );
+
+    // Feedback never rewrites the decision it judges: W1 is still the one
+    // APPROVE it was, now shown with the feedback on it.
+    let w1_records = recorded(
+        &mut client,
+        get_decision_request::Key::WorkflowId(w1.into()),
+    )
+    .await;
+    assert_eq!(w1_records.len(), 1);
+    assert_eq!(w1_records[0].outcome(), pb::Outcome::Approve);
+    assert_eq!(w1_records[0].decision_id, approved.decision_id);
+    assert_eq!(
+        w1_records[0].hash, hash_before,
+        "the decision's record is unchanged"
+    );
+    let shown: Vec<_> = w1_records[0]
+        .feedback
+        .iter()
+        .map(|given| (given.verdict(), given.note_code.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![(pb::FeedbackVerdict::FraudConfirmed, "CHARGEBACK")]
+    );
+
+    // A workflow of this same account declined for document fraud: its face
+    // declines even on the same account, until the business says otherwise.
+    let w3 = "wf-fraud-3";
+    let declined = evaluate(
+        &mut client,
+        body(
+            "03-imagechecks-rejected-digital-manipulation.json",
+            w3,
+            ACCOUNT_A,
+            None,
+        )
+        .to_string(),
+        None,
+    )
+    .await;
+    assert_eq!(outcome(&declined), "OUTCOME_DECLINE");
+    let decision = evaluate(
+        &mut client,
+        repeated_face("wf-fraud-4", ACCOUNT_A, "DONE", &[w3]),
+        None,
+    )
+    .await;
+    assert_eq!(decision.result_code, "REPEATED_FACE_FRAUD", "{decision:?}");
+
+    let cleared = feedback(&mut client, w3, pb::FeedbackVerdict::Legitimate, "")
+        .await
+        .expect("feedback recorded");
+    assert_eq!(cleared.sequence, 2, "one feedback chain");
+    assert_eq!(cleared.previous_hash, given.hash);
+    let decision = evaluate(
+        &mut client,
+        repeated_face("wf-fraud-5", ACCOUNT_A, "DONE", &[w3]),
+        None,
+    )
+    .await;
+    assert_eq!(outcome(&decision), "OUTCOME_APPROVE", "{decision:?}");
+    assert_eq!(
+        face_search(&decision).relation(),
+        pb::FaceSearchRelation::SameAccount
+    );
+}
+
+async fn pending_failed_and_unknown_searches_review_with_their_own_codes(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    for (status, findings, code, relation) in [
+        (
+            "PENDING",
+            &[][..],
+            "REPEATED_FACE_SEARCH_PENDING",
+            pb::FaceSearchRelation::Pending,
+        ),
+        (
+            "ERROR",
+            &[][..],
+            "REPEATED_FACE_SEARCH_ERROR",
+            pb::FaceSearchRelation::Error,
+        ),
+        (
+            "DONE",
+            &["wf-never-seen-1", "wf-never-seen-2"][..],
+            "REPEATED_FACE_UNRESOLVED",
+            pb::FaceSearchRelation::Unresolved,
+        ),
+    ] {
+        let decision = evaluate(
+            &mut client,
+            repeated_face(&format!("wf-{status}"), ACCOUNT_A, status, findings),
+            None,
+        )
+        .await;
+        assert_eq!(outcome(&decision), "OUTCOME_REVIEW", "{status}");
+        assert_eq!(decision.result_code, code, "{status}");
+        let search = face_search(&decision);
+        assert_eq!(search.relation(), relation, "{status}");
+        assert_eq!(search.status, status);
+        assert!(
+            search.matches.iter().all(|found| found.relation()
+                == pb::FaceSearchRelation::Unresolved
+                && found.account_id.is_empty()),
+            "{status}: {search:?}"
+        );
+    }
+}
+
+/// Fixture 02 (usability REJECTED BLURRED: a retry) of `account_id`.
+fn blurred(workflow_id: &str, account_id: &str, completed_at: &str) -> String {
+    body(
+        "02-usability-rejected-blurred.json",
+        workflow_id,
+        account_id,
+        Some(completed_at),
+    )
+    .to_string()
+}
+
+fn on_channel(channel: &str) -> Option<pb::Evidence> {
+    Some(pb::Evidence {
+        channel: channel.to_owned(),
+        ..Default::default()
+    })
+}
+
+async fn retries_of_an_account_escalate_to_another_channel_then_to_an_analyst(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let account = "r0000000-0000-4000-8000-00000000000r";
+    let first = evaluate(
+        &mut client,
+        blurred("wf-retry-1", account, "2025-03-01T10:00:00Z"),
+        on_channel("WEB"),
+    )
+    .await;
+    assert_eq!(outcome(&first), "OUTCOME_RETRY");
+    assert_ne!(
+        first.result_code, "RETRY_ON_ANOTHER_CHANNEL",
+        "a first retry keeps its rule"
+    );
+    let first_message = first.reasons[0].user_message.clone();
+    assert!(!first_message.is_empty());
+
+    // One earlier retry within 7 days: another channel, named for the one used.
+    for (id, at, prior) in [
+        ("wf-retry-2", "2025-03-02T10:00:00Z", 1),
+        ("wf-retry-3", "2025-03-03T10:00:00Z", 2),
+    ] {
+        let decision = evaluate(&mut client, blurred(id, account, at), on_channel("WEB")).await;
+        assert_eq!(outcome(&decision), "OUTCOME_RETRY", "{id}");
+        assert_eq!(decision.result_code, "RETRY_ON_ANOTHER_CHANNEL", "{id}");
+        let lead = &decision.reasons[0];
+        assert_eq!(
+            lead.user_message, "Please try again in our mobile app.",
+            "{id}"
+        );
+        let retries = lead
+            .evidence
+            .as_ref()
+            .and_then(|evidence| evidence.retries.clone())
+            .expect("the reason cites the retries");
+        assert_eq!(retries.prior_retries, prior, "{id}");
+        assert_eq!(retries.budget_attempts, 3);
+        assert_eq!(retries.window_days, 7);
+        assert_eq!(retries.channel, "WEB");
+    }
+    // From an SDK, the suggestion names another channel than the SDK.
+    let sdk_account = "s0000000-0000-4000-8000-0000000000sd";
+    evaluate(
+        &mut client,
+        blurred("wf-sdk-1", sdk_account, "2025-03-03T10:00:00Z"),
+        on_channel("SDK"),
+    )
+    .await;
+    let sdk = evaluate(
+        &mut client,
+        blurred("wf-sdk-2", sdk_account, "2025-03-03T11:00:00Z"),
+        on_channel("SDK"),
+    )
+    .await;
+    assert_eq!(sdk.result_code, "RETRY_ON_ANOTHER_CHANNEL", "{sdk:?}");
+    assert_eq!(
+        sdk.reasons[0].user_message,
+        "Please try again on our website, on a computer."
+    );
+
+    // Three earlier retries in the window: the budget is spent.
+    let fourth = evaluate(
+        &mut client,
+        blurred("wf-retry-4", account, "2025-03-04T10:00:00Z"),
+        on_channel("WEB"),
+    )
+    .await;
+    assert_eq!(outcome(&fourth), "OUTCOME_REVIEW", "{fourth:?}");
+    assert_eq!(fourth.result_code, "RETRY_BUDGET_EXHAUSTED");
+    let retries = fourth.reasons[0]
+        .evidence
+        .as_ref()
+        .and_then(|evidence| evidence.retries.clone())
+        .expect("cites the retries");
+    assert_eq!(retries.prior_retries, 3);
+    assert_eq!(
+        retries.workflow_ids,
+        vec!["wf-retry-1", "wf-retry-2", "wf-retry-3"]
+    );
+
+    // A month later the window holds none of them: a first retry again.
+    let later = evaluate(
+        &mut client,
+        blurred("wf-retry-5", account, "2025-04-04T10:00:00Z"),
+        on_channel("WEB"),
+    )
+    .await;
+    assert_eq!(outcome(&later), "OUTCOME_RETRY");
+    assert_eq!(later.reasons[0].user_message, first_message);
+}
+
+async fn feedback_is_refused_with_the_field_and_never_echoed(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let unknown = feedback(
+        &mut client,
+        "wf-unknown",
+        pb::FeedbackVerdict::FraudConfirmed,
+        "",
+    )
+    .await
+    .expect_err("no such workflow");
+    assert_eq!(unknown.code(), Code::NotFound);
+    assert_eq!(
+        details(&unknown)
+            .resource_info()
+            .expect("resource")
+            .resource_name,
+        "wf-unknown"
+    );
+
+    evaluate(&mut client, clean("wf-judged", ACCOUNT_A), None).await;
+    for (workflow_id, verdict, note_code, field) in [
+        ("", pb::FeedbackVerdict::Legitimate, "", "workflow_id"),
+        (
+            &"w".repeat(200)[..],
+            pb::FeedbackVerdict::Legitimate,
+            "",
+            "workflow_id",
+        ),
+        ("wf-judged", pb::FeedbackVerdict::Unspecified, "", "verdict"),
+        (
+            "wf-judged",
+            pb::FeedbackVerdict::Legitimate,
+            "Jane Doe called us",
+            "note_code",
+        ),
+    ] {
+        let refused = feedback(&mut client, workflow_id, verdict, note_code)
+            .await
+            .expect_err("refused");
+        assert_eq!(refused.code(), Code::InvalidArgument, "{field}");
+        assert_eq!(violated_field(&details(&refused)), field);
+        assert!(!refused.message().contains("Jane"), "{}", refused.message());
+    }
+    let undefined = client
+        .record_feedback(pb::RecordFeedbackRequest {
+            workflow_id: "wf-judged".into(),
+            verdict: 42,
+            note_code: String::new(),
+        })
+        .await
+        .expect_err("not a verdict");
+    assert_eq!(violated_field(&details(&undefined)), "verdict");
+    // Nothing refused was kept.
+    let record = recorded(
+        &mut client,
+        get_decision_request::Key::WorkflowId("wf-judged".into()),
+    )
+    .await;
+    assert!(record[0].feedback.is_empty());
+}
+
+async fn two_servers_on_one_database_see_each_others_accounts(location: &str) {
+    let first = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let second = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let (mut one, mut two) = (first.client().await, second.client().await);
+    evaluate(&mut one, clean("wf-replica-1", ACCOUNT_A), None).await;
+    evaluate(&mut two, clean("wf-replica-2", ACCOUNT_B), None).await;
+
+    let decision = evaluate(
+        &mut two,
+        repeated_face("wf-replica-3", ACCOUNT_A, "DONE", &["wf-replica-1"]),
+        None,
+    )
+    .await;
+    assert_eq!(
+        decision.result_code, "REPEATED_FACE_SAME_ACCOUNT",
+        "{decision:?}"
+    );
+    let decision = evaluate(
+        &mut one,
+        repeated_face("wf-replica-4", ACCOUNT_A, "DONE", &["wf-replica-2"]),
+        None,
+    )
+    .await;
+    assert_eq!(
+        decision.result_code, "REPEATED_FACE_OTHER_ACCOUNT",
+        "{decision:?}"
+    );
+
+    // Feedback given on one replica decides on the other.
+    feedback(
+        &mut two,
+        "wf-replica-1",
+        pb::FeedbackVerdict::FraudConfirmed,
+        "",
+    )
+    .await
+    .expect("feedback recorded");
+    let decision = evaluate(
+        &mut one,
+        repeated_face("wf-replica-5", ACCOUNT_A, "DONE", &["wf-replica-1"]),
+        None,
+    )
+    .await;
+    assert_eq!(decision.result_code, "REPEATED_FACE_FRAUD", "{decision:?}");
+}
+
+/// Without a ledger, the caller's own records decide the same way.
+#[tokio::test]
+async fn request_evidence_decides_without_a_ledger() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let known = |workflow_id: &str, account_id: &str| pb::KnownWorkflow {
+        workflow_id: workflow_id.into(),
+        account_id: account_id.into(),
+        ..Default::default()
+    };
+    let with = |workflows: Vec<pb::KnownWorkflow>| {
+        Some(pb::Evidence {
+            workflows,
+            ..Default::default()
+        })
+    };
+    let face = repeated_face("wf-stateless", ACCOUNT_A, "DONE", &["wf-a", "wf-b"]);
+    let same = evaluate(
+        &mut client,
+        face.clone(),
+        with(vec![known("wf-a", ACCOUNT_A), known("wf-b", ACCOUNT_A)]),
+    )
+    .await;
+    assert_eq!(same.result_code, "REPEATED_FACE_SAME_ACCOUNT", "{same:?}");
+    assert!(!same.recorded);
+    let other = evaluate(
+        &mut client,
+        face.clone(),
+        with(vec![known("wf-a", ACCOUNT_A), known("wf-b", ACCOUNT_B)]),
+    )
+    .await;
+    assert_eq!(other.result_code, "REPEATED_FACE_OTHER_ACCOUNT");
+    assert_eq!(face_search(&other).other_accounts, 1);
+    let fraud = evaluate(
+        &mut client,
+        face.clone(),
+        with(vec![pb::KnownWorkflow {
+            feedback: pb::FeedbackVerdict::FraudConfirmed as i32,
+            ..known("wf-a", ACCOUNT_A)
+        }]),
+    )
+    .await;
+    assert_eq!(fraud.result_code, "REPEATED_FACE_FRAUD");
+    let partly = evaluate(&mut client, face, with(vec![known("wf-a", ACCOUNT_A)])).await;
+    assert_eq!(
+        partly.result_code, "REPEATED_FACE_UNRESOLVED",
+        "wf-b is not known"
+    );
+
+    let retries = Some(pb::Evidence {
+        retries: ["wf-r1", "wf-r2", "wf-r3"]
+            .iter()
+            .map(|id| pb::PriorRetry {
+                workflow_id: (*id).into(),
+                completed_at: Some(prost_types::Timestamp {
+                    seconds: 1_741_000_000, // 2025-03-03, the day before fixture 02
+                    nanos: 0,
+                }),
+            })
+            .collect(),
+        channel: "API".into(),
+        ..Default::default()
+    });
+    let spent = evaluate(
+        &mut client,
+        fixture("02-usability-rejected-blurred.json"),
+        retries,
+    )
+    .await;
+    assert_eq!(spent.result_code, "RETRY_BUDGET_EXHAUSTED", "{spent:?}");
+}
+
+/// Bad evidence is refused with its field's path and never echoed; in a batch
+/// only its item fails.
+#[tokio::test]
+async fn invalid_evidence_names_the_field_and_costs_only_its_item() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let secret = "Jane-Doe-1984";
+    for (evidence, field) in [
+        (
+            pb::Evidence {
+                channel: secret.into(),
+                ..Default::default()
+            },
+            "evidence.channel",
+        ),
+        (
+            pb::Evidence {
+                workflows: vec![
+                    pb::KnownWorkflow {
+                        workflow_id: "wf-ok".into(),
+                        ..Default::default()
+                    },
+                    pb::KnownWorkflow {
+                        account_id: secret.into(),
+                        ..Default::default()
+                    },
+                ],
+                ..Default::default()
+            },
+            "evidence.workflows[1].workflow_id",
+        ),
+        (
+            pb::Evidence {
+                workflows: vec![pb::KnownWorkflow {
+                    workflow_id: "wf-ok".into(),
+                    result_code: secret.into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            "evidence.workflows[0].result_code",
+        ),
+        (
+            pb::Evidence {
+                workflows: vec![pb::KnownWorkflow {
+                    workflow_id: "wf-ok".into(),
+                    outcome: 99,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            "evidence.workflows[0].outcome",
+        ),
+    ] {
+        let refused = client
+            .evaluate(pb::EvaluateRequest {
+                input: Some(pb::evaluate_request::Input::WorkflowJson(fixture(
+                    "05-imagechecks-warning-repeated-face.json",
+                ))),
+                evidence: Some(evidence.clone()),
+                ..Default::default()
+            })
+            .await
+            .expect_err("refused");
+        assert_eq!(refused.code(), Code::InvalidArgument, "{field}");
+        assert_eq!(violated_field(&details(&refused)), field);
+        assert!(!refused.message().contains(secret), "{}", refused.message());
+        assert!(!format!("{:?}", details(&refused)).contains(secret));
+
+        let results = client
+            .batch_evaluate(pb::BatchEvaluateRequest {
+                items: vec![
+                    pb::BatchItem {
+                        id: "bad".into(),
+                        input: Some(batch_item::Input::WorkflowJson(fixture(
+                            "01-clean-pass-score-0.json",
+                        ))),
+                        evidence: Some(evidence),
+                    },
+                    pb::BatchItem {
+                        id: "good".into(),
+                        input: Some(batch_item::Input::WorkflowJson(fixture(
+                            "01-clean-pass-score-0.json",
+                        ))),
+                        evidence: None,
+                    },
+                ],
+                ..Default::default()
+            })
+            .await
+            .expect("the batch is answered")
+            .into_inner()
+            .results;
+        let Some(pb::batch_result::Result::Error(status)) = &results[0].result else {
+            panic!("the bad item fails: {results:?}");
+        };
+        assert_eq!(status.code, Code::InvalidArgument as i32);
+        assert_eq!(violated_field(&rpc_status_details(status)), field);
+        assert!(matches!(
+            results[1].result,
+            Some(pb::batch_result::Result::Decision(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn feedback_needs_a_ledger() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let refused = feedback(&mut client, "wf-1", pb::FeedbackVerdict::Legitimate, "")
+        .await
+        .expect_err("no ledger");
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(
+        details(&refused).error_info().expect("error info").reason,
+        "LEDGER_DISABLED"
+    );
+}
