@@ -114,6 +114,24 @@ pub fn from_json(json: &str) -> Result<(WorkflowResult<'_>, Evidence), FactsErro
     Ok((record.workflow, record.evidence))
 }
 
+/// Only the evidence: the workflow is skipped, not read.
+#[derive(Deserialize)]
+struct EvidenceOnly {
+    #[serde(default)]
+    evidence: Evidence,
+}
+
+/// The evidence a record holds (none in a version-1 record), without
+/// reading its workflow: what a list of records shows of each.
+pub fn evidence_from_json(json: &str) -> Result<Evidence, FactsError> {
+    let Version { v } = serde_json::from_str(json)?;
+    if v != FACTS_VERSION && v != WITHOUT_EVIDENCE {
+        return Err(FactsError::UnknownVersion { found: v });
+    }
+    let record: EvidenceOnly = serde_json::from_str(json)?;
+    Ok(record.evidence)
+}
+
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
@@ -255,7 +273,21 @@ mod tests {
             ),
             "{json}"
         );
-        assert_eq!(from_json(&json).expect("a record"), (workflow(), evidence));
+        assert_eq!(
+            from_json(&json).expect("a record"),
+            (workflow(), evidence.clone())
+        );
+        assert_eq!(evidence_from_json(&json).expect("its evidence"), evidence);
+        let without = to_json(&workflow(), &Evidence::default());
+        assert_eq!(
+            evidence_from_json(&without).expect("a version-1 record"),
+            Evidence::default()
+        );
+        let future = without.replacen(r#""v":1"#, r#""v":3"#, 1);
+        assert!(matches!(
+            evidence_from_json(&future),
+            Err(FactsError::UnknownVersion { found: 3 })
+        ));
     }
 
     #[test]

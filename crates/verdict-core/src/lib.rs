@@ -37,7 +37,9 @@ pub mod policy;
 pub mod position;
 
 pub use error::{JsonError, NotFinal, truncated};
-pub use evaluate::account::{FaceMatch, FaceSearchResolution, RetryHistory, Wanted, wanted};
+pub use evaluate::account::{
+    FaceMatch, FaceSearchResolution, RetryHistory, Wanted, retry_in_window, wanted,
+};
 pub use evaluate::cascade::Upstream;
 pub use evaluate::decision::{APPROVED, Cites, Decision, Reason};
 pub use evaluate::explain::{FindingTrace, RuleTrace, RuleVerdict, explain, explain_with};

@@ -41,7 +41,8 @@ pub struct FaceMatch<'a> {
 /// A found workflow is `fraud` when its feedback is FRAUD_CONFIRMED, or when
 /// its latest decision is a DECLINE with one of `fraud_codes` and no
 /// LEGITIMATE feedback overrules it; otherwise `same_account` or
-/// `other_account` by its account, `unresolved` when unknown. The search is
+/// `other_account` by its account, `unresolved` when unknown (or when its
+/// account or this workflow's is not known). The search is
 /// `fraud` if any found workflow is, else `other_account` if any is, else
 /// `unresolved` if any is, else `same_account`.
 pub fn resolve_face_search<'a>(
@@ -68,6 +69,10 @@ pub fn resolve_face_search<'a>(
             let relation = match known {
                 None => FaceRelation::Unresolved,
                 Some(known) if is_fraud(known, fraud_codes) => FaceRelation::Fraud,
+                // Whose it is cannot be told without both accounts.
+                Some(known) if known.account_id.is_empty() || own_account.is_none() => {
+                    FaceRelation::Unresolved
+                }
                 Some(known) if own_account == Some(known.account_id.as_str()) => {
                     FaceRelation::SameAccount
                 }
@@ -166,15 +171,11 @@ pub fn count_retries<'a>(
 ) -> Vec<&'a str> {
     let own_id = workflow.workflow_id.as_deref();
     let completed = workflow.completed_at;
-    let window = Duration::days(i64::from(window_days));
     let mut counted: Vec<&str> = evidence
         .retries
         .iter()
         .filter(|retry| Some(retry.workflow_id.as_str()) != own_id)
-        .filter(|retry| match (retry.completed_at, completed) {
-            (Some(earlier), Some(now)) => earlier <= now && now - earlier <= window,
-            _ => true,
-        })
+        .filter(|retry| retry_in_window(retry.completed_at, completed, window_days))
         .map(|retry| retry.workflow_id.as_str())
         .collect();
     counted.sort_unstable();
@@ -182,13 +183,30 @@ pub fn count_retries<'a>(
     counted
 }
 
+/// Whether a retry completed at `earlier` counts for a workflow completed
+/// at `now`: within `window_days` before it (or either is not known). A
+/// gatherer keeps only such retries, so that the evidence recorded is the
+/// evidence used.
+pub fn retry_in_window(
+    earlier: Option<OffsetDateTime>,
+    now: Option<OffsetDateTime>,
+    window_days: u32,
+) -> bool {
+    match (earlier, now) {
+        (Some(earlier), Some(now)) => {
+            earlier <= now && now - earlier <= Duration::days(i64::from(window_days))
+        }
+        _ => true,
+    }
+}
+
 /// The evidence that could change a decision and that it was made without:
 /// what a gatherer (the server, with its ledger) should look up before
 /// deciding again.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Wanted<'a> {
-    /// Found workflows the evidence does not know (only when a rule of the
-    /// policy reads `face_search`).
+    /// The workflows the face search found (only when a rule of the policy
+    /// reads `face_search`).
     pub workflows: Vec<&'a str>,
     /// The account whose earlier RETRY decisions count, when the decision is
     /// a RETRY under a policy that counts them.
@@ -196,6 +214,10 @@ pub struct Wanted<'a> {
     /// The earliest completion that counts (the window before this
     /// workflow's `completedAt`), when known.
     pub retries_since: Option<OffsetDateTime>,
+    /// This workflow's `completedAt` and the window's length: which earlier
+    /// retries count ([`retry_in_window`]).
+    pub completed_at: Option<OffsetDateTime>,
+    pub window_days: u32,
 }
 
 impl Wanted<'_> {
@@ -204,7 +226,10 @@ impl Wanted<'_> {
     }
 }
 
-/// What [`Wanted`] evidence `decision` (of `workflow`, by `policy`) lacks.
+/// What evidence `decision` (of `workflow`, by `policy`) read or could
+/// read: every workflow its face search found (a gatherer with records of
+/// its own completes what the evidence says of them, known or not), and the
+/// account whose retries count when it is a RETRY.
 pub fn wanted<'a>(
     decision: &Decision<'a>,
     workflow: &WorkflowResult<'_>,
@@ -214,7 +239,6 @@ pub fn wanted<'a>(
         Some(resolved) if policy.reads_face_search() => resolved
             .matches
             .iter()
-            .filter(|found| found.known.is_none())
             .map(|found| found.workflow_id)
             .collect(),
         _ => Vec::new(),
@@ -234,6 +258,11 @@ pub fn wanted<'a>(
         workflows,
         retries_of,
         retries_since,
+        completed_at: workflow.completed_at,
+        window_days: decision
+            .retries
+            .as_ref()
+            .map_or(0, |history| history.window_days),
     }
 }
 
@@ -320,6 +349,23 @@ mod tests {
             ..Evidence::default()
         };
         assert_eq!(relation(&unknown, &same), Some(FaceRelation::Unresolved));
+        // A workflow known without its account cannot be told apart: not
+        // another account (which would count none), unresolved.
+        let accountless = Evidence {
+            workflows: vec![known("w-1", ""), known("w-2", "acct-1")],
+            ..Evidence::default()
+        };
+        let resolved = resolve_face_search(&found, &accountless, &[]).expect("a search");
+        assert_eq!(resolved.relation, FaceRelation::Unresolved);
+        assert_eq!(resolved.matches[0].relation, FaceRelation::Unresolved);
+        assert_eq!(resolved.other_accounts, 0);
+        // Neither can a workflow whose own account is not known.
+        let mut anonymous = workflow("DONE", &["w-2"]);
+        anonymous.account_id = None;
+        assert_eq!(
+            relation(&anonymous, &accountless),
+            Some(FaceRelation::Unresolved)
+        );
     }
 
     #[test]
