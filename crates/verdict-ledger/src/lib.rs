@@ -25,8 +25,8 @@ pub mod writer;
 
 pub use chain::Break;
 pub use record::{
-    AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, PolicyKey, PolicyText,
-    ReasonRecord, Record, WorkflowSummary,
+    AccountRetry, AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, GivenFeedback,
+    PolicyKey, PolicyText, ReasonRecord, Record, WorkflowSummary,
 };
 pub use store::{
     Backend, Checkpoint, LedgerError, ListQuery, MAX_FEEDBACK, SCAN_PAGE, Store, Verified,

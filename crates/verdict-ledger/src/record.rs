@@ -137,3 +137,20 @@ pub struct WorkflowSummary {
     pub decision_id: String,
     pub workflow_version: i64,
 }
+
+/// What `record_feedback` gave back: the record, and whether it was
+/// already there (the same judgement of the same decision, sent again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GivenFeedback {
+    pub record: FeedbackRecord,
+    pub already_recorded: bool,
+}
+
+/// A recorded RETRY decision of an account, in brief: which workflow, and
+/// when it completed (`completedAt` in RFC 3339, or empty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRetry {
+    pub account_id: String,
+    pub workflow_id: String,
+    pub completed_at: String,
+}

@@ -14,8 +14,8 @@ use sqlx::{AnyConnection, AnyPool, Executor as _, Row as _};
 
 use crate::chain::{Break, GENESIS, Link, Verifier, feedback_hash, reasons_json, record_hash};
 use crate::record::{
-    AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, PolicyKey, PolicyText,
-    ReasonRecord, Record, WorkflowSummary,
+    AccountRetry, AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, GivenFeedback,
+    PolicyKey, PolicyText, ReasonRecord, Record, WorkflowSummary,
 };
 
 /// Versioned schema changes, applied at start: the same SQL for both
@@ -249,18 +249,23 @@ impl Store {
             .await?;
         }
 
-        let mut known = known_versions(&mut tx, drafts, self.backend).await?;
+        let mut versions = latest_versions(&mut tx, drafts, self.backend).await?;
         let mut appended = Vec::with_capacity(drafts.len());
         let mut rows: Vec<Row<'_>> = Vec::with_capacity(drafts.len());
         for draft in drafts {
-            let versions = known.entry(draft.workflow_id.clone()).or_default();
-            if !draft.workflow_id.is_empty()
-                && let Some(same) = versions.iter().find(|version| {
-                    version.input_sha256 == draft.input_sha256
-                        && version.policy_digest == draft.policy.digest
-                        && version.facts == draft.facts
-                })
-            {
+            let latest = if draft.workflow_id.is_empty() {
+                None
+            } else {
+                versions.get(&draft.workflow_id)
+            };
+            // Only the latest version can be this one again: an input decided
+            // again after another version is a new version, so that the
+            // latest version is always the latest answer.
+            if let Some(same) = latest.filter(|version| {
+                version.input_sha256 == draft.input_sha256
+                    && version.policy_digest == draft.policy.digest
+                    && version.facts == draft.facts
+            }) {
                 appended.push(Appended {
                     decision_id: same.decision_id.clone(),
                     seq: same.seq,
@@ -269,11 +274,6 @@ impl Store {
                 });
                 continue;
             }
-            let latest = if draft.workflow_id.is_empty() {
-                None
-            } else {
-                versions.iter().max_by_key(|version| version.version)
-            };
             let workflow_version = latest.map_or(1, |latest| latest.version + 1);
             let kind = latest.map_or(AppendKind::New, |latest| AppendKind::NewVersion {
                 previous: latest.decision_id.clone(),
@@ -290,14 +290,19 @@ impl Store {
                 draft,
                 &reasons,
             );
-            versions.push(KnownVersion {
-                version: workflow_version,
-                decision_id: decision_id.clone(),
-                seq,
-                input_sha256: draft.input_sha256.clone(),
-                policy_digest: draft.policy.digest.clone(),
-                facts: draft.facts.clone(),
-            });
+            if !draft.workflow_id.is_empty() {
+                versions.insert(
+                    draft.workflow_id.clone(),
+                    KnownVersion {
+                        version: workflow_version,
+                        decision_id: decision_id.clone(),
+                        seq,
+                        input_sha256: draft.input_sha256.clone(),
+                        policy_digest: draft.policy.digest.clone(),
+                        facts: draft.facts.clone(),
+                    },
+                );
+            }
             appended.push(Appended {
                 decision_id: decision_id.clone(),
                 seq,
@@ -488,13 +493,15 @@ impl Store {
     /// latest recorded decision (highest version) and its account, at the end
     /// of the feedback chain, in one transaction. `Ok(None)` when the ledger
     /// has no decision for that workflow (never decided, pruned by retention,
-    /// or an empty id): nothing is written. Never changes a decision row, and
-    /// takes the feedback chain's head, not the decisions'.
+    /// or an empty id): nothing is written. The same verdict and note on the
+    /// same decision as the workflow's latest feedback returns that record
+    /// (`already_recorded`): a retried call writes nothing. Never changes a
+    /// decision row, and takes the feedback chain's head, not the decisions'.
     pub async fn record_feedback(
         &self,
         draft: &FeedbackDraft,
         now_ms: i64,
-    ) -> Result<Option<FeedbackRecord>, LedgerError> {
+    ) -> Result<Option<GivenFeedback>, LedgerError> {
         if draft.workflow_id.is_empty() {
             return Ok(None);
         }
@@ -511,12 +518,35 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         };
+        let decision_id: String = latest.try_get(0)?;
+        // The same judgement of the same decision again (a retried call):
+        // the one recorded, nothing written.
+        let previous = sqlx::query(&format!(
+            "SELECT {FEEDBACK_COLUMNS} FROM feedback WHERE workflow_id = $1 \
+             ORDER BY seq DESC LIMIT 1"
+        ))
+        .bind(draft.workflow_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|row| feedback_from_row(&row))
+        .transpose()?;
+        if let Some(previous) = previous.filter(|previous| {
+            previous.decision_id == decision_id
+                && previous.verdict == draft.verdict
+                && previous.note_code == draft.note_code
+        }) {
+            tx.rollback().await?;
+            return Ok(Some(GivenFeedback {
+                record: previous,
+                already_recorded: true,
+            }));
+        }
         let mut record = FeedbackRecord {
             seq: head_seq + 1,
             feedback_id: uuid::Uuid::now_v7().to_string(),
             workflow_id: draft.workflow_id.clone(),
             account_id: latest.try_get(1)?,
-            decision_id: latest.try_get(0)?,
+            decision_id,
             verdict: draft.verdict.clone(),
             note_code: draft.note_code.clone(),
             recorded_at_ms: now_ms,
@@ -546,7 +576,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Some(record))
+        Ok(Some(GivenFeedback {
+            record,
+            already_recorded: false,
+        }))
     }
 
     /// Feedback on these workflows, in chain order (oldest first): at most
@@ -560,16 +593,10 @@ impl Store {
         let mut found = Vec::new();
         for chunk in distinct(workflow_ids).chunks(IDS_PER_LOOKUP) {
             let sql = format!(
-                "SELECT {FEEDBACK_COLUMNS} FROM feedback WHERE workflow_id IN ({}) \
-                 ORDER BY seq DESC LIMIT {MAX_FEEDBACK}",
-                placeholders(chunk.len())
+                "SELECT {FEEDBACK_COLUMNS} FROM feedback WHERE workflow_id IN ({{ids}}) \
+                 ORDER BY seq DESC LIMIT {MAX_FEEDBACK}"
             );
-            let sql = self.backend.sql(&sql);
-            let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(&self.pool).await? {
+            for row in rows_for(&self.pool, self.backend, &sql, chunk).await? {
                 found.push(feedback_from_row(&row)?);
             }
         }
@@ -579,7 +606,56 @@ impl Store {
         Ok(found)
     }
 
-    /// The latest recorded version of each of these workflows, in the order
+    /// The latest feedback on each of these workflows (the one a decision
+    /// reads), in chain order: one record per workflow, however much
+    /// feedback others have. Empty and unknown ids give nothing.
+    pub async fn latest_feedback(
+        &self,
+        workflow_ids: &[&str],
+    ) -> Result<Vec<FeedbackRecord>, LedgerError> {
+        let mut found = Vec::new();
+        for chunk in distinct(workflow_ids).chunks(IDS_PER_LOOKUP) {
+            let sql = format!(
+                "SELECT {FEEDBACK_COLUMNS} FROM feedback f WHERE f.workflow_id IN ({{ids}}) \
+                 AND f.seq = (SELECT MAX(g.seq) FROM feedback g WHERE g.workflow_id = f.workflow_id)"
+            );
+            for row in rows_for(&self.pool, self.backend, &sql, chunk).await? {
+                found.push(feedback_from_row(&row)?);
+            }
+        }
+        found.sort_unstable_by_key(|record| record.seq);
+        Ok(found)
+    }
+
+    /// The RETRY decisions of these accounts recorded at or after `from_ms`,
+    /// newest first: at most `per_account` for each account asked (more
+    /// accounts, more rows). Empty ids are ignored.
+    pub async fn retries_of(
+        &self,
+        account_ids: &[&str],
+        from_ms: i64,
+        per_account: i64,
+    ) -> Result<Vec<AccountRetry>, LedgerError> {
+        let mut found = Vec::new();
+        for chunk in distinct(account_ids).chunks(IDS_PER_LOOKUP) {
+            let limit = per_account.saturating_mul(i64::try_from(chunk.len()).unwrap_or(i64::MAX));
+            // `from_ms` and the limit are numbers this crate formats, never text.
+            let sql = format!(
+                "SELECT account_id, workflow_id, completed_at FROM decisions \
+                 WHERE account_id IN ({{ids}}) AND outcome = 'RETRY' AND recorded_at_ms >= {from_ms} \
+                 ORDER BY seq DESC LIMIT {limit}"
+            );
+            for row in rows_for(&self.pool, self.backend, &sql, chunk).await? {
+                found.push(AccountRetry {
+                    account_id: row.try_get(0)?,
+                    workflow_id: row.try_get(1)?,
+                    completed_at: row.try_get(2)?,
+                });
+            }
+        }
+        Ok(found)
+    }
+
     /// asked: repeated ids answered once, empty ids ignored, workflows the
     /// ledger has no decision for (unknown, or pruned) left out.
     pub async fn latest_of(
@@ -589,19 +665,12 @@ impl Store {
         // Per workflow: (version, seq) of the latest row seen, and its summary.
         let mut latest: HashMap<String, ((i64, i64), WorkflowSummary)> = HashMap::new();
         for chunk in distinct(workflow_ids).chunks(IDS_PER_LOOKUP) {
-            let sql = format!(
-                "SELECT d.workflow_id, d.account_id, d.outcome, d.result_code, d.decision_id, \
-                 d.workflow_version, d.seq FROM decisions d WHERE d.workflow_id IN ({}) \
-                 AND d.workflow_version = (SELECT MAX(m.workflow_version) FROM decisions m \
-                 WHERE m.workflow_id = d.workflow_id)",
-                placeholders(chunk.len())
-            );
-            let sql = self.backend.sql(&sql);
-            let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(&self.pool).await? {
+            let sql = "SELECT d.workflow_id, d.account_id, d.outcome, d.result_code, \
+                d.decision_id, d.workflow_version, d.seq FROM decisions d \
+                WHERE d.workflow_id IN ({ids}) \
+                AND d.workflow_version = (SELECT MAX(m.workflow_version) FROM decisions m \
+                WHERE m.workflow_id = d.workflow_id)";
+            for row in rows_for(&self.pool, self.backend, sql, chunk).await? {
                 let summary = WorkflowSummary {
                     workflow_id: row.try_get(0)?,
                     account_id: row.try_get(1)?,
@@ -703,12 +772,29 @@ fn distinct<'a>(ids: &[&'a str]) -> Vec<&'a str> {
     ids
 }
 
-/// `$1, $2, …, $count`.
-fn placeholders(count: usize) -> String {
-    (1..=count)
+/// The rows `sql` selects for one chunk of ids (at most
+/// [`IDS_PER_LOOKUP`]): its `{ids}` becomes `$1, $2, …`, bound to the ids in
+/// order.
+async fn rows_for<'c, E>(
+    executor: E,
+    backend: Backend,
+    sql: &str,
+    ids: &[&str],
+) -> Result<Vec<AnyRow>, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let placeholders = (1..=ids.len())
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    let sql = sql.replace("{ids}", &placeholders);
+    let sql = backend.sql(&sql);
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query.fetch_all(executor).await
 }
 
 async fn latest_checkpoint(conn: &mut AnyConnection) -> Result<Option<Checkpoint>, LedgerError> {
@@ -786,7 +872,7 @@ struct Row<'d> {
     hash: String,
 }
 
-/// A recorded version of a workflow, for idempotency and versioning.
+/// A workflow's latest recorded version, for idempotency and versioning.
 #[derive(Debug, Clone)]
 struct KnownVersion {
     version: i64,
@@ -800,40 +886,38 @@ struct KnownVersion {
 }
 
 /// The recorded versions of the drafts' workflows.
-async fn known_versions(
+async fn latest_versions(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     drafts: &[Draft],
     backend: Backend,
-) -> Result<HashMap<String, Vec<KnownVersion>>, LedgerError> {
+) -> Result<HashMap<String, KnownVersion>, LedgerError> {
     let ids: Vec<&str> = drafts
         .iter()
         .map(|draft| draft.workflow_id.as_str())
         .collect();
-    let mut known: HashMap<String, Vec<KnownVersion>> = HashMap::new();
+    let mut latest: HashMap<String, KnownVersion> = HashMap::new();
     for chunk in distinct(&ids).chunks(IDS_PER_LOOKUP) {
-        let sql = format!(
-            "SELECT workflow_id, workflow_version, decision_id, seq, input_sha256, policy_digest, facts \
-             FROM decisions WHERE workflow_id IN ({})",
-            placeholders(chunk.len())
-        );
-        let sql = backend.sql(&sql);
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            let workflow_id: String = row.try_get(0)?;
-            known.entry(workflow_id).or_default().push(KnownVersion {
-                version: row.try_get(1)?,
-                decision_id: row.try_get(2)?,
-                seq: row.try_get(3)?,
-                input_sha256: row.try_get(4)?,
-                policy_digest: row.try_get(5)?,
-                facts: row.try_get(6)?,
-            });
+        // One row per workflow: the facts of older versions are not read.
+        let sql = "SELECT d.workflow_id, d.workflow_version, d.decision_id, d.seq, \
+            d.input_sha256, d.policy_digest, d.facts FROM decisions d \
+            WHERE d.workflow_id IN ({ids}) \
+            AND d.workflow_version = (SELECT MAX(m.workflow_version) FROM decisions m \
+            WHERE m.workflow_id = d.workflow_id)";
+        for row in rows_for(&mut **tx, backend, sql, chunk).await? {
+            latest.insert(
+                row.try_get(0)?,
+                KnownVersion {
+                    version: row.try_get(1)?,
+                    decision_id: row.try_get(2)?,
+                    seq: row.try_get(3)?,
+                    input_sha256: row.try_get(4)?,
+                    policy_digest: row.try_get(5)?,
+                    facts: row.try_get(6)?,
+                },
+            );
         }
     }
-    Ok(known)
+    Ok(latest)
 }
 
 fn record_from_row(row: &AnyRow) -> Result<Record, LedgerError> {

@@ -47,6 +47,23 @@ pub async fn fresh_postgres(tag: &str) -> Option<String> {
     Some(format!("{server}/{name}"))
 }
 
+/// Runs `sql` on the ledger at `location` behind the store's back: tests
+/// tamper with it (change a row, drop a table) to see the failure named.
+pub async fn run_sql(location: &str, sql: &str) {
+    sqlx::any::install_default_drivers();
+    let url = match location.strip_prefix("sqlite:") {
+        Some(path) => format!("sqlite://{path}"),
+        None => location.to_owned(),
+    };
+    let mut connection = sqlx::AnyConnection::connect(&url)
+        .await
+        .unwrap_or_else(|error| panic!("connect to the ledger: {error}"));
+    connection
+        .execute(sql)
+        .await
+        .unwrap_or_else(|error| panic!("run SQL on the ledger: {error}"));
+}
+
 /// For each named `async fn(location: &str)` in scope, a test on an embedded
 /// SQLite file (`sqlite::NAME`) and one on a fresh PostgreSQL database
 /// (`postgres::NAME`, skipped as [`fresh_postgres`] says): one suite, run

@@ -10,15 +10,151 @@
 
 use std::sync::Arc;
 
-use sqlx::{Connection as _, Executor as _};
 use verdict_ledger::chain::{GENESIS, feedback_hash};
 use verdict_ledger::{
     AppendKind, Break, Draft, FeedbackDraft, FeedbackRecord, Ledger, LedgerError, ListQuery,
     MAX_FEEDBACK, PolicyKey, PolicyText, ReasonRecord, Store, WorkflowSummary,
 };
 
+async fn the_same_judgement_again_is_the_recorded_feedback(location: &str) {
+    let store = open(location).await;
+    store
+        .append(&[draft("wf-1", "a", "APPROVE", "01")], &[], 1)
+        .await
+        .expect("append");
+    let judge = |verdict: &str, note: &str| FeedbackDraft {
+        workflow_id: "wf-1".into(),
+        verdict: verdict.into(),
+        note_code: note.into(),
+    };
+    let first = store
+        .record_feedback(&judge("FRAUD_CONFIRMED", "CHARGEBACK"), 10)
+        .await
+        .expect("record")
+        .expect("decided");
+    assert!(!first.already_recorded);
+    // A retried call: the record, nothing written.
+    let again = store
+        .record_feedback(&judge("FRAUD_CONFIRMED", "CHARGEBACK"), 20)
+        .await
+        .expect("record")
+        .expect("decided");
+    assert!(again.already_recorded);
+    assert_eq!(again.record, first.record);
+    // Another note, or another verdict, is another judgement.
+    for (verdict, note, seq) in [
+        ("FRAUD_CONFIRMED", "POLICE_REPORT", 2),
+        ("LEGITIMATE", "POLICE_REPORT", 3),
+        ("FRAUD_CONFIRMED", "CHARGEBACK", 4),
+    ] {
+        let given = store
+            .record_feedback(&judge(verdict, note), 30 + seq)
+            .await
+            .expect("record")
+            .expect("decided");
+        assert!(!given.already_recorded, "{verdict} {note}");
+        assert_eq!(given.record.seq, seq);
+    }
+    // The workflow decided again: the same judgement of the new decision is new.
+    store
+        .append(&[draft("wf-1", "a", "DECLINE", "02")], &[], 40)
+        .await
+        .expect("append");
+    let newer = store
+        .record_feedback(&judge("FRAUD_CONFIRMED", "CHARGEBACK"), 50)
+        .await
+        .expect("record")
+        .expect("decided");
+    assert!(!newer.already_recorded);
+    assert_eq!(store.verify().await.expect("verifies").feedback, 5);
+}
+
+async fn the_latest_feedback_of_each_workflow_is_read_however_much_others_have(location: &str) {
+    let store = open(location).await;
+    store
+        .append(
+            &[
+                draft("wf-1", "a", "APPROVE", "01"),
+                draft("wf-2", "b", "APPROVE", "02"),
+            ],
+            &[],
+            1,
+        )
+        .await
+        .expect("append");
+    give(&store, "wf-1", "FRAUD_CONFIRMED", 10).await;
+    // More feedback on wf-2 than one read of feedback_for returns.
+    for n in 0..=MAX_FEEDBACK {
+        give(&store, "wf-2", "INCONCLUSIVE", 100 + n).await;
+    }
+    let latest = store
+        .latest_feedback(&["wf-2", "wf-1", "wf-9", ""])
+        .await
+        .expect("read");
+    let seen: Vec<_> = latest
+        .iter()
+        .map(|given| (given.workflow_id.as_str(), given.verdict.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [("wf-1", "FRAUD_CONFIRMED"), ("wf-2", "INCONCLUSIVE")]
+    );
+    assert_eq!(latest[1].seq, MAX_FEEDBACK + 2, "wf-2's last");
+}
+
+async fn an_accounts_retries_are_read_newest_first_for_several_accounts_at_once(location: &str) {
+    let store = open(location).await;
+    for (n, (workflow, account, outcome)) in [
+        ("wf-1", "acct-a", "RETRY"),
+        ("wf-2", "acct-a", "APPROVE"),
+        ("wf-3", "acct-b", "RETRY"),
+        ("wf-4", "acct-a", "RETRY"),
+        ("wf-5", "acct-c", "RETRY"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut retry = draft(workflow, account, outcome, workflow);
+        retry.completed_at = format!("2026-05-0{}T10:00:00Z", n + 1);
+        let at = i64::try_from(n).expect("small") * 100;
+        store.append(&[retry], &[], at).await.expect("append");
+    }
+    let found = store
+        .retries_of(&["acct-a", "acct-b", ""], 0, 10)
+        .await
+        .expect("read");
+    let seen: Vec<_> = found
+        .iter()
+        .map(|retry| {
+            (
+                retry.account_id.as_str(),
+                retry.workflow_id.as_str(),
+                retry.completed_at.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("acct-a", "wf-4", "2026-05-04T10:00:00Z"),
+            ("acct-b", "wf-3", "2026-05-03T10:00:00Z"),
+            ("acct-a", "wf-1", "2026-05-01T10:00:00Z"),
+        ]
+    );
+    // Recorded from a time on: wf-1 (recorded at 0) is left out.
+    let since = store.retries_of(&["acct-a"], 1, 10).await.expect("read");
+    assert_eq!(since.len(), 1);
+    assert_eq!(since[0].workflow_id, "wf-4");
+    // At most `per_account` rows for each account asked.
+    let capped = store.retries_of(&["acct-a"], 0, 1).await.expect("read");
+    assert_eq!(capped.len(), 1);
+}
+
 verdict_ledger::on_both_stores!(
     appended_records_read_back_as_written,
+    the_same_judgement_again_is_the_recorded_feedback,
+    the_latest_feedback_of_each_workflow_is_read_however_much_others_have,
+    an_accounts_retries_are_read_newest_first_for_several_accounts_at_once,
     the_same_input_returns_the_recorded_decision_and_a_new_input_is_a_new_version,
     lists_filter_by_account_outcome_and_time_and_page_in_order,
     the_text_of_each_deciding_policy_is_kept_by_digest,
@@ -81,13 +217,22 @@ fn feedback(workflow: &str, verdict: &str) -> FeedbackDraft {
     }
 }
 
-/// Records feedback on a workflow the ledger has a decision for.
+/// Records new feedback on a workflow the ledger has a decision for: its
+/// note names the time, so that no two are the same judgement.
 async fn give(store: &Store, workflow: &str, verdict: &str, now_ms: i64) -> FeedbackRecord {
-    store
-        .record_feedback(&feedback(workflow, verdict), now_ms)
+    let given = store
+        .record_feedback(
+            &FeedbackDraft {
+                note_code: format!("NOTE_{now_ms}"),
+                ..feedback(workflow, verdict)
+            },
+            now_ms,
+        )
         .await
         .expect("record feedback")
-        .unwrap_or_else(|| panic!("{workflow} has a decision"))
+        .unwrap_or_else(|| panic!("{workflow} has a decision"));
+    assert!(!given.already_recorded);
+    given.record
 }
 
 /// `count` workflow ids no decision has, sorting after `prefix`: asked beside
@@ -102,13 +247,7 @@ async fn open(location: &str) -> Store {
 
 /// Runs raw SQL on the ledger's database, as someone tampering with it would.
 async fn tamper(location: &str, sql: &str) {
-    sqlx::any::install_default_drivers();
-    let url = match location.strip_prefix("sqlite:") {
-        Some(path) => format!("sqlite://{path}"),
-        None => location.to_owned(),
-    };
-    let mut connection = sqlx::AnyConnection::connect(&url).await.expect("connect");
-    connection.execute(sql).await.expect("tamper");
+    verdict_ledger::testing::run_sql(location, sql).await;
 }
 
 async fn appended_records_read_back_as_written(location: &str) {
@@ -198,6 +337,24 @@ async fn the_same_input_returns_the_recorded_decision_and_a_new_input_is_a_new_v
     let fourth = store.append(&[new_evidence], &[], 4).await.expect("append");
     assert_eq!(fourth[0].workflow_version, 4);
     assert_ne!(fourth[0].decision_id, first[0].decision_id);
+    // The first input once more: only the latest version is "the same", so
+    // the latest version stays the latest answer.
+    let fifth = store
+        .append(&[draft("wf-1", "a", "DECLINE", "aa")], &[], 5)
+        .await
+        .expect("append");
+    assert_eq!(
+        fifth[0].kind,
+        AppendKind::NewVersion {
+            previous: fourth[0].decision_id.clone()
+        }
+    );
+    let sixth = store
+        .append(&[draft("wf-1", "a", "DECLINE", "aa")], &[], 6)
+        .await
+        .expect("append");
+    assert_eq!(sixth[0].kind, AppendKind::Existing);
+    assert_eq!(sixth[0].decision_id, fifth[0].decision_id);
 
     // Within one group: the second copy returns the first's id.
     let twice = store
@@ -220,9 +377,9 @@ async fn the_same_input_returns_the_recorded_decision_and_a_new_input_is_a_new_v
             .iter()
             .map(|r| r.workflow_version)
             .collect::<Vec<_>>(),
-        [1, 2, 3, 4]
+        [1, 2, 3, 4, 5]
     );
-    assert_eq!(store.verify().await.expect("verifies").records, 5);
+    assert_eq!(store.verify().await.expect("verifies").records, 6);
 }
 
 async fn lists_filter_by_account_outcome_and_time_and_page_in_order(location: &str) {
@@ -579,7 +736,8 @@ async fn feedback_links_the_latest_decision_of_its_workflow(location: &str) {
         .record_feedback(&draft_feedback, 1_000)
         .await
         .expect("record")
-        .expect("wf-1 was decided");
+        .expect("wf-1 was decided")
+        .record;
     assert_eq!(given.decision_id, second[0].decision_id);
     assert_ne!(given.decision_id, first[0].decision_id);
     assert_eq!(given.account_id, "acct-new");
@@ -615,7 +773,8 @@ async fn feedback_links_the_latest_decision_of_its_workflow(location: &str) {
         )
         .await
         .expect("record")
-        .expect("wf-1 was decided");
+        .expect("wf-1 was decided")
+        .record;
     assert_eq!(again.decision_id, second[0].decision_id);
     assert_eq!((again.seq, again.note_code.as_str()), (2, ""));
     assert_eq!(again.prev_hash, given.hash);
@@ -741,20 +900,25 @@ async fn latest_of_gives_each_workflow_s_latest_version_in_the_order_asked(locat
         .append(&[draft("wf-a", "acct-2", "DECLINE", "a3")], &[], 4)
         .await
         .expect("append");
-    // An earlier input again is no new version: version 3 stays the latest.
+    // An earlier input again is the latest answer: version 4.
     let again = store
         .append(&[draft("wf-a", "acct-1", "APPROVE", "a2")], &[], 5)
         .await
         .expect("append");
-    assert_eq!(again[0].kind, AppendKind::Existing);
+    assert_eq!(
+        again[0].kind,
+        AppendKind::NewVersion {
+            previous: a3[0].decision_id.clone()
+        }
+    );
 
     let wf_a = WorkflowSummary {
         workflow_id: "wf-a".into(),
-        account_id: "acct-2".into(),
-        outcome: "DECLINE".into(),
-        result_code: "DOCUMENT_FRAUD_FAKE".into(),
-        decision_id: a3[0].decision_id.clone(),
-        workflow_version: 3,
+        account_id: "acct-1".into(),
+        outcome: "APPROVE".into(),
+        result_code: "APPROVED".into(),
+        decision_id: again[0].decision_id.clone(),
+        workflow_version: 4,
     };
     let wf_b = WorkflowSummary {
         workflow_id: "wf-b".into(),
