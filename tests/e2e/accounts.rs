@@ -10,7 +10,9 @@ use verdict_api::v1::decision_service_client::DecisionServiceClient;
 use verdict_api::v1::{self as pb, batch_item, get_decision_request};
 use verdict_server::LedgerFailure;
 
-use crate::support::{TestServer, details, fixture, rpc_status_details, violated_field};
+use crate::support::{
+    TestServer, details, fixture, json_request, rpc_status_details, violated_field,
+};
 
 verdict_ledger::on_both_stores!(
     a_repeated_face_of_the_same_account_approves_and_the_chain_shows_why,
@@ -20,6 +22,9 @@ verdict_ledger::on_both_stores!(
     retries_of_an_account_escalate_to_another_channel_then_to_an_analyst,
     feedback_is_refused_with_the_field_and_never_echoed,
     two_servers_on_one_database_see_each_others_accounts,
+    a_retry_found_only_once_the_face_resolves_still_counts_the_accounts_retries,
+    a_batch_gathers_the_ledgers_evidence_for_every_item_in_order,
+    evidence_the_ledger_cannot_read_fails_closed_or_decides_open,
 );
 
 type Client = DecisionServiceClient<Channel>;
@@ -279,6 +284,52 @@ async fn a_face_of_other_accounts_reviews_with_how_many_accounts(location: &str)
             ),
         ]
     );
+
+    // A caller claiming w1 and w2 for account A does not overrule what the
+    // ledger recorded of them; it fills in what the ledger does not know.
+    let claim = |workflow_id: &str| pb::KnownWorkflow {
+        workflow_id: workflow_id.into(),
+        account_id: ACCOUNT_A.into(),
+        ..Default::default()
+    };
+    let claimed = evaluate(
+        &mut client,
+        repeated_face(
+            "wf-other-5",
+            ACCOUNT_A,
+            "DONE",
+            &[w1, w2, "wf-other-unrecorded"],
+        ),
+        Some(pb::Evidence {
+            workflows: vec![claim(w1), claim(w2), claim("wf-other-unrecorded")],
+            ..Default::default()
+        }),
+    )
+    .await;
+    assert_eq!(
+        claimed.result_code, "REPEATED_FACE_OTHER_ACCOUNT",
+        "{claimed:?}"
+    );
+    assert_eq!(
+        matches(&face_search(&claimed)),
+        vec![
+            (
+                w1.into(),
+                "FACE_SEARCH_RELATION_OTHER_ACCOUNT",
+                ACCOUNT_B.into()
+            ),
+            (
+                w2.into(),
+                "FACE_SEARCH_RELATION_OTHER_ACCOUNT",
+                ACCOUNT_C.into()
+            ),
+            (
+                "wf-other-unrecorded".into(),
+                "FACE_SEARCH_RELATION_SAME_ACCOUNT",
+                ACCOUNT_A.into()
+            ),
+        ]
+    );
 }
 
 async fn a_face_linked_to_fraud_declines_and_legitimate_feedback_clears_it(location: &str) {
@@ -378,16 +429,68 @@ async fn a_face_linked_to_fraud_declines_and_legitimate_feedback_clears_it(locat
         .expect("feedback recorded");
     assert_eq!(cleared.sequence, 2, "one feedback chain");
     assert_eq!(cleared.previous_hash, given.hash);
-    let decision = evaluate(
+    // The same workflow decided again with the new evidence: a new version,
+    // superseding the decline.
+    let again = evaluate(
         &mut client,
-        repeated_face("wf-fraud-5", ACCOUNT_A, "DONE", &[w3]),
+        repeated_face("wf-fraud-4", ACCOUNT_A, "DONE", &[w3]),
         None,
     )
     .await;
-    assert_eq!(outcome(&decision), "OUTCOME_APPROVE", "{decision:?}");
+    assert_eq!(outcome(&again), "OUTCOME_APPROVE", "{again:?}");
     assert_eq!(
-        face_search(&decision).relation(),
+        face_search(&again).relation(),
         pb::FaceSearchRelation::SameAccount
+    );
+    assert!(!again.already_recorded);
+    assert_eq!(again.workflow_version, 2);
+    assert_eq!(again.supersedes_decision_id, decision.decision_id);
+
+    // A retried RecordFeedback call: the recorded feedback, nothing new.
+    let retried = client
+        .record_feedback(pb::RecordFeedbackRequest {
+            workflow_id: w1.into(),
+            verdict: pb::FeedbackVerdict::FraudConfirmed as i32,
+            note_code: "CHARGEBACK".into(),
+        })
+        .await
+        .expect("answered")
+        .into_inner();
+    assert!(retried.already_recorded);
+    assert_eq!(
+        retried.feedback.expect("feedback").feedback_id,
+        given.feedback_id
+    );
+
+    // Account B's chain of events shows the feedback on its workflow.
+    let listed = client
+        .list_decisions(pb::ListDecisionsRequest {
+            account_id: ACCOUNT_B.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("listed")
+        .into_inner()
+        .decisions;
+    assert_eq!(listed.len(), 1);
+    let verdicts: Vec<_> = listed[0]
+        .feedback
+        .iter()
+        .map(|given| {
+            (
+                given.verdict(),
+                given.note_code.clone(),
+                given.decision_id.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        vec![(
+            pb::FeedbackVerdict::FraudConfirmed,
+            "CHARGEBACK".to_owned(),
+            approved.decision_id.clone()
+        )]
     );
 }
 
@@ -532,6 +635,17 @@ async fn retries_of_an_account_escalate_to_another_channel_then_to_an_analyst(lo
         retries.workflow_ids,
         vec!["wf-retry-1", "wf-retry-2", "wf-retry-3"]
     );
+
+    // wf-retry-2 sent again after later retries: only the retries before it
+    // count, so its evidence, and its decision, are the recorded ones.
+    let resent = evaluate(
+        &mut client,
+        blurred("wf-retry-2", account, "2025-03-02T10:00:00Z"),
+        on_channel("WEB"),
+    )
+    .await;
+    assert!(resent.already_recorded, "{resent:?}");
+    assert_eq!(resent.result_code, "RETRY_ON_ANOTHER_CHANNEL");
 
     // A month later the window holds none of them: a first retry again.
     let later = evaluate(
@@ -827,6 +941,47 @@ async fn invalid_evidence_names_the_field_and_costs_only_its_item() {
             Some(pb::batch_result::Result::Decision(_))
         ));
     }
+
+    // Past 100 workflows (or retries) the request is refused on the wire,
+    // before it is decoded: a batch as a whole.
+    let many = pb::Evidence {
+        workflows: (0..101)
+            .map(|n| pb::KnownWorkflow {
+                workflow_id: format!("wf-{n}"),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let refused = client
+        .evaluate(pb::EvaluateRequest {
+            input: Some(pb::evaluate_request::Input::WorkflowJson(fixture(
+                "01-clean-pass-score-0.json",
+            ))),
+            evidence: Some(many.clone()),
+            ..Default::default()
+        })
+        .await
+        .expect_err("too many");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(violated_field(&details(&refused)), "evidence.workflows");
+    let refused = client
+        .batch_evaluate(pb::BatchEvaluateRequest {
+            items: vec![pb::BatchItem {
+                id: "many".into(),
+                input: Some(batch_item::Input::WorkflowJson(fixture(
+                    "01-clean-pass-score-0.json",
+                ))),
+                evidence: Some(many),
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect_err("too many");
+    assert_eq!(
+        violated_field(&details(&refused)),
+        "items[0].evidence.workflows"
+    );
 }
 
 #[tokio::test]
@@ -840,5 +995,242 @@ async fn feedback_needs_a_ledger() {
     assert_eq!(
         details(&refused).error_info().expect("error info").reason,
         "LEDGER_DISABLED"
+    );
+}
+
+/// Fixture 05 with its ID's usability REJECTED BLURRED: a RETRY once the
+/// repeated face is known to be this account's, a review before.
+fn blurred_repeated_face(
+    workflow_id: &str,
+    account_id: &str,
+    findings: &[&str],
+    at: &str,
+) -> String {
+    let mut body: Value =
+        serde_json::from_str(&repeated_face(workflow_id, account_id, "DONE", findings))
+            .expect("JSON");
+    body["completedAt"] = json!(at);
+    body["decision"] =
+        json!({"type": "REJECTED", "details": {"label": "REJECTED"}, "risk": {"score": 100.0}});
+    let usability = body["capabilities"]["usability"]
+        .as_array_mut()
+        .expect("usability")
+        .iter_mut()
+        .find(|entry| entry["credentials"][0]["category"] == "ID")
+        .expect("the ID's usability");
+    usability["decision"] = json!({"type": "REJECTED", "details": {"label": "BLURRED"}});
+    body.to_string()
+}
+
+async fn a_retry_found_only_once_the_face_resolves_still_counts_the_accounts_retries(
+    location: &str,
+) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let account = "r0000000-0000-4000-8000-0000000000rf";
+    evaluate(&mut client, clean("wf-rf-face", account), None).await;
+    for (n, at) in [
+        "2025-03-01T10:00:00Z",
+        "2025-03-02T10:00:00Z",
+        "2025-03-03T10:00:00Z",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let retry = evaluate(
+            &mut client,
+            blurred(&format!("wf-rf-{n}"), account, at),
+            None,
+        )
+        .await;
+        assert_eq!(outcome(&retry), "OUTCOME_RETRY");
+    }
+    // Unresolved, the face would make it a review before any retry is
+    // counted; resolved to this account it is a retry — the fourth.
+    let decision = evaluate(
+        &mut client,
+        blurred_repeated_face("wf-rf-4", account, &["wf-rf-face"], "2025-03-04T10:00:00Z"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        decision.result_code, "RETRY_BUDGET_EXHAUSTED",
+        "{decision:?}"
+    );
+    assert_eq!(
+        face_search(&decision).relation(),
+        pb::FaceSearchRelation::SameAccount
+    );
+}
+
+async fn a_batch_gathers_the_ledgers_evidence_for_every_item_in_order(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let account = "r0000000-0000-4000-8000-0000000000bt";
+    evaluate(&mut client, clean("wf-bt-mine", account), None).await;
+    evaluate(&mut client, clean("wf-bt-theirs", ACCOUNT_B), None).await;
+    for (n, at) in [
+        "2025-03-01T10:00:00Z",
+        "2025-03-02T10:00:00Z",
+        "2025-03-03T10:00:00Z",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        evaluate(
+            &mut client,
+            blurred(&format!("wf-bt-{n}"), account, at),
+            None,
+        )
+        .await;
+    }
+    let item = |id: &str, body: String, evidence: Option<pb::Evidence>| pb::BatchItem {
+        id: id.into(),
+        input: Some(batch_item::Input::WorkflowJson(body)),
+        evidence,
+    };
+    let results = client
+        .batch_evaluate(pb::BatchEvaluateRequest {
+            items: vec![
+                item("clean", clean("wf-bt-clean", account), None),
+                item(
+                    "same",
+                    repeated_face("wf-bt-same", account, "DONE", &["wf-bt-mine"]),
+                    None,
+                ),
+                item(
+                    "bad",
+                    clean("wf-bt-bad", account),
+                    Some(pb::Evidence {
+                        channel: "FAX".into(),
+                        ..Default::default()
+                    }),
+                ),
+                item(
+                    "other",
+                    repeated_face("wf-bt-other", account, "DONE", &["wf-bt-theirs"]),
+                    None,
+                ),
+                item(
+                    "spent",
+                    blurred_repeated_face(
+                        "wf-bt-spent",
+                        account,
+                        &["wf-bt-mine"],
+                        "2025-03-04T10:00:00Z",
+                    ),
+                    None,
+                ),
+                item(
+                    "retry",
+                    blurred("wf-bt-4", account, "2025-03-04T11:00:00Z"),
+                    on_channel("SDK"),
+                ),
+            ],
+            ..Default::default()
+        })
+        .await
+        .expect("answered")
+        .into_inner()
+        .results;
+    let answers: Vec<_> = results
+        .iter()
+        .map(|result| {
+            let answer = match &result.result {
+                Some(pb::batch_result::Result::Decision(decision)) => decision.result_code.clone(),
+                Some(pb::batch_result::Result::Error(status)) => format!("error {}", status.code),
+                None => "nothing".into(),
+            };
+            (result.id.as_str(), answer)
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        vec![
+            ("clean", "APPROVED".to_owned()),
+            ("same", "REPEATED_FACE_SAME_ACCOUNT".to_owned()),
+            ("bad", format!("error {}", Code::InvalidArgument as i32)),
+            ("other", "REPEATED_FACE_OTHER_ACCOUNT".to_owned()),
+            ("spent", "RETRY_BUDGET_EXHAUSTED".to_owned()),
+            ("retry", "RETRY_BUDGET_EXHAUSTED".to_owned()),
+        ]
+    );
+    // Each decision is recorded with the evidence it used.
+    let Some(pb::batch_result::Result::Decision(same)) = &results[1].result else {
+        panic!("decided");
+    };
+    assert!(same.recorded);
+    let record = recorded(
+        &mut client,
+        get_decision_request::Key::DecisionId(same.decision_id.clone()),
+    )
+    .await;
+    let evidence = record[0].evidence.clone().expect("recorded evidence");
+    assert_eq!(evidence.workflows.len(), 1);
+    assert_eq!(evidence.workflows[0].workflow_id, "wf-bt-mine");
+    assert_eq!(evidence.workflows[0].account_id, account);
+}
+
+async fn evidence_the_ledger_cannot_read_fails_closed_or_decides_open(location: &str) {
+    let face = |id: &str| repeated_face(id, ACCOUNT_A, "DONE", &["wf-broken-1"]);
+    {
+        let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+        let mut client = server.client().await;
+        evaluate(&mut client, clean("wf-broken-1", ACCOUNT_A), None).await;
+    }
+    // The feedback table gone: every read of a face search's workflows
+    // fails; recording decisions still works.
+    verdict_ledger::testing::run_sql(location, "DROP TABLE feedback").await;
+
+    let closed = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = closed.client().await;
+    let refused = client
+        .evaluate(json_request(face("wf-broken-2")))
+        .await
+        .expect_err("the evidence cannot be read");
+    assert_eq!(refused.code(), Code::Unavailable);
+    assert_eq!(
+        details(&refused).error_info().expect("info").reason,
+        "LEDGER_UNAVAILABLE"
+    );
+    let results = client
+        .batch_evaluate(pb::BatchEvaluateRequest {
+            items: vec![
+                pb::BatchItem {
+                    id: "face".into(),
+                    input: Some(batch_item::Input::WorkflowJson(face("wf-broken-3"))),
+                    evidence: None,
+                },
+                pb::BatchItem {
+                    id: "clean".into(),
+                    input: Some(batch_item::Input::WorkflowJson(clean(
+                        "wf-broken-4",
+                        ACCOUNT_A,
+                    ))),
+                    evidence: None,
+                },
+            ],
+            ..Default::default()
+        })
+        .await
+        .expect("the batch is answered")
+        .into_inner()
+        .results;
+    let Some(pb::batch_result::Result::Error(status)) = &results[0].result else {
+        panic!("the face item fails: {results:?}");
+    };
+    assert_eq!(status.code, Code::Unavailable as i32);
+    assert_eq!(results[0].id, "face");
+    let Some(pb::batch_result::Result::Decision(clean)) = &results[1].result else {
+        panic!("the clean item is decided: {results:?}");
+    };
+    assert!(clean.recorded);
+
+    let open = TestServer::start_with_ledger(location, LedgerFailure::Open).await;
+    let mut client = open.client().await;
+    let decided = evaluate(&mut client, face("wf-broken-5"), None).await;
+    assert_eq!(
+        decided.result_code, "REPEATED_FACE_UNRESOLVED",
+        "decided with what it had"
     );
 }

@@ -3,6 +3,7 @@
 //! the ledger adds (earlier workflows by id, the account's earlier retries)
 //! before a decision that wants it is made again.
 
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 use prost_types::Timestamp;
@@ -12,6 +13,7 @@ use verdict_core::evidence::{CHANNELS, MAX_KNOWN_WORKFLOWS, MAX_PRIOR_RETRIES};
 use verdict_core::model::stored;
 use verdict_core::{
     Cites, Decision, Evidence, FaceRelation, Feedback, KnownWorkflow, Outcome, PriorRetry, Wanted,
+    retry_in_window,
 };
 
 use crate::convert::{instant_from_wire, outcome_to_wire};
@@ -262,6 +264,10 @@ pub struct Lookup {
     pub workflows: Vec<String>,
     pub retries_of: Option<String>,
     pub retries_since: Option<OffsetDateTime>,
+    /// This workflow's `completedAt` and the policy's window: which of the
+    /// account's retries count.
+    pub completed_at: Option<OffsetDateTime>,
+    pub window_days: u32,
 }
 
 impl Lookup {
@@ -271,81 +277,182 @@ impl Lookup {
             workflows: wanted.workflows.iter().map(|id| (*id).to_owned()).collect(),
             retries_of: wanted.retries_of.map(str::to_owned),
             retries_since: wanted.retries_since,
+            completed_at: wanted.completed_at,
+            window_days: wanted.window_days,
+        })
+    }
+
+    /// What this asks that `done` (already gathered) did not: a decision
+    /// made with the evidence may want more (it became a RETRY once a
+    /// repeated face resolved to this account). `None` when nothing.
+    pub fn beyond(&self, done: &Self) -> Option<Self> {
+        let workflows: Vec<String> = self
+            .workflows
+            .iter()
+            .filter(|id| !done.workflows.contains(id))
+            .cloned()
+            .collect();
+        let retries_of = self
+            .retries_of
+            .clone()
+            .filter(|_| done.retries_of.is_none());
+        (!workflows.is_empty() || retries_of.is_some()).then(|| Self {
+            workflows,
+            retries_of,
+            ..self.clone()
+        })
+    }
+
+    /// `self` and `more`, gathered.
+    pub fn and(mut self, more: &Self) -> Self {
+        self.workflows.extend(more.workflows.iter().cloned());
+        if self.retries_of.is_none() {
+            self.retries_of.clone_from(&more.retries_of);
+        }
+        self
+    }
+
+    /// The first recording time the account's retries are read from: a
+    /// day before the window, as records are found by when they were
+    /// recorded, which follows their workflow's completion (and clocks
+    /// disagree). The window itself is applied to `completedAt`s.
+    fn retries_from_ms(&self) -> i64 {
+        self.retries_since.map_or(0, |since| {
+            i64::try_from(since.unix_timestamp_nanos() / 1_000_000)
+                .unwrap_or(0)
+                .saturating_sub(RECORDED_SLACK_MS)
+                .max(0)
         })
     }
 }
 
-/// How far before the window's start the ledger is read: its records are
-/// found by the time they were recorded, which follows their workflow's
-/// completion; a day covers clocks that disagree. The window itself is
-/// applied to `completedAt`s by the policy.
+/// A day ([`Lookup::retries_from_ms`]).
 const RECORDED_SLACK_MS: i64 = 86_400_000;
 
-/// Rows read for an account's retries: enough for [`MAX_PRIOR_RETRIES`]
+/// Rows read per account for its retries: enough for [`MAX_PRIOR_RETRIES`]
 /// distinct workflows even when some were decided more than once.
 const RETRY_ROWS: i64 = 4 * MAX_PRIOR_RETRIES as i64;
 
-/// Adds to `evidence` what the ledger knows of `lookup` (what the request
-/// said wins). A ledger that cannot be read fails the request with
-/// `ledger_failure = "closed"`; with `"open"` the decision is made with the
-/// evidence at hand.
+/// Completes each item's evidence with what the ledger knows of its
+/// lookup, for all the items at once: one read of the found workflows (and
+/// their latest feedback) and one of the accounts' retries, however many
+/// items. Where the request and the ledger both know a workflow, the ledger
+/// wins for what it records (account, latest decision, latest feedback) and
+/// the request fills in the rest. A ledger that cannot be read fails with
+/// `ledger_failure = "closed"`; with `"open"` the decisions are made with
+/// the evidence at hand (and counted).
 pub async fn gather(
     recorder: &Recorder,
-    lookup: &Lookup,
-    evidence: &mut Evidence,
+    items: &mut [(&Lookup, &mut Evidence)],
 ) -> Result<(), ServiceError> {
-    match read(recorder, lookup, evidence).await {
-        Ok(()) => {}
-        Err(error) => match recorder.failure {
+    if let Err(error) = read(recorder, items).await {
+        match recorder.failure {
             LedgerFailure::Closed => return Err(error),
             LedgerFailure::Open => metrics::evidence_unread(),
-        },
+        }
     }
-    evidence.normalize();
+    for (_, evidence) in items.iter_mut() {
+        evidence.normalize();
+    }
     Ok(())
 }
 
 async fn read(
     recorder: &Recorder,
-    lookup: &Lookup,
-    evidence: &mut Evidence,
+    items: &mut [(&Lookup, &mut Evidence)],
 ) -> Result<(), ServiceError> {
-    let ids: Vec<&str> = lookup
-        .workflows
+    let mut ids: Vec<&str> = items
         .iter()
-        .map(String::as_str)
-        .filter(|id| *id != lookup.workflow_id && evidence.workflow(id).is_none())
+        .flat_map(|(lookup, _)| {
+            lookup
+                .workflows
+                .iter()
+                .map(String::as_str)
+                .filter(|id| !id.is_empty() && *id != lookup.workflow_id)
+        })
         .collect();
-    if !ids.is_empty() {
-        evidence
-            .workflows
-            .extend(recorder.known_workflows(&ids).await?);
-    }
-    if let Some(account) = &lookup.retries_of {
-        let since_ms = lookup.retries_since.map(|since| {
-            i64::try_from(since.unix_timestamp_nanos() / 1_000_000)
-                .unwrap_or(i64::MIN)
-                .saturating_sub(RECORDED_SLACK_MS)
-        });
-        for record in recorder.retries_of(account, since_ms, RETRY_ROWS).await? {
-            let draft = record.draft;
-            if draft.workflow_id.is_empty()
-                || draft.workflow_id == lookup.workflow_id
-                || evidence
-                    .retries
-                    .iter()
-                    .any(|known| known.workflow_id == draft.workflow_id)
-            {
-                continue;
+    ids.sort_unstable();
+    ids.dedup();
+    let known: HashMap<String, KnownWorkflow> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        recorder
+            .known_workflows(&ids)
+            .await?
+            .into_iter()
+            .map(|known| (known.workflow_id.clone(), known))
+            .collect()
+    };
+    let accounts: Vec<&str> = items
+        .iter()
+        .filter_map(|(lookup, _)| lookup.retries_of.as_deref())
+        .collect();
+    let retries = if accounts.is_empty() {
+        Vec::new()
+    } else {
+        let from_ms = items
+            .iter()
+            .filter(|(lookup, _)| lookup.retries_of.is_some())
+            .map(|(lookup, _)| lookup.retries_from_ms())
+            .min()
+            .unwrap_or(0);
+        recorder.retries_of(&accounts, from_ms, RETRY_ROWS).await?
+    };
+    for (lookup, evidence) in items.iter_mut() {
+        for id in &lookup.workflows {
+            if let Some(recorded) = known.get(id).filter(|_| *id != lookup.workflow_id) {
+                merge(evidence, recorded);
             }
+        }
+        let Some(account) = &lookup.retries_of else {
+            continue;
+        };
+        // Newest first: past the cap, the oldest are left out.
+        for retry in retries.iter().filter(|retry| &retry.account_id == account) {
             if evidence.retries.len() >= MAX_PRIOR_RETRIES {
                 break;
             }
+            let completed_at = stored::parse_timestamp_text(&retry.completed_at);
+            if retry.workflow_id.is_empty()
+                || retry.workflow_id == lookup.workflow_id
+                || !retry_in_window(completed_at, lookup.completed_at, lookup.window_days)
+                || evidence
+                    .retries
+                    .iter()
+                    .any(|known| known.workflow_id == retry.workflow_id)
+            {
+                continue;
+            }
             evidence.retries.push(PriorRetry {
-                completed_at: stored::parse_timestamp_text(&draft.completed_at),
-                workflow_id: draft.workflow_id,
+                workflow_id: retry.workflow_id.clone(),
+                completed_at,
             });
         }
     }
     Ok(())
+}
+
+/// `recorded` (the ledger's) into `evidence`: what the ledger records wins,
+/// what it does not know the request keeps.
+fn merge(evidence: &mut Evidence, recorded: &KnownWorkflow) {
+    let Some(given) = evidence
+        .workflows
+        .iter_mut()
+        .find(|known| known.workflow_id == recorded.workflow_id)
+    else {
+        if evidence.workflows.len() < MAX_KNOWN_WORKFLOWS {
+            evidence.workflows.push(recorded.clone());
+        }
+        return;
+    };
+    if !recorded.account_id.is_empty() {
+        given.account_id.clone_from(&recorded.account_id);
+    }
+    if recorded.outcome.is_some() {
+        given.outcome = recorded.outcome;
+        given.result_code.clone_from(&recorded.result_code);
+    }
+    if recorded.feedback.is_some() {
+        given.feedback = recorded.feedback;
+    }
 }

@@ -3,6 +3,7 @@
 //! unrecorded when the ledger is down), reading decisions back for
 //! `GetDecision`/`ListDecisions`, and retention.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -11,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use tracing::{error, info, warn};
 use verdict_api::v1 as pb;
 use verdict_ledger::{
-    AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, Ledger, ListQuery, PolicyText,
-    Record,
+    AccountRetry, AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, Ledger, ListQuery,
+    PolicyText, Record,
 };
 
 use verdict_core::model::stored;
@@ -120,20 +121,26 @@ impl Recorder {
             .iter()
             .map(|record| record.draft.workflow_id.as_str())
             .collect();
-        let feedback = self
+        let mut by_workflow: HashMap<String, Vec<pb::Feedback>> = HashMap::new();
+        for given in self
             .ledger
             .store()
             .feedback_for(&ids)
             .await
-            .map_err(unavailable)?;
+            .map_err(unavailable)?
+        {
+            by_workflow
+                .entry(given.workflow_id.clone())
+                .or_default()
+                .push(feedback_record_to_wire(&given));
+        }
         Ok(records
             .iter()
             .map(|record| pb::RecordedDecision {
-                feedback: feedback
-                    .iter()
-                    .filter(|given| given.workflow_id == record.draft.workflow_id)
-                    .map(feedback_record_to_wire)
-                    .collect(),
+                feedback: by_workflow
+                    .get(&record.draft.workflow_id)
+                    .cloned()
+                    .unwrap_or_default(),
                 ..record_to_wire(record)
             })
             .collect())
@@ -144,16 +151,19 @@ impl Recorder {
     pub async fn known_workflows(&self, ids: &[&str]) -> Result<Vec<KnownWorkflow>, ServiceError> {
         let store = self.ledger.store();
         let latest = store.latest_of(ids).await.map_err(unavailable)?;
-        let feedback = store.feedback_for(ids).await.map_err(unavailable)?;
+        let feedback: HashMap<String, String> = store
+            .latest_feedback(ids)
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(|given| (given.workflow_id, given.verdict))
+            .collect();
         Ok(latest
             .into_iter()
             .map(|summary| KnownWorkflow {
-                // The records are in chain order: the last one is the latest.
                 feedback: feedback
-                    .iter()
-                    .rev()
-                    .find(|given| given.workflow_id == summary.workflow_id)
-                    .and_then(|given| Feedback::from_name(&given.verdict)),
+                    .get(&summary.workflow_id)
+                    .and_then(|verdict| Feedback::from_name(verdict)),
                 outcome: Outcome::from_name(&summary.outcome),
                 result_code: Some(summary.result_code).filter(|code| !code.is_empty()),
                 workflow_id: summary.workflow_id,
@@ -162,23 +172,19 @@ impl Recorder {
             .collect())
     }
 
-    /// The account's RETRY decisions recorded from `since_ms` on, oldest
-    /// first, at most `limit`.
+    /// The RETRY decisions of these accounts recorded from `from_ms` on,
+    /// newest first, at most `per_account` each.
     pub async fn retries_of(
         &self,
-        account_id: &str,
-        since_ms: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<Record>, ServiceError> {
-        let query = ListQuery {
-            account_id: Some(account_id.to_owned()),
-            from_ms: since_ms,
-            to_ms: None,
-            outcome: Some(Outcome::Retry.name().to_owned()),
-            after_seq: 0,
-            limit,
-        };
-        self.ledger.store().list(&query).await.map_err(unavailable)
+        accounts: &[&str],
+        from_ms: i64,
+        per_account: i64,
+    ) -> Result<Vec<AccountRetry>, ServiceError> {
+        self.ledger
+            .store()
+            .retries_of(accounts, from_ms, per_account)
+            .await
+            .map_err(unavailable)
     }
 
     /// Records the business's judgement of a decided workflow.
@@ -224,9 +230,12 @@ impl Recorder {
                 kind: "workflow id",
                 id: verdict_core::truncated(&request.workflow_id, MAX_ID),
             })?;
-        metrics::feedback(verdict.name());
+        if !recorded.already_recorded {
+            metrics::feedback(verdict.name());
+        }
         Ok(pb::RecordFeedbackResponse {
-            feedback: Some(feedback_record_to_wire(&recorded)),
+            feedback: Some(feedback_record_to_wire(&recorded.record)),
+            already_recorded: recorded.already_recorded,
         })
     }
 
@@ -399,9 +408,8 @@ fn record_to_wire(record: &Record) -> pb::RecordedDecision {
         previous_hash: record.prev_hash.clone(),
         // A record whose facts cannot be read shows none; `ledger verify`
         // and the facts themselves tell why.
-        evidence: verdict_core::facts_from_json(&draft.facts)
+        evidence: verdict_core::facts::evidence_from_json(&draft.facts)
             .ok()
-            .map(|(_, evidence)| evidence)
             .filter(|evidence| !evidence.is_empty())
             .map(|evidence| evidence_to_wire(&evidence)),
         feedback: Vec::new(),

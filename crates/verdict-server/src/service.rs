@@ -43,7 +43,30 @@ struct Answered {
 struct Again {
     input: Option<pb::batch_item::Input>,
     evidence: Evidence,
+    /// What its latest decision wants.
     lookup: Lookup,
+    /// What was gathered for it so far.
+    done: Option<Lookup>,
+}
+
+/// Rounds of gathering at most: a decision made with the evidence may want
+/// more than the first did (a RETRY, once a repeated face resolved to this
+/// account, wants the account's retries); each kind is read once.
+const GATHER_ROUNDS: usize = 2;
+
+/// What `wanted` asks beyond what was gathered (`done`); `None` when nothing.
+fn still_wanted(wanted: Lookup, done: Option<&Lookup>) -> Option<Lookup> {
+    match done {
+        None => Some(wanted),
+        Some(done) => wanted.beyond(done),
+    }
+}
+
+fn gathered_so_far(done: Option<Lookup>, lookup: &Lookup) -> Lookup {
+    match done {
+        None => lookup.clone(),
+        Some(done) => done.and(lookup),
+    }
 }
 
 impl Answered {
@@ -64,6 +87,20 @@ impl Answered {
             answer,
             size,
             draft,
+            again: None,
+        }
+    }
+
+    /// An item answered with an error status made once for many.
+    fn failed(id: String, status: tonic_types::pb::Status) -> Self {
+        let answer = pb::BatchResult {
+            id,
+            result: Some(pb::batch_result::Result::Error(status)),
+        };
+        Self {
+            size: framed_len(&answer),
+            answer,
+            draft: None,
             again: None,
         }
     }
@@ -106,6 +143,7 @@ fn decide_run(
             input: item.input,
             evidence,
             lookup,
+            done: None,
         });
         answers.push(answered);
     }
@@ -330,14 +368,25 @@ impl DecisionService for DecisionApi {
                 // The decision reads what the ledger may know (earlier
                 // workflows, the account's retries): gathered, then decided
                 // again with it. Most decisions read nothing and are made once.
-                if let (Some(lookup), Some(recorder)) = (decided.lookup.take(), &self.ledger) {
+                if let Some(recorder) = &self.ledger {
                     let mut gathered = Evidence::clone(&evidence);
-                    gather(recorder, &lookup, &mut gathered).await?;
-                    let options = DecideOptions {
-                        lookup: false,
-                        ..options
-                    };
-                    decided = decide_with(Arc::new(gathered), options).await??;
+                    let mut done: Option<Lookup> = None;
+                    for round in 1..=GATHER_ROUNDS {
+                        let Some(lookup) = decided
+                            .lookup
+                            .take()
+                            .and_then(|wanted| still_wanted(wanted, done.as_ref()))
+                        else {
+                            break;
+                        };
+                        gather(recorder, &mut [(&lookup, &mut gathered)]).await?;
+                        done = Some(gathered_so_far(done, &lookup));
+                        let options = DecideOptions {
+                            lookup: round < GATHER_ROUNDS,
+                            ..options
+                        };
+                        decided = decide_with(Arc::new(gathered.clone()), options).await??;
+                    }
                 }
                 let mut decision = decided.decision;
                 let max = self.limits.max_message_bytes;
@@ -529,7 +578,15 @@ impl DecisionApi {
             }
         }
         if let Some(recorder) = &self.ledger {
-            decide_again(recorder, &mut decided, &policy, options, &admitted).await?;
+            decide_again(
+                recorder,
+                &mut decided,
+                &policy,
+                options,
+                &admitted,
+                &cancelled,
+            )
+            .await?;
         }
         // The answer must fit in one message, with room left for the items
         // still to come to fit at least as errors: an item that would
@@ -603,58 +660,90 @@ impl DecisionApi {
 }
 
 /// Decides again, with what the ledger knows, the items whose decision
-/// would read it: the evidence of each is gathered in turn, then they are
-/// decided together on the blocking pool. An item whose evidence cannot
-/// be read (`ledger_failure = "closed"`) gets that error; the others stay.
+/// would read it: the evidence of all of them is gathered at once (a few
+/// reads, however many items), then they are decided on the blocking pool;
+/// a second round for those that then want more. When the ledger cannot be
+/// read (`ledger_failure = "closed"`), those items get that error; the
+/// others stay.
 async fn decide_again(
     recorder: &Recorder,
     decided: &mut [Answered],
     policy: &Arc<Policy>,
     options: DecideOptions,
     admitted: &Arc<Admitted>,
+    cancelled: &Arc<AtomicBool>,
 ) -> Result<(), ServiceError> {
-    let mut again = Vec::new();
-    for (index, answered) in decided.iter_mut().enumerate() {
-        let Some(mut item) = answered.again.take() else {
-            continue;
-        };
-        match gather(recorder, &item.lookup, &mut item.evidence).await {
-            Ok(()) => again.push((index, item)),
-            Err(error) => {
-                let id = std::mem::take(&mut answered.answer.id);
-                *answered = Answered::new(id, Err(error));
+    for round in 1..=GATHER_ROUNDS {
+        let mut pending: Vec<(usize, Again, Lookup)> = Vec::new();
+        for (index, answered) in decided.iter_mut().enumerate() {
+            let Some(again) = answered.again.take() else {
+                continue;
+            };
+            if let Some(lookup) = still_wanted(again.lookup.clone(), again.done.as_ref()) {
+                pending.push((index, again, lookup));
             }
         }
-    }
-    if again.is_empty() {
-        return Ok(());
-    }
-    let options = DecideOptions {
-        lookup: false,
-        ..options
-    };
-    let (policy, admitted) = (Arc::clone(policy), Arc::clone(admitted));
-    let redone = tokio::task::spawn_blocking(move || {
-        let _admitted = admitted;
-        again
-            .into_iter()
-            .map(|(index, item)| {
+        if pending.is_empty() {
+            break;
+        }
+        let mut items: Vec<(&Lookup, &mut Evidence)> = pending
+            .iter_mut()
+            .map(|(_, again, lookup)| (&*lookup, &mut again.evidence))
+            .collect();
+        if let Err(error) = gather(recorder, &mut items).await {
+            let status = error.to_rpc_status();
+            for (index, _, _) in pending {
+                let id = std::mem::take(&mut decided[index].answer.id);
+                decided[index] = Answered::failed(id, status.clone());
+            }
+            return Ok(());
+        }
+        for (_, again, lookup) in &mut pending {
+            again.done = Some(gathered_so_far(again.done.take(), lookup));
+        }
+        let options = DecideOptions {
+            lookup: round < GATHER_ROUNDS,
+            ..options
+        };
+        let (policy, admitted, cancelled) = (
+            Arc::clone(policy),
+            Arc::clone(admitted),
+            Arc::clone(cancelled),
+        );
+        let redone = tokio::task::spawn_blocking(move || {
+            let _admitted = admitted;
+            let mut redone = Vec::with_capacity(pending.len());
+            for (index, again, _) in pending {
+                if cancelled.load(Ordering::Relaxed) {
+                    return None;
+                }
                 let decided = decide(
-                    item.input.as_ref().map(Input::from),
-                    &item.evidence,
+                    again.input.as_ref().map(Input::from),
+                    &again.evidence,
                     &policy,
                     options,
                 );
-                (index, decided)
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .map_err(|_| ServiceError::Interrupted)?;
-    for (index, result) in redone {
-        let answered = &mut decided[index];
-        let id = std::mem::take(&mut answered.answer.id);
-        *answered = Answered::new(id, result);
+                redone.push((index, again, decided));
+            }
+            Some(redone)
+        })
+        .await
+        .ok()
+        .flatten()
+        .ok_or(ServiceError::Interrupted)?;
+        for (index, mut again, mut result) in redone {
+            let lookup = result
+                .as_mut()
+                .ok()
+                .and_then(|decided| decided.lookup.take());
+            let answered = &mut decided[index];
+            let id = std::mem::take(&mut answered.answer.id);
+            *answered = Answered::new(id, result);
+            if let Some(lookup) = lookup {
+                again.lookup = lookup;
+                answered.again = Some(again);
+            }
+        }
     }
     Ok(())
 }
