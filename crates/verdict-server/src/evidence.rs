@@ -268,6 +268,8 @@ pub struct Lookup {
     /// account's retries count.
     pub completed_at: Option<OffsetDateTime>,
     pub window_days: u32,
+    /// Earlier retries that can change the decision: no more are gathered.
+    pub retries_needed: u32,
 }
 
 impl Lookup {
@@ -279,6 +281,7 @@ impl Lookup {
             retries_since: wanted.retries_since,
             completed_at: wanted.completed_at,
             window_days: wanted.window_days,
+            retries_needed: wanted.retries_needed,
         })
     }
 
@@ -329,9 +332,9 @@ impl Lookup {
 /// A day ([`Lookup::retries_from_ms`]).
 const RECORDED_SLACK_MS: i64 = 86_400_000;
 
-/// Rows read per account for its retries: enough for [`MAX_PRIOR_RETRIES`]
-/// distinct workflows even when some were decided more than once.
-const RETRY_ROWS: i64 = 4 * MAX_PRIOR_RETRIES as i64;
+/// Rows read per account for each retry needed: enough distinct workflows
+/// even when some were decided more than once.
+const ROWS_PER_RETRY: i64 = 4;
 
 /// Completes each item's evidence with what the ledger knows of its
 /// lookup, for all the items at once: one read of the found workflows (and
@@ -396,7 +399,18 @@ async fn read(
             .map(|(lookup, _)| lookup.retries_from_ms())
             .min()
             .unwrap_or(0);
-        recorder.retries_of(&accounts, from_ms, RETRY_ROWS).await?
+        let needed = items
+            .iter()
+            .map(|(lookup, _)| lookup.retries_needed)
+            .max()
+            .unwrap_or(1);
+        recorder
+            .retries_of(
+                &accounts,
+                from_ms,
+                ROWS_PER_RETRY * i64::from(needed.max(1)),
+            )
+            .await?
     };
     for (lookup, evidence) in items.iter_mut() {
         for id in &lookup.workflows {
@@ -407,9 +421,13 @@ async fn read(
         let Some(account) = &lookup.retries_of else {
             continue;
         };
-        // Newest first: past the cap, the oldest are left out.
+        // Newest first: past what can change the decision, the older ones
+        // are left out (and not recorded).
+        let needed = usize::try_from(lookup.retries_needed)
+            .unwrap_or(MAX_PRIOR_RETRIES)
+            .min(MAX_PRIOR_RETRIES);
         for retry in retries.iter().filter(|retry| &retry.account_id == account) {
-            if evidence.retries.len() >= MAX_PRIOR_RETRIES {
+            if evidence.retries.len() >= needed {
                 break;
             }
             let completed_at = stored::parse_timestamp_text(&retry.completed_at);

@@ -218,6 +218,10 @@ pub struct Wanted<'a> {
     /// retries count ([`retry_in_window`]).
     pub completed_at: Option<OffsetDateTime>,
     pub window_days: u32,
+    /// How many earlier retries can change the decision (the budget's
+    /// attempts, or one for the channel escalation): a gatherer need not
+    /// find more, and records no more than it found.
+    pub retries_needed: u32,
 }
 
 impl Wanted<'_> {
@@ -263,6 +267,12 @@ pub fn wanted<'a>(
             .retries
             .as_ref()
             .map_or(0, |history| history.window_days),
+        // The budget spent at `attempts`, another channel from one: more
+        // would change nothing.
+        retries_needed: decision
+            .retries
+            .as_ref()
+            .map_or(0, |history| history.attempts.max(1)),
     }
 }
 
