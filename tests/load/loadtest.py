@@ -16,6 +16,7 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtu
 # The single-request body: PROCESSED, 7 capabilities, 6.9 KB, one root cause
 # (usability REJECTED BLURRED) and five cascades, so Evaluate builds six reasons.
 SINGLE = "02-usability-rejected-blurred.json"
+FACE = "05-imagechecks-warning-repeated-face.json"
 
 # Every fixture a decision can be made from (the callback and legacy Netverify
 # bodies are errors by design), cycled to fill the batches.
@@ -116,7 +117,22 @@ def write_requests(out):
         # per call; `slice` is a template builtin, not a function).
         "evaluate-json-unique": {"workflowJson": with_workflow_id(body(SINGLE), "{{.UUID}}")},
         "batch-1000-unique": batch(1000, unique=True),
+        # A repeated face whose two found workflows the ledger knows (the
+        # face-seed-* requests record them first, for the same account): each
+        # decision is made, its workflows looked up, then made again.
+        "evaluate-face-unique": {"workflowJson": with_workflow_id(body(FACE), "{{.UUID}}")},
     }
+    face = json.loads(body(FACE))
+    search = next(
+        entry["data"]["faceSearchFindings"]
+        for entry in face["capabilities"]["imageChecks"]
+        if "faceSearchFindings" in entry.get("data", {})
+    )
+    for n, found in enumerate(search["findings"]):
+        seed = json.loads(body("01-clean-pass-score-0.json"))
+        seed["workflow"]["id"] = found
+        seed["account"]["id"] = face["account"]["id"]
+        requests[f"face-seed-{n}"] = {"workflowJson": json.dumps(seed)}
     for name, request in requests.items():
         path = os.path.join(out, f"request-{name}.json")
         with open(path, "w", encoding="utf-8") as file:
@@ -174,9 +190,14 @@ SCENARIOS = [
     ("batch-1000-ledger-off", 1000, None),
     ("batch-1000-sqlite", 1000, "batch-1000-ledger-off"),
     ("batch-1000-postgres", 1000, "batch-1000-ledger-off"),
+    # Account-aware: a repeated face looked up and decided twice, compared
+    # with the same ledger's evaluate-json (SINGLE is a retry: it reads the
+    # account's retries, one lookup too).
+    ("evaluate-face-sqlite", 1, "evaluate-json-sqlite"),
+    ("evaluate-face-postgres", 1, "evaluate-json-postgres"),
 ]
 # Run only when the run is given a PostgreSQL database.
-OPTIONAL = {"evaluate-json-postgres", "batch-1000-postgres"}
+OPTIONAL = {"evaluate-json-postgres", "batch-1000-postgres", "evaluate-face-postgres"}
 
 
 def trimmed(data):
