@@ -20,7 +20,7 @@ verdict_ledger::on_both_stores!(
     a_face_linked_to_fraud_declines_and_legitimate_feedback_clears_it,
     pending_failed_and_unknown_searches_review_with_their_own_codes,
     retries_of_an_account_escalate_to_another_channel_then_to_an_analyst,
-    feedback_is_refused_with_the_field_and_never_echoed,
+    feedback_is_refused_with_the_field_and_free_text_is_never_echoed,
     two_servers_on_one_database_see_each_others_accounts,
     a_retry_found_only_once_the_face_resolves_still_counts_the_accounts_retries,
     a_batch_gathers_the_ledgers_evidence_for_every_item_in_order,
@@ -28,6 +28,15 @@ verdict_ledger::on_both_stores!(
 );
 
 type Client = DecisionServiceClient<Channel>;
+
+/// A batch item of a JSON body.
+fn item(id: &str, body: String, evidence: Option<pb::Evidence>) -> pb::BatchItem {
+    pb::BatchItem {
+        id: id.into(),
+        input: Some(batch_item::Input::WorkflowJson(body)),
+        evidence,
+    }
+}
 
 const ACCOUNT_A: &str = "a0000000-0000-4000-8000-00000000000a";
 const ACCOUNT_B: &str = "b0000000-0000-4000-8000-00000000000b";
@@ -658,7 +667,7 @@ async fn retries_of_an_account_escalate_to_another_channel_then_to_an_analyst(lo
     assert_eq!(later.reasons[0].user_message, first_message);
 }
 
-async fn feedback_is_refused_with_the_field_and_never_echoed(location: &str) {
+async fn feedback_is_refused_with_the_field_and_free_text_is_never_echoed(location: &str) {
     let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
     let mut client = server.client().await;
     let unknown = feedback(
@@ -910,20 +919,8 @@ async fn invalid_evidence_names_the_field_and_costs_only_its_item() {
         let results = client
             .batch_evaluate(pb::BatchEvaluateRequest {
                 items: vec![
-                    pb::BatchItem {
-                        id: "bad".into(),
-                        input: Some(batch_item::Input::WorkflowJson(fixture(
-                            "01-clean-pass-score-0.json",
-                        ))),
-                        evidence: Some(evidence),
-                    },
-                    pb::BatchItem {
-                        id: "good".into(),
-                        input: Some(batch_item::Input::WorkflowJson(fixture(
-                            "01-clean-pass-score-0.json",
-                        ))),
-                        evidence: None,
-                    },
+                    item("bad", fixture("01-clean-pass-score-0.json"), Some(evidence)),
+                    item("good", fixture("01-clean-pass-score-0.json"), None),
                 ],
                 ..Default::default()
             })
@@ -967,13 +964,11 @@ async fn invalid_evidence_names_the_field_and_costs_only_its_item() {
     assert_eq!(violated_field(&details(&refused)), "evidence.workflows");
     let refused = client
         .batch_evaluate(pb::BatchEvaluateRequest {
-            items: vec![pb::BatchItem {
-                id: "many".into(),
-                input: Some(batch_item::Input::WorkflowJson(fixture(
-                    "01-clean-pass-score-0.json",
-                ))),
-                evidence: Some(many),
-            }],
+            items: vec![item(
+                "many",
+                fixture("01-clean-pass-score-0.json"),
+                Some(many),
+            )],
             ..Default::default()
         })
         .await
@@ -1084,11 +1079,6 @@ async fn a_batch_gathers_the_ledgers_evidence_for_every_item_in_order(location: 
         )
         .await;
     }
-    let item = |id: &str, body: String, evidence: Option<pb::Evidence>| pb::BatchItem {
-        id: id.into(),
-        input: Some(batch_item::Input::WorkflowJson(body)),
-        evidence,
-    };
     let results = client
         .batch_evaluate(pb::BatchEvaluateRequest {
             items: vec![
@@ -1196,19 +1186,8 @@ async fn evidence_the_ledger_cannot_read_fails_closed_or_decides_open(location: 
     let results = client
         .batch_evaluate(pb::BatchEvaluateRequest {
             items: vec![
-                pb::BatchItem {
-                    id: "face".into(),
-                    input: Some(batch_item::Input::WorkflowJson(face("wf-broken-3"))),
-                    evidence: None,
-                },
-                pb::BatchItem {
-                    id: "clean".into(),
-                    input: Some(batch_item::Input::WorkflowJson(clean(
-                        "wf-broken-4",
-                        ACCOUNT_A,
-                    ))),
-                    evidence: None,
-                },
+                item("face", face("wf-broken-3"), None),
+                item("clean", clean("wf-broken-4", ACCOUNT_A), None),
             ],
             ..Default::default()
         })

@@ -590,17 +590,12 @@ impl Store {
         &self,
         workflow_ids: &[&str],
     ) -> Result<Vec<FeedbackRecord>, LedgerError> {
-        let mut found = Vec::new();
-        for chunk in distinct(workflow_ids).chunks(IDS_PER_LOOKUP) {
-            let sql = format!(
-                "SELECT {FEEDBACK_COLUMNS} FROM feedback WHERE workflow_id IN ({{ids}}) \
-                 ORDER BY seq DESC LIMIT {MAX_FEEDBACK}"
-            );
-            for row in rows_for(&self.pool, self.backend, &sql, chunk).await? {
-                found.push(feedback_from_row(&row)?);
-            }
-        }
-        found.sort_unstable_by_key(|record| record.seq);
+        let mut found = self
+            .feedback_where(
+                workflow_ids,
+                &format!("ORDER BY f.seq DESC LIMIT {MAX_FEEDBACK}"),
+            )
+            .await?;
         let keep = usize::try_from(MAX_FEEDBACK).unwrap_or(usize::MAX);
         found.drain(..found.len().saturating_sub(keep));
         Ok(found)
@@ -613,12 +608,26 @@ impl Store {
         &self,
         workflow_ids: &[&str],
     ) -> Result<Vec<FeedbackRecord>, LedgerError> {
+        self.feedback_where(
+            workflow_ids,
+            "AND f.seq = (SELECT MAX(g.seq) FROM feedback g WHERE g.workflow_id = f.workflow_id)",
+        )
+        .await
+    }
+
+    /// The feedback on these workflows that `rest` (SQL after the
+    /// `workflow_id IN (...)` condition, on `feedback f`) selects, in chain
+    /// order.
+    async fn feedback_where(
+        &self,
+        workflow_ids: &[&str],
+        rest: &str,
+    ) -> Result<Vec<FeedbackRecord>, LedgerError> {
+        let sql = format!(
+            "SELECT {FEEDBACK_COLUMNS} FROM feedback f WHERE f.workflow_id IN ({{ids}}) {rest}"
+        );
         let mut found = Vec::new();
         for chunk in distinct(workflow_ids).chunks(IDS_PER_LOOKUP) {
-            let sql = format!(
-                "SELECT {FEEDBACK_COLUMNS} FROM feedback f WHERE f.workflow_id IN ({{ids}}) \
-                 AND f.seq = (SELECT MAX(g.seq) FROM feedback g WHERE g.workflow_id = f.workflow_id)"
-            );
             for row in rows_for(&self.pool, self.backend, &sql, chunk).await? {
                 found.push(feedback_from_row(&row)?);
             }
