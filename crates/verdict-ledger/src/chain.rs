@@ -29,16 +29,12 @@ pub fn record_hash(
     draft: &Draft,
     reasons: &str,
 ) -> String {
-    let mut hasher = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        hasher.update((bytes.len() as u64).to_be_bytes());
-        hasher.update(bytes);
-    };
-    field(prev_hash.as_bytes());
-    field(&seq.to_be_bytes());
-    field(decision_id.as_bytes());
-    field(&workflow_version.to_be_bytes());
-    field(&recorded_at_ms.to_be_bytes());
+    let mut fields = Fields::default();
+    fields.text(prev_hash);
+    fields.number(seq);
+    fields.text(decision_id);
+    fields.number(workflow_version);
+    fields.number(recorded_at_ms);
     for text in [
         &draft.workflow_id,
         &draft.account_id,
@@ -46,9 +42,9 @@ pub fn record_hash(
         &draft.outcome,
         &draft.result_code,
     ] {
-        field(text.as_bytes());
+        fields.text(text);
     }
-    field(reasons.as_bytes());
+    fields.text(reasons);
     for text in [
         &draft.policy.id,
         &draft.policy.version,
@@ -56,9 +52,9 @@ pub fn record_hash(
         &draft.input_sha256,
         &draft.facts,
     ] {
-        field(text.as_bytes());
+        fields.text(text);
     }
-    hex(&hasher.finalize())
+    fields.hex()
 }
 
 /// Lowercase hex SHA-256 of everything a feedback record says, after
@@ -67,15 +63,11 @@ pub fn record_hash(
 /// `decision_id`, `verdict`, `note_code`. The record's own `prev_hash` and
 /// `hash` are not read.
 pub fn feedback_hash(prev_hash: &str, feedback: &FeedbackRecord) -> String {
-    let mut hasher = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        hasher.update((bytes.len() as u64).to_be_bytes());
-        hasher.update(bytes);
-    };
-    field(prev_hash.as_bytes());
-    field(&feedback.seq.to_be_bytes());
-    field(feedback.feedback_id.as_bytes());
-    field(&feedback.recorded_at_ms.to_be_bytes());
+    let mut fields = Fields::default();
+    fields.text(prev_hash);
+    fields.number(feedback.seq);
+    fields.text(&feedback.feedback_id);
+    fields.number(feedback.recorded_at_ms);
     for text in [
         &feedback.workflow_id,
         &feedback.account_id,
@@ -83,9 +75,34 @@ pub fn feedback_hash(prev_hash: &str, feedback: &FeedbackRecord) -> String {
         &feedback.verdict,
         &feedback.note_code,
     ] {
-        field(text.as_bytes());
+        fields.text(text);
     }
-    hex(&hasher.finalize())
+    fields.hex()
+}
+
+/// SHA-256 over length-prefixed fields: each as its length (8 bytes,
+/// big-endian) then its bytes, so no field can bleed into the next.
+#[derive(Default)]
+struct Fields(Sha256);
+
+impl Fields {
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.0.update((bytes.len() as u64).to_be_bytes());
+        self.0.update(bytes);
+    }
+
+    fn text(&mut self, text: &str) {
+        self.bytes(text.as_bytes());
+    }
+
+    fn number(&mut self, number: i64) {
+        self.bytes(&number.to_be_bytes());
+    }
+
+    /// The digest in lowercase hex.
+    fn hex(self) -> String {
+        hex(&self.0.finalize())
+    }
 }
 
 /// The reasons as stored and hashed: compact JSON, fields in declaration order.
@@ -302,5 +319,58 @@ impl<L: Link> Verifier<L> {
             });
         }
         Ok(self.checked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::PolicyKey;
+
+    // The expected hashes were computed outside this crate (Python's
+    // hashlib over the same length-prefixed fields): a field left out,
+    // reordered or encoded otherwise changes them.
+
+    #[test]
+    fn a_decision_hashes_every_field_length_prefixed_in_order() {
+        let draft = Draft {
+            workflow_id: "wf-1".into(),
+            account_id: "a".into(),
+            completed_at: "2026-05-01T10:00:00Z".into(),
+            outcome: "APPROVE".into(),
+            result_code: "APPROVED".into(),
+            reasons: Vec::new(),
+            policy: PolicyKey {
+                id: "p".into(),
+                version: "1".into(),
+                digest: "sha256:aa".into(),
+            },
+            input_sha256: "sha256:bb".into(),
+            facts: "{}".into(),
+        };
+        assert_eq!(
+            record_hash(GENESIS, 1, "d-1", 1, 1000, &draft, &reasons_json(&draft)),
+            "ab60445e7c33ee832dc64b4e1c15529042cb94b7dd4814add9d665cea2fd760c"
+        );
+    }
+
+    #[test]
+    fn feedback_hashes_every_field_length_prefixed_in_order() {
+        let feedback = FeedbackRecord {
+            seq: 1,
+            feedback_id: "f-1".into(),
+            workflow_id: "wf-1".into(),
+            account_id: "a".into(),
+            decision_id: "d-1".into(),
+            verdict: "FRAUD_CONFIRMED".into(),
+            note_code: "CHARGEBACK".into(),
+            recorded_at_ms: 1000,
+            prev_hash: "ignored".into(),
+            hash: "ignored".into(),
+        };
+        assert_eq!(
+            feedback_hash(GENESIS, &feedback),
+            "905e7ca5d0e3169a135e4dbe7223663ca8331f4ed8119581a5729645264a6231"
+        );
     }
 }

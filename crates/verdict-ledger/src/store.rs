@@ -647,12 +647,16 @@ impl Store {
     ) -> Result<Vec<AccountRetry>, LedgerError> {
         let mut found = Vec::new();
         for chunk in distinct(account_ids).chunks(IDS_PER_LOOKUP) {
-            let limit = per_account.saturating_mul(i64::try_from(chunk.len()).unwrap_or(i64::MAX));
-            // `from_ms` and the limit are numbers this crate formats, never text.
+            // Numbered newest first within each account, so that one
+            // account's many retries cannot crowd another's out. `from_ms`
+            // and `per_account` are numbers this crate formats, never text.
             let sql = format!(
-                "SELECT account_id, workflow_id, completed_at FROM decisions \
-                 WHERE account_id IN ({{ids}}) AND outcome = 'RETRY' AND recorded_at_ms >= {from_ms} \
-                 ORDER BY seq DESC LIMIT {limit}"
+                "SELECT account_id, workflow_id, completed_at FROM ( \
+                 SELECT account_id, workflow_id, completed_at, seq, ROW_NUMBER() OVER \
+                 (PARTITION BY account_id ORDER BY seq DESC) AS newest FROM decisions \
+                 WHERE account_id IN ({{ids}}) AND outcome = 'RETRY' \
+                 AND recorded_at_ms >= {from_ms}) AS retries \
+                 WHERE newest <= {per_account} ORDER BY seq DESC"
             );
             for row in rows_for(&self.pool, self.backend, &sql, chunk).await? {
                 found.push(AccountRetry {
@@ -665,6 +669,7 @@ impl Store {
         Ok(found)
     }
 
+    /// The latest recorded version of each of these workflows, in the order
     /// asked: repeated ids answered once, empty ids ignored, workflows the
     /// ledger has no decision for (unknown, or pruned) left out.
     pub async fn latest_of(

@@ -145,9 +145,21 @@ async fn an_accounts_retries_are_read_newest_first_for_several_accounts_at_once(
     let since = store.retries_of(&["acct-a"], 1, 10).await.expect("read");
     assert_eq!(since.len(), 1);
     assert_eq!(since[0].workflow_id, "wf-4");
-    // At most `per_account` rows for each account asked.
-    let capped = store.retries_of(&["acct-a"], 0, 1).await.expect("read");
-    assert_eq!(capped.len(), 1);
+    // At most `per_account` rows for each account asked: acct-a's two
+    // retries newer than acct-b's do not crowd it out.
+    store
+        .append(&[draft("wf-6", "acct-a", "RETRY", "wf-6")], &[], 600)
+        .await
+        .expect("append");
+    let capped = store
+        .retries_of(&["acct-a", "acct-b"], 0, 1)
+        .await
+        .expect("read");
+    let seen: Vec<_> = capped
+        .iter()
+        .map(|retry| (retry.account_id.as_str(), retry.workflow_id.as_str()))
+        .collect();
+    assert_eq!(seen, [("acct-a", "wf-6"), ("acct-b", "wf-3")]);
 }
 
 verdict_ledger::on_both_stores!(
@@ -1020,6 +1032,40 @@ async fn verify_counts_feedback_and_finds_an_altered_feedback_record(location: &
         &format!(
             "UPDATE feedback SET decision_id = '{}' WHERE seq = 4",
             given[3].decision_id
+        ),
+    )
+    .await;
+    // A record forged with a hash that matches its new content: the next
+    // record no longer follows it.
+    let forged = FeedbackRecord {
+        verdict: "LEGITIMATE".into(),
+        ..given[1].clone()
+    };
+    let forged_hash = feedback_hash(&forged.prev_hash, &forged);
+    tamper(
+        location,
+        &format!(
+            "UPDATE feedback SET verdict = 'LEGITIMATE', hash = '{forged_hash}' WHERE seq = 2"
+        ),
+    )
+    .await;
+    match store.verify().await {
+        Err(LedgerError::Broken(Break::Unlinked {
+            chain,
+            seq,
+            id,
+            expected_prev,
+        })) => {
+            assert_eq!((chain, seq, expected_prev), ("feedback", 3, 2));
+            assert_eq!(id, given[2].feedback_id);
+        }
+        other => panic!("expected record 3 unlinked, got {other:?}"),
+    }
+    tamper(
+        location,
+        &format!(
+            "UPDATE feedback SET verdict = 'FRAUD_CONFIRMED', hash = '{}' WHERE seq = 2",
+            given[1].hash
         ),
     )
     .await;
