@@ -283,6 +283,10 @@ mod tests {
             evidence_from_json(&without).expect("a version-1 record"),
             Evidence::default()
         );
+        assert!(matches!(
+            evidence_from_json("not a record"),
+            Err(FactsError::Json(_))
+        ));
         let future = without.replacen(r#""v":1"#, r#""v":3"#, 1);
         assert!(matches!(
             evidence_from_json(&future),

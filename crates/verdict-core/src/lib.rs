@@ -58,4 +58,4 @@ pub use model::{
 };
 pub use policy::default::{DEFAULT_POLICY_ID, load_policy};
 pub use policy::file::{FileError, FileErrors};
-pub use policy::{Facts, Policy, PolicyError, PolicyErrors, PolicyRef, PolicySpec};
+pub use policy::{Facts, Policy, PolicyError, PolicyErrors, PolicyRef, PolicySpec, is_code};

@@ -399,6 +399,45 @@ mod tests {
     }
 
     #[test]
+    fn a_decision_wants_every_found_workflow_and_a_retrys_account() {
+        let policy = Policy::embedded_default();
+        let face = workflow("DONE", &["w-1", "w-2", "w-now"]);
+        let evidence = Evidence {
+            workflows: vec![known("w-1", "acct-1")],
+            ..Evidence::default()
+        };
+        let decision = super::super::evaluate_with(&face, &policy, &evidence).expect("final");
+        let asked = wanted(&decision, &face, &policy);
+        // Known or not: a gatherer completes what the evidence says.
+        assert_eq!(asked.workflows, ["w-1", "w-2"]);
+        assert_eq!((asked.retries_of, asked.retries_needed), (None, 0));
+
+        // Blurred as well, and resolved to this account: a RETRY, which
+        // wants the account's retries in the window before its completion.
+        let mut retry = face.clone();
+        retry.capabilities.push(Capability {
+            name: Cow::Borrowed("usability"),
+            entries: vec![CapabilityEntry {
+                raw_decision_type: Cow::Borrowed("REJECTED"),
+                label: Cow::Borrowed("BLURRED"),
+                ..CapabilityEntry::default()
+            }],
+        });
+        let evidence = Evidence {
+            workflows: vec![known("w-1", "acct-1"), known("w-2", "acct-1")],
+            ..Evidence::default()
+        };
+        let decision = super::super::evaluate_with(&retry, &policy, &evidence).expect("final");
+        assert_eq!(decision.outcome, Outcome::Retry, "{decision:?}");
+        let asked = wanted(&decision, &retry, &policy);
+        assert_eq!(asked.retries_of, Some("acct-1"));
+        assert_eq!(asked.retries_needed, 3, "the default budget's attempts");
+        assert_eq!(asked.window_days, 7);
+        assert_eq!(asked.retries_since, Some(datetime!(2026-03-03 12:00 UTC)));
+        assert_eq!(asked.completed_at, Some(datetime!(2026-03-10 12:00 UTC)));
+    }
+
+    #[test]
     fn retries_count_once_per_other_workflow_within_the_window() {
         let now = workflow("DONE", &[]);
         let retry = |id: &str, at| PriorRetry {

@@ -25,11 +25,7 @@ impl ValidationErrors {
     }
 
     fn code(&mut self, site: PolicyPart, rule: &str, code: &str) {
-        let well_formed = code.starts_with(|c: char| c.is_ascii_uppercase())
-            && code
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-        if !well_formed {
+        if !super::is_code(code) {
             self.add(
                 site,
                 format!("rule {rule}: code {code:?} is not SCREAMING_SNAKE_CASE"),

@@ -41,6 +41,16 @@ pub use self::spec::{
     OtherChannel, PolicySpec, RepeatedFaceSpec, RetryBudget, RiskBand, RuleSpec, TransactionRules,
 };
 pub use self::transaction::{PerTransactionRule, TransactionRule};
+
+/// Whether `code` is a result code as policies write them:
+/// SCREAMING_SNAKE_CASE (an uppercase letter, then uppercase letters,
+/// digits and underscores).
+pub fn is_code(code: &str) -> bool {
+    code.starts_with(|c: char| c.is_ascii_uppercase())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
 use crate::model::{DecisionType, Outcome};
 
 impl RuleSpec {
