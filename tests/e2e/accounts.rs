@@ -29,6 +29,29 @@ verdict_ledger::on_both_stores!(
 
 type Client = DecisionServiceClient<Channel>;
 
+/// What a caller knows of an earlier workflow: its account.
+fn known(workflow_id: &str, account_id: &str) -> pb::KnownWorkflow {
+    pb::KnownWorkflow {
+        workflow_id: workflow_id.into(),
+        account_id: account_id.into(),
+        ..Default::default()
+    }
+}
+
+fn workflows(workflows: Vec<pb::KnownWorkflow>) -> pb::Evidence {
+    pb::Evidence {
+        workflows,
+        ..Default::default()
+    }
+}
+
+fn retries(retries: Vec<pb::PriorRetry>) -> pb::Evidence {
+    pb::Evidence {
+        retries,
+        ..Default::default()
+    }
+}
+
 /// A batch item of a JSON body.
 fn item(id: &str, body: String, evidence: Option<pb::Evidence>) -> pb::BatchItem {
     pb::BatchItem {
@@ -296,11 +319,6 @@ async fn a_face_of_other_accounts_reviews_with_how_many_accounts(location: &str)
 
     // A caller claiming w1 and w2 for account A does not overrule what the
     // ledger recorded of them; it fills in what the ledger does not know.
-    let claim = |workflow_id: &str| pb::KnownWorkflow {
-        workflow_id: workflow_id.into(),
-        account_id: ACCOUNT_A.into(),
-        ..Default::default()
-    };
     let claimed = evaluate(
         &mut client,
         repeated_face(
@@ -309,10 +327,11 @@ async fn a_face_of_other_accounts_reviews_with_how_many_accounts(location: &str)
             "DONE",
             &[w1, w2, "wf-other-unrecorded"],
         ),
-        Some(pb::Evidence {
-            workflows: vec![claim(w1), claim(w2), claim("wf-other-unrecorded")],
-            ..Default::default()
-        }),
+        Some(workflows(vec![
+            known(w1, ACCOUNT_A),
+            known(w2, ACCOUNT_A),
+            known("wf-other-unrecorded", ACCOUNT_A),
+        ])),
     )
     .await;
     assert_eq!(
@@ -537,12 +556,17 @@ async fn pending_failed_and_unknown_searches_review_with_their_own_codes(locatio
         let search = face_search(&decision);
         assert_eq!(search.relation(), relation, "{status}");
         assert_eq!(search.status, status);
-        assert!(
-            search.matches.iter().all(|found| found.relation()
-                == pb::FaceSearchRelation::Unresolved
-                && found.account_id.is_empty()),
-            "{status}: {search:?}"
-        );
+        let unresolved: Vec<_> = findings
+            .iter()
+            .map(|id| {
+                (
+                    (*id).to_owned(),
+                    "FACE_SEARCH_RELATION_UNRESOLVED",
+                    String::new(),
+                )
+            })
+            .collect();
+        assert_eq!(matches(&search), unresolved, "{status}");
     }
 }
 
@@ -575,10 +599,8 @@ async fn retries_of_an_account_escalate_to_another_channel_then_to_an_analyst(lo
     )
     .await;
     assert_eq!(outcome(&first), "OUTCOME_RETRY");
-    assert_ne!(
-        first.result_code, "RETRY_ON_ANOTHER_CHANNEL",
-        "a first retry keeps its rule"
-    );
+    // A first retry keeps its rule's code and message.
+    assert_eq!(first.result_code, "IMAGE_QUALITY_BLURRED");
     let first_message = first.reasons[0].user_message.clone();
     assert!(!first_message.is_empty());
 
@@ -626,10 +648,22 @@ async fn retries_of_an_account_escalate_to_another_channel_then_to_an_analyst(lo
     );
 
     // Three earlier retries in the window: the budget is spent.
+    // The caller also names a retry of long ago: outside the window, it
+    // takes no place among the three the ledger has.
     let fourth = evaluate(
         &mut client,
         blurred("wf-retry-4", account, "2025-03-04T10:00:00Z"),
-        on_channel("WEB"),
+        Some(pb::Evidence {
+            retries: vec![pb::PriorRetry {
+                workflow_id: "wf-retry-2024".into(),
+                completed_at: Some(prost_types::Timestamp {
+                    seconds: 1_704_067_200, // 2024-01-01
+                    nanos: 0,
+                }),
+            }],
+            channel: "WEB".into(),
+            ..Default::default()
+        }),
     )
     .await;
     assert_eq!(outcome(&fourth), "OUTCOME_REVIEW", "{fourth:?}");
@@ -663,7 +697,7 @@ async fn retries_of_an_account_escalate_to_another_channel_then_to_an_analyst(lo
         on_channel("WEB"),
     )
     .await;
-    assert_eq!(outcome(&later), "OUTCOME_RETRY");
+    assert_eq!(later.result_code, "IMAGE_QUALITY_BLURRED");
     assert_eq!(later.reasons[0].user_message, first_message);
 }
 
@@ -780,17 +814,7 @@ async fn two_servers_on_one_database_see_each_others_accounts(location: &str) {
 async fn request_evidence_decides_without_a_ledger() {
     let server = TestServer::start().await;
     let mut client = server.client().await;
-    let known = |workflow_id: &str, account_id: &str| pb::KnownWorkflow {
-        workflow_id: workflow_id.into(),
-        account_id: account_id.into(),
-        ..Default::default()
-    };
-    let with = |workflows: Vec<pb::KnownWorkflow>| {
-        Some(pb::Evidence {
-            workflows,
-            ..Default::default()
-        })
-    };
+    let with = |list: Vec<pb::KnownWorkflow>| Some(workflows(list));
     let face = repeated_face("wf-stateless", ACCOUNT_A, "DONE", &["wf-a", "wf-b"]);
     let same = evaluate(
         &mut client,
@@ -854,6 +878,11 @@ async fn invalid_evidence_names_the_field_and_costs_only_its_item() {
     let server = TestServer::start().await;
     let mut client = server.client().await;
     let secret = "Jane-Doe-1984";
+    let long = secret.repeat(10); // 130 characters
+    let retry = |workflow_id: &str, nanos: i32| pb::PriorRetry {
+        workflow_id: workflow_id.into(),
+        completed_at: Some(prost_types::Timestamp { seconds: 0, nanos }),
+    };
     for (evidence, field) in [
         (
             pb::Evidence {
@@ -863,42 +892,45 @@ async fn invalid_evidence_names_the_field_and_costs_only_its_item() {
             "evidence.channel",
         ),
         (
-            pb::Evidence {
-                workflows: vec![
-                    pb::KnownWorkflow {
-                        workflow_id: "wf-ok".into(),
-                        ..Default::default()
-                    },
-                    pb::KnownWorkflow {
-                        account_id: secret.into(),
-                        ..Default::default()
-                    },
-                ],
-                ..Default::default()
-            },
+            workflows(vec![known("wf-ok", ""), known("", secret)]),
             "evidence.workflows[1].workflow_id",
         ),
         (
-            pb::Evidence {
-                workflows: vec![pb::KnownWorkflow {
-                    workflow_id: "wf-ok".into(),
-                    result_code: secret.into(),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            },
+            workflows(vec![known(&long, "")]),
+            "evidence.workflows[0].workflow_id",
+        ),
+        (
+            workflows(vec![known("wf-ok", &long)]),
+            "evidence.workflows[0].account_id",
+        ),
+        (
+            workflows(vec![pb::KnownWorkflow {
+                result_code: secret.into(),
+                ..known("wf-ok", "")
+            }]),
             "evidence.workflows[0].result_code",
         ),
         (
-            pb::Evidence {
-                workflows: vec![pb::KnownWorkflow {
-                    workflow_id: "wf-ok".into(),
-                    outcome: 99,
-                    ..Default::default()
-                }],
-                ..Default::default()
-            },
+            workflows(vec![pb::KnownWorkflow {
+                outcome: 99,
+                ..known("wf-ok", "")
+            }]),
             "evidence.workflows[0].outcome",
+        ),
+        (
+            workflows(vec![pb::KnownWorkflow {
+                feedback: 42,
+                ..known("wf-ok", "")
+            }]),
+            "evidence.workflows[0].feedback",
+        ),
+        (
+            retries(vec![retry("wf-ok", 0), retry(secret, -1)]),
+            "evidence.retries[1].completed_at",
+        ),
+        (
+            retries(vec![retry("", 0)]),
+            "evidence.retries[0].workflow_id",
         ),
     ] {
         let refused = client
@@ -939,44 +971,49 @@ async fn invalid_evidence_names_the_field_and_costs_only_its_item() {
         ));
     }
 
-    // Past 100 workflows (or retries) the request is refused on the wire,
+    // Past 100 workflows or retries the request is refused on the wire,
     // before it is decoded: a batch as a whole.
-    let many = pb::Evidence {
-        workflows: (0..101)
-            .map(|n| pb::KnownWorkflow {
-                workflow_id: format!("wf-{n}"),
+    for (many, name) in [
+        (
+            workflows((0..101).map(|n| known(&format!("wf-{n}"), "")).collect()),
+            "workflows",
+        ),
+        (
+            retries((0..101).map(|n| retry(&format!("wf-{n}"), 0)).collect()),
+            "retries",
+        ),
+    ] {
+        let refused = client
+            .evaluate(pb::EvaluateRequest {
+                input: Some(pb::evaluate_request::Input::WorkflowJson(fixture(
+                    "01-clean-pass-score-0.json",
+                ))),
+                evidence: Some(many.clone()),
                 ..Default::default()
             })
-            .collect(),
-        ..Default::default()
-    };
-    let refused = client
-        .evaluate(pb::EvaluateRequest {
-            input: Some(pb::evaluate_request::Input::WorkflowJson(fixture(
-                "01-clean-pass-score-0.json",
-            ))),
-            evidence: Some(many.clone()),
-            ..Default::default()
-        })
-        .await
-        .expect_err("too many");
-    assert_eq!(refused.code(), Code::InvalidArgument);
-    assert_eq!(violated_field(&details(&refused)), "evidence.workflows");
-    let refused = client
-        .batch_evaluate(pb::BatchEvaluateRequest {
-            items: vec![item(
-                "many",
-                fixture("01-clean-pass-score-0.json"),
-                Some(many),
-            )],
-            ..Default::default()
-        })
-        .await
-        .expect_err("too many");
-    assert_eq!(
-        violated_field(&details(&refused)),
-        "items[0].evidence.workflows"
-    );
+            .await
+            .expect_err("too many");
+        assert_eq!(refused.code(), Code::InvalidArgument);
+        assert_eq!(
+            violated_field(&details(&refused)),
+            format!("evidence.{name}")
+        );
+        let refused = client
+            .batch_evaluate(pb::BatchEvaluateRequest {
+                items: vec![item(
+                    "many",
+                    fixture("01-clean-pass-score-0.json"),
+                    Some(many),
+                )],
+                ..Default::default()
+            })
+            .await
+            .expect_err("too many");
+        assert_eq!(
+            violated_field(&details(&refused)),
+            format!("items[0].evidence.{name}")
+        );
+    }
 }
 
 #[tokio::test]
@@ -1204,6 +1241,23 @@ async fn evidence_the_ledger_cannot_read_fails_closed_or_decides_open(location: 
         panic!("the clean item is decided: {results:?}");
     };
     assert!(clean.recorded);
+    // Feedback can be neither written nor shown: UNAVAILABLE, not a guess.
+    let unwritten = feedback(
+        &mut client,
+        "wf-broken-1",
+        pb::FeedbackVerdict::Legitimate,
+        "",
+    )
+    .await
+    .expect_err("no feedback table");
+    assert_eq!(unwritten.code(), Code::Unavailable);
+    let unread = client
+        .get_decision(pb::GetDecisionRequest {
+            key: Some(get_decision_request::Key::WorkflowId("wf-broken-1".into())),
+        })
+        .await
+        .expect_err("its feedback cannot be read");
+    assert_eq!(unread.code(), Code::Unavailable);
 
     let open = TestServer::start_with_ledger(location, LedgerFailure::Open).await;
     let mut client = open.client().await;
@@ -1212,4 +1266,17 @@ async fn evidence_the_ledger_cannot_read_fails_closed_or_decides_open(location: 
         decided.result_code, "REPEATED_FACE_UNRESOLVED",
         "decided with what it had"
     );
+    let results = client
+        .batch_evaluate(pb::BatchEvaluateRequest {
+            items: vec![item("face", face("wf-broken-6"), None)],
+            ..Default::default()
+        })
+        .await
+        .expect("the batch is answered")
+        .into_inner()
+        .results;
+    let Some(pb::batch_result::Result::Decision(decided)) = &results[0].result else {
+        panic!("decided with what it had: {results:?}");
+    };
+    assert_eq!(decided.result_code, "REPEATED_FACE_UNRESOLVED");
 }

@@ -153,6 +153,11 @@ fn utc_timestamp(timestamp: &prost_types::Timestamp) -> Result<OffsetDateTime, I
         .ok_or_else(|| Invalid::new("completed_at", "not a valid timestamp"))
 }
 
+/// An instant as a protobuf timestamp.
+pub fn instant_to_wire(instant: OffsetDateTime) -> prost_types::Timestamp {
+    prost_types::Timestamp::from(std::time::SystemTime::from(instant))
+}
+
 /// A protobuf timestamp as an instant in UTC; `None` when out of range.
 pub fn instant_from_wire(timestamp: &prost_types::Timestamp) -> Option<OffsetDateTime> {
     let nanos = u32::try_from(timestamp.nanos)

@@ -4,9 +4,7 @@
 //! before a decision that wants it is made again.
 
 use std::collections::HashMap;
-use std::time::SystemTime;
 
-use prost_types::Timestamp;
 use time::OffsetDateTime;
 use verdict_api::v1 as pb;
 use verdict_core::evidence::{CHANNELS, MAX_KNOWN_WORKFLOWS, MAX_PRIOR_RETRIES};
@@ -16,7 +14,7 @@ use verdict_core::{
     retry_in_window,
 };
 
-use crate::convert::{instant_from_wire, outcome_to_wire};
+use crate::convert::{instant_from_wire, instant_to_wire, outcome_to_wire};
 use crate::errors::ServiceError;
 use crate::ledger::{LedgerFailure, Recorder};
 use crate::metrics;
@@ -33,13 +31,10 @@ fn invalid(field: String, description: &str) -> ServiceError {
     }
 }
 
-/// Whether `code` is SCREAMING_SNAKE (as policy codes are), 1 to 64 characters.
+/// Whether `code` is a result code as policies write them, of at most 64
+/// characters.
 pub fn is_code(code: &str) -> bool {
-    (1..=MAX_CODE).contains(&code.len())
-        && code.starts_with(|c: char| c.is_ascii_uppercase())
-        && code
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    code.len() <= MAX_CODE && verdict_core::is_code(code)
 }
 
 fn id(value: &str, field: String) -> Result<String, ServiceError> {
@@ -157,10 +152,6 @@ pub fn evidence_from_wire(evidence: Option<&pb::Evidence>) -> Result<Evidence, S
     Ok(evidence)
 }
 
-fn timestamp(instant: OffsetDateTime) -> Timestamp {
-    Timestamp::from(SystemTime::from(instant))
-}
-
 /// Evidence in its wire form (a recorded decision's).
 pub fn evidence_to_wire(evidence: &Evidence) -> pb::Evidence {
     pb::Evidence {
@@ -183,7 +174,7 @@ pub fn evidence_to_wire(evidence: &Evidence) -> pb::Evidence {
             .iter()
             .map(|retry| pb::PriorRetry {
                 workflow_id: retry.workflow_id.clone(),
-                completed_at: retry.completed_at.map(timestamp),
+                completed_at: retry.completed_at.map(instant_to_wire),
             })
             .collect(),
         channel: evidence.channel.clone().unwrap_or_default(),
@@ -285,34 +276,24 @@ impl Lookup {
         })
     }
 
-    /// What this asks that `done` (already gathered) did not: a decision
-    /// made with the evidence may want more (it became a RETRY once a
-    /// repeated face resolved to this account). `None` when nothing.
-    pub fn beyond(&self, done: &Self) -> Option<Self> {
-        let workflows: Vec<String> = self
-            .workflows
-            .iter()
-            .filter(|id| !done.workflows.contains(id))
-            .cloned()
-            .collect();
-        let retries_of = self
-            .retries_of
-            .clone()
-            .filter(|_| done.retries_of.is_none());
-        (!workflows.is_empty() || retries_of.is_some()).then(|| Self {
-            workflows,
-            retries_of,
-            ..self.clone()
+    /// What is left to gather once `done` was: the found workflows come
+    /// from the body and are the same for every decision of it, so only the
+    /// account's retries can be new — wanted by a decision that became a
+    /// RETRY once its repeated face resolved to this account. `None` when
+    /// nothing is.
+    pub fn left_after(self, done: &Self) -> Option<Self> {
+        (self.retries_of.is_some() && done.retries_of.is_none()).then(|| Self {
+            workflows: Vec::new(),
+            ..self
         })
     }
 
-    /// `self` and `more`, gathered.
-    pub fn and(mut self, more: &Self) -> Self {
-        self.workflows.extend(more.workflows.iter().cloned());
-        if self.retries_of.is_none() {
-            self.retries_of.clone_from(&more.retries_of);
-        }
-        self
+    /// Whether a retry of `workflow_id` completed at `completed_at` is one
+    /// the policy counts for this workflow: another workflow's, in the window.
+    fn counts(&self, workflow_id: &str, completed_at: Option<OffsetDateTime>) -> bool {
+        !workflow_id.is_empty()
+            && workflow_id != self.workflow_id
+            && retry_in_window(completed_at, self.completed_at, self.window_days)
     }
 
     /// The first recording time the account's retries are read from: a
@@ -426,14 +407,18 @@ async fn read(
         let needed = usize::try_from(lookup.retries_needed)
             .unwrap_or(MAX_PRIOR_RETRIES)
             .min(MAX_PRIOR_RETRIES);
+        // Those the request gave count only if the policy would count them.
+        let mut counted = evidence
+            .retries
+            .iter()
+            .filter(|given| lookup.counts(&given.workflow_id, given.completed_at))
+            .count();
         for retry in retries.iter().filter(|retry| &retry.account_id == account) {
-            if evidence.retries.len() >= needed {
+            if counted >= needed {
                 break;
             }
             let completed_at = stored::parse_timestamp_text(&retry.completed_at);
-            if retry.workflow_id.is_empty()
-                || retry.workflow_id == lookup.workflow_id
-                || !retry_in_window(completed_at, lookup.completed_at, lookup.window_days)
+            if !lookup.counts(&retry.workflow_id, completed_at)
                 || evidence
                     .retries
                     .iter()
@@ -445,6 +430,7 @@ async fn read(
                 workflow_id: retry.workflow_id.clone(),
                 completed_at,
             });
+            counted += 1;
         }
     }
     Ok(())

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use prost_types::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ use verdict_ledger::{
 use verdict_core::model::stored;
 use verdict_core::{DecisionType, Feedback, KnownWorkflow, Outcome};
 
-use crate::convert::{decision_type_to_wire, outcome_to_wire};
+use crate::convert::{decision_type_to_wire, instant_to_wire, outcome_to_wire};
 use crate::errors::{MAX_ID, ServiceError};
 use crate::evidence::{
     MAX_EVIDENCE_ID, evidence_to_wire, feedback_from_wire, feedback_to_wire, is_code,
@@ -222,10 +222,7 @@ impl Recorder {
             .store()
             .record_feedback(&draft, verdict_ledger::now_ms())
             .await
-            .map_err(|error| {
-                warn!(%error, "ledger feedback write failed");
-                ServiceError::LedgerUnavailable
-            })?
+            .map_err(unavailable)?
             .ok_or_else(|| ServiceError::DecisionNotFound {
                 kind: "workflow id",
                 id: verdict_core::truncated(&request.workflow_id, MAX_ID),
@@ -308,7 +305,7 @@ impl Recorder {
     reason = "used as map_err(unavailable): the error ends here"
 )]
 fn unavailable(error: verdict_ledger::LedgerError) -> ServiceError {
-    warn!(%error, "ledger read failed");
+    warn!(%error, "ledger request failed");
     ServiceError::LedgerUnavailable
 }
 
@@ -362,8 +359,7 @@ pub fn mark(decision: &mut pb::Decision, appended: Option<&Appended>) {
 
 fn record_to_wire(record: &Record) -> pb::RecordedDecision {
     let draft = &record.draft;
-    let completed_at = stored::parse_timestamp_text(&draft.completed_at)
-        .map(|at| Timestamp::from(SystemTime::from(at)));
+    let completed_at = stored::parse_timestamp_text(&draft.completed_at).map(instant_to_wire);
     pb::RecordedDecision {
         decision_id: record.decision_id.clone(),
         workflow_id: draft.workflow_id.clone(),

@@ -45,7 +45,7 @@ struct Again {
     evidence: Evidence,
     /// What its latest decision wants.
     lookup: Lookup,
-    /// What was gathered for it so far.
+    /// What the first round gathered for it.
     done: Option<Lookup>,
 }
 
@@ -54,18 +54,11 @@ struct Again {
 /// account, wants the account's retries); each kind is read once.
 const GATHER_ROUNDS: usize = 2;
 
-/// What `wanted` asks beyond what was gathered (`done`); `None` when nothing.
+/// What `wanted` asks that was not gathered in the first round (`done`).
 fn still_wanted(wanted: Lookup, done: Option<&Lookup>) -> Option<Lookup> {
     match done {
         None => Some(wanted),
-        Some(done) => wanted.beyond(done),
-    }
-}
-
-fn gathered_so_far(done: Option<Lookup>, lookup: &Lookup) -> Lookup {
-    match done {
-        None => lookup.clone(),
-        Some(done) => done.and(lookup),
+        Some(done) => wanted.left_after(done),
     }
 }
 
@@ -380,7 +373,7 @@ impl DecisionService for DecisionApi {
                             break;
                         };
                         gather(recorder, &mut [(&lookup, &mut gathered)]).await?;
-                        done = Some(gathered_so_far(done, &lookup));
+                        done.get_or_insert(lookup);
                         let options = DecideOptions {
                             lookup: round < GATHER_ROUNDS,
                             ..options
@@ -699,7 +692,7 @@ async fn decide_again(
             return Ok(());
         }
         for (_, again, lookup) in &mut pending {
-            again.done = Some(gathered_so_far(again.done.take(), lookup));
+            again.done.get_or_insert_with(|| lookup.clone());
         }
         let options = DecideOptions {
             lookup: round < GATHER_ROUNDS,

@@ -234,6 +234,28 @@ fn eval_decides_with_the_evidence_given_and_explains_with_it() {
         "{stderr}"
     );
     assert!(!stderr.contains("PIGEON"), "{stderr}");
+
+    // Not an Evidence message, or no file at all: a usage error too.
+    std::fs::write(&evidence, r#"{"workflows": 5}"#).expect("write evidence");
+    let missing = dir.path().join("missing.json");
+    for (file, says) in [
+        (
+            &evidence,
+            "not a verdict.v1.Evidence in proto3 JSON (line 1, column",
+        ),
+        (&missing, "missing.json"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+            .args(["eval", "--evidence"])
+            .arg(file)
+            .arg(&face)
+            .output()
+            .expect("run verdict eval");
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8(output.stderr).expect("utf-8");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(output.stdout.is_empty());
+    }
 }
 
 fn examples() -> String {
