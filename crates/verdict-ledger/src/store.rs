@@ -27,6 +27,9 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 const ROWS_PER_INSERT: usize = 50;
 /// Ids per `IN (...)` lookup.
 const IDS_PER_LOOKUP: usize = 500;
+/// Accounts per retries lookup: one `UNION ALL` term each, well below
+/// SQLite's 500 terms per compound statement.
+const ACCOUNTS_PER_LOOKUP: usize = 100;
 /// Versions of one workflow `by_workflow` returns at most.
 pub const MAX_VERSIONS: i64 = 1000;
 /// Feedback records `feedback_for` returns at most: the newest.
@@ -646,27 +649,35 @@ impl Store {
         per_account: i64,
     ) -> Result<Vec<AccountRetry>, LedgerError> {
         let mut found = Vec::new();
-        for chunk in distinct(account_ids).chunks(IDS_PER_LOOKUP) {
-            // Numbered newest first within each account, so that one
-            // account's many retries cannot crowd another's out. `from_ms`
-            // and `per_account` are numbers this crate formats, never text.
-            let sql = format!(
-                "SELECT account_id, workflow_id, completed_at FROM ( \
-                 SELECT account_id, workflow_id, completed_at, seq, ROW_NUMBER() OVER \
-                 (PARTITION BY account_id ORDER BY seq DESC) AS newest FROM decisions \
-                 WHERE account_id IN ({{ids}}) AND outcome = 'RETRY' \
-                 AND recorded_at_ms >= {from_ms}) AS retries \
-                 WHERE newest <= {per_account} ORDER BY seq DESC"
-            );
+        for chunk in distinct(account_ids).chunks(ACCOUNTS_PER_LOOKUP) {
+            // One index seek per account, each with its own limit, so that
+            // one account's many retries can neither crowd another's out nor
+            // be read past the limit. `from_ms` and `per_account` are numbers
+            // this crate formats, never text.
+            let sql = (1..=chunk.len())
+                .map(|n| {
+                    format!(
+                        "SELECT * FROM (SELECT seq, account_id, workflow_id, completed_at \
+                         FROM decisions WHERE account_id = ${n} AND outcome = 'RETRY' \
+                         AND recorded_at_ms >= {from_ms} ORDER BY seq DESC \
+                         LIMIT {per_account}) AS account_{n}"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ");
             for row in rows_for(&self.pool, self.backend, &sql, chunk).await? {
-                found.push(AccountRetry {
-                    account_id: row.try_get(0)?,
-                    workflow_id: row.try_get(1)?,
-                    completed_at: row.try_get(2)?,
-                });
+                found.push((
+                    row.try_get::<i64, _>(0)?,
+                    AccountRetry {
+                        account_id: row.try_get(1)?,
+                        workflow_id: row.try_get(2)?,
+                        completed_at: row.try_get(3)?,
+                    },
+                ));
             }
         }
-        Ok(found)
+        found.sort_unstable_by_key(|(seq, _)| std::cmp::Reverse(*seq));
+        Ok(found.into_iter().map(|(_, retry)| retry).collect())
     }
 
     /// The latest recorded version of each of these workflows, in the order
@@ -787,8 +798,8 @@ fn distinct<'a>(ids: &[&'a str]) -> Vec<&'a str> {
 }
 
 /// The rows `sql` selects for one chunk of ids (at most
-/// [`IDS_PER_LOOKUP`]): its `{ids}` becomes `$1, $2, …`, bound to the ids in
-/// order.
+/// [`IDS_PER_LOOKUP`]), bound in order to `$1, $2, …`: an `{ids}` in `sql`
+/// becomes that list.
 async fn rows_for<'c, E>(
     executor: E,
     backend: Backend,
