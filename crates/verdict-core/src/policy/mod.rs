@@ -82,7 +82,7 @@ impl RuleSpec {
 pub const DEFAULT_RETRY_WINDOW_DAYS: u32 = 7;
 
 /// Identifies the exact policy behind a decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PolicyRef {
     pub id: String,
     pub version: String,
