@@ -1,5 +1,6 @@
 //! The cost of a decision without transport: parse only, evaluate an already
-//! parsed result, and both together, over corpus payloads.
+//! parsed result, and both together, over corpus payloads; and a replay's
+//! re-decision of a recorded facts record (read the record, evaluate, count).
 //!
 //! Run: `cargo bench -p verdict-core --bench decide`. Method and figures are in
 //! `crates/verdict-core/benches/README.md`.
@@ -12,7 +13,8 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use verdict_core::{Policy, evaluate, parse_workflow_json, too_deep};
+use verdict_core::authoring::replay::{Case, NO_RULE, Report, Verdict, replay_facts};
+use verdict_core::{Evidence, Policy, evaluate, facts_to_json, parse_workflow_json, too_deep};
 
 /// (case name, corpus file). Every one is a 7-capability retrieval body.
 const CASES: [(&str, &str); 3] = [
@@ -86,6 +88,30 @@ fn benches(c: &mut Criterion) {
         });
     }
     both.finish();
+
+    // `verdict replay`: one recorded decision re-decided from its facts into
+    // a report (the work of one replay worker per record).
+    let mut replay = c.benchmark_group("replay_facts");
+    for (case, body) in &bodies {
+        let workflow = parse_workflow_json(body).expect("corpus parses");
+        let facts = facts_to_json(&workflow, &Evidence::default());
+        replay.throughput(Throughput::Elements(1));
+        replay.bench_with_input(BenchmarkId::from_parameter(case), &facts, |b, facts| {
+            let mut report = Report::default();
+            let case = Case {
+                order: 1,
+                id: "0193a5b0-0000-7000-8000-000000000000",
+                feedback: None,
+            };
+            let before = Verdict {
+                outcome: "APPROVE",
+                result_code: "APPROVED",
+                rule_id: NO_RULE,
+            };
+            b.iter(|| replay_facts(&mut report, &case, &before, black_box(facts), &policy));
+        });
+    }
+    replay.finish();
 }
 
 criterion_group!(decide, benches);
