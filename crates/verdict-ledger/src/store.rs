@@ -399,40 +399,24 @@ impl Store {
 
     /// Records matching `query`, oldest first, at most `query.limit`.
     pub async fn list(&self, query: &ListQuery) -> Result<Vec<Record>, LedgerError> {
-        let mut sql = format!("SELECT {COLUMNS} FROM decisions WHERE seq > $1");
-        let mut next = 2;
-        let mut clause = |sql: &mut String, text: &str| {
-            sql.push_str(&format!(" AND {text} ${next}"));
-            next += 1;
-        };
-        if query.account_id.is_some() {
-            clause(&mut sql, "account_id =");
-        }
-        if query.from_ms.is_some() {
-            clause(&mut sql, "recorded_at_ms >=");
-        }
-        if query.to_ms.is_some() {
-            clause(&mut sql, "recorded_at_ms <");
-        }
-        if query.outcome.is_some() {
-            clause(&mut sql, "outcome =");
-        }
-        sql.push_str(&format!(" ORDER BY seq LIMIT ${next}"));
-        let mut statement = sqlx::query(&sql).bind(query.after_seq);
-        if let Some(account) = &query.account_id {
-            statement = statement.bind(account.as_str());
-        }
-        if let Some(from) = query.from_ms {
-            statement = statement.bind(from);
-        }
-        if let Some(to) = query.to_ms {
-            statement = statement.bind(to);
-        }
-        if let Some(outcome) = &query.outcome {
-            statement = statement.bind(outcome.as_str());
-        }
-        let rows = statement.bind(query.limit).fetch_all(&self.pool).await?;
+        let (conditions, next) = filter_sql(query);
+        let sql = format!("SELECT {COLUMNS} FROM decisions{conditions} ORDER BY seq LIMIT ${next}");
+        let rows = bind_filters(sqlx::query(&sql), query)
+            .bind(query.limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(record_from_row).collect()
+    }
+
+    /// How many records match `query`'s filters (its limit aside): what a
+    /// long scan shows its progress against.
+    pub async fn count(&self, query: &ListQuery) -> Result<i64, LedgerError> {
+        let (conditions, _) = filter_sql(query);
+        let sql = format!("SELECT COUNT(*) FROM decisions{conditions}");
+        let row = bind_filters(sqlx::query(&sql), query)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
     }
 
     /// The text of the policy with `digest`, if it ever decided.
@@ -800,6 +784,45 @@ fn distinct<'a>(ids: &[&'a str]) -> Vec<&'a str> {
 /// The rows `sql` selects for one chunk of ids (at most
 /// [`IDS_PER_LOOKUP`]), bound in order to `$1, $2, …`: an `{ids}` in `sql`
 /// becomes that list.
+/// ` WHERE …` for `query`'s position and filters, with `$n` placeholders
+/// in the order [`bind_filters`] binds them, and the next placeholder's number.
+fn filter_sql(query: &ListQuery) -> (String, usize) {
+    let mut sql = " WHERE seq > $1".to_owned();
+    let mut next = 2;
+    let filters = [
+        (query.account_id.is_some(), "account_id ="),
+        (query.from_ms.is_some(), "recorded_at_ms >="),
+        (query.to_ms.is_some(), "recorded_at_ms <"),
+        (query.outcome.is_some(), "outcome ="),
+    ];
+    for (_, condition) in filters.iter().filter(|(set, _)| *set) {
+        sql.push_str(&format!(" AND {condition} ${next}"));
+        next += 1;
+    }
+    (sql, next)
+}
+
+/// Binds what [`filter_sql`] placed.
+fn bind_filters<'q>(
+    statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    query: &'q ListQuery,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut statement = statement.bind(query.after_seq);
+    if let Some(account) = &query.account_id {
+        statement = statement.bind(account.as_str());
+    }
+    if let Some(from) = query.from_ms {
+        statement = statement.bind(from);
+    }
+    if let Some(to) = query.to_ms {
+        statement = statement.bind(to);
+    }
+    if let Some(outcome) = &query.outcome {
+        statement = statement.bind(outcome.as_str());
+    }
+    statement
+}
+
 async fn rows_for<'c, E>(
     executor: E,
     backend: Backend,
