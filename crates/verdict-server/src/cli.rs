@@ -30,6 +30,54 @@ pub enum Command {
     /// Check, export or prune the decision ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Re-decide recorded decisions (or retrieval bodies) under a candidate
+    /// policy and report what it would change: outcome transitions,
+    /// result-code changes, the rules responsible, sample ids, and
+    /// fraud-confirmed workflows it would approve.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The candidate policy: a policy file, `embedded`, a `sha256:` digest
+    /// of a policy the ledger kept, or a policy id of --policy-dir.
+    #[arg(long)]
+    pub candidate: String,
+    /// Where policy ids (--candidate, --baseline) are looked up.
+    #[arg(long, env = "VERDICT_POLICY_DIR")]
+    pub policy_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// Only decisions recorded at or after (RFC 3339).
+    #[arg(long, conflicts_with = "bodies")]
+    pub since: Option<String>,
+    /// Only decisions recorded before (RFC 3339).
+    #[arg(long, conflicts_with = "bodies")]
+    pub until: Option<String>,
+    /// Only this account's decisions (or bodies).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Replay retrieval bodies instead of the ledger: a directory of *.json
+    /// files, or a file of JSON lines (one body per line).
+    #[arg(long)]
+    pub bodies: Option<PathBuf>,
+    /// With --bodies: the policy the bodies are first decided with (as
+    /// --candidate names one) [default: embedded].
+    #[arg(long, requires = "bodies")]
+    pub baseline: Option<String>,
+    /// table: for people; json: one document for tools.
+    #[arg(long, value_enum, default_value_t = ReplayFormat::Table)]
+    pub format: ReplayFormat,
+    /// Threads deciding [default: one per core].
+    #[arg(long)]
+    pub workers: Option<usize>,
+}
+
+/// How `verdict replay` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplayFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -75,16 +75,14 @@ async fn verify(args: &LedgerArgs) -> ExitCode {
     }
 }
 
-fn parse_time(flag: &str, value: Option<&str>) -> Result<Option<i64>, ExitCode> {
+/// An RFC 3339 flag as ms since the epoch, or the message saying what was expected.
+pub(crate) fn parse_time(flag: &str, value: Option<&str>) -> Result<Option<i64>, String> {
     value
         .map(|value| {
             OffsetDateTime::parse(value, &Rfc3339)
                 .map(|at| i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
                 .map_err(|_| {
-                    eprintln!(
-                        "verdict: --{flag}: expected an RFC 3339 time such as 2026-01-31T00:00:00Z"
-                    );
-                    ExitCode::from(2)
+                    format!("--{flag}: expected an RFC 3339 time such as 2026-01-31T00:00:00Z")
                 })
         })
         .transpose()
@@ -93,7 +91,10 @@ fn parse_time(flag: &str, value: Option<&str>) -> Result<Option<i64>, ExitCode> 
 async fn export(args: &LedgerArgs, from: Option<&str>, to: Option<&str>) -> ExitCode {
     let (from_ms, to_ms) = match (parse_time("from", from), parse_time("to", to)) {
         (Ok(from), Ok(to)) => (from, to),
-        (Err(code), _) | (_, Err(code)) => return code,
+        (Err(message), _) | (_, Err(message)) => {
+            eprintln!("verdict: {message}");
+            return ExitCode::from(2);
+        }
     };
     let store = match open(args).await {
         Ok(store) => store,

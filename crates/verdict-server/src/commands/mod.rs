@@ -1,7 +1,8 @@
 //! What each `verdict` subcommand does: `serve`, `eval`, `policy check |
-//! test | diff` and `ledger verify | export | prune`.
+//! test | diff`, `ledger verify | export | prune` and `replay`.
 
 pub mod eval;
 pub mod ledger;
 pub mod policy;
+pub mod replay;
 pub mod serve;

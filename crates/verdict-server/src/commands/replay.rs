@@ -1,0 +1,681 @@
+//! `verdict replay --candidate POLICY`: re-decides what the ledger recorded
+//! (or a directory / JSON-lines file of retrieval bodies) under a candidate
+//! policy and reports what would change.
+//!
+//! The input is streamed: the ledger is read a page at a time and bodies a
+//! file or line at a time, into a bounded queue that one worker per core
+//! drains; each worker keeps its own [`Report`] (bounded: counts and a few
+//! sample ids) and the reports are merged at the end. Memory therefore does
+//! not grow with the number of decisions, and the report does not depend on
+//! how the work was split (samples are the first in ledger or input order).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufRead as _, BufReader, IsTerminal as _, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use verdict_core::authoring::replay::{
+    Case, NO_RULE, Report, Summary, Verdict, replay_body, replay_facts,
+};
+use verdict_core::{Evidence, Feedback, Policy, PolicyRef, load_policy};
+use verdict_ledger::{ListQuery, Record, SCAN_PAGE, Store};
+
+use super::ledger::parse_time;
+use crate::PolicyStore;
+use crate::cli::{ReplayArgs, ReplayFormat};
+use crate::config::ledger_location;
+
+/// Bodies per unit of work: enough to keep a worker busy for a while, few
+/// enough that the queue holds little.
+const BODIES_PER_CHUNK: usize = 256;
+
+/// How often the progress line is redrawn.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+pub fn replay(args: &ReplayArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("verdict: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(args, &runtime) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failed::Usage(message)) => {
+            eprintln!("verdict: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failed::Run(message)) => {
+            eprintln!("verdict: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Failed {
+    /// The command line cannot be carried out as given (exit 2).
+    Usage(String),
+    /// Reading the input failed part way (exit 1).
+    Run(String),
+}
+
+/// What the report is about, for its heading and its JSON.
+#[derive(Debug, Serialize)]
+struct Heading {
+    /// `ledger` or `bodies`.
+    source: &'static str,
+    /// The ledger's location or the bodies' path.
+    from: String,
+    candidate: PolicyRef,
+    /// With `--bodies`: the policy the bodies are decided with first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<PolicyRef>,
+}
+
+#[derive(Serialize)]
+struct Document<'r> {
+    #[serde(flatten)]
+    heading: &'r Heading,
+    #[serde(flatten)]
+    summary: Summary<'r>,
+}
+
+/// The replay, on this thread: the runtime only for the ledger's queries.
+fn run(args: &ReplayArgs, runtime: &tokio::runtime::Runtime) -> Result<(), Failed> {
+    let from_ms = parse_time("since", args.since.as_deref()).map_err(Failed::Usage)?;
+    let to_ms = parse_time("until", args.until.as_deref()).map_err(Failed::Usage)?;
+    // The ledger is opened when it is read, or when a policy is named by the
+    // digest it kept.
+    let wants_ledger = args.bodies.is_none()
+        || args.candidate.starts_with("sha256:")
+        || args
+            .baseline
+            .as_deref()
+            .is_some_and(|baseline| baseline.starts_with("sha256:"));
+    let ledger = if wants_ledger {
+        let location = ledger_location(&args.ledger.ledger, &args.ledger.data_dir)
+            .ok_or_else(|| Failed::Usage("--ledger none has no ledger to replay".into()))?;
+        let store = runtime
+            .block_on(Store::open(&location))
+            .map_err(|error| Failed::Run(error.to_string()))?;
+        Some((shown_location(&location), store))
+    } else {
+        None
+    };
+    let store = ledger.as_ref().map(|(_, store)| store);
+    let resolve =
+        |spec: &str| runtime.block_on(resolve_policy(spec, args.policy_dir.as_deref(), store));
+    let candidate = resolve(&args.candidate)?;
+    let workers = args.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let (heading, report) = match (&args.bodies, &ledger) {
+        (Some(path), _) => {
+            let baseline = match &args.baseline {
+                Some(spec) => resolve(spec)?,
+                None => Policy::embedded_default(),
+            };
+            let heading = Heading {
+                source: "bodies",
+                from: path.display().to_string(),
+                candidate: candidate.reference().clone(),
+                baseline: Some(baseline.reference().clone()),
+            };
+            let report = replay_bodies(
+                path,
+                &baseline,
+                &candidate,
+                args.account.as_deref(),
+                workers,
+            )?;
+            (heading, report)
+        }
+        (None, Some((location, store))) => {
+            let query = ListQuery {
+                account_id: args.account.clone(),
+                from_ms,
+                to_ms,
+                limit: SCAN_PAGE,
+                ..ListQuery::default()
+            };
+            let heading = Heading {
+                source: "ledger",
+                from: location.clone(),
+                candidate: candidate.reference().clone(),
+                baseline: None,
+            };
+            let report = replay_ledger(store, query, &candidate, workers, runtime)?;
+            (heading, report)
+        }
+        (None, None) => return Err(Failed::Usage("nothing to replay".into())),
+    };
+    let summary = report.summary();
+    let mut out = io::stdout().lock();
+    let written = match args.format {
+        ReplayFormat::Json => serde_json::to_string(&Document {
+            heading: &heading,
+            summary,
+        })
+        .map_err(io::Error::other)
+        .and_then(|json| writeln!(out, "{json}")),
+        ReplayFormat::Table => write_table(&mut out, &heading, &summary),
+    };
+    match written {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Failed::Run(error.to_string()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A ledger location fit to print: a PostgreSQL URL without its password.
+fn shown_location(location: &str) -> String {
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return location.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) => {
+            let user = user.split_once(':').map_or(user, |(user, _)| user);
+            format!("{scheme}://{user}@{host}")
+        }
+        None => location.to_owned(),
+    }
+}
+
+/// A policy named on the command line: `embedded`, a policy file, a
+/// `sha256:` digest the ledger kept the text of, or the id of a policy in
+/// `--policy-dir`.
+async fn resolve_policy(
+    spec: &str,
+    policy_dir: Option<&Path>,
+    store: Option<&Store>,
+) -> Result<Policy, Failed> {
+    if spec == super::policy::EMBEDDED_ARG {
+        return Ok(Policy::embedded_default());
+    }
+    let path = Path::new(spec);
+    if path.is_file() {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| Failed::Usage(format!("{spec}: {error}")))?;
+        return load_policy(spec, &text).map_err(|errors| Failed::Usage(errors.to_string()));
+    }
+    if spec.starts_with("sha256:") {
+        let Some(store) = store else {
+            return Err(Failed::Usage(format!("{spec}: a digest needs a ledger")));
+        };
+        let kept = store
+            .policy(spec)
+            .await
+            .map_err(|error| Failed::Run(error.to_string()))?
+            .ok_or_else(|| {
+                Failed::Usage(format!("{spec}: no policy with this digest ever decided"))
+            })?;
+        let policy = load_policy(
+            &format!("{} {}", kept.key.id, kept.key.version),
+            &kept.content,
+        )
+        .map_err(|errors| Failed::Usage(errors.to_string()))?;
+        return Ok(policy);
+    }
+    let policies = PolicyStore::open(policy_dir, None, true).map_err(Failed::Usage)?;
+    let set = policies.current();
+    let loaded = set.get(spec).map_err(|_| {
+        Failed::Usage(format!(
+            "--candidate {spec}: not a file, a sha256: digest, `embedded`, or a policy id{}",
+            if policy_dir.is_some() {
+                " of --policy-dir"
+            } else {
+                " (no --policy-dir given)"
+            }
+        ))
+    })?;
+    Ok(Policy::clone(&loaded.policy))
+}
+
+/// A recorded decision, as much of it as a replay reads.
+struct Recorded {
+    seq: i64,
+    decision_id: String,
+    outcome: String,
+    result_code: String,
+    rule_id: String,
+    facts: String,
+    feedback: Option<Feedback>,
+}
+
+impl Recorded {
+    fn from(record: Record, feedback: &HashMap<String, Feedback>) -> Self {
+        let draft = record.draft;
+        Self {
+            seq: record.seq,
+            feedback: feedback.get(&draft.workflow_id).copied(),
+            decision_id: record.decision_id,
+            rule_id: draft
+                .reasons
+                .into_iter()
+                .next()
+                .map_or_else(|| NO_RULE.to_owned(), |reason| reason.rule_id),
+            outcome: draft.outcome,
+            result_code: draft.result_code,
+            facts: draft.facts,
+        }
+    }
+}
+
+fn replay_ledger(
+    store: &Store,
+    mut query: ListQuery,
+    candidate: &Policy,
+    workers: usize,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Report, Failed> {
+    let total = runtime
+        .block_on(store.count(&query))
+        .map_err(|error| Failed::Run(error.to_string()))?;
+    let decide = |report: &mut Report, recorded: &Recorded| {
+        let case = Case {
+            order: u64::try_from(recorded.seq).unwrap_or_default(),
+            id: &recorded.decision_id,
+            feedback: recorded.feedback,
+        };
+        let before = Verdict {
+            outcome: &recorded.outcome,
+            result_code: &recorded.result_code,
+            rule_id: &recorded.rule_id,
+        };
+        replay_facts(report, &case, &before, &recorded.facts, candidate);
+    };
+    in_parallel(workers, total, decide, |send| {
+        loop {
+            let page = runtime
+                .block_on(store.list(&query))
+                .map_err(|error| Failed::Run(error.to_string()))?;
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
+            query.after_seq = last.seq;
+            let workflows: Vec<&str> = page
+                .iter()
+                .map(|record| record.draft.workflow_id.as_str())
+                .collect();
+            let feedback: HashMap<String, Feedback> = runtime
+                .block_on(store.latest_feedback(&workflows))
+                .map_err(|error| Failed::Run(error.to_string()))?
+                .into_iter()
+                .filter_map(|given| {
+                    Feedback::from_name(&given.verdict).map(|verdict| (given.workflow_id, verdict))
+                })
+                .collect();
+            let chunk = page
+                .into_iter()
+                .map(|record| Recorded::from(record, &feedback))
+                .collect();
+            if !send(chunk) {
+                return Ok(());
+            }
+        }
+    })
+}
+
+/// A retrieval body and where it came from.
+struct Body {
+    order: u64,
+    /// The file's name, or `FILE:LINE` in a JSON-lines file.
+    id: String,
+    text: String,
+}
+
+fn replay_bodies(
+    path: &Path,
+    baseline: &Policy,
+    candidate: &Policy,
+    account: Option<&str>,
+    workers: usize,
+) -> Result<Report, Failed> {
+    let unreadable = |error: io::Error| Failed::Usage(format!("{}: {error}", path.display()));
+    let files = if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(unreadable)?
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+            .collect();
+        files.sort();
+        Some(files)
+    } else {
+        None
+    };
+    let lines = match &files {
+        Some(_) => None,
+        None => Some(BufReader::new(File::open(path).map_err(unreadable)?)),
+    };
+    // A JSON-lines file is read once, so its progress has no total.
+    let total = files
+        .as_ref()
+        .map_or(0, |files| i64::try_from(files.len()).unwrap_or(i64::MAX));
+    let evidence = Evidence::default();
+    let decide = |report: &mut Report, body: &Body| {
+        let case = Case {
+            order: body.order,
+            id: &body.id,
+            feedback: None,
+        };
+        if account.is_some_and(|account| !of_account(&body.text, account)) {
+            return;
+        }
+        replay_body(report, &case, &body.text, &evidence, baseline, candidate);
+    };
+    in_parallel(workers, total, decide, |send| {
+        let mut chunk = Vec::with_capacity(BODIES_PER_CHUNK);
+        let mut order = 0;
+        let mut push = |chunk: &mut Vec<Body>, id: String, text: String| {
+            order += 1;
+            chunk.push(Body { order, id, text });
+            chunk.len() < BODIES_PER_CHUNK || send(std::mem::take(chunk))
+        };
+        match (&files, lines) {
+            (Some(files), _) => {
+                for file in files {
+                    let text = std::fs::read_to_string(file)
+                        .map_err(|error| Failed::Run(format!("{}: {error}", file.display())))?;
+                    let id = file.file_name().map_or_else(
+                        || file.display().to_string(),
+                        |name| name.to_string_lossy().into_owned(),
+                    );
+                    if !push(&mut chunk, id, text) {
+                        return Ok(());
+                    }
+                }
+            }
+            (None, Some(lines)) => {
+                let shown = path.display().to_string();
+                for (number, line) in lines.lines().enumerate() {
+                    let line = line.map_err(|error| Failed::Run(format!("{shown}: {error}")))?;
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    if !push(&mut chunk, format!("{shown}:{}", number + 1), line) {
+                        return Ok(());
+                    }
+                }
+            }
+            (None, None) => {}
+        }
+        if !chunk.is_empty() {
+            send(chunk);
+        }
+        Ok(())
+    })
+}
+
+/// Whether a body is of `account`, as the decision would read it.
+fn of_account(body: &str, account: &str) -> bool {
+    verdict_core::parse_workflow_json(body)
+        .is_ok_and(|workflow| workflow.account_id.as_deref() == Some(account))
+}
+
+/// Runs `feed` on this thread, which hands chunks of work to `workers`
+/// threads through a queue of a few chunks (so reading waits for deciding,
+/// never the reverse of memory), each deciding into its own report; returns
+/// the merged report. A progress line is drawn on a terminal's stderr.
+fn in_parallel<T: Send>(
+    workers: usize,
+    total: i64,
+    decide: impl Fn(&mut Report, &T) + Sync,
+    feed: impl FnOnce(&mut dyn FnMut(Vec<T>) -> bool) -> Result<(), Failed>,
+) -> Result<Report, Failed> {
+    let workers = workers.max(1);
+    let done = AtomicU64::new(0);
+    let progress = Progress::new(total);
+    let (sender, receiver) = sync_channel::<Vec<T>>(workers * 2);
+    let receiver = Mutex::new(receiver);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut report = Report::default();
+                    loop {
+                        let next = receiver
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .recv();
+                        let Ok(chunk) = next else { return report };
+                        for item in &chunk {
+                            decide(&mut report, item);
+                        }
+                        done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        let fed = feed(&mut |chunk: Vec<T>| {
+            let sent = SyncSender::send(&sender, chunk).is_ok();
+            progress.show(done.load(Ordering::Relaxed));
+            sent
+        });
+        drop(sender);
+        let mut merged = Report::default();
+        for handle in handles {
+            let part = handle
+                .join()
+                .map_err(|_| Failed::Run("a replay worker stopped".into()))?;
+            merged.merge(part);
+        }
+        progress.finish(done.load(Ordering::Relaxed));
+        fed.map(|()| merged)
+    })
+}
+
+/// `replayed N of M (P %), R/s` on stderr, redrawn in place, when stderr is
+/// a terminal; nothing otherwise (tools read stdout, logs stay clean).
+struct Progress {
+    total: i64,
+    started: Instant,
+    last: Mutex<Instant>,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: i64) -> Self {
+        let now = Instant::now();
+        Self {
+            total,
+            started: now,
+            last: Mutex::new(now),
+            shown: io::stderr().is_terminal(),
+        }
+    }
+
+    fn show(&self, done: u64) {
+        if !self.shown {
+            return;
+        }
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if last.elapsed() < PROGRESS_EVERY {
+            return;
+        }
+        *last = Instant::now();
+        eprint!("\r{}", self.line(done));
+    }
+
+    fn finish(&self, done: u64) {
+        if self.shown {
+            eprintln!("\r{}", self.line(done));
+        }
+    }
+
+    fn line(&self, done: u64) -> String {
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a rate and a share for people to read"
+        )]
+        let (rate, share) = (
+            done as f64 / self.started.elapsed().as_secs_f64().max(1e-3),
+            if self.total > 0 {
+                format!(
+                    " of {} ({:.0} %)",
+                    self.total,
+                    done as f64 * 100.0 / self.total as f64
+                )
+            } else {
+                String::new()
+            },
+        );
+        format!("replayed {done}{share}, {rate:.0}/s   ")
+    }
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1} %", share * 100.0)
+}
+
+fn write_table(out: &mut impl Write, heading: &Heading, summary: &Summary<'_>) -> io::Result<()> {
+    let candidate = &heading.candidate;
+    writeln!(
+        out,
+        "Replayed {} decision(s) from the {} ({}) under {} {} ({})",
+        summary.replayed,
+        heading.source,
+        heading.from,
+        candidate.id,
+        candidate.version,
+        candidate.digest
+    )?;
+    if let Some(baseline) = &heading.baseline {
+        writeln!(
+            out,
+            "Before: decided under {} {} ({})",
+            baseline.id, baseline.version, baseline.digest
+        )?;
+    }
+    #[expect(clippy::cast_precision_loss, reason = "a share for people to read")]
+    let changed = if summary.replayed == 0 {
+        0.0
+    } else {
+        summary.changed as f64 / summary.replayed as f64
+    };
+    writeln!(out, "Changed: {} ({})", summary.changed, percent(changed))?;
+    writeln!(out, "\nOutcome transitions")?;
+    let rows = summary.transitions.iter().map(|transition| {
+        vec![
+            transition.from.to_owned(),
+            transition.to.to_owned(),
+            transition.count.to_string(),
+            percent(transition.share),
+            if transition.from == transition.to {
+                String::new()
+            } else {
+                transition.samples.join(", ")
+            },
+        ]
+    });
+    write_rows(out, &["FROM", "TO", "COUNT", "SHARE", "SAMPLES"], rows)?;
+    if !summary.result_codes.is_empty() {
+        writeln!(out, "\nResult-code changes")?;
+        let rows = summary.result_codes.iter().map(|change| {
+            vec![
+                change.from.to_owned(),
+                change.to.to_owned(),
+                change.count.to_string(),
+                change.samples.join(", "),
+            ]
+        });
+        write_rows(out, &["FROM", "TO", "COUNT", "SAMPLES"], rows)?;
+    }
+    if !summary.rules.is_empty() {
+        writeln!(
+            out,
+            "\nRules deciding the changed decisions under the candidate"
+        )?;
+        let rows = summary.rules.iter().map(|rule| {
+            vec![
+                rule.rule_id.to_owned(),
+                rule.count.to_string(),
+                rule.samples.join(", "),
+            ]
+        });
+        write_rows(out, &["RULE", "COUNT", "SAMPLES"], rows)?;
+    }
+    writeln!(
+        out,
+        "\nFraud-confirmed workflows the candidate approves: {}{}",
+        summary.fraud_approved.count,
+        if summary.fraud_approved.samples.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", summary.fraud_approved.samples.join(", "))
+        }
+    )?;
+    for failure in &summary.undecidable {
+        let why = serde_json::to_value(failure.why)
+            .ok()
+            .and_then(|why| why.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "Not re-decided ({why}): {} ({})",
+            failure.count,
+            failure.samples.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// Left-aligned columns, two spaces apart.
+fn write_rows(
+    out: &mut impl Write,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> io::Result<()> {
+    let rows: Vec<Vec<String>> =
+        std::iter::once(header.iter().map(|cell| (*cell).to_owned()).collect())
+            .chain(rows)
+            .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|column| {
+            rows.iter()
+                .map(|row| row[column].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        writeln!(out, "  {}", line.join("  ").trim_end())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_location;
+
+    #[test]
+    fn a_printed_ledger_location_has_no_password() {
+        assert_eq!(
+            shown_location("postgres://verdict:s3cret@db.internal:5432/verdict"),
+            "postgres://verdict@db.internal:5432/verdict"
+        );
+        assert_eq!(
+            shown_location("postgres://verdict@127.0.0.1:55432/v"),
+            "postgres://verdict@127.0.0.1:55432/v"
+        );
+        assert_eq!(
+            shown_location("sqlite:verdict-data/ledger.sqlite"),
+            "sqlite:verdict-data/ledger.sqlite"
+        );
+    }
+}
