@@ -146,6 +146,18 @@ pub struct GivenFeedback {
     pub already_recorded: bool,
 }
 
+/// What a replay reads of a recorded decision: what was decided, and the
+/// facts to decide again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedFacts {
+    pub seq: i64,
+    pub decision_id: String,
+    pub workflow_id: String,
+    pub outcome: String,
+    pub result_code: String,
+    pub facts: String,
+}
+
 /// A recorded RETRY decision of an account, in brief: which workflow, and
 /// when it completed (`completedAt` in RFC 3339, or empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ use sqlx::{AnyConnection, AnyPool, Executor as _, Row as _};
 use crate::chain::{Break, GENESIS, Link, Verifier, feedback_hash, reasons_json, record_hash};
 use crate::record::{
     AccountRetry, AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, GivenFeedback,
-    PolicyKey, PolicyText, ReasonRecord, Record, WorkflowSummary,
+    PolicyKey, PolicyText, ReasonRecord, Record, RecordedFacts, WorkflowSummary,
 };
 
 /// Versioned schema changes, applied at start: the same SQL for both
@@ -406,6 +406,33 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(record_from_row).collect()
+    }
+
+    /// As [`Store::list`], only what a replay reads: a fraction of each
+    /// record's bytes (no reasons, hashes or policy), so reading keeps up with
+    /// deciding.
+    pub async fn list_facts(&self, query: &ListQuery) -> Result<Vec<RecordedFacts>, LedgerError> {
+        let (conditions, next) = filter_sql(query);
+        let sql = format!(
+            "SELECT seq, decision_id, workflow_id, outcome, result_code, facts \
+             FROM decisions{conditions} ORDER BY seq LIMIT ${next}"
+        );
+        let rows = bind_filters(sqlx::query(&sql), query)
+            .bind(query.limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RecordedFacts {
+                    seq: row.try_get(0)?,
+                    decision_id: row.try_get(1)?,
+                    workflow_id: row.try_get(2)?,
+                    outcome: row.try_get(3)?,
+                    result_code: row.try_get(4)?,
+                    facts: row.try_get(5)?,
+                })
+            })
+            .collect()
     }
 
     /// How many records match `query`'s filters (its limit aside): what a

@@ -469,6 +469,63 @@ async fn lists_filter_by_account_outcome_and_time_and_page_in_order(location: &s
             .collect::<Vec<_>>(),
         ["wf-10", "wf-11", "wf-12"]
     );
+
+    // What a replay reads: the same records and filters, fewer columns.
+    let even_declined = ListQuery {
+        account_id: Some("even".into()),
+        outcome: Some("DECLINE".into()),
+        limit: 100,
+        ..ListQuery::default()
+    };
+    let facts = store.list_facts(&even_declined).await.expect("list facts");
+    let full = store.list(&even_declined).await.expect("list");
+    assert_eq!(
+        facts
+            .iter()
+            .map(|r| (
+                r.seq,
+                r.decision_id.as_str(),
+                r.workflow_id.as_str(),
+                r.outcome.as_str(),
+                r.result_code.as_str(),
+                r.facts.as_str()
+            ))
+            .collect::<Vec<_>>(),
+        full.iter()
+            .map(|r| (
+                r.seq,
+                r.decision_id.as_str(),
+                r.draft.workflow_id.as_str(),
+                r.draft.outcome.as_str(),
+                r.draft.result_code.as_str(),
+                r.draft.facts.as_str()
+            ))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        facts
+            .iter()
+            .map(|r| r.workflow_id.as_str())
+            .collect::<Vec<_>>(),
+        ["wf-0", "wf-10", "wf-20"]
+    );
+    // count ignores the limit, not the position.
+    assert_eq!(
+        store
+            .count(&ListQuery {
+                limit: 1,
+                ..even_declined.clone()
+            })
+            .await
+            .expect("count"),
+        3
+    );
+    let after_first = ListQuery {
+        after_seq: facts[0].seq,
+        ..even_declined
+    };
+    assert_eq!(store.count(&after_first).await.expect("count"), 2);
+    assert_eq!(store.count(&ListQuery::default()).await.expect("count"), 25);
 }
 
 async fn the_text_of_each_deciding_policy_is_kept_by_digest(location: &str) {
