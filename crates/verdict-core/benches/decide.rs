@@ -12,8 +12,8 @@
 
 use std::hint::black_box;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use verdict_core::authoring::replay::{Case, NO_RULE, Report, Verdict, replay_facts};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use verdict_core::authoring::replay::{Case, NO_RULE, Report, Verdict, in_parallel, replay_facts};
 use verdict_core::{Evidence, Policy, evaluate, facts_to_json, parse_workflow_json, too_deep};
 
 /// (case name, corpus file). Every one is a 7-capability retrieval body.
@@ -112,7 +112,67 @@ fn benches(c: &mut Criterion) {
         });
     }
     replay.finish();
+
+    // The replay engine as `verdict replay` runs it, without the database:
+    // 100,000 facts records (the three cases in turn) in pages of 1,000
+    // (the ledger's page), decided by one worker per core and merged.
+    let records: Vec<(String, String)> = bodies
+        .iter()
+        .map(|(_, body)| {
+            let workflow = parse_workflow_json(body).expect("corpus parses");
+            facts_to_json(&workflow, &Evidence::default())
+        })
+        .cycle()
+        .take(RECORDS)
+        .enumerate()
+        .map(|(n, facts)| (format!("0193a5b0-0000-7000-8000-{n:012}"), facts))
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut parallel = c.benchmark_group("replay_parallel");
+    parallel.sample_size(10);
+    parallel.throughput(Throughput::Elements(RECORDS as u64));
+    parallel.bench_function(BenchmarkId::new("workers", workers), |b| {
+        b.iter_batched(
+            || records.chunks(1_000).map(<[_]>::to_vec).collect::<Vec<_>>(),
+            |pages| {
+                let decide = |report: &mut Report, (id, facts): &(String, String)| {
+                    let case = Case {
+                        order: 1,
+                        id,
+                        feedback: None,
+                    };
+                    let before = Verdict {
+                        outcome: "APPROVE",
+                        result_code: "APPROVED",
+                        rule_id: NO_RULE,
+                    };
+                    replay_facts(report, &case, &before, facts, &policy);
+                };
+                let (report, done) = in_parallel(
+                    workers,
+                    decide,
+                    |send| {
+                        for page in pages {
+                            if !send(page) {
+                                break;
+                            }
+                        }
+                        Ok::<(), ()>(())
+                    },
+                    &|_| {},
+                )
+                .expect("no feed error");
+                assert_eq!(done, RECORDS as u64);
+                black_box(report)
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    parallel.finish();
 }
+
+/// Records per `replay_parallel` iteration.
+const RECORDS: usize = 100_000;
 
 criterion_group!(decide, benches);
 criterion_main!(decide);

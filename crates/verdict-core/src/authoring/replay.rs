@@ -9,6 +9,9 @@
 //! [merged](Report::merge) are the same as one built in order.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 
@@ -376,6 +379,62 @@ pub fn replay_body(
         (Ok(before), Ok(after)) => report.add(case, &Verdict::of(&before), &Verdict::of(&after)),
         _ => report.fail(case, Undecidable::NotFinal),
     }
+}
+
+/// Decides what `feed` hands out on `workers` threads, each into its own
+/// report, and returns the merged report with the number of items decided.
+///
+/// `feed` runs on the calling thread and hands chunks of work to a queue of
+/// a few chunks (`send` returns false once nobody decides any more): reading
+/// waits for deciding, so memory holds a few chunks whatever the input's
+/// length. `progress` is called after each chunk handed over, with the items
+/// decided so far.
+pub fn in_parallel<T: Send, E>(
+    workers: usize,
+    decide: impl Fn(&mut Report, &T) + Sync,
+    feed: impl FnOnce(&mut dyn FnMut(Vec<T>) -> bool) -> Result<(), E>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Report, u64), E> {
+    let workers = workers.max(1);
+    let done = AtomicU64::new(0);
+    let (sender, receiver) = sync_channel::<Vec<T>>(workers * 2);
+    let receiver = Mutex::new(receiver);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut report = Report::default();
+                    loop {
+                        let next = receiver
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .recv();
+                        let Ok(chunk) = next else { return report };
+                        for item in &chunk {
+                            decide(&mut report, item);
+                        }
+                        done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        let fed = feed(&mut |chunk: Vec<T>| {
+            let sent = sender.send(chunk).is_ok();
+            progress(done.load(Ordering::Relaxed));
+            sent
+        });
+        drop(sender);
+        let mut merged = Report::default();
+        for handle in handles {
+            // A worker only panics on a bug; the caller sees it as such.
+            merged.merge(
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        fed.map(|()| (merged, done.load(Ordering::Relaxed)))
+    })
 }
 
 #[cfg(test)]

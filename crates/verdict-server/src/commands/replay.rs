@@ -14,17 +14,15 @@ use std::fs::File;
 use std::io::{self, BufRead as _, BufReader, IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use verdict_core::authoring::replay::{
-    Case, NO_RULE, Report, Summary, Verdict, replay_body, replay_facts,
+    Case, NO_RULE, Report, Summary, Verdict, in_parallel, replay_body, replay_facts,
 };
 use verdict_core::{Evidence, Feedback, Policy, PolicyRef, load_policy};
-use verdict_ledger::{ListQuery, Record, SCAN_PAGE, Store};
+use verdict_ledger::{ListQuery, RecordedFacts, SCAN_PAGE, Store};
 
 use super::ledger::parse_time;
 use crate::PolicyStore;
@@ -242,36 +240,6 @@ async fn resolve_policy(
     Ok(Policy::clone(&loaded.policy))
 }
 
-/// A recorded decision, as much of it as a replay reads.
-struct Recorded {
-    seq: i64,
-    decision_id: String,
-    outcome: String,
-    result_code: String,
-    rule_id: String,
-    facts: String,
-    feedback: Option<Feedback>,
-}
-
-impl Recorded {
-    fn from(record: Record, feedback: &HashMap<String, Feedback>) -> Self {
-        let draft = record.draft;
-        Self {
-            seq: record.seq,
-            feedback: feedback.get(&draft.workflow_id).copied(),
-            decision_id: record.decision_id,
-            rule_id: draft
-                .reasons
-                .into_iter()
-                .next()
-                .map_or_else(|| NO_RULE.to_owned(), |reason| reason.rule_id),
-            outcome: draft.outcome,
-            result_code: draft.result_code,
-            facts: draft.facts,
-        }
-    }
-}
-
 fn replay_ledger(
     store: &Store,
     mut query: ListQuery,
@@ -282,23 +250,24 @@ fn replay_ledger(
     let total = runtime
         .block_on(store.count(&query))
         .map_err(|error| Failed::Run(error.to_string()))?;
-    let decide = |report: &mut Report, recorded: &Recorded| {
+    let decide = |report: &mut Report, (recorded, feedback): &(RecordedFacts, Option<Feedback>)| {
         let case = Case {
             order: u64::try_from(recorded.seq).unwrap_or_default(),
             id: &recorded.decision_id,
-            feedback: recorded.feedback,
+            feedback: *feedback,
         };
         let before = Verdict {
             outcome: &recorded.outcome,
             result_code: &recorded.result_code,
-            rule_id: &recorded.rule_id,
+            // Not recorded apart from the reasons, and not compared.
+            rule_id: NO_RULE,
         };
         replay_facts(report, &case, &before, &recorded.facts, candidate);
     };
-    in_parallel(workers, total, decide, |send| {
+    decided_in_parallel(workers, total, decide, |send| {
         loop {
             let page = runtime
-                .block_on(store.list(&query))
+                .block_on(store.list_facts(&query))
                 .map_err(|error| Failed::Run(error.to_string()))?;
             let Some(last) = page.last() else {
                 return Ok(());
@@ -306,7 +275,7 @@ fn replay_ledger(
             query.after_seq = last.seq;
             let workflows: Vec<&str> = page
                 .iter()
-                .map(|record| record.draft.workflow_id.as_str())
+                .map(|record| record.workflow_id.as_str())
                 .collect();
             let feedback: HashMap<String, Feedback> = runtime
                 .block_on(store.latest_feedback(&workflows))
@@ -318,7 +287,10 @@ fn replay_ledger(
                 .collect();
             let chunk = page
                 .into_iter()
-                .map(|record| Recorded::from(record, &feedback))
+                .map(|record| {
+                    let given = feedback.get(&record.workflow_id).copied();
+                    (record, given)
+                })
                 .collect();
             if !send(chunk) {
                 return Ok(());
@@ -374,7 +346,7 @@ fn replay_bodies(
         }
         replay_body(report, &case, &body.text, &evidence, baseline, candidate);
     };
-    in_parallel(workers, total, decide, |send| {
+    decided_in_parallel(workers, total, decide, |send| {
         let mut chunk = Vec::with_capacity(BODIES_PER_CHUNK);
         let mut order = 0;
         let mut push = |chunk: &mut Vec<Body>, id: String, text: String| {
@@ -423,56 +395,18 @@ fn of_account(body: &str, account: &str) -> bool {
         .is_ok_and(|workflow| workflow.account_id.as_deref() == Some(account))
 }
 
-/// Runs `feed` on this thread, which hands chunks of work to `workers`
-/// threads through a queue of a few chunks (so reading waits for deciding,
-/// never the reverse of memory), each deciding into its own report; returns
-/// the merged report. A progress line is drawn on a terminal's stderr.
-fn in_parallel<T: Send>(
+/// [`in_parallel`] with a progress line on a terminal, and the report's
+/// total (the ledger's count, when known).
+fn decided_in_parallel<T: Send>(
     workers: usize,
     total: i64,
     decide: impl Fn(&mut Report, &T) + Sync,
     feed: impl FnOnce(&mut dyn FnMut(Vec<T>) -> bool) -> Result<(), Failed>,
 ) -> Result<Report, Failed> {
-    let workers = workers.max(1);
-    let done = AtomicU64::new(0);
     let progress = Progress::new(total);
-    let (sender, receiver) = sync_channel::<Vec<T>>(workers * 2);
-    let receiver = Mutex::new(receiver);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut report = Report::default();
-                    loop {
-                        let next = receiver
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .recv();
-                        let Ok(chunk) = next else { return report };
-                        for item in &chunk {
-                            decide(&mut report, item);
-                        }
-                        done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                    }
-                })
-            })
-            .collect();
-        let fed = feed(&mut |chunk: Vec<T>| {
-            let sent = SyncSender::send(&sender, chunk).is_ok();
-            progress.show(done.load(Ordering::Relaxed));
-            sent
-        });
-        drop(sender);
-        let mut merged = Report::default();
-        for handle in handles {
-            let part = handle
-                .join()
-                .map_err(|_| Failed::Run("a replay worker stopped".into()))?;
-            merged.merge(part);
-        }
-        progress.finish(done.load(Ordering::Relaxed));
-        fed.map(|()| merged)
-    })
+    let (report, done) = in_parallel(workers, decide, feed, &|done| progress.show(done))?;
+    progress.finish(done);
+    Ok(report)
 }
 
 /// `replayed N of M (P %), R/s` on stderr, redrawn in place, when stderr is
