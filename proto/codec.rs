@@ -240,22 +240,41 @@ impl WireCheck for crate::v1::EvaluateRequest {
     }
 }
 
+/// Checks one encoded `BatchItem`, its fields named under `at`.
+fn check_item(
+    item: &[u8],
+    at: &str,
+    limits: &EntryLimits,
+    in_message: &mut usize,
+) -> Result<(), Violation> {
+    for (field, payload) in fields(item) {
+        let payload = payload.unwrap_or_default();
+        match field {
+            3 => check_workflow(payload, &format!("{at}.workflow"), limits, in_message)?,
+            4 => check_evidence(payload, &format!("{at}.evidence"))?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 impl WireCheck for crate::v1::BatchEvaluateRequest {
     fn check(bytes: &[u8], limits: &EntryLimits) -> Result<(), Violation> {
         let mut in_message = 0;
         let items = fields(bytes).filter(|(field, _)| *field == 2);
         for (index, (_, item)) in items.enumerate() {
-            for (field, payload) in fields(item.unwrap_or_default()) {
-                let payload = payload.unwrap_or_default();
-                match field {
-                    3 => {
-                        let at = format!("items[{index}].workflow");
-                        check_workflow(payload, &at, limits, &mut in_message)?;
-                    }
-                    4 => check_evidence(payload, &format!("items[{index}].evidence"))?,
-                    _ => {}
-                }
-            }
+            let at = format!("items[{index}]");
+            check_item(item.unwrap_or_default(), &at, limits, &mut in_message)?;
+        }
+        Ok(())
+    }
+}
+
+impl WireCheck for crate::v1::StreamEvaluateRequest {
+    fn check(bytes: &[u8], limits: &EntryLimits) -> Result<(), Violation> {
+        let mut in_message = 0;
+        for (_, item) in fields(bytes).filter(|(field, _)| *field == 1) {
+            check_item(item.unwrap_or_default(), "item", limits, &mut in_message)?;
         }
         Ok(())
     }
@@ -269,6 +288,7 @@ macro_rules! no_wire_check {
 no_wire_check!(
     crate::v1::EvaluateResponse,
     crate::v1::BatchEvaluateResponse,
+    crate::v1::StreamEvaluateResponse,
     crate::v1::ListPoliciesRequest,
     crate::v1::ListPoliciesResponse,
     crate::v1::GetPolicyRequest,

@@ -19,5 +19,6 @@ mod limits;
 mod policies;
 mod privacy;
 mod security;
+mod stream;
 mod support;
 mod typed;

@@ -248,6 +248,18 @@ pub async fn raw_evaluate_call(
     h2::SendStream<prost::bytes::Bytes>,
     tokio::task::JoinHandle<Result<(), h2::Error>>,
 ) {
+    raw_call(address, "Evaluate").await
+}
+
+/// As [`raw_evaluate_call`], of any DecisionService method.
+pub async fn raw_call(
+    address: SocketAddr,
+    method: &str,
+) -> (
+    h2::client::ResponseFuture,
+    h2::SendStream<prost::bytes::Bytes>,
+    tokio::task::JoinHandle<Result<(), h2::Error>>,
+) {
     let tcp = TcpStream::connect(address).await.expect("connect");
     let (h2, connection) = h2::client::handshake(tcp).await.expect("h2 handshake");
     let driver = tokio::spawn(connection);
@@ -255,7 +267,7 @@ pub async fn raw_evaluate_call(
     let request = tonic::codegen::http::Request::builder()
         .method("POST")
         .uri(format!(
-            "http://{address}/verdict.v1.DecisionService/Evaluate"
+            "http://{address}/verdict.v1.DecisionService/{method}"
         ))
         .header("content-type", "application/grpc")
         .header("te", "trailers")

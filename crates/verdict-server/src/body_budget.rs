@@ -7,6 +7,12 @@
 //! answered (decoded message, parsed workflow and answer live that long too);
 //! a request whose bytes would exceed the budget is answered at once with
 //! RESOURCE_EXHAUSTED + RetryInfo and its body is not read further.
+//!
+//! A streaming request (`StreamEvaluate`) is not counted: its body is read a
+//! message at a time, only as fast as its answers are taken, so what it holds
+//! is bounded by `max_stream_in_flight` and the HTTP/2 windows, not by its
+//! length — and counting a long stream's bytes until its end would refuse it
+//! part way.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -65,6 +71,9 @@ impl BodyBudget {
     }
 }
 
+/// The methods whose request is a stream of messages.
+const STREAMING_PATHS: [&str; 1] = ["/verdict.v1.DecisionService/StreamEvaluate"];
+
 /// What one request holds of the budget; given back when the request is
 /// answered (the layer's future and the body both hold it).
 #[derive(Debug)]
@@ -114,6 +123,9 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
+        if STREAMING_PATHS.contains(&request.uri().path()) {
+            return Box::pin(self.inner.call(request));
+        }
         let held = Arc::new(Held {
             budget: Arc::clone(&self.budget),
             bytes: AtomicUsize::new(0),

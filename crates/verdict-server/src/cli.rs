@@ -191,6 +191,10 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_batch_size: Option<usize>,
+    /// Items of one StreamEvaluate read but not yet answered, at most [256].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_stream_in_flight: Option<usize>,
     /// Largest request or response message in bytes [16777216].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]

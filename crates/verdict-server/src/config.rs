@@ -42,6 +42,7 @@ pub struct Config {
     pub strict_policies: bool,
     pub loadtest_baseline: bool,
     pub max_batch_size: usize,
+    pub max_stream_in_flight: usize,
     pub max_message_bytes: usize,
     pub max_json_depth: usize,
     pub max_concurrent_streams: u32,
@@ -99,6 +100,7 @@ impl Default for Config {
             strict_policies: false,
             loadtest_baseline: false,
             max_batch_size: limits.max_batch_size,
+            max_stream_in_flight: limits.max_stream_in_flight,
             max_message_bytes: limits.max_message_bytes,
             max_json_depth: limits.max_json_depth,
             max_concurrent_streams: limits.max_concurrent_streams,
@@ -172,6 +174,7 @@ impl Config {
         };
         let wide = |value: usize| u64::try_from(value).unwrap_or(u64::MAX);
         at_least("max_batch_size", wide(self.max_batch_size), 1);
+        at_least("max_stream_in_flight", wide(self.max_stream_in_flight), 1);
         at_least("max_message_bytes", wide(self.max_message_bytes), 1024);
 
         at_least(
@@ -243,6 +246,7 @@ impl Config {
     pub fn limits(&self) -> Limits {
         Limits {
             max_batch_size: self.max_batch_size,
+            max_stream_in_flight: self.max_stream_in_flight,
             max_message_bytes: self.max_message_bytes,
             max_json_depth: self.max_json_depth,
             max_concurrent_streams: self.max_concurrent_streams,

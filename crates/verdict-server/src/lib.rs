@@ -29,6 +29,7 @@ mod request_id;
 pub mod security;
 pub mod server;
 pub mod service;
+mod stream;
 
 pub use ledger::{LedgerFailure, Recorder};
 pub use limits::Limits;

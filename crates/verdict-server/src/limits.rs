@@ -8,6 +8,10 @@ use std::time::Duration;
 pub struct Limits {
     /// Most items in one `BatchEvaluate`.
     pub max_batch_size: usize,
+    /// Items of one `StreamEvaluate` held at once: read but not yet answered
+    /// to the caller. Past it the server reads no more of the stream until
+    /// the caller takes answers (back-pressure through HTTP/2 flow control).
+    pub max_stream_in_flight: usize,
     /// Largest request or response message, in bytes.
     pub max_message_bytes: usize,
     /// Deepest nesting of arrays and objects accepted in `workflow_json`;
@@ -48,6 +52,9 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_batch_size: 1000,
+            // Enough to keep every core busy between two reads of the
+            // stream; a few MiB of bodies at most.
+            max_stream_in_flight: 256,
             // A 1,000-item batch of ~6 KB retrieval bodies is ~6 MB; tonic's
             // 4 MiB default would refuse it.
             max_message_bytes: 16 * 1024 * 1024,

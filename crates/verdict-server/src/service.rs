@@ -256,6 +256,10 @@ impl DecisionApi {
         }
     }
 
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     fn recorder(&self) -> Result<&Recorder, ServiceError> {
         self.ledger.as_ref().ok_or(ServiceError::LedgerDisabled)
     }
@@ -404,6 +408,15 @@ impl DecisionService for DecisionApi {
             .await
     }
 
+    type StreamEvaluateStream = crate::stream::Answers;
+
+    async fn stream_evaluate(
+        &self,
+        request: Request<tonic::Streaming<pb::StreamEvaluateRequest>>,
+    ) -> Result<Response<Self::StreamEvaluateStream>, Status> {
+        Ok(self.stream(request))
+    }
+
     async fn batch_evaluate(
         &self,
         request: Request<pb::BatchEvaluateRequest>,
@@ -510,7 +523,7 @@ impl DecisionApi {
     /// runs decided in parallel (one per core), then puts the answers back in
     /// item order. When the envelope's deadline passes or the caller leaves,
     /// this future is dropped and every worker stops between items.
-    async fn batch(
+    pub(crate) async fn batch(
         &self,
         request: pb::BatchEvaluateRequest,
     ) -> Result<pb::BatchEvaluateResponse, ServiceError> {

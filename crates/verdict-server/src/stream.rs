@@ -1,0 +1,229 @@
+//! `StreamEvaluate`: items decided as they arrive, answered in order, with
+//! the per-item semantics of `BatchEvaluate` (each group of items read
+//! together is decided as a batch is).
+//!
+//! Memory does not grow with the stream: an item is read only with one of
+//! the stream's `max_stream_in_flight` permits, and its permit is given back
+//! when tonic takes its answer off the response stream. A caller that stops
+//! reading answers therefore stops the server reading items, and HTTP/2 flow
+//! control stops the caller sending them. When the caller leaves, the
+//! response stream is dropped: the task sees its channel closed and stops,
+//! dropping (and so cancelling) the group being decided.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Instant;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::{Stream, StreamExt as _};
+use tonic::{Request, Response, Status, Streaming};
+use tracing::{Instrument as _, debug, debug_span};
+use verdict_api::v1 as pb;
+
+use crate::errors::ServiceError;
+use crate::metrics;
+use crate::request_id::{REQUEST_ID_HEADER, request_id};
+use crate::service::DecisionApi;
+
+/// The response stream: answers, then the end (or the status that ended it).
+pub type Answers = Pin<Box<dyn Stream<Item = Result<pb::StreamEvaluateResponse, Status>> + Send>>;
+
+/// An answer on its way to the caller, holding its item's permit until
+/// tonic takes it.
+type Outgoing = (
+    Result<pb::StreamEvaluateResponse, Status>,
+    Option<OwnedSemaphorePermit>,
+);
+
+/// An item read, with its permit.
+type Read = (pb::StreamEvaluateRequest, OwnedSemaphorePermit);
+
+/// How a stream ended, for the request counter.
+enum Ended {
+    /// The caller closed its side and every item was answered.
+    Done,
+    /// The caller left (cancelled, or its connection closed).
+    Left,
+    /// A message could not be read: the stream ended with its status.
+    Failed(tonic::Code),
+}
+
+impl DecisionApi {
+    /// Starts deciding the stream on a task of its own; answers flow back
+    /// through a channel as they are made.
+    pub(crate) fn stream(
+        &self,
+        request: Request<Streaming<pb::StreamEvaluateRequest>>,
+    ) -> Response<Answers> {
+        let id = request_id(request.metadata());
+        let span = debug_span!("rpc", rpc = "StreamEvaluate", request_id = %id.to_str().unwrap_or_default());
+        let max = self.limits().max_stream_in_flight;
+        // One more slot than permits: the status that ends a failed stream.
+        let (sender, receiver) = mpsc::channel::<Outgoing>(max + 1);
+        let api = self.clone();
+        let inbound = request.into_inner();
+        tokio::spawn(
+            async move {
+                let started = Instant::now();
+                let ended = serve(&api, inbound, &sender, max).await;
+                let code = match ended {
+                    Ended::Done => tonic::Code::Ok,
+                    Ended::Left => tonic::Code::Cancelled,
+                    Ended::Failed(code) => code,
+                };
+                metrics::request("StreamEvaluate", code, started.elapsed());
+                debug!(code = ?code, micros = started.elapsed().as_micros(), "stream ended");
+            }
+            .instrument(span),
+        );
+        // The permit is dropped here, as tonic takes the answer to send it.
+        let answers = ReceiverStream::new(receiver).map(|(answer, _permit)| answer);
+        let mut response = Response::new(Box::pin(answers) as Answers);
+        response.metadata_mut().insert(REQUEST_ID_HEADER, id);
+        response
+    }
+}
+
+/// Reads, decides and answers until the caller closes its side, leaves, or
+/// sends what cannot be read.
+async fn serve(
+    api: &DecisionApi,
+    mut inbound: Streaming<pb::StreamEvaluateRequest>,
+    answers: &mpsc::Sender<Outgoing>,
+    max_in_flight: usize,
+) -> Ended {
+    let permits = Arc::new(Semaphore::new(max_in_flight));
+    // An item read that could not join the group before it (another policy).
+    let mut carried: Option<Read> = None;
+    loop {
+        let first = match carried.take() {
+            Some(read) => read,
+            None => {
+                // Room first, then the caller's next item: with no room the
+                // stream is not read, which is the back-pressure.
+                let permit = tokio::select! {
+                    permit = Arc::clone(&permits).acquire_owned() => permit,
+                    () = answers.closed() => return Ended::Left,
+                };
+                let Ok(permit) = permit else {
+                    return Ended::Left;
+                };
+                let next = tokio::select! {
+                    next = inbound.message() => next,
+                    () = answers.closed() => return Ended::Left,
+                };
+                match next {
+                    Ok(Some(item)) => (item, permit),
+                    Ok(None) => return Ended::Done,
+                    Err(status) => return fail(answers, status).await,
+                }
+            }
+        };
+        let mut group = vec![first];
+        let mut after: Option<Result<(), Status>> = None;
+        // What has arrived already joins the group, while there is room and
+        // it asks for the same policy and explanation.
+        while group.len() < api.limits().max_batch_size {
+            let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+                break;
+            };
+            match ready_now(&mut inbound).await {
+                None => break,
+                Some(Ok(Some(item))) => {
+                    let head = &group[0].0;
+                    if item.policy_id == head.policy_id && item.explain == head.explain {
+                        group.push((item, permit));
+                    } else {
+                        carried = Some((item, permit));
+                        break;
+                    }
+                }
+                Some(Ok(None)) => {
+                    after = Some(Ok(()));
+                    break;
+                }
+                Some(Err(status)) => {
+                    after = Some(Err(status));
+                    break;
+                }
+            }
+        }
+        let decided = tokio::select! {
+            decided = decide(api, &mut group) => decided,
+            // The group's future is dropped: its batch workers stop.
+            () = answers.closed() => return Ended::Left,
+        };
+        for (result, (_, permit)) in decided.into_iter().zip(group) {
+            let answer = pb::StreamEvaluateResponse {
+                result: Some(result),
+            };
+            if answers.send((Ok(answer), Some(permit))).await.is_err() {
+                return Ended::Left;
+            }
+        }
+        match after {
+            None => {}
+            Some(Ok(())) => return Ended::Done,
+            Some(Err(status)) => return fail(answers, status).await,
+        }
+    }
+}
+
+/// The next message if one has arrived already, without waiting: `None`
+/// when none has.
+async fn ready_now(
+    inbound: &mut Streaming<pb::StreamEvaluateRequest>,
+) -> Option<Result<Option<pb::StreamEvaluateRequest>, Status>> {
+    std::future::poll_fn(|cx| {
+        Poll::Ready(match Pin::new(&mut *inbound).poll_next(cx) {
+            Poll::Ready(next) => Some(next.transpose()),
+            Poll::Pending => None,
+        })
+    })
+    .await
+}
+
+/// Ends the stream with `status` (a message that could not be read).
+async fn fail(answers: &mpsc::Sender<Outgoing>, status: Status) -> Ended {
+    let code = status.code();
+    let _ = answers.send((Err(status), None)).await;
+    Ended::Failed(code)
+}
+
+/// Decides a group as a batch; an error of the whole batch (an unknown
+/// policy, shedding, the deadline) is each item's error.
+async fn decide(api: &DecisionApi, group: &mut [Read]) -> Vec<pb::BatchResult> {
+    let head = &group[0].0;
+    let (policy_id, explain) = (head.policy_id.clone(), head.explain);
+    let mut ids = Vec::with_capacity(group.len());
+    let items = group
+        .iter_mut()
+        .map(|(request, _)| {
+            let item = request.item.take().unwrap_or_default();
+            ids.push(item.id.clone());
+            item
+        })
+        .collect();
+    let request = pb::BatchEvaluateRequest {
+        policy_id,
+        items,
+        explain,
+    };
+    let deadline = api.limits().rpc_timeout;
+    let error = match tokio::time::timeout(deadline, api.batch(request)).await {
+        Ok(Ok(response)) => return response.results,
+        Ok(Err(error)) => error,
+        Err(_) => ServiceError::DeadlineExceeded {
+            timeout_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
+        },
+    };
+    let status = error.to_rpc_status();
+    ids.into_iter()
+        .map(|id| pb::BatchResult {
+            id,
+            result: Some(pb::batch_result::Result::Error(status.clone())),
+        })
+        .collect()
+}

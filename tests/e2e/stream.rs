@@ -1,0 +1,280 @@
+//! StreamEvaluate: every item answered in order with what BatchEvaluate gives
+//! it, back-pressure when the caller stops reading, the caller leaving, and
+//! a message that cannot be read.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio_stream::StreamExt as _;
+use tonic::Code;
+use verdict_api::v1::{self as pb, batch_item, batch_result};
+use verdict_server::Limits;
+
+use prost::Message as _;
+
+use crate::support::{TestServer, batch_evaluate, counter, fixture, raw_call, rpc_status_details};
+
+fn item(id: &str, body: impl Into<String>) -> pb::BatchItem {
+    pb::BatchItem {
+        evidence: None,
+        id: id.to_owned(),
+        input: Some(batch_item::Input::WorkflowJson(body.into())),
+    }
+}
+
+fn streamed(item: pb::BatchItem, policy_id: &str, explain: bool) -> pb::StreamEvaluateRequest {
+    pb::StreamEvaluateRequest {
+        item: Some(item),
+        policy_id: policy_id.to_owned(),
+        explain,
+    }
+}
+
+/// Every answer of a stream that ends with OK.
+async fn answers(
+    client: &mut pb::decision_service_client::DecisionServiceClient<tonic::transport::Channel>,
+    requests: Vec<pb::StreamEvaluateRequest>,
+) -> Vec<pb::BatchResult> {
+    let mut responses = client
+        .stream_evaluate(tokio_stream::iter(requests))
+        .await
+        .expect("stream opens")
+        .into_inner();
+    let mut results = Vec::new();
+    while let Some(response) = responses.message().await.expect("no stream error") {
+        results.push(response.result.expect("a result"));
+    }
+    results
+}
+
+/// Results with each error's details decoded: `ErrorInfo.metadata` is a
+/// map, encoded in no fixed order.
+fn comparable(results: &[pb::BatchResult]) -> Vec<String> {
+    results
+        .iter()
+        .map(|result| match &result.result {
+            Some(batch_result::Result::Error(status)) => {
+                let details = rpc_status_details(status);
+                let info = details.error_info().map(|info| {
+                    let metadata: std::collections::BTreeMap<_, _> = info.metadata.iter().collect();
+                    format!("{} {} {metadata:?}", info.reason, info.domain)
+                });
+                format!(
+                    "{} error {} {:?} {info:?} {:?}",
+                    result.id,
+                    status.code,
+                    status.message,
+                    details.bad_request()
+                )
+            }
+            other => format!("{} {other:?}", result.id),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_item_is_answered_in_order_as_batch_evaluate_answers_it() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let items = vec![
+        item("punched", fixture("04-imagechecks-rejected-punched.json")),
+        item("broken", "{\"workflow\": "),
+        item("pending", r#"{"workflow": {"status": "INITIATED"}}"#),
+        pb::BatchItem {
+            evidence: None,
+            id: "empty".to_owned(),
+            input: None,
+        },
+        item("blurred", fixture("02-usability-rejected-blurred.json")),
+        item("clean", fixture("01-clean-pass-score-0.json")),
+    ];
+    let expected = batch_evaluate(
+        &mut client,
+        pb::BatchEvaluateRequest {
+            policy_id: String::new(),
+            items: items.clone(),
+            explain: false,
+        },
+    )
+    .await;
+    // Sent a few at a time, so that groups of several and of one both occur.
+    let requests: Vec<_> = items
+        .into_iter()
+        .map(|item| streamed(item, "", false))
+        .collect();
+    let results = answers(&mut client, requests).await;
+    assert_eq!(comparable(&results), comparable(&expected));
+    assert_eq!(
+        results.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["punched", "broken", "pending", "empty", "blurred", "clean"]
+    );
+    match &results[2].result {
+        Some(batch_result::Result::Error(status)) => {
+            assert_eq!(status.code, Code::FailedPrecondition as i32);
+        }
+        other => panic!("pending: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_policy_or_explanation_is_that_items_own() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let punched = || item("punched", fixture("04-imagechecks-rejected-punched.json"));
+    let requests = vec![
+        streamed(punched(), "", false),
+        streamed(punched(), "no-such-policy", false),
+        streamed(punched(), "", true),
+        streamed(punched(), "", false),
+    ];
+    let results = answers(&mut client, requests).await;
+    assert_eq!(results.len(), 4);
+    let decision = |index: usize| match &results[index].result {
+        Some(batch_result::Result::Decision(decision)) => decision.clone(),
+        other => panic!("item {index}: {other:?}"),
+    };
+    assert_eq!(decision(0).result_code, "DOCUMENT_PUNCHED");
+    match &results[1].result {
+        Some(batch_result::Result::Error(status)) => {
+            assert_eq!(status.code, Code::NotFound as i32);
+            assert!(!status.message.contains("PUNCHED"));
+        }
+        other => panic!("unknown policy: {other:?}"),
+    }
+    assert!(decision(0).explanations.is_empty());
+    assert!(
+        !decision(2).explanations.is_empty(),
+        "explain asked for item 2 only"
+    );
+    assert_eq!(decision(3), decision(0));
+}
+
+#[tokio::test]
+async fn a_caller_that_stops_reading_stops_the_server_reading() {
+    let limits = Limits {
+        max_stream_in_flight: 8,
+        ..Limits::default()
+    };
+    let server = TestServer::start_with(limits).await;
+    let mut client = server.client().await;
+    const ITEMS: usize = 20_000;
+    let body = fixture("04-imagechecks-rejected-punched.json");
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&pulled);
+    let requests = tokio_stream::iter(0..ITEMS).map(move |n| {
+        counted.fetch_add(1, Ordering::Relaxed);
+        streamed(item(&n.to_string(), body.clone()), "", false)
+    });
+    let mut responses = client
+        .stream_evaluate(requests)
+        .await
+        .expect("stream opens")
+        .into_inner();
+    // Nothing is read for a while: the client can send only what the
+    // server's permits and the HTTP/2 windows hold (about 1,500 answers fill
+    // the client's 2 MiB receive window, some 150 bodies the server's 1 MiB
+    // one), however long the stream.
+    let mut stalled = pulled.load(Ordering::Relaxed);
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = pulled.load(Ordering::Relaxed);
+        if now == stalled {
+            break;
+        }
+        stalled = now;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(pulled.load(Ordering::Relaxed), stalled, "still sending");
+    assert!(stalled < 4_000, "{stalled} of {ITEMS} items sent unread");
+    // Reading resumes the stream, to its end, in order.
+    let mut next = 0;
+    while let Some(response) = responses.message().await.expect("no stream error") {
+        assert_eq!(response.result.expect("result").id, next.to_string());
+        next += 1;
+    }
+    assert_eq!(next, ITEMS);
+}
+
+#[tokio::test]
+async fn a_caller_cancelling_ends_the_stream_on_the_server() {
+    let server = TestServer::start().await;
+    let left = r#"verdict_requests_total{rpc="StreamEvaluate",code="CANCELLED"}"#;
+    let before = counter(left);
+    let (response, mut body, _driver) = raw_call(server.address, "StreamEvaluate").await;
+    let request = streamed(
+        item("clean", fixture("01-clean-pass-score-0.json")),
+        "",
+        false,
+    );
+    let mut frame = vec![0u8];
+    frame.extend(
+        u32::try_from(request.encoded_len())
+            .expect("small")
+            .to_be_bytes(),
+    );
+    frame.extend(request.encode_to_vec());
+    for _ in 0..20 {
+        body.send_data(frame.clone().into(), false)
+            .expect("send an item");
+    }
+    // Answers arrive: the stream is being served.
+    let mut answers = response.await.expect("response headers").into_body();
+    let first = answers.data().await.expect("an answer").expect("data");
+    assert!(!first.is_empty());
+    // The caller cancels (as a client does when its context is cancelled).
+    body.send_reset(h2::Reason::CANCEL);
+    for _ in 0..100 {
+        if counter(left) > before {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the server did not end the stream the caller cancelled");
+}
+
+#[tokio::test]
+async fn a_message_that_cannot_be_read_ends_the_stream_after_the_items_before_it() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let clean = || item("clean", fixture("01-clean-pass-score-0.json"));
+    // More earlier retries than the wire allows: refused by the codec.
+    let too_much = pb::BatchItem {
+        evidence: Some(pb::Evidence {
+            retries: (0..101)
+                .map(|n| pb::PriorRetry {
+                    workflow_id: format!("retry-{n}"),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }),
+        ..clean()
+    };
+    let requests = vec![
+        streamed(clean(), "", false),
+        streamed(clean(), "", false),
+        streamed(too_much, "", false),
+        streamed(clean(), "", false),
+    ];
+    let mut responses = client
+        .stream_evaluate(tokio_stream::iter(requests))
+        .await
+        .expect("stream opens")
+        .into_inner();
+    let mut answered = 0;
+    let status = loop {
+        match responses.message().await {
+            Ok(Some(_)) => answered += 1,
+            Ok(None) => panic!("ended without the error"),
+            Err(status) => break status,
+        }
+    };
+    assert_eq!(answered, 2);
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status.message().contains("item.evidence"),
+        "{}",
+        status.message()
+    );
+}
