@@ -110,6 +110,8 @@ def write_requests(out):
         "evaluate-typed": {"workflow": typed(body(SINGLE))},
         "batch-100": batch(100),
         "batch-1000": batch(1000),
+        # One StreamEvaluate item; ghz sends it --stream-call-count times.
+        "stream-item": {"item": {"id": "stream", "workflowJson": body(SINGLE)}},
         # For the ledger scenarios: the ledger answers a workflow it has
         # recorded with the same input and policy from its record, writing
         # nothing, so every request (and every batch item) gets a workflow id
