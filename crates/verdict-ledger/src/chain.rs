@@ -347,6 +347,7 @@ mod tests {
             },
             input_sha256: "sha256:bb".into(),
             facts: "{}".into(),
+            shadows: Vec::new(),
         };
         assert_eq!(
             record_hash(GENESIS, 1, "d-1", 1, 1000, &draft, &reasons_json(&draft)),

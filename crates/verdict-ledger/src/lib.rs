@@ -26,7 +26,7 @@ pub mod writer;
 pub use chain::Break;
 pub use record::{
     AccountRetry, AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, GivenFeedback,
-    PolicyKey, PolicyText, ReasonRecord, Record, RecordedFacts, WorkflowSummary,
+    PolicyKey, PolicyText, ReasonRecord, Record, RecordedFacts, ShadowRecord, WorkflowSummary,
 };
 pub use store::{
     Backend, Checkpoint, LedgerError, ListQuery, MAX_FEEDBACK, SCAN_PAGE, Store, Verified,

@@ -20,6 +20,22 @@ pub struct Draft {
     pub input_sha256: String,
     /// The facts the policy language reads, as `verdict_core::facts` writes them.
     pub facts: String,
+    /// Shadow policies that disagreed with this decision: recorded beside
+    /// it, outside the hash chain. Not read back with the record (see
+    /// `Store::shadows_of`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shadows: Vec<ShadowRecord>,
+}
+
+/// What a shadow policy decided where it disagreed with the live decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShadowRecord {
+    pub policy: PolicyKey,
+    pub outcome: String,
+    pub result_code: String,
+    /// The rule of its first reason (its result code's), empty when it
+    /// approves with none.
+    pub rule_id: String,
 }
 
 /// One reason, as codes: capability, type, label, the rule that matched.

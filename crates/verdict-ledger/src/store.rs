@@ -15,7 +15,7 @@ use sqlx::{AnyConnection, AnyPool, Executor as _, Row as _};
 use crate::chain::{Break, GENESIS, Link, Verifier, feedback_hash, reasons_json, record_hash};
 use crate::record::{
     AccountRetry, AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, GivenFeedback,
-    PolicyKey, PolicyText, ReasonRecord, Record, RecordedFacts, WorkflowSummary,
+    PolicyKey, PolicyText, ReasonRecord, Record, RecordedFacts, ShadowRecord, WorkflowSummary,
 };
 
 /// Versioned schema changes, applied at start: the same SQL for both
@@ -113,6 +113,8 @@ pub struct ListQuery {
     /// Recorded before.
     pub to_ms: Option<i64>,
     pub outcome: Option<String>,
+    /// Only records a shadow policy of this id disagreed with.
+    pub shadow_policy_id: Option<String>,
     /// Only records after this position (the page token).
     pub after_seq: i64,
     pub limit: i64,
@@ -161,6 +163,10 @@ const COLUMNS: &str = "seq, decision_id, workflow_id, workflow_version, account_
     recorded_at_ms, outcome, result_code, reasons, policy_id, policy_version, policy_digest, \
     input_sha256, facts, prev_hash, hash";
 const COLUMN_COUNT: usize = 17;
+
+const SHADOW_COLUMNS: &str =
+    "decision_seq, policy_id, policy_version, policy_digest, outcome, result_code, rule_id";
+const SHADOW_COLUMN_COUNT: usize = 7;
 
 const FEEDBACK_COLUMNS: &str = "seq, feedback_id, workflow_id, account_id, decision_id, verdict, \
     note_code, recorded_at_ms, prev_hash, hash";
@@ -255,6 +261,8 @@ impl Store {
         let mut versions = latest_versions(&mut tx, drafts, self.backend).await?;
         let mut appended = Vec::with_capacity(drafts.len());
         let mut rows: Vec<Row<'_>> = Vec::with_capacity(drafts.len());
+        // (the live record's seq, a shadow's disagreement with it)
+        let mut shadows: Vec<(i64, &ShadowRecord)> = Vec::new();
         for draft in drafts {
             let latest = if draft.workflow_id.is_empty() {
                 None
@@ -275,6 +283,8 @@ impl Store {
                     workflow_version: same.version,
                     kind: AppendKind::Existing,
                 });
+                // A shadow loaded since it was recorded is recorded now.
+                shadows.extend(draft.shadows.iter().map(|shadow| (same.seq, shadow)));
                 continue;
             }
             let workflow_version = latest.map_or(1, |latest| latest.version + 1);
@@ -312,6 +322,7 @@ impl Store {
                 workflow_version,
                 kind,
             });
+            shadows.extend(draft.shadows.iter().map(|shadow| (seq, shadow)));
             rows.push(Row {
                 seq,
                 decision_id,
@@ -360,6 +371,34 @@ impl Store {
                     .bind(draft.facts.as_str())
                     .bind(row.prev_hash.as_str())
                     .bind(row.hash.as_str());
+            }
+            query.execute(&mut *tx).await?;
+        }
+        for chunk in shadows.chunks(ROWS_PER_INSERT) {
+            let mut sql = format!("INSERT INTO shadow_decisions ({SHADOW_COLUMNS}) VALUES ");
+            for row in 0..chunk.len() {
+                if row > 0 {
+                    sql.push_str(", ");
+                }
+                let first = row * SHADOW_COLUMN_COUNT;
+                let placeholders: Vec<String> = (1..=SHADOW_COLUMN_COUNT)
+                    .map(|column| format!("${}", first + column))
+                    .collect();
+                sql.push_str(&format!("({})", placeholders.join(", ")));
+            }
+            // The same shadow of the same record, sent again: kept once.
+            sql.push_str(" ON CONFLICT DO NOTHING");
+            let sql = self.backend.sql(&sql);
+            let mut query = sqlx::query(&sql);
+            for (seq, shadow) in chunk {
+                query = query
+                    .bind(*seq)
+                    .bind(shadow.policy.id.as_str())
+                    .bind(shadow.policy.version.as_str())
+                    .bind(shadow.policy.digest.as_str())
+                    .bind(shadow.outcome.as_str())
+                    .bind(shadow.result_code.as_str())
+                    .bind(shadow.rule_id.as_str());
             }
             query.execute(&mut *tx).await?;
         }
@@ -433,6 +472,44 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The shadow disagreements recorded beside each of these records (by
+    /// seq): in seq order, then by shadow policy id.
+    pub async fn shadows_of(&self, seqs: &[i64]) -> Result<Vec<(i64, ShadowRecord)>, LedgerError> {
+        let mut found = Vec::new();
+        for chunk in seqs.chunks(IDS_PER_LOOKUP) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT {SHADOW_COLUMNS} FROM shadow_decisions WHERE decision_seq IN ({}) \
+                 ORDER BY decision_seq, policy_id, policy_digest",
+                placeholders.join(", ")
+            );
+            let sql = self.backend.sql(&sql);
+            let mut query = sqlx::query(&sql);
+            for seq in chunk {
+                query = query.bind(*seq);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                found.push((
+                    row.try_get::<i64, _>(0)?,
+                    ShadowRecord {
+                        policy: PolicyKey {
+                            id: row.try_get(1)?,
+                            version: row.try_get(2)?,
+                            digest: row.try_get(3)?,
+                        },
+                        outcome: row.try_get(4)?,
+                        result_code: row.try_get(5)?,
+                        rule_id: row.try_get(6)?,
+                    },
+                ));
+            }
+        }
+        found.sort_by(|(a, x), (b, y)| {
+            (a, &x.policy.id, &x.policy.digest).cmp(&(b, &y.policy.id, &y.policy.digest))
+        });
+        Ok(found)
     }
 
     /// How many records match `query`'s filters (its limit aside): what a
@@ -753,6 +830,10 @@ impl Store {
         let verifier = walk_chain(&mut tx, checkpoint.as_ref(), cutoff).await?;
         verifier.reached(cutoff)?;
         let last_hash = verifier.hash().to_owned();
+        sqlx::query("DELETE FROM shadow_decisions WHERE decision_seq <= $1")
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?;
         let pruned = sqlx::query("DELETE FROM decisions WHERE seq <= $1")
             .bind(cutoff)
             .execute(&mut *tx)
@@ -821,9 +902,19 @@ fn filter_sql(query: &ListQuery) -> (String, usize) {
         (query.from_ms.is_some(), "recorded_at_ms >="),
         (query.to_ms.is_some(), "recorded_at_ms <"),
         (query.outcome.is_some(), "outcome ="),
+        (
+            query.shadow_policy_id.is_some(),
+            "EXISTS (SELECT 1 FROM shadow_decisions s WHERE s.decision_seq = decisions.seq \
+             AND s.policy_id =",
+        ),
     ];
     for (_, condition) in filters.iter().filter(|(set, _)| *set) {
-        sql.push_str(&format!(" AND {condition} ${next}"));
+        let close = if condition.starts_with("EXISTS") {
+            ")"
+        } else {
+            ""
+        };
+        sql.push_str(&format!(" AND {condition} ${next}{close}"));
         next += 1;
     }
     (sql, next)
@@ -846,6 +937,9 @@ fn bind_filters<'q>(
     }
     if let Some(outcome) = &query.outcome {
         statement = statement.bind(outcome.as_str());
+    }
+    if let Some(shadow) = &query.shadow_policy_id {
+        statement = statement.bind(shadow.as_str());
     }
     statement
 }
@@ -1022,6 +1116,7 @@ fn record_from_row(row: &AnyRow) -> Result<Record, LedgerError> {
             },
             input_sha256: row.try_get(13)?,
             facts: row.try_get(14)?,
+            shadows: Vec::new(),
         },
         prev_hash: row.try_get(15)?,
         hash: row.try_get(16)?,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use verdict_ledger::chain::{GENESIS, feedback_hash};
 use verdict_ledger::{
     AppendKind, Break, Draft, FeedbackDraft, FeedbackRecord, Ledger, LedgerError, ListQuery,
-    MAX_FEEDBACK, PolicyKey, PolicyText, ReasonRecord, Store, WorkflowSummary,
+    MAX_FEEDBACK, PolicyKey, PolicyText, ReasonRecord, ShadowRecord, Store, WorkflowSummary,
 };
 
 async fn the_same_judgement_again_is_the_recorded_feedback(location: &str) {
@@ -184,7 +184,95 @@ verdict_ledger::on_both_stores!(
     a_deleted_feedback_record_is_detected_in_the_middle_and_at_the_end,
     feedback_never_changes_a_decision_and_retention_keeps_it,
     feedback_writers_on_two_stores_extend_one_feedback_chain_beside_appends,
+    shadow_disagreements_are_kept_beside_their_record_listed_and_pruned_with_it,
 );
+
+fn shadow(id: &str, digest: &str, outcome: &str) -> ShadowRecord {
+    ShadowRecord {
+        policy: PolicyKey {
+            id: id.into(),
+            version: "2".into(),
+            digest: format!("sha256:{digest}"),
+        },
+        outcome: outcome.into(),
+        result_code: format!("{outcome}_BY_{id}")
+            .to_uppercase()
+            .replace('-', "_"),
+        rule_id: format!("{id}.rule"),
+    }
+}
+
+async fn shadow_disagreements_are_kept_beside_their_record_listed_and_pruned_with_it(
+    location: &str,
+) {
+    let store = open(location).await;
+    let mut plain = draft("wf-0", "a", "APPROVE", "0");
+    let mut shadowed = draft("wf-1", "a", "APPROVE", "1");
+    shadowed.shadows = vec![
+        shadow("strict", "s1", "REVIEW"),
+        shadow("lenient", "l1", "DECLINE"),
+    ];
+    let appended = store
+        .append(&[plain.clone(), shadowed.clone()], &[], 100)
+        .await
+        .expect("append");
+    let seqs: Vec<i64> = appended.iter().map(|a| a.seq).collect();
+    let found = store.shadows_of(&seqs).await.expect("read shadows");
+    assert_eq!(
+        found,
+        [
+            (seqs[1], shadow("lenient", "l1", "DECLINE")),
+            (seqs[1], shadow("strict", "s1", "REVIEW"))
+        ]
+    );
+    // The chain is the decisions' alone: shadows do not change it.
+    assert_eq!(store.verify().await.expect("verifies").records, 2);
+
+    // The same decision again, now with a third shadow: recorded once each.
+    shadowed.shadows.push(shadow("strict", "s2", "RETRY"));
+    let again = store.append(&[shadowed], &[], 200).await.expect("append");
+    assert_eq!(again[0].kind, AppendKind::Existing);
+    assert_eq!(store.shadows_of(&seqs).await.expect("read").len(), 3);
+
+    // Listed by shadow id: only the records it disagreed with.
+    plain.workflow_id = "wf-2".into();
+    plain.input_sha256 = "sha256:2".into();
+    plain.shadows = vec![shadow("lenient", "l1", "REVIEW")];
+    store.append(&[plain], &[], 300).await.expect("append");
+    let listed = |shadow: &str| {
+        let query = ListQuery {
+            shadow_policy_id: Some(shadow.into()),
+            limit: 10,
+            ..ListQuery::default()
+        };
+        let store = store.clone();
+        async move {
+            store
+                .list(&query)
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|record| record.draft.workflow_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("strict").await, ["wf-1"]);
+    assert_eq!(listed("lenient").await, ["wf-1", "wf-2"]);
+    assert!(listed("nobody").await.is_empty());
+    let strict_after_first = ListQuery {
+        shadow_policy_id: Some("lenient".into()),
+        account_id: Some("a".into()),
+        after_seq: seqs[1],
+        limit: 10,
+        ..ListQuery::default()
+    };
+    assert_eq!(store.count(&strict_after_first).await.expect("count"), 1);
+
+    // Pruning the record prunes what stood beside it.
+    assert_eq!(store.prune(150, 5_000).await.expect("prune"), 2);
+    assert!(store.shadows_of(&seqs).await.expect("read").is_empty());
+    assert_eq!(listed("lenient").await, ["wf-2"]);
+}
 
 fn policy(digest: &str) -> PolicyKey {
     PolicyKey {
@@ -218,6 +306,7 @@ fn draft(workflow: &str, account: &str, outcome: &str, input: &str) -> Draft {
         policy: policy("aaaa"),
         input_sha256: format!("sha256:{input}"),
         facts: format!(r#"{{"v":1,"workflow_id":"{workflow}"}}"#),
+        shadows: Vec::new(),
     }
 }
 
