@@ -19,6 +19,7 @@ mod limits;
 mod policies;
 mod privacy;
 mod security;
+mod shadows;
 mod stream;
 mod support;
 mod typed;

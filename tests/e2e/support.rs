@@ -26,6 +26,15 @@ pub fn metrics() -> &'static PrometheusHandle {
     })
 }
 
+/// A recorder on the ledger at `location`.
+pub async fn recorder(location: &str, failure: LedgerFailure) -> Recorder {
+    let store = verdict_ledger::Store::open(location)
+        .await
+        .expect("ledger opens");
+    let ledger = verdict_ledger::Ledger::start(store, verdict_server::metrics::ledger_commit);
+    Recorder { ledger, failure }
+}
+
 /// The value of one counter series in the rendered metrics, 0 when absent.
 pub fn counter(series: &str) -> f64 {
     metrics()
@@ -73,13 +82,9 @@ impl TestServer {
         failure: LedgerFailure,
         policies: Arc<PolicyStore>,
     ) -> Self {
-        let store = verdict_ledger::Store::open(location)
-            .await
-            .expect("ledger opens");
-        let ledger = verdict_ledger::Ledger::start(store, verdict_server::metrics::ledger_commit);
         Self::start_full(
             ServeOptions {
-                ledger: Some(Recorder { ledger, failure }),
+                ledger: Some(recorder(location, failure).await),
                 ..ServeOptions::default()
             },
             policies,
@@ -92,7 +97,8 @@ impl TestServer {
         Self::start_full(ServeOptions::default(), policies).await
     }
 
-    async fn start_full(mut options: ServeOptions, policies: Arc<PolicyStore>) -> Self {
+    /// A server with these options deciding with `policies`.
+    pub async fn start_full(mut options: ServeOptions, policies: Arc<PolicyStore>) -> Self {
         metrics();
         // Queue-delay shedding reads wall-clock lateness, and each test's
         // runtime is one thread sharing two cores with every other test: the

@@ -178,6 +178,12 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_policy: Option<String>,
+    /// A policy (of --policy-dir) that decides beside every live decision, as
+    /// a shadow: disagreements are counted in metrics and recorded in the
+    /// ledger; callers get the live decision only. Repeat for more [none].
+    #[arg(long = "shadow-policy", value_name = "ID")]
+    #[serde(rename = "shadow_policies", skip_serializing_if = "Vec::is_empty")]
+    pub shadow_policies: Vec<String>,
     /// Milliseconds between looks for changed policy files; 0 = only on SIGHUP [1000].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]

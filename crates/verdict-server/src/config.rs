@@ -36,6 +36,10 @@ pub struct Config {
     pub log_format: LogFormat,
     pub policy_dir: Option<PathBuf>,
     pub default_policy: Option<String>,
+    /// Policies that decide beside every live decision: counted in metrics
+    /// and, where they disagree, recorded beside it in the ledger. The caller
+    /// is answered with the live decision only.
+    pub shadow_policies: Vec<String>,
     pub policy_watch_ms: u64,
     /// Refuse to start when any policy file fails to load (by default the
     /// others serve and the failure is reported).
@@ -96,6 +100,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             policy_dir: None,
             default_policy: None,
+            shadow_policies: Vec::new(),
             policy_watch_ms: 1000,
             strict_policies: false,
             loadtest_baseline: false,
@@ -299,6 +304,23 @@ mod tests {
             Ok(())
         });
         result
+    }
+
+    #[test]
+    fn shadow_policies_and_the_stream_limit_come_from_the_file_or_the_environment() {
+        let config = load(
+            "shadow_policies = [\"candidate-a\", \"candidate-b\"]\nmax_stream_in_flight = 32\n",
+            &[],
+            &[],
+        )
+        .expect("valid");
+        assert_eq!(config.shadow_policies, ["candidate-a", "candidate-b"]);
+        assert_eq!(config.max_stream_in_flight, 32);
+        let config = load("", &[("VERDICT_SHADOW_POLICIES", "[candidate-c]")], &[]).expect("valid");
+        assert_eq!(config.shadow_policies, ["candidate-c"]);
+        assert_eq!(Config::default().shadow_policies, Vec::<String>::new());
+        let error = load("max_stream_in_flight = 0\n", &[], &[]).expect_err("invalid");
+        assert_eq!(error, "max_stream_in_flight = 0: must be at least 1");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! One workflow result in, one wire decision (or error) out: the path shared by
 //! `Evaluate`, every `BatchEvaluate` item and `verdict eval`.
 
+use std::sync::Arc;
+
 use prost::Message as _;
 use verdict_api::v1 as pb;
 use verdict_core::model::stored;
@@ -8,7 +10,7 @@ use verdict_core::{
     Decision, Evidence, Policy, WorkflowResult, evaluate_with, explain_with, parse_workflow_json,
     sha256_digest, too_deep, wanted,
 };
-use verdict_ledger::{Draft, PolicyKey, ReasonRecord};
+use verdict_ledger::{Draft, PolicyKey, ReasonRecord, ShadowRecord};
 
 use crate::convert::{decision_to_wire, explanations_to_wire, workflow_from_wire};
 use crate::errors::ServiceError;
@@ -87,14 +89,53 @@ pub struct Decided {
     /// Evidence the decision would read and `evidence` lacks: decide again
     /// once it has been gathered.
     pub lookup: Option<Lookup>,
+    /// What each shadow policy decided beside it (the disagreements are in
+    /// the draft too).
+    pub shadows: Vec<Shadowed>,
+}
+
+/// What a shadow policy decided, beside the live decision.
+#[derive(Debug, Clone)]
+pub struct Shadowed {
+    pub record: ShadowRecord,
+    /// The live decision's outcome.
+    pub live_outcome: &'static str,
+    /// Same outcome and result code as the live decision.
+    pub agrees: bool,
+}
+
+impl Shadowed {
+    fn of(live: &Decision<'_>, shadow: &Decision<'_>) -> Self {
+        let policy = shadow.policy;
+        Self {
+            record: ShadowRecord {
+                policy: PolicyKey {
+                    id: policy.id.clone(),
+                    version: policy.version.clone(),
+                    digest: policy.digest.clone(),
+                },
+                outcome: shadow.outcome.name().to_owned(),
+                result_code: shadow.result_code.to_owned(),
+                rule_id: shadow
+                    .reasons
+                    .first()
+                    .map(|reason| reason.rule_id.to_owned())
+                    .unwrap_or_default(),
+            },
+            live_outcome: live.outcome.name(),
+            agrees: live.outcome == shadow.outcome && live.result_code == shadow.result_code,
+        }
+    }
 }
 
 /// Decides `input` with `policy` and what `evidence` tells of earlier
-/// workflows and retries.
+/// workflows and retries; and with each of `shadows` beside it, from the
+/// same parsed input and evidence (the caller is answered with `policy`'s).
 pub fn decide(
     input: Option<Input<'_>>,
     evidence: &Evidence,
     policy: &Policy,
+    shadows: &[Arc<Policy>],
     options: DecideOptions,
 ) -> Result<Decided, ServiceError> {
     let input = input.ok_or(ServiceError::MissingInput)?;
@@ -114,6 +155,12 @@ pub fn decide(
         Input::Typed(workflow) => workflow_from_wire(workflow, "workflow")?,
     };
     let decision = evaluate_with(&workflow, policy, evidence)?;
+    // A shadow decides the same workflow, so it is final for it too.
+    let shadows: Vec<Shadowed> = shadows
+        .iter()
+        .filter_map(|shadow| evaluate_with(&workflow, shadow, evidence).ok())
+        .map(|shadowed| Shadowed::of(&decision, &shadowed))
+        .collect();
     let lookup = if options.lookup {
         Lookup::of(&wanted(&decision, &workflow, policy), decision.workflow_id)
     } else {
@@ -123,13 +170,20 @@ pub fn decide(
     if options.explain {
         wire.explanations = explanations_to_wire(&explain_with(&workflow, policy, evidence));
     }
-    let draft = options
-        .record
-        .then(|| draft(&workflow, &decision, evidence, input));
+    let draft = options.record.then(|| {
+        let mut draft = draft(&workflow, &decision, evidence, input);
+        draft.shadows = shadows
+            .iter()
+            .filter(|shadow| !shadow.agrees)
+            .map(|shadow| shadow.record.clone())
+            .collect();
+        draft
+    });
     Ok(Decided {
         decision: wire,
         draft,
         lookup,
+        shadows,
     })
 }
 
@@ -179,5 +233,6 @@ fn draft(
         input_sha256,
         // With the evidence the decision read, so that it replays exactly.
         facts: verdict_core::facts::to_json(workflow, evidence),
+        shadows: Vec::new(),
     }
 }

@@ -108,12 +108,13 @@ impl Recorder {
             });
         }
         Ok(pb::GetDecisionResponse {
-            decisions: self.with_feedback(&records).await?,
+            decisions: self.with_feedback_and_shadows(&records).await?,
         })
     }
 
-    /// `records` on the wire, each with the feedback on its workflow.
-    async fn with_feedback(
+    /// `records` on the wire, each with the feedback on its workflow and the
+    /// shadow policies that disagreed with it.
+    async fn with_feedback_and_shadows(
         &self,
         records: &[Record],
     ) -> Result<Vec<pb::RecordedDecision>, ServiceError> {
@@ -134,6 +135,26 @@ impl Recorder {
                 .or_default()
                 .push(feedback_record_to_wire(&given));
         }
+        let seqs: Vec<i64> = records.iter().map(|record| record.seq).collect();
+        let mut shadows: HashMap<i64, Vec<pb::ShadowDecision>> = HashMap::new();
+        for (seq, shadow) in self
+            .ledger
+            .store()
+            .shadows_of(&seqs)
+            .await
+            .map_err(unavailable)?
+        {
+            shadows.entry(seq).or_default().push(pb::ShadowDecision {
+                policy: Some(pb::PolicyRef {
+                    id: shadow.policy.id,
+                    version: shadow.policy.version,
+                    digest: shadow.policy.digest,
+                }),
+                outcome: outcome_from_name(&shadow.outcome),
+                result_code: shadow.result_code,
+                rule_id: shadow.rule_id,
+            });
+        }
         Ok(records
             .iter()
             .map(|record| pb::RecordedDecision {
@@ -141,6 +162,7 @@ impl Recorder {
                     .get(&record.draft.workflow_id)
                     .cloned()
                     .unwrap_or_default(),
+                shadows: shadows.remove(&record.seq).unwrap_or_default(),
                 ..record_to_wire(record)
             })
             .collect())
@@ -268,6 +290,8 @@ impl Recorder {
             from_ms: request.recorded_from.as_ref().map(timestamp_ms),
             to_ms: request.recorded_to.as_ref().map(timestamp_ms),
             outcome,
+            shadow_policy_id: (!request.shadow_policy_id.is_empty())
+                .then(|| request.shadow_policy_id.clone()),
             after_seq,
             // One more than asked: whether another page follows.
             limit: i64::from(page_size) + 1,
@@ -285,7 +309,7 @@ impl Recorder {
             _ => String::new(),
         };
         Ok(pb::ListDecisionsResponse {
-            decisions: self.with_feedback(&records).await?,
+            decisions: self.with_feedback_and_shadows(&records).await?,
             next_page_token,
         })
     }
@@ -409,6 +433,7 @@ fn record_to_wire(record: &Record) -> pb::RecordedDecision {
             .filter(|evidence| !evidence.is_empty())
             .map(|evidence| evidence_to_wire(&evidence)),
         feedback: Vec::new(),
+        shadows: Vec::new(),
     }
 }
 

@@ -243,3 +243,35 @@ pub fn feedback(verdict: &'static str) {
         counter!("verdict_feedback_total", "verdict" => verdict).increment(1);
     }
 }
+
+/// What the shadow policies decided beside one live decision under `live`:
+/// each counted, and where one disagreed (outcome or result code), from the
+/// live outcome to the shadow's.
+pub fn shadows(live: &str, shadows: &[crate::decide::Shadowed]) {
+    if !enabled() || shadows.is_empty() {
+        return;
+    }
+    for shadow in shadows {
+        let id = shadow.record.policy.id.clone();
+        counter!("verdict_shadow_decisions_total", "live" => live.to_owned(), "shadow" => id.clone())
+            .increment(1);
+        if !shadow.agrees {
+            counter!(
+                "verdict_shadow_disagreements_total",
+                "live" => live.to_owned(),
+                "shadow" => id,
+                "from" => shadow.live_outcome,
+                "to" => shadow.record.outcome.clone()
+            )
+            .increment(1);
+        }
+    }
+}
+
+/// A configured shadow policy that is not loaded (its file stopped loading):
+/// nothing decided beside the live decision for it.
+pub fn shadow_missing(shadow: &str) {
+    if enabled() {
+        counter!("verdict_shadow_missing_total", "shadow" => shadow.to_owned()).increment(1);
+    }
+}

@@ -44,6 +44,8 @@ pub struct ServeOptions {
     pub auth_reflection: bool,
     /// Record every decision; stateless when `None`.
     pub ledger: Option<Recorder>,
+    /// Ids of policies that decide beside every live decision (shadows).
+    pub shadow_policies: Vec<String>,
 }
 
 /// The error of building or running the server.
@@ -66,6 +68,7 @@ pub async fn serve(
         auth_health,
         auth_reflection,
         ledger,
+        shadow_policies,
     } = options;
     let auth = auth.unwrap_or_else(Auth::open);
     let guard = |protect: bool| if protect { auth.clone() } else { Auth::open() };
@@ -91,9 +94,10 @@ pub async fn serve(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
-    let decisions = DecisionServiceServer::new(DecisionApi::new(policies, limits, ledger))
-        .max_decoding_message_size(limits.max_message_bytes)
-        .max_encoding_message_size(limits.max_message_bytes);
+    let decisions =
+        DecisionServiceServer::new(DecisionApi::new(policies, limits, ledger, shadow_policies))
+            .max_decoding_message_size(limits.max_message_bytes)
+            .max_encoding_message_size(limits.max_message_bytes);
 
     // Same message limits as the decision service: the baseline must see the
     // same requests.

@@ -16,7 +16,7 @@ use verdict_api::v1::decision_service_server::DecisionService;
 use verdict_core::{Evidence, Policy};
 use verdict_ledger::Draft;
 
-use crate::decide::{DecideOptions, Decided, Input, decide};
+use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide};
 use crate::envelope::Envelope;
 use crate::errors::{MAX_ID, ServiceError};
 use crate::evidence::{Lookup, evidence_from_wire, gather};
@@ -37,6 +37,8 @@ struct Answered {
     size: usize,
     draft: Option<Draft>,
     again: Option<Again>,
+    /// What the shadow policies decided beside it.
+    shadows: Vec<Shadowed>,
 }
 
 /// An item to decide again once the ledger's evidence is gathered.
@@ -64,12 +66,17 @@ fn still_wanted(wanted: Lookup, done: Option<&Lookup>) -> Option<Lookup> {
 
 impl Answered {
     fn new(id: String, decided: Result<Decided, ServiceError>) -> Self {
-        let (result, draft) = match decided {
+        let (result, draft, shadows) = match decided {
             Ok(decided) => (
                 pb::batch_result::Result::Decision(decided.decision),
                 decided.draft,
+                decided.shadows,
             ),
-            Err(error) => (pb::batch_result::Result::Error(error.to_rpc_status()), None),
+            Err(error) => (
+                pb::batch_result::Result::Error(error.to_rpc_status()),
+                None,
+                Vec::new(),
+            ),
         };
         let answer = pb::BatchResult {
             id,
@@ -81,6 +88,7 @@ impl Answered {
             size,
             draft,
             again: None,
+            shadows,
         }
     }
 
@@ -95,6 +103,7 @@ impl Answered {
             answer,
             draft: None,
             again: None,
+            shadows: Vec::new(),
         }
     }
 }
@@ -104,6 +113,7 @@ impl Answered {
 fn decide_run(
     run: Vec<pb::BatchItem>,
     policy: &Policy,
+    shadows: &[Arc<Policy>],
     options: DecideOptions,
     cancelled: &AtomicBool,
 ) -> Option<Vec<Answered>> {
@@ -125,6 +135,7 @@ fn decide_run(
             item.input.as_ref().map(Input::from),
             &evidence,
             policy,
+            shadows,
             options,
         );
         let lookup = decided
@@ -209,14 +220,22 @@ pub struct DecisionApi {
     queue_delay: Arc<QueueDelay>,
     /// Where decisions are recorded before they are answered.
     ledger: Option<Recorder>,
+    /// Ids of the policies that decide beside every live decision.
+    shadow_ids: Arc<[String]>,
 }
 
 impl DecisionApi {
     /// Call inside the runtime that serves it: it measures that runtime.
-    pub fn new(policies: Arc<PolicyStore>, limits: Limits, ledger: Option<Recorder>) -> Self {
+    pub fn new(
+        policies: Arc<PolicyStore>,
+        limits: Limits,
+        ledger: Option<Recorder>,
+        shadow_ids: Vec<String>,
+    ) -> Self {
         Self {
             policies,
             ledger,
+            shadow_ids: shadow_ids.into(),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
             queue_delay: QueueDelay::start(),
             limits,
@@ -254,6 +273,23 @@ impl DecisionApi {
                 })
             }
         }
+    }
+
+    /// The shadow policies to decide beside `live`, as loaded in `set` now
+    /// (so reloaded like any policy): not `live` itself, nor one that is not
+    /// loaded (counted, so that a shadow that stopped loading is seen).
+    fn shadows(&self, set: &PolicySet, live: &Policy) -> Vec<Arc<Policy>> {
+        self.shadow_ids
+            .iter()
+            .filter(|id| **id != live.reference().id)
+            .filter_map(|id| match set.get(id) {
+                Ok(loaded) => Some(Arc::clone(&loaded.policy)),
+                Err(_) => {
+                    metrics::shadow_missing(id);
+                    None
+                }
+            })
+            .collect()
     }
 
     pub(crate) fn limits(&self) -> &Limits {
@@ -343,6 +379,7 @@ impl DecisionService for DecisionApi {
                 let set = self.policies.current();
                 let loaded = set.get(&request.policy_id)?;
                 let policy = Arc::clone(&loaded.policy);
+                let shadows: Arc<[Arc<Policy>]> = self.shadows(&set, &policy).into();
                 let options = self.options(request.explain);
                 let evidence = Arc::new(evidence_from_wire(request.evidence.as_ref())?);
                 let heavy = request
@@ -352,11 +389,13 @@ impl DecisionService for DecisionApi {
                 let request = Arc::new(request);
                 let decide_with = |evidence: Arc<Evidence>, options: DecideOptions| {
                     let (request, policy) = (Arc::clone(&request), Arc::clone(&policy));
+                    let shadows = Arc::clone(&shadows);
                     off_workers_if(heavy, move || {
                         decide(
                             request.input.as_ref().map(Input::from),
                             &evidence,
                             &policy,
+                            &shadows,
                             options,
                         )
                     })
@@ -400,6 +439,7 @@ impl DecisionService for DecisionApi {
                     mark(&mut decision, appended.first().and_then(Option::as_ref));
                 }
                 metrics::decision(&decision);
+                metrics::shadows(&policy.reference().id, &decided.shadows);
                 log_decision(&decision);
                 Ok(pb::EvaluateResponse {
                     decision: Some(decision),
@@ -541,6 +581,7 @@ impl DecisionApi {
         let set = self.policies.current();
         let loaded = set.get(&request.policy_id)?;
         let policy = Arc::clone(&loaded.policy);
+        let shadows: Arc<[Arc<Policy>]> = self.shadows(&set, &policy).into();
         let ledger_text = Arc::clone(&loaded.ledger_text);
         let options = self.options(request.explain);
         let room = AnswerRoom::new(self.limits.max_message_bytes, &request.items)?;
@@ -564,14 +605,15 @@ impl DecisionApi {
             if chunk.is_empty() {
                 break;
             }
-            let (admitted, policy, cancelled) = (
+            let (admitted, policy, shadows, cancelled) = (
                 Arc::clone(&admitted),
                 Arc::clone(&policy),
+                Arc::clone(&shadows),
                 Arc::clone(&cancelled),
             );
             handles.push(tokio::task::spawn_blocking(move || {
                 let _admitted = admitted;
-                decide_run(chunk, &policy, options, &cancelled)
+                decide_run(chunk, &policy, &shadows, options, &cancelled)
             }));
         }
         let mut decided = Vec::with_capacity(items);
@@ -588,6 +630,7 @@ impl DecisionApi {
                 recorder,
                 &mut decided,
                 &policy,
+                &shadows,
                 options,
                 &admitted,
                 &cancelled,
@@ -602,13 +645,16 @@ impl DecisionApi {
         let mut results = Vec::with_capacity(items);
         // Decisions that will be answered, with their index: recorded first.
         let mut drafts = Vec::new();
+        let mut shadowed = Vec::with_capacity(items);
         for (answered, fallback) in decided.into_iter().zip(fallback_sizes) {
             let Answered {
                 mut answer,
                 size: answer_size,
                 draft,
+                shadows,
                 ..
             } = answered;
+            shadowed.push(shadows);
             reserve -= fallback;
             if size + answer_size + reserve > room.budget {
                 answer.result = Some(pb::batch_result::Result::Error(room.too_large.clone()));
@@ -644,9 +690,11 @@ impl DecisionApi {
                 }
             }
         }
-        for answer in &results {
+        let live = &policy.reference().id;
+        for (answer, shadows) in results.iter().zip(&shadowed) {
             if let Some(pb::batch_result::Result::Decision(decision)) = &answer.result {
                 metrics::decision(decision);
+                metrics::shadows(live, shadows);
             }
         }
         let failed = results
@@ -675,6 +723,7 @@ async fn decide_again(
     recorder: &Recorder,
     decided: &mut [Answered],
     policy: &Arc<Policy>,
+    shadows: &Arc<[Arc<Policy>]>,
     options: DecideOptions,
     admitted: &Arc<Admitted>,
     cancelled: &Arc<AtomicBool>,
@@ -711,8 +760,9 @@ async fn decide_again(
             lookup: round < GATHER_ROUNDS,
             ..options
         };
-        let (policy, admitted, cancelled) = (
+        let (policy, shadows, admitted, cancelled) = (
             Arc::clone(policy),
+            Arc::clone(shadows),
             Arc::clone(admitted),
             Arc::clone(cancelled),
         );
@@ -727,6 +777,7 @@ async fn decide_again(
                     again.input.as_ref().map(Input::from),
                     &again.evidence,
                     &policy,
+                    &shadows,
                     options,
                 );
                 redone.push((index, again, decided));

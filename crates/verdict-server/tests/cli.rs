@@ -388,6 +388,30 @@ fn with_strict_policies_the_server_refuses_to_start_on_a_policy_directory_with_e
 }
 
 #[test]
+fn a_shadow_policy_that_is_not_loaded_keeps_the_server_from_starting() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--shadow-policy",
+            "no-such-candidate",
+        ])
+        .arg("--data-dir")
+        .arg(data.path())
+        .output()
+        .expect("run verdict serve");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("shadow_policies names a policy that is not loaded"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no-such-candidate"), "{stderr}");
+}
+
+#[test]
 fn ledger_commands_and_a_ledger_that_cannot_open_say_what_is_wrong() {
     let dir = tempfile::tempdir().expect("temp dir");
     let run = |args: &[&str]| {

@@ -275,6 +275,7 @@ async fn retention_prunes_what_is_older_than_its_days_when_the_server_starts() {
         },
         input_sha256: format!("sha256:{workflow}"),
         facts: "{}".to_owned(),
+        shadows: Vec::new(),
     };
     let now = verdict_ledger::now_ms();
     let day = 86_400_000;

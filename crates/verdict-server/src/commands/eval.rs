@@ -103,7 +103,7 @@ fn decide_file(
         message: error.to_string(),
     })?;
     // Offline there is no ledger: the evidence is what `--evidence` says.
-    decide(Some(Input::Json(&body)), evidence, policy, options)
+    decide(Some(Input::Json(&body)), evidence, policy, &[], options)
         .map(|decided| decided.decision)
         .map_err(|error| EvalError {
             kind: error.kind(),

@@ -83,6 +83,7 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
         auth_health: config.auth_health,
         auth_reflection: config.auth_reflection,
         ledger: None,
+        shadow_policies: config.shadow_policies.clone(),
     };
     runtime.block_on(async {
         if let Some(address) = config.metrics_listen {
@@ -127,6 +128,13 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             );
         }
         metrics::failed_policy_files(set.failed().count());
+        for shadow in &config.shadow_policies {
+            if set.get(shadow).is_err() || shadow.is_empty() {
+                error!(%shadow, "shadow_policies names a policy that is not loaded (give its file in --policy-dir)");
+                return ExitCode::from(2);
+            }
+            info!(%shadow, "shadow policy: decides beside every live decision");
+        }
         // After the policies: a server that cannot start for its policies
         // does not touch its database.
         if let Some(location) = config.ledger_location() {
