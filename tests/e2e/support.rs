@@ -254,18 +254,6 @@ pub async fn raw_evaluate_call(
     h2::SendStream<prost::bytes::Bytes>,
     tokio::task::JoinHandle<Result<(), h2::Error>>,
 ) {
-    raw_call(address, "Evaluate").await
-}
-
-/// As [`raw_evaluate_call`], of any DecisionService method.
-pub async fn raw_call(
-    address: SocketAddr,
-    method: &str,
-) -> (
-    h2::client::ResponseFuture,
-    h2::SendStream<prost::bytes::Bytes>,
-    tokio::task::JoinHandle<Result<(), h2::Error>>,
-) {
     let tcp = TcpStream::connect(address).await.expect("connect");
     let (h2, connection) = h2::client::handshake(tcp).await.expect("h2 handshake");
     let driver = tokio::spawn(connection);
@@ -273,7 +261,7 @@ pub async fn raw_call(
     let request = tonic::codegen::http::Request::builder()
         .method("POST")
         .uri(format!(
-            "http://{address}/verdict.v1.DecisionService/{method}"
+            "http://{address}/verdict.v1.DecisionService/Evaluate"
         ))
         .header("content-type", "application/grpc")
         .header("te", "trailers")

@@ -8,7 +8,10 @@
 //! reading answers therefore stops the server reading items, and HTTP/2 flow
 //! control stops the caller sending them. When the caller leaves, the
 //! response stream is dropped: the task sees its channel closed and stops,
-//! dropping (and so cancelling) the group being decided.
+//! dropping (and so cancelling) the group being decided. A caller's
+//! RST_STREAM(CANCEL) may also reach the task first as the end of its items
+//! (hyper ends a request body on CANCEL as on END_STREAM): the task then
+//! reads no more and ends, having decided at most the group in progress.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -116,6 +119,7 @@ async fn serve(
                 };
                 match next {
                     Ok(Some(item)) => (item, permit),
+                    Ok(None) if answers.is_closed() => return Ended::Left,
                     Ok(None) => return Ended::Done,
                     Err(status) => return fail(answers, status).await,
                 }
@@ -185,11 +189,18 @@ async fn ready_now(
     .await
 }
 
-/// Ends the stream with `status` (a message that could not be read).
+/// Ends the stream with `status` (a message that could not be read) — or,
+/// when the caller cancelled or is gone, says so: the read failed because
+/// the caller left, and nobody is there to tell.
 async fn fail(answers: &mpsc::Sender<Outgoing>, status: Status) -> Ended {
     let code = status.code();
-    let _ = answers.send((Err(status), None)).await;
-    Ended::Failed(code)
+    if code == tonic::Code::Cancelled || answers.is_closed() {
+        return Ended::Left;
+    }
+    match answers.send((Err(status), None)).await {
+        Ok(()) => Ended::Failed(code),
+        Err(_) => Ended::Left,
+    }
 }
 
 /// Decides a group as a batch; an error of the whole batch (an unknown
