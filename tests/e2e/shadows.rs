@@ -10,7 +10,7 @@ use tokio_stream::StreamExt as _;
 use verdict_api::v1::{self as pb, batch_item, batch_result, get_decision_request};
 use verdict_server::{LedgerFailure, PolicyStore, ServeOptions};
 
-use crate::support::{TestServer, counter, fixture, json_request, recorder};
+use crate::support::{TestServer, counter, evaluate_json, fixture, recorder};
 
 verdict_ledger::on_both_stores!(
     a_shadow_disagreement_is_counted_recorded_and_listed_and_the_caller_sees_the_live_decision,
@@ -82,22 +82,12 @@ async fn a_shadow_disagreement_is_counted_recorded_and_listed_and_the_caller_see
     let (decided_before, disagreed_before) = (counter(&decided), counter(&disagreed));
 
     // The caller is answered with the live decision, exactly as without shadows.
-    let live = client
-        .evaluate(json_request(punched("shadow-punched-1")))
-        .await
-        .expect("evaluate")
-        .into_inner()
-        .decision
-        .expect("decision");
-    let plain = without_shadows
-        .client()
-        .await
-        .evaluate(json_request(punched("shadow-punched-1")))
-        .await
-        .expect("evaluate")
-        .into_inner()
-        .decision
-        .expect("decision");
+    let live = evaluate_json(&mut client, punched("shadow-punched-1")).await;
+    let plain = evaluate_json(
+        &mut without_shadows.client().await,
+        punched("shadow-punched-1"),
+    )
+    .await;
     assert!(live.recorded);
     assert_eq!(
         pb::Decision {
@@ -109,13 +99,7 @@ async fn a_shadow_disagreement_is_counted_recorded_and_listed_and_the_caller_see
         plain
     );
     assert_eq!(live.result_code, "DOCUMENT_PUNCHED");
-    let clean = client
-        .evaluate(json_request(fixture("01-clean-pass-score-0.json")))
-        .await
-        .expect("evaluate")
-        .into_inner()
-        .decision
-        .expect("decision");
+    let clean = evaluate_json(&mut client, fixture("01-clean-pass-score-0.json")).await;
     assert_eq!(clean.result_code, "APPROVED");
     assert_eq!(counter(&decided) - decided_before, 2.0);
     assert_eq!(counter(&disagreed) - disagreed_before, 1.0);
@@ -222,13 +206,7 @@ async fn a_shadow_disagreement_is_counted_recorded_and_listed_and_the_caller_see
     );
     let report = policies.reload();
     assert!(report.failed.is_empty(), "{report:?}");
-    let after_reload = client
-        .evaluate(json_request(punched("shadow-punched-4")))
-        .await
-        .expect("evaluate")
-        .into_inner()
-        .decision
-        .expect("decision");
+    let after_reload = evaluate_json(&mut client, punched("shadow-punched-4")).await;
     let newest = listed(&mut client).await.pop().expect("listed");
     assert_eq!(newest.decision_id, after_reload.decision_id);
     assert_eq!(

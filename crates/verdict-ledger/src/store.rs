@@ -479,18 +479,13 @@ impl Store {
     pub async fn shadows_of(&self, seqs: &[i64]) -> Result<Vec<(i64, ShadowRecord)>, LedgerError> {
         let mut found = Vec::new();
         for chunk in seqs.chunks(IDS_PER_LOOKUP) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            // Numbers this crate formats, never text: no placeholders needed.
+            let seqs: Vec<String> = chunk.iter().map(i64::to_string).collect();
             let sql = format!(
-                "SELECT {SHADOW_COLUMNS} FROM shadow_decisions WHERE decision_seq IN ({}) \
-                 ORDER BY decision_seq, policy_id, policy_digest",
-                placeholders.join(", ")
+                "SELECT {SHADOW_COLUMNS} FROM shadow_decisions WHERE decision_seq IN ({})",
+                seqs.join(", ")
             );
-            let sql = self.backend.sql(&sql);
-            let mut query = sqlx::query(&sql);
-            for seq in chunk {
-                query = query.bind(*seq);
-            }
-            for row in query.fetch_all(&self.pool).await? {
+            for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
                 found.push((
                     row.try_get::<i64, _>(0)?,
                     ShadowRecord {

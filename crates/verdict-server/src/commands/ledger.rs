@@ -12,15 +12,9 @@ use crate::cli::{LedgerArgs, LedgerCommand};
 use crate::config::ledger_location;
 
 pub fn run(command: &LedgerCommand) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("verdict: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(async {
         match command {

@@ -37,15 +37,9 @@ const BODIES_PER_CHUNK: usize = 256;
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
 pub fn replay(args: &ReplayArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("verdict: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     match run(args, &runtime) {
         Ok(()) => ExitCode::SUCCESS,
