@@ -197,6 +197,12 @@ SCENARIOS = [
     # account's retries, one lookup too).
     ("evaluate-face-sqlite", 1, "evaluate-json-sqlite"),
     ("evaluate-face-postgres", 1, "evaluate-json-postgres"),
+    # One shadow policy (acme-eu) beside the live one, no ledger: compared
+    # with the same scenario on the server without a shadow.
+    ("evaluate-json-shadow", 1, "evaluate-json-ledger-off"),
+    ("batch-1000-shadow", 1000, "batch-1000-ledger-off"),
+    ("evaluate-json-cached-ledger-off", 1, None),
+    ("evaluate-json-cached-shadow", 1, "evaluate-json-cached-ledger-off"),
 ]
 # Run only when the run is given a PostgreSQL database.
 OPTIONAL = {"evaluate-json-postgres", "batch-1000-postgres", "evaluate-face-postgres"}
