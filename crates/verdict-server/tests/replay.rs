@@ -218,23 +218,35 @@ async fn postgres_ledger_replays_under_a_candidate() {
 }
 
 #[test]
-fn a_candidate_that_cannot_be_used_is_a_usage_error() {
+fn a_candidate_or_ledger_that_cannot_be_used_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let location = format!("sqlite:{}", dir.path().join("ledger.sqlite").display());
+    // A ledger that is not there is not created and replayed as empty.
+    let (code, stdout, stderr) = replay(&["--candidate", "embedded", "--ledger", &location]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("no ledger at"), "{stderr}");
+    assert!(!dir.path().join("ledger.sqlite").exists());
+    let created = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["ledger", "verify", "--ledger", &location])
+        .output()
+        .expect("verdict ledger verify");
+    assert!(created.status.success());
     let broken = dir.path().join("broken.toml");
     std::fs::write(
         &broken,
         "id = \"broken\"\nversion = 1\n[[rule]]\ncapability = 3\n",
     )
     .expect("write");
-    let cases: [(&[&str], &str); 4] = [
+    let bodies = dir.path().join("bodies.jsonl");
+    std::fs::write(&bodies, "{}\n").expect("write");
+    let cases: [(&[&str], &str); 5] = [
         (
             &["--candidate", "no-such-policy"],
-            "not a file, a sha256: digest, `embedded`, or a policy id",
+            "--candidate no-such-policy: not a file, a sha256: digest, `embedded`, or a policy id",
         ),
         (
             &["--candidate", "sha256:0000"],
-            "no policy with this digest ever decided",
+            "--candidate sha256:0000: no policy with this digest ever decided",
         ),
         (
             &["--candidate", broken.to_str().expect("utf-8")],
@@ -243,6 +255,17 @@ fn a_candidate_that_cannot_be_used_is_a_usage_error() {
         (
             &["--candidate", "embedded", "--since", "yesterday"],
             "--since: expected an RFC 3339 time",
+        ),
+        (
+            &[
+                "--candidate",
+                "embedded",
+                "--bodies",
+                bodies.to_str().expect("utf-8"),
+                "--baseline",
+                "nope",
+            ],
+            "--baseline nope: not a file",
         ),
     ];
     for (args, says) in cases {
@@ -332,26 +355,46 @@ fn bodies_replay_against_a_baseline_with_every_line_accounted_for() {
         PUNCHED_ACCOUNT,
     ]);
     assert_eq!(transitions(&one_account), [row("REVIEW", "DECLINE", 1)]);
+    // A body that is not one is counted whatever the account asked for.
+    assert_eq!(one_account["undecidable"][0]["why"], "invalid_body");
+
+    // A line that is not text is counted too, and the rest replayed.
+    let mut with_bytes = std::fs::read(file.path()).expect("read");
+    with_bytes.extend(b"\xff\xfe not text\n");
+    std::fs::write(file.path(), with_bytes).expect("write");
+    let counted = report(&["--candidate", "embedded", "--bodies", path]);
+    assert_eq!(counted["replayed"], 3);
+    assert_eq!(
+        counted["undecidable"][1],
+        serde_json::json!({"why": "unreadable_body", "count": 1, "samples": [format!("{path}:5")]})
+    );
 }
 
 #[test]
 fn the_report_is_the_same_whatever_the_number_of_workers() {
     let file = jsonl(1_000, 1_500);
     let path = file.path().to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let candidate = dir.path().join("punched-declines.toml");
+    std::fs::write(&candidate, PUNCHED_DECLINES).expect("write the candidate");
+    let candidate = candidate.to_str().expect("utf-8");
     let args = |workers: &'static str| {
         vec![
             "--candidate",
-            "embedded",
+            candidate,
             "--bodies",
             path,
-            "--baseline",
-            "embedded",
             "--workers",
             workers,
         ]
     };
     let (one, four) = (report(&args("1")), report(&args("4")));
     assert_eq!(one["replayed"], 3_000);
+    assert_eq!(one["changed"], 1_000);
+    assert_eq!(
+        one["result_codes"][0]["samples"].as_array().map(Vec::len),
+        Some(5)
+    );
     assert_eq!(
         one["undecidable"][0]["samples"],
         serde_json::json!([format!("{path}:1500")])

@@ -72,6 +72,8 @@ pub enum Undecidable {
     UnreadableFacts,
     /// A body that is not a retrieval-API result.
     InvalidBody,
+    /// A body file that could not be read (or is not UTF-8).
+    UnreadableBody,
     /// A workflow that is not final (still INITIATED or ACQUIRED).
     NotFinal,
 }
@@ -360,11 +362,13 @@ pub fn replay_facts(
 }
 
 /// Decides a retrieval body under `baseline` and `candidate`, with the same
-/// evidence for both.
+/// evidence for both; with `account`, only a body of that account (a body
+/// that is not a result is counted as such either way).
 pub fn replay_body(
     report: &mut Report,
     case: &Case<'_>,
     body: &str,
+    account: Option<&str>,
     evidence: &Evidence,
     baseline: &Policy,
     candidate: &Policy,
@@ -372,6 +376,9 @@ pub fn replay_body(
     let Ok(workflow) = parse_workflow_json(body) else {
         return report.fail(case, Undecidable::InvalidBody);
     };
+    if account.is_some_and(|account| workflow.account_id.as_deref() != Some(account)) {
+        return;
+    }
     match (
         evaluate_with(&workflow, baseline, evidence),
         evaluate_with(&workflow, candidate, evidence),
@@ -385,10 +392,11 @@ pub fn replay_body(
 /// report, and returns the merged report with the number of items decided.
 ///
 /// `feed` runs on the calling thread and hands chunks of work to a queue of
-/// a few chunks (`send` returns false once nobody decides any more): reading
-/// waits for deciding, so memory holds a few chunks whatever the input's
-/// length. `progress` is called after each chunk handed over, with the items
-/// decided so far.
+/// a few chunks: reading waits for deciding, so memory holds a few chunks
+/// whatever the input's length. `send` returns false once nobody decides
+/// any more (a worker panicked: the queue is closed, the feed should stop,
+/// and the panic is raised again here). `progress` is called after each
+/// chunk handed over, with the items decided so far.
 pub fn in_parallel<T: Send, E>(
     workers: usize,
     decide: impl Fn(&mut Report, &T) + Sync,
@@ -398,18 +406,21 @@ pub fn in_parallel<T: Send, E>(
     let workers = workers.max(1);
     let done = AtomicU64::new(0);
     let (sender, receiver) = sync_channel::<Vec<T>>(workers * 2);
-    let receiver = Mutex::new(receiver);
+    // Taken (so dropped, closing the queue) by a worker that panics.
+    let receiver = Mutex::new(Some(receiver));
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
+                    let _closes = CloseOnPanic(&receiver);
                     let mut report = Report::default();
                     loop {
                         let next = receiver
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
-                            .recv();
-                        let Ok(chunk) = next else { return report };
+                            .as_ref()
+                            .map(std::sync::mpsc::Receiver::recv);
+                        let Some(Ok(chunk)) = next else { return report };
                         for item in &chunk {
                             decide(&mut report, item);
                         }
@@ -435,6 +446,18 @@ pub fn in_parallel<T: Send, E>(
         }
         fed.map(|()| (merged, done.load(Ordering::Relaxed)))
     })
+}
+
+/// Drops the shared receiver when its worker unwinds, so that the feed's
+/// next send fails instead of waiting for workers that are gone.
+struct CloseOnPanic<'r, T>(&'r Mutex<Option<std::sync::mpsc::Receiver<T>>>);
+
+impl<T> Drop for CloseOnPanic<'_, T> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            drop(self.0.lock().unwrap_or_else(PoisonError::into_inner).take());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -515,6 +538,31 @@ mod tests {
             ("DOCUMENT_PUNCHED", "DOCUMENT_DAMAGED")
         );
         assert_eq!(summary.rules[0].rule_id, "b");
+    }
+
+    #[test]
+    fn a_worker_that_panics_stops_the_feed_and_its_panic_is_raised() {
+        let fed = std::sync::atomic::AtomicUsize::new(0);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            in_parallel(
+                1,
+                |_: &mut Report, _: &u32| panic!("a bug in deciding"),
+                |send| {
+                    // Far more chunks than the queue holds: without the
+                    // queue closing, this would wait for ever.
+                    for chunk in 0..1_000 {
+                        if !send(vec![chunk]) {
+                            break;
+                        }
+                        fed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok::<(), ()>(())
+                },
+                &|_| {},
+            )
+        }));
+        assert!(outcome.is_err(), "the worker's panic is raised again");
+        assert!(fed.load(Ordering::Relaxed) < 10, "the feed stopped");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use verdict_core::authoring::replay::{
-    Case, NO_RULE, Report, Summary, Verdict, in_parallel, replay_body, replay_facts,
+    Case, NO_RULE, Report, Summary, Undecidable, Verdict, in_parallel, replay_body, replay_facts,
 };
 use verdict_core::{Evidence, Feedback, Policy, PolicyRef, load_policy};
 use verdict_ledger::{ListQuery, RecordedFacts, SCAN_PAGE, Store};
@@ -97,6 +97,15 @@ fn run(args: &ReplayArgs, runtime: &tokio::runtime::Runtime) -> Result<(), Faile
     let ledger = if wants_ledger {
         let location = ledger_location(&args.ledger.ledger, &args.ledger.data_dir)
             .ok_or_else(|| Failed::Usage("--ledger none has no ledger to replay".into()))?;
+        // Replaying a ledger that is not there is a mistake to report, not
+        // an empty ledger to create and replay.
+        if let Some(path) = location.strip_prefix("sqlite:")
+            && !Path::new(path.strip_prefix("//").unwrap_or(path)).exists()
+        {
+            return Err(Failed::Usage(format!(
+                "no ledger at {path} (--ledger, --data-dir)"
+            )));
+        }
         let store = runtime
             .block_on(Store::open(&location))
             .map_err(|error| Failed::Run(error.to_string()))?;
@@ -105,16 +114,22 @@ fn run(args: &ReplayArgs, runtime: &tokio::runtime::Runtime) -> Result<(), Faile
         None
     };
     let store = ledger.as_ref().map(|(_, store)| store);
-    let resolve =
-        |spec: &str| runtime.block_on(resolve_policy(spec, args.policy_dir.as_deref(), store));
-    let candidate = resolve(&args.candidate)?;
+    let resolve = |flag: &str, spec: &str| {
+        runtime.block_on(resolve_policy(
+            flag,
+            spec,
+            args.policy_dir.as_deref(),
+            store,
+        ))
+    };
+    let candidate = resolve("candidate", &args.candidate)?;
     let workers = args.workers.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let (heading, report) = match (&args.bodies, &ledger) {
         (Some(path), _) => {
             let baseline = match &args.baseline {
-                Some(spec) => resolve(spec)?,
+                Some(spec) => resolve("baseline", spec)?,
                 None => Policy::embedded_default(),
             };
             let heading = Heading {
@@ -170,17 +185,32 @@ fn run(args: &ReplayArgs, runtime: &tokio::runtime::Runtime) -> Result<(), Faile
     }
 }
 
-/// A ledger location fit to print: a PostgreSQL URL without its password.
+/// A ledger location fit to print: a PostgreSQL URL without its password,
+/// whether in the user part (which ends at the last `@`) or as a
+/// `password=` parameter.
 fn shown_location(location: &str) -> String {
     let Some((scheme, rest)) = location.split_once("://") else {
         return location.to_owned();
     };
-    match rest.split_once('@') {
+    let (address, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(a, q)| (a, Some(q)));
+    let address = match address.rsplit_once('@') {
         Some((user, host)) => {
             let user = user.split_once(':').map_or(user, |(user, _)| user);
-            format!("{scheme}://{user}@{host}")
+            format!("{user}@{host}")
         }
-        None => location.to_owned(),
+        None => address.to_owned(),
+    };
+    let query: Vec<&str> = query
+        .into_iter()
+        .flat_map(|query| query.split('&'))
+        .filter(|pair| !pair.to_ascii_lowercase().starts_with("password="))
+        .collect();
+    if query.is_empty() {
+        format!("{scheme}://{address}")
+    } else {
+        format!("{scheme}://{address}?{}", query.join("&"))
     }
 }
 
@@ -188,6 +218,7 @@ fn shown_location(location: &str) -> String {
 /// `sha256:` digest the ledger kept the text of, or the id of a policy in
 /// `--policy-dir`.
 async fn resolve_policy(
+    flag: &str,
     spec: &str,
     policy_dir: Option<&Path>,
     store: Option<&Store>,
@@ -198,19 +229,23 @@ async fn resolve_policy(
     let path = Path::new(spec);
     if path.is_file() {
         let text = std::fs::read_to_string(path)
-            .map_err(|error| Failed::Usage(format!("{spec}: {error}")))?;
+            .map_err(|error| Failed::Usage(format!("--{flag} {spec}: {error}")))?;
         return load_policy(spec, &text).map_err(|errors| Failed::Usage(errors.to_string()));
     }
     if spec.starts_with("sha256:") {
         let Some(store) = store else {
-            return Err(Failed::Usage(format!("{spec}: a digest needs a ledger")));
+            return Err(Failed::Usage(format!(
+                "--{flag} {spec}: a digest needs a ledger"
+            )));
         };
         let kept = store
             .policy(spec)
             .await
             .map_err(|error| Failed::Run(error.to_string()))?
             .ok_or_else(|| {
-                Failed::Usage(format!("{spec}: no policy with this digest ever decided"))
+                Failed::Usage(format!(
+                    "--{flag} {spec}: no policy with this digest ever decided"
+                ))
             })?;
         let policy = load_policy(
             &format!("{} {}", kept.key.id, kept.key.version),
@@ -223,7 +258,7 @@ async fn resolve_policy(
     let set = policies.current();
     let loaded = set.get(spec).map_err(|_| {
         Failed::Usage(format!(
-            "--candidate {spec}: not a file, a sha256: digest, `embedded`, or a policy id{}",
+            "--{flag} {spec}: not a file, a sha256: digest, `embedded`, or a policy id{}",
             if policy_dir.is_some() {
                 " of --policy-dir"
             } else {
@@ -298,7 +333,8 @@ struct Body {
     order: u64,
     /// The file's name, or `FILE:LINE` in a JSON-lines file.
     id: String,
-    text: String,
+    /// `None` when it could not be read as text: counted, not fatal.
+    text: Option<String>,
 }
 
 fn replay_bodies(
@@ -335,15 +371,15 @@ fn replay_bodies(
             id: &body.id,
             feedback: None,
         };
-        if account.is_some_and(|account| !of_account(&body.text, account)) {
-            return;
+        match &body.text {
+            Some(text) => replay_body(report, &case, text, account, &evidence, baseline, candidate),
+            None => report.fail(&case, Undecidable::UnreadableBody),
         }
-        replay_body(report, &case, &body.text, &evidence, baseline, candidate);
     };
     decided_in_parallel(workers, total, decide, |send| {
         let mut chunk = Vec::with_capacity(BODIES_PER_CHUNK);
         let mut order = 0;
-        let mut push = |chunk: &mut Vec<Body>, id: String, text: String| {
+        let mut push = |chunk: &mut Vec<Body>, id: String, text: Option<String>| {
             order += 1;
             chunk.push(Body { order, id, text });
             chunk.len() < BODIES_PER_CHUNK || send(std::mem::take(chunk))
@@ -351,8 +387,7 @@ fn replay_bodies(
         match (&files, lines) {
             (Some(files), _) => {
                 for file in files {
-                    let text = std::fs::read_to_string(file)
-                        .map_err(|error| Failed::Run(format!("{}: {error}", file.display())))?;
+                    let text = std::fs::read_to_string(file).ok();
                     let id = file.file_name().map_or_else(
                         || file.display().to_string(),
                         |name| name.to_string_lossy().into_owned(),
@@ -364,12 +399,13 @@ fn replay_bodies(
             }
             (None, Some(lines)) => {
                 let shown = path.display().to_string();
-                for (number, line) in lines.lines().enumerate() {
+                for (number, line) in lines.split(b'\n').enumerate() {
                     let line = line.map_err(|error| Failed::Run(format!("{shown}: {error}")))?;
-                    if line.trim().is_empty() {
+                    if line.trim_ascii().is_empty() {
                         continue;
                     }
-                    if !push(&mut chunk, format!("{shown}:{}", number + 1), line) {
+                    let text = String::from_utf8(line).ok();
+                    if !push(&mut chunk, format!("{shown}:{}", number + 1), text) {
                         return Ok(());
                     }
                 }
@@ -381,12 +417,6 @@ fn replay_bodies(
         }
         Ok(())
     })
-}
-
-/// Whether a body is of `account`, as the decision would read it.
-fn of_account(body: &str, account: &str) -> bool {
-    verdict_core::parse_workflow_json(body)
-        .is_ok_and(|workflow| workflow.account_id.as_deref() == Some(account))
 }
 
 /// [`in_parallel`] with a progress line on a terminal, and the report's
