@@ -97,7 +97,7 @@ async fn every_item_is_answered_in_order_as_batch_evaluate_answers_it() {
         },
     )
     .await;
-    // Sent a few at a time, so that groups of several and of one both occur.
+    // However the server groups them as they arrive, each answer is the batch's.
     let requests: Vec<_> = items
         .into_iter()
         .map(|item| streamed(item, "", false))

@@ -8,11 +8,12 @@
 //! a request whose bytes would exceed the budget is answered at once with
 //! RESOURCE_EXHAUSTED + RetryInfo and its body is not read further.
 //!
-//! A streaming request (`StreamEvaluate`) is not counted: its body is read a
-//! message at a time, only as fast as its answers are taken, so what it holds
-//! is bounded by `max_stream_in_flight` and the HTTP/2 windows, not by its
-//! length — and counting a long stream's bytes until its end would refuse it
-//! part way.
+//! A streaming request (`StreamEvaluate`) is not counted here: its body is
+//! read a message at a time, only as fast as its answers are taken, and
+//! counting a long stream's bytes until its end would refuse it part way.
+//! Instead the stream holds the bytes of the group of items it is deciding
+//! ([`BodyBudget::hold`]): a group that does not fit is answered
+//! RESOURCE_EXHAUSTED item by item, as a unary request would be.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -65,9 +66,36 @@ impl BodyBudget {
         }
     }
 
+    /// Holds `bytes` of the budget until the guard is dropped, or `None`
+    /// (holding nothing) when they do not fit.
+    pub fn hold(self: &Arc<Self>, bytes: usize) -> Option<HeldBytes> {
+        self.take(bytes).then(|| HeldBytes {
+            budget: Arc::clone(self),
+            bytes,
+        })
+    }
+
+    /// The budget, in bytes.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
     fn give_back(&self, bytes: usize) {
         let before = self.used.fetch_sub(bytes, Ordering::AcqRel);
         metrics::body_bytes_in_flight(before.saturating_sub(bytes));
+    }
+}
+
+/// Bytes held by a stream's group of items while it is decided.
+#[derive(Debug)]
+pub struct HeldBytes {
+    budget: Arc<BodyBudget>,
+    bytes: usize,
+}
+
+impl Drop for HeldBytes {
+    fn drop(&mut self) {
+        self.budget.give_back(self.bytes);
     }
 }
 

@@ -8,7 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod baseline;
-mod body_budget;
+pub mod body_budget;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -94,10 +94,18 @@ pub async fn serve(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
-    let decisions =
-        DecisionServiceServer::new(DecisionApi::new(policies, limits, ledger, shadow_policies))
-            .max_decoding_message_size(limits.max_message_bytes)
-            .max_encoding_message_size(limits.max_message_bytes);
+    // One budget for request bytes: unary bodies as they arrive (the layer),
+    // stream items as they are decided (the stream, see body_budget.rs).
+    let budget = BodyBudget::new(limits.max_request_bytes_in_flight);
+    let decisions = DecisionServiceServer::new(DecisionApi::new(
+        policies,
+        limits,
+        ledger,
+        shadow_policies,
+        Arc::clone(&budget),
+    ))
+    .max_decoding_message_size(limits.max_message_bytes)
+    .max_encoding_message_size(limits.max_message_bytes);
 
     // Same message limits as the decision service: the baseline must see the
     // same requests.
@@ -136,9 +144,7 @@ pub async fn serve(
         builder = builder.tls_config(tls.server_config())?;
     }
     let server = builder
-        .layer(BodyBudgetLayer(BodyBudget::new(
-            limits.max_request_bytes_in_flight,
-        )))
+        .layer(BodyBudgetLayer(budget))
         .http2_keepalive_interval(Some(limits.keepalive_interval))
         .http2_keepalive_timeout(Some(limits.keepalive_timeout))
         .max_concurrent_streams(Some(limits.max_concurrent_streams))

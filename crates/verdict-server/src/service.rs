@@ -14,8 +14,9 @@ use tracing::debug;
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
 use verdict_core::{Evidence, Policy};
-use verdict_ledger::Draft;
+use verdict_ledger::{Draft, PolicyText};
 
+use crate::body_budget::BodyBudget;
 use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide};
 use crate::envelope::Envelope;
 use crate::errors::{MAX_ID, ServiceError};
@@ -168,6 +169,15 @@ fn framed_len(result: &pb::BatchResult) -> usize {
     1 + prost::encoding::encoded_len_varint(len as u64) + len
 }
 
+/// How a batch's answers reach the caller: together in one message
+/// (`BatchEvaluate`), or each in a message of its own (a group of a
+/// `StreamEvaluate`), so that each only has to fit alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    OneMessage,
+    PerItem,
+}
+
 /// How much of one message a batch answer may fill, and what an item that
 /// does not fit is answered with instead.
 struct AnswerRoom {
@@ -178,7 +188,11 @@ struct AnswerRoom {
 }
 
 impl AnswerRoom {
-    fn new(max_message_bytes: usize, items: &[pb::BatchItem]) -> Result<Self, ServiceError> {
+    fn new(
+        max_message_bytes: usize,
+        items: &[pb::BatchItem],
+        delivery: Delivery,
+    ) -> Result<Self, ServiceError> {
         let error = ServiceError::ResponseTooLarge {
             max: max_message_bytes,
         };
@@ -187,6 +201,9 @@ impl AnswerRoom {
             too_large: error.to_rpc_status(),
             reserve: 0,
         };
+        if delivery == Delivery::PerItem {
+            return Ok(room);
+        }
         room.reserve = items.iter().map(|item| room.fallback_size(&item.id)).sum();
         // Not even every item as an error fits: the batch is too large.
         if room.reserve > room.budget {
@@ -208,6 +225,22 @@ impl AnswerRoom {
     }
 }
 
+/// The shadow policies of one request: to decide with, and their texts for
+/// the ledger (kept by digest like the deciding policy's).
+struct Shadows {
+    policies: Arc<[Arc<Policy>]>,
+    texts: Vec<Arc<PolicyText>>,
+}
+
+impl Shadows {
+    /// The texts the ledger keeps with a decision by `live`.
+    fn with_live(&self, live: &Arc<PolicyText>) -> Vec<Arc<PolicyText>> {
+        std::iter::once(Arc::clone(live))
+            .chain(self.texts.iter().cloned())
+            .collect()
+    }
+}
+
 /// Serves decisions from a set of policies.
 #[derive(Debug, Clone)]
 pub struct DecisionApi {
@@ -222,6 +255,9 @@ pub struct DecisionApi {
     ledger: Option<Recorder>,
     /// Ids of the policies that decide beside every live decision.
     shadow_ids: Arc<[String]>,
+    /// Request bytes held at once, server-wide (`body_budget.rs`): stream
+    /// groups hold theirs while they are decided.
+    budget: Arc<BodyBudget>,
 }
 
 impl DecisionApi {
@@ -231,11 +267,13 @@ impl DecisionApi {
         limits: Limits,
         ledger: Option<Recorder>,
         shadow_ids: Vec<String>,
+        budget: Arc<BodyBudget>,
     ) -> Self {
         Self {
             policies,
             ledger,
             shadow_ids: shadow_ids.into(),
+            budget,
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
             queue_delay: QueueDelay::start(),
             limits,
@@ -278,18 +316,33 @@ impl DecisionApi {
     /// The shadow policies to decide beside `live`, as loaded in `set` now
     /// (so reloaded like any policy): not `live` itself, nor one that is not
     /// loaded (counted, so that a shadow that stopped loading is seen).
-    fn shadows(&self, set: &PolicySet, live: &Policy) -> Vec<Arc<Policy>> {
-        self.shadow_ids
+    fn shadows(&self, set: &PolicySet, live: &Policy) -> Shadows {
+        let loaded: Vec<&Arc<LoadedPolicy>> = self
+            .shadow_ids
             .iter()
             .filter(|id| **id != live.reference().id)
             .filter_map(|id| match set.get(id) {
-                Ok(loaded) => Some(Arc::clone(&loaded.policy)),
+                Ok(loaded) => Some(loaded),
                 Err(_) => {
                     metrics::shadow_missing(id);
                     None
                 }
             })
-            .collect()
+            .collect();
+        Shadows {
+            policies: loaded
+                .iter()
+                .map(|loaded| Arc::clone(&loaded.policy))
+                .collect(),
+            texts: loaded
+                .iter()
+                .map(|loaded| Arc::clone(&loaded.ledger_text))
+                .collect(),
+        }
+    }
+
+    pub(crate) fn budget(&self) -> &Arc<BodyBudget> {
+        &self.budget
     }
 
     pub(crate) fn limits(&self) -> &Limits {
@@ -379,7 +432,8 @@ impl DecisionService for DecisionApi {
                 let set = self.policies.current();
                 let loaded = set.get(&request.policy_id)?;
                 let policy = Arc::clone(&loaded.policy);
-                let shadows: Arc<[Arc<Policy>]> = self.shadows(&set, &policy).into();
+                let shadowing = self.shadows(&set, &policy);
+                let shadows = Arc::clone(&shadowing.policies);
                 let options = self.options(request.explain);
                 let evidence = Arc::new(evidence_from_wire(request.evidence.as_ref())?);
                 let heavy = request
@@ -434,7 +488,7 @@ impl DecisionService for DecisionApi {
                 // Recorded before it is answered: an answer is durable.
                 if let (Some(recorder), Some(draft)) = (&self.ledger, decided.draft) {
                     let appended = recorder
-                        .record(Arc::clone(&loaded.ledger_text), vec![draft])
+                        .record(shadowing.with_live(&loaded.ledger_text), vec![draft])
                         .await?;
                     mark(&mut decision, appended.first().and_then(Option::as_ref));
                 }
@@ -462,7 +516,7 @@ impl DecisionService for DecisionApi {
         request: Request<pb::BatchEvaluateRequest>,
     ) -> Result<Response<pb::BatchEvaluateResponse>, Status> {
         Envelope::open("BatchEvaluate", &request, self.limits.rpc_timeout)
-            .run(self.batch(request.into_inner()))
+            .run(self.batch(request.into_inner(), Delivery::OneMessage))
             .await
     }
 
@@ -566,6 +620,7 @@ impl DecisionApi {
     pub(crate) async fn batch(
         &self,
         request: pb::BatchEvaluateRequest,
+        delivery: Delivery,
     ) -> Result<pb::BatchEvaluateResponse, ServiceError> {
         let started = Instant::now();
         let items = request.items.len();
@@ -581,10 +636,11 @@ impl DecisionApi {
         let set = self.policies.current();
         let loaded = set.get(&request.policy_id)?;
         let policy = Arc::clone(&loaded.policy);
-        let shadows: Arc<[Arc<Policy>]> = self.shadows(&set, &policy).into();
-        let ledger_text = Arc::clone(&loaded.ledger_text);
+        let shadowing = self.shadows(&set, &policy);
+        let shadows = Arc::clone(&shadowing.policies);
+        let ledger_texts = shadowing.with_live(&loaded.ledger_text);
         let options = self.options(request.explain);
-        let room = AnswerRoom::new(self.limits.max_message_bytes, &request.items)?;
+        let room = AnswerRoom::new(self.limits.max_message_bytes, &request.items, delivery)?;
         let fallback_sizes: Vec<usize> = request
             .items
             .iter()
@@ -655,8 +711,14 @@ impl DecisionApi {
                 ..
             } = answered;
             shadowed.push(shadows);
-            reserve -= fallback;
-            if size + answer_size + reserve > room.budget {
+            let fits = match delivery {
+                Delivery::OneMessage => {
+                    reserve -= fallback;
+                    size + answer_size + reserve <= room.budget
+                }
+                Delivery::PerItem => answer_size <= room.budget,
+            };
+            if !fits {
                 answer.result = Some(pb::batch_result::Result::Error(room.too_large.clone()));
                 size += fallback;
             } else {
@@ -669,7 +731,7 @@ impl DecisionApi {
         }
         if let Some(recorder) = &self.ledger {
             let (indices, drafts): (Vec<usize>, Vec<_>) = drafts.into_iter().unzip();
-            match recorder.record(ledger_text, drafts).await {
+            match recorder.record(ledger_texts, drafts).await {
                 Ok(appended) => {
                     for (index, appended) in indices.into_iter().zip(appended) {
                         if let Some(pb::batch_result::Result::Decision(decision)) =

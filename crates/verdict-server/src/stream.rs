@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
+use prost::Message as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::{Stream, StreamExt as _};
@@ -28,7 +29,7 @@ use verdict_api::v1 as pb;
 use crate::errors::ServiceError;
 use crate::metrics;
 use crate::request_id::{REQUEST_ID_HEADER, request_id};
-use crate::service::DecisionApi;
+use crate::service::{DecisionApi, Delivery};
 
 /// The response stream: answers, then the end (or the status that ended it).
 pub type Answers = Pin<Box<dyn Stream<Item = Result<pb::StreamEvaluateResponse, Status>> + Send>>;
@@ -98,7 +99,8 @@ async fn serve(
     max_in_flight: usize,
 ) -> Ended {
     let permits = Arc::new(Semaphore::new(max_in_flight));
-    // An item read that could not join the group before it (another policy).
+    // An item read that could not join the group before it (another policy,
+    // or no more room in the group).
     let mut carried: Option<Read> = None;
     loop {
         let first = match carried.take() {
@@ -125,11 +127,16 @@ async fn serve(
                 }
             }
         };
+        let limits = api.limits();
+        // A group is admitted as a batch is: at most `max_in_flight` items,
+        // at most a message's bytes of input (at least its first item).
+        let max_items = limits.max_batch_size.min(limits.max_in_flight).max(1);
+        let mut bytes = first.0.encoded_len();
         let mut group = vec![first];
         let mut after: Option<Result<(), Status>> = None;
         // What has arrived already joins the group, while there is room and
         // it asks for the same policy and explanation.
-        while group.len() < api.limits().max_batch_size {
+        while group.len() < max_items {
             let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
                 break;
             };
@@ -137,7 +144,12 @@ async fn serve(
                 None => break,
                 Some(Ok(Some(item))) => {
                     let head = &group[0].0;
-                    if item.policy_id == head.policy_id && item.explain == head.explain {
+                    let size = item.encoded_len();
+                    if item.policy_id == head.policy_id
+                        && item.explain == head.explain
+                        && bytes + size <= limits.max_message_bytes
+                    {
+                        bytes += size;
                         group.push((item, permit));
                     } else {
                         carried = Some((item, permit));
@@ -155,7 +167,7 @@ async fn serve(
             }
         }
         let decided = tokio::select! {
-            decided = decide(api, &mut group) => decided,
+            decided = decide(api, &mut group, bytes) => decided,
             // The group's future is dropped: its batch workers stop.
             () = answers.closed() => return Ended::Left,
         };
@@ -203,9 +215,10 @@ async fn fail(answers: &mpsc::Sender<Outgoing>, status: Status) -> Ended {
     }
 }
 
-/// Decides a group as a batch; an error of the whole batch (an unknown
-/// policy, shedding, the deadline) is each item's error.
-async fn decide(api: &DecisionApi, group: &mut [Read]) -> Vec<pb::BatchResult> {
+/// Decides a group as a batch, holding its `bytes` of the server's request
+/// budget meanwhile; an error of the whole batch (an unknown policy,
+/// shedding, the budget, the deadline) is each item's error.
+async fn decide(api: &DecisionApi, group: &mut [Read], bytes: usize) -> Vec<pb::BatchResult> {
     let head = &group[0].0;
     let (policy_id, explain) = (head.policy_id.clone(), head.explain);
     let mut ids = Vec::with_capacity(group.len());
@@ -223,12 +236,20 @@ async fn decide(api: &DecisionApi, group: &mut [Read]) -> Vec<pb::BatchResult> {
         explain,
     };
     let deadline = api.limits().rpc_timeout;
-    let error = match tokio::time::timeout(deadline, api.batch(request)).await {
-        Ok(Ok(response)) => return response.results,
-        Ok(Err(error)) => error,
-        Err(_) => ServiceError::DeadlineExceeded {
-            timeout_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
-        },
+    let held = api.budget().hold(bytes);
+    let error = if held.is_none() {
+        metrics::body_budget_refused();
+        ServiceError::BodyBudget {
+            max_bytes: api.budget().max(),
+        }
+    } else {
+        match tokio::time::timeout(deadline, api.batch(request, Delivery::PerItem)).await {
+            Ok(Ok(response)) => return response.results,
+            Ok(Err(error)) => error,
+            Err(_) => ServiceError::DeadlineExceeded {
+                timeout_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
+            },
+        }
     };
     let status = error.to_rpc_status();
     ids.into_iter()
