@@ -218,4 +218,20 @@ async fn a_shadow_disagreement_is_counted_recorded_and_listed_and_the_caller_see
         )]
     );
     assert_ne!(newest.shadows[0].policy, first.policy, "the new digest");
+    // The shadow's first version is no longer loaded; the ledger kept its text.
+    let digest = first.policy.expect("policy").digest;
+    let kept = client
+        .get_policy(pb::GetPolicyRequest {
+            digest: digest.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("the shadow's first version, by digest")
+        .into_inner();
+    assert!(
+        kept.content.contains(r#"version = "1.0.0""#),
+        "{}",
+        kept.content
+    );
+    assert_eq!(kept.policy.expect("info").digest, digest);
 }

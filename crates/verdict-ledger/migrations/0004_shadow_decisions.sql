@@ -12,3 +12,6 @@ CREATE TABLE shadow_decisions (
     rule_id TEXT NOT NULL,
     PRIMARY KEY (decision_seq, policy_id, policy_digest)
 );
+-- `ListDecisions(shadow_policy_id)`: one shadow's disagreements in seq order,
+-- without walking every decision to find the few it disagreed with.
+CREATE INDEX shadow_decisions_by_policy ON shadow_decisions (policy_id, decision_seq);

@@ -884,31 +884,24 @@ fn distinct<'a>(ids: &[&'a str]) -> Vec<&'a str> {
     ids
 }
 
-/// The rows `sql` selects for one chunk of ids (at most
-/// [`IDS_PER_LOOKUP`]), bound in order to `$1, $2, …`: an `{ids}` in `sql`
-/// becomes that list.
 /// ` WHERE …` for `query`'s position and filters, with `$n` placeholders
 /// in the order [`bind_filters`] binds them, and the next placeholder's number.
 fn filter_sql(query: &ListQuery) -> (String, usize) {
     let mut sql = " WHERE seq > $1".to_owned();
     let mut next = 2;
+    // (set, the condition before its placeholder, what closes it)
     let filters = [
-        (query.account_id.is_some(), "account_id ="),
-        (query.from_ms.is_some(), "recorded_at_ms >="),
-        (query.to_ms.is_some(), "recorded_at_ms <"),
-        (query.outcome.is_some(), "outcome ="),
+        (query.account_id.is_some(), "account_id =", ""),
+        (query.from_ms.is_some(), "recorded_at_ms >=", ""),
+        (query.to_ms.is_some(), "recorded_at_ms <", ""),
+        (query.outcome.is_some(), "outcome =", ""),
         (
             query.shadow_policy_id.is_some(),
-            "EXISTS (SELECT 1 FROM shadow_decisions s WHERE s.decision_seq = decisions.seq \
-             AND s.policy_id =",
+            "seq IN (SELECT s.decision_seq FROM shadow_decisions s WHERE s.policy_id =",
+            ")",
         ),
     ];
-    for (_, condition) in filters.iter().filter(|(set, _)| *set) {
-        let close = if condition.starts_with("EXISTS") {
-            ")"
-        } else {
-            ""
-        };
+    for (_, condition, close) in filters.iter().filter(|(set, _, _)| *set) {
         sql.push_str(&format!(" AND {condition} ${next}{close}"));
         next += 1;
     }
@@ -939,6 +932,9 @@ fn bind_filters<'q>(
     statement
 }
 
+/// The rows `sql` selects for one chunk of ids (at most
+/// [`IDS_PER_LOOKUP`]), bound in order to `$1, $2, …`: an `{ids}` in `sql`
+/// becomes that list.
 async fn rows_for<'c, E>(
     executor: E,
     backend: Backend,

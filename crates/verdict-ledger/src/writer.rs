@@ -22,9 +22,10 @@ const QUEUE: usize = 1024;
 /// its connect timeout, and requests should not all wait for one.
 const RETRY_AFTER: Duration = Duration::from_millis(500);
 
-/// One append: drafts decided by one policy, and who waits for them.
+/// One append: drafts decided by one policy (and the shadow policies that
+/// disagreed with them), and who waits for them.
 struct Job {
-    policy: Arc<PolicyText>,
+    policies: Vec<Arc<PolicyText>>,
     drafts: Vec<Draft>,
     reply: oneshot::Sender<Result<Vec<Appended>, Arc<LedgerError>>>,
 }
@@ -69,10 +70,21 @@ impl Ledger {
         policy: Arc<PolicyText>,
         drafts: Vec<Draft>,
     ) -> Result<Vec<Appended>, Arc<LedgerError>> {
+        self.append_with(vec![policy], drafts).await
+    }
+
+    /// As [`Ledger::append`], keeping the text of each of `policies` (the
+    /// deciding policy and the shadows whose disagreements the drafts carry)
+    /// by digest, so that every digest a record names can be read back.
+    pub async fn append_with(
+        &self,
+        policies: Vec<Arc<PolicyText>>,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<Appended>, Arc<LedgerError>> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job {
-                policy,
+                policies,
                 drafts,
                 reply,
             })
@@ -123,12 +135,12 @@ async fn write(store: Store, mut queue: mpsc::Receiver<Job>, on_commit: fn(Commi
         for job in &mut jobs {
             sizes.push(job.drafts.len());
             all.append(&mut job.drafts);
-            if !stored_policies.contains(&job.policy.key.digest)
-                && !policies
-                    .iter()
-                    .any(|p| p.key.digest == job.policy.key.digest)
-            {
-                policies.push(PolicyText::clone(&job.policy));
+            for policy in &job.policies {
+                if !stored_policies.contains(&policy.key.digest)
+                    && !policies.iter().any(|p| p.key.digest == policy.key.digest)
+                {
+                    policies.push(PolicyText::clone(policy));
+                }
             }
         }
         match store.append(&all, &policies, now_ms()).await {

@@ -223,6 +223,13 @@ impl Config {
         {
             problems.push("metrics_listen must differ from listen".to_owned());
         }
+        for (index, shadow) in self.shadow_policies.iter().enumerate() {
+            if shadow.is_empty() {
+                problems.push("shadow_policies: an empty policy id".to_owned());
+            } else if self.shadow_policies[..index].contains(shadow) {
+                problems.push(format!("shadow_policies: {shadow} is listed twice"));
+            }
+        }
         let ledger = self.ledger.as_str();
         if !(matches!(ledger, "none" | "sqlite")
             || ledger.starts_with("sqlite:")
@@ -321,6 +328,12 @@ mod tests {
         assert_eq!(Config::default().shadow_policies, Vec::<String>::new());
         let error = load("max_stream_in_flight = 0\n", &[], &[]).expect_err("invalid");
         assert_eq!(error, "max_stream_in_flight = 0: must be at least 1");
+        let error =
+            load("shadow_policies = [\"a\", \"\", \"a\"]\n", &[], &[]).expect_err("invalid");
+        assert_eq!(
+            error,
+            "shadow_policies: an empty policy id\nshadow_policies: a is listed twice"
+        );
     }
 
     #[test]

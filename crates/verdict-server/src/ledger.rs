@@ -53,7 +53,7 @@ impl Recorder {
     /// ledger failed and failures are open.
     pub async fn record(
         &self,
-        policy: Arc<PolicyText>,
+        policies: Vec<Arc<PolicyText>>,
         drafts: Vec<Draft>,
     ) -> Result<Vec<Option<Appended>>, ServiceError> {
         let count = drafts.len();
@@ -61,7 +61,7 @@ impl Recorder {
             return Ok(Vec::new());
         }
         // The writer logs each failed commit; here only what the request gets.
-        match self.ledger.append(policy, drafts).await {
+        match self.ledger.append_with(policies, drafts).await {
             Ok(appended) => Ok(appended.into_iter().map(Some).collect()),
             Err(_) => match self.failure {
                 LedgerFailure::Closed => Err(ServiceError::LedgerUnavailable),

@@ -129,7 +129,7 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
         }
         metrics::failed_policy_files(set.failed().count());
         for shadow in &config.shadow_policies {
-            if set.get(shadow).is_err() || shadow.is_empty() {
+            if set.get(shadow).is_err() {
                 error!(%shadow, "shadow_policies names a policy that is not loaded (give its file in --policy-dir)");
                 return ExitCode::from(2);
             }
