@@ -240,3 +240,53 @@ async fn a_message_that_cannot_be_read_ends_the_stream_after_the_items_before_it
         status.message()
     );
 }
+
+#[tokio::test]
+async fn a_group_that_does_not_fit_the_request_budget_is_refused_item_by_item() {
+    let server = TestServer::start_with(Limits {
+        max_request_bytes_in_flight: 2 * 1024 * 1024,
+        ..Limits::default()
+    })
+    .await;
+    // A stalled unary request holds 1.5 MB of the 2 MB budget.
+    let (_response, mut body, driver) = crate::support::raw_evaluate_call(server.address).await;
+    let mut frame = vec![0u8];
+    frame.extend_from_slice(&1_600_000u32.to_be_bytes());
+    frame.extend(vec![b' '; 1_500_000]);
+    body.send_data(frame.into(), false)
+        .expect("queue the partial body");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A 1 MB item does not fit beside it: an error of its own (and of what
+    // arrived with it, decided together), and the stream goes on.
+    let mut client = server.client().await;
+    let big = format!(
+        "{}{}",
+        fixture("01-clean-pass-score-0.json"),
+        " ".repeat(1024 * 1024)
+    );
+    let requests = vec![
+        streamed(item("big", big), "", false),
+        streamed(
+            item("small", fixture("01-clean-pass-score-0.json")),
+            "",
+            false,
+        ),
+    ];
+    let results = answers(&mut client, requests).await;
+    assert_eq!(
+        results.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["big", "small"]
+    );
+    let refused = &results[0];
+    match &refused.result {
+        Some(batch_result::Result::Error(status)) => {
+            assert_eq!(status.code, Code::ResourceExhausted as i32, "{status:?}");
+            let details = rpc_status_details(status);
+            let info = details.error_info().expect("error info");
+            assert_eq!(info.reason, "REQUEST_BYTES_IN_FLIGHT");
+        }
+        other => panic!("the big item: {other:?}"),
+    }
+    drop(body);
+    driver.abort();
+}
