@@ -12,12 +12,14 @@
 //! - `store` — the tables, in SQLite or PostgreSQL, with migrations; feedback
 //!   writes and reads, and `verify` over both chains. Retention prunes
 //!   decisions only: feedback is kept whole.
+//! - `scan` — a replay's read-only, page-at-a-time read of a SQLite ledger.
 //! - `writer` — group commit of decisions: one writer task, one transaction
 //!   per group. Feedback is written straight through the store, one
 //!   transaction each.
 
 pub mod chain;
 pub mod record;
+pub mod scan;
 pub mod store;
 #[doc(hidden)]
 pub mod testing;

@@ -102,6 +102,8 @@ pub enum LedgerError {
     Corrupt { seq: i64, field: &'static str },
     #[error("the ledger writer has stopped")]
     Stopped,
+    #[error("ledger database (read-only scan): {0}")]
+    Scan(#[from] rusqlite::Error),
 }
 
 /// Decisions to list, oldest first, after a position.
@@ -163,6 +165,9 @@ const COLUMNS: &str = "seq, decision_id, workflow_id, workflow_version, account_
     recorded_at_ms, outcome, result_code, reasons, policy_id, policy_version, policy_digest, \
     input_sha256, facts, prev_hash, hash";
 const COLUMN_COUNT: usize = 17;
+
+/// What a replay reads of a record, in [`RecordedFacts`]'s order.
+pub(crate) const FACTS_COLUMNS: &str = "seq, decision_id, workflow_id, outcome, result_code, facts";
 
 const SHADOW_COLUMNS: &str =
     "decision_seq, policy_id, policy_version, policy_digest, outcome, result_code, rule_id";
@@ -452,10 +457,8 @@ impl Store {
     /// deciding.
     pub async fn list_facts(&self, query: &ListQuery) -> Result<Vec<RecordedFacts>, LedgerError> {
         let (conditions, next) = filter_sql(query);
-        let sql = format!(
-            "SELECT seq, decision_id, workflow_id, outcome, result_code, facts \
-             FROM decisions{conditions} ORDER BY seq LIMIT ${next}"
-        );
+        let sql =
+            format!("SELECT {FACTS_COLUMNS} FROM decisions{conditions} ORDER BY seq LIMIT ${next}");
         let rows = bind_filters(sqlx::query(&sql), query)
             .bind(query.limit)
             .fetch_all(&self.pool)
@@ -884,50 +887,61 @@ fn distinct<'a>(ids: &[&'a str]) -> Vec<&'a str> {
     ids
 }
 
-/// ` WHERE …` for `query`'s position and filters, with `$n` placeholders
-/// in the order [`bind_filters`] binds them, and the next placeholder's number.
-fn filter_sql(query: &ListQuery) -> (String, usize) {
-    let mut sql = " WHERE seq > $1".to_owned();
-    let mut next = 2;
-    // (set, the condition before its placeholder, what closes it)
-    let filters = [
-        (query.account_id.is_some(), "account_id =", ""),
-        (query.from_ms.is_some(), "recorded_at_ms >=", ""),
-        (query.to_ms.is_some(), "recorded_at_ms <", ""),
-        (query.outcome.is_some(), "outcome =", ""),
-        (
-            query.shadow_policy_id.is_some(),
+/// A filter's value, to bind.
+pub(crate) enum Bound<'q> {
+    Number(i64),
+    Text(&'q str),
+}
+
+/// `query`'s position and filters, in order: the SQL before the filter's
+/// placeholder, the SQL after it, and the value to bind. [`filter_sql`]
+/// writes them, [`bind_filters`] (and the SQLite scan) binds them.
+pub(crate) fn filters(query: &ListQuery) -> Vec<(&'static str, &'static str, Bound<'_>)> {
+    let mut all = vec![("seq >", "", Bound::Number(query.after_seq))];
+    if let Some(account) = &query.account_id {
+        all.push(("account_id =", "", Bound::Text(account)));
+    }
+    if let Some(from) = query.from_ms {
+        all.push(("recorded_at_ms >=", "", Bound::Number(from)));
+    }
+    if let Some(to) = query.to_ms {
+        all.push(("recorded_at_ms <", "", Bound::Number(to)));
+    }
+    if let Some(outcome) = &query.outcome {
+        all.push(("outcome =", "", Bound::Text(outcome)));
+    }
+    if let Some(shadow) = &query.shadow_policy_id {
+        all.push((
             "seq IN (SELECT s.decision_seq FROM shadow_decisions s WHERE s.policy_id =",
             ")",
-        ),
-    ];
-    for (_, condition, close) in filters.iter().filter(|(set, _, _)| *set) {
-        sql.push_str(&format!(" AND {condition} ${next}{close}"));
-        next += 1;
+            Bound::Text(shadow),
+        ));
     }
-    (sql, next)
+    all
+}
+
+/// ` WHERE …` for `query`'s position and filters, with `$n` placeholders
+/// in the order [`filters`] gives them, and the next placeholder's number.
+pub(crate) fn filter_sql(query: &ListQuery) -> (String, usize) {
+    let filters = filters(query);
+    let mut sql = String::new();
+    for (n, (before, after, _)) in filters.iter().enumerate() {
+        let join = if n == 0 { " WHERE" } else { " AND" };
+        sql.push_str(&format!("{join} {before} ${}{after}", n + 1));
+    }
+    (sql, filters.len() + 1)
 }
 
 /// Binds what [`filter_sql`] placed.
 fn bind_filters<'q>(
-    statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    mut statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     query: &'q ListQuery,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    let mut statement = statement.bind(query.after_seq);
-    if let Some(account) = &query.account_id {
-        statement = statement.bind(account.as_str());
-    }
-    if let Some(from) = query.from_ms {
-        statement = statement.bind(from);
-    }
-    if let Some(to) = query.to_ms {
-        statement = statement.bind(to);
-    }
-    if let Some(outcome) = &query.outcome {
-        statement = statement.bind(outcome.as_str());
-    }
-    if let Some(shadow) = &query.shadow_policy_id {
-        statement = statement.bind(shadow.as_str());
+    for (_, _, value) in filters(query) {
+        statement = match value {
+            Bound::Number(number) => statement.bind(number),
+            Bound::Text(text) => statement.bind(text),
+        };
     }
     statement
 }

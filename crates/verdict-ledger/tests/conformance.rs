@@ -1407,3 +1407,81 @@ async fn feedback_writers_on_two_stores_extend_one_feedback_chain_beside_appends
         (88, 88, 80)
     );
 }
+
+/// The read-only SQLite scan a replay uses reads what `list_facts` reads,
+/// page by page, with the same filters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_scan_reads_what_list_facts_reads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("ledger.sqlite");
+    let store = open(&format!("sqlite:{}", file.display())).await;
+    for n in 0..25 {
+        let account = if n % 2 == 0 { "even" } else { "odd" };
+        let mut recorded = draft(&format!("wf-{n}"), account, "APPROVE", &format!("{n}"));
+        if n % 3 == 0 {
+            recorded.shadows = vec![shadow("strict", "s1", "REVIEW")];
+        }
+        store
+            .append(&[recorded], &[], 1_000 + n)
+            .await
+            .expect("append");
+    }
+    for query in [
+        ListQuery {
+            limit: 4,
+            ..ListQuery::default()
+        },
+        ListQuery {
+            account_id: Some("even".into()),
+            from_ms: Some(1_004),
+            limit: 3,
+            ..ListQuery::default()
+        },
+        ListQuery {
+            shadow_policy_id: Some("strict".into()),
+            to_ms: Some(1_020),
+            limit: 2,
+            ..ListQuery::default()
+        },
+    ] {
+        let mut listed = Vec::new();
+        let mut paged = query.clone();
+        loop {
+            let page = store.list_facts(&paged).await.expect("list facts");
+            let Some(last) = page.last() else { break };
+            paged.after_seq = last.seq;
+            listed.extend(page);
+        }
+        let mut scanned = Vec::new();
+        let mut pages = 0;
+        verdict_ledger::scan::sqlite_facts(&file, query.clone(), |page| {
+            assert!(page.len() <= usize::try_from(query.limit).expect("small"));
+            pages += 1;
+            scanned.extend(page);
+            true
+        })
+        .expect("scan");
+        assert!(!listed.is_empty(), "{query:?}");
+        assert_eq!(scanned, listed, "{query:?}");
+        assert!(pages > 1, "{query:?} read in pages");
+    }
+    // Stopping after the first page stops the scan.
+    let mut pages = 0;
+    verdict_ledger::scan::sqlite_facts(
+        &file,
+        ListQuery {
+            limit: 2,
+            ..ListQuery::default()
+        },
+        |_| {
+            pages += 1;
+            false
+        },
+    )
+    .expect("scan");
+    assert_eq!(pages, 1);
+    // A file that is not there is an error, not a new ledger.
+    let missing = dir.path().join("missing.sqlite");
+    assert!(verdict_ledger::scan::sqlite_facts(&missing, ListQuery::default(), |_| true).is_err());
+    assert!(!missing.exists());
+}
