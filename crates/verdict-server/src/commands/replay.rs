@@ -22,7 +22,8 @@ use verdict_core::authoring::replay::{
     Case, NO_RULE, Report, Summary, Undecidable, Verdict, in_parallel, replay_body, replay_facts,
 };
 use verdict_core::{Evidence, Feedback, Policy, PolicyRef, load_policy};
-use verdict_ledger::{ListQuery, RecordedFacts, SCAN_PAGE, Store};
+use verdict_ledger::scan::sqlite_facts;
+use verdict_ledger::{LedgerError, ListQuery, RecordedFacts, SCAN_PAGE, Store};
 
 use super::ledger::parse_time;
 use crate::PolicyStore;
@@ -99,11 +100,12 @@ fn run(args: &ReplayArgs, runtime: &tokio::runtime::Runtime) -> Result<(), Faile
             .ok_or_else(|| Failed::Usage("--ledger none has no ledger to replay".into()))?;
         // Replaying a ledger that is not there is a mistake to report, not
         // an empty ledger to create and replay.
-        if let Some(path) = location.strip_prefix("sqlite:")
-            && !Path::new(path.strip_prefix("//").unwrap_or(path)).exists()
+        if let Some(path) = sqlite_path(&args.ledger)
+            && !path.exists()
         {
             return Err(Failed::Usage(format!(
-                "no ledger at {path} (--ledger, --data-dir)"
+                "no ledger at {} (--ledger, --data-dir)",
+                path.display()
             )));
         }
         let store = runtime
@@ -161,7 +163,15 @@ fn run(args: &ReplayArgs, runtime: &tokio::runtime::Runtime) -> Result<(), Faile
                 candidate: candidate.reference().clone(),
                 baseline: None,
             };
-            let report = replay_ledger(store, query, &candidate, workers, runtime)?;
+            let sqlite = sqlite_path(&args.ledger);
+            let report = replay_ledger(
+                store,
+                sqlite.as_deref(),
+                query,
+                &candidate,
+                workers,
+                runtime,
+            )?;
             (heading, report)
         }
         (None, None) => return Err(Failed::Usage("nothing to replay".into())),
@@ -183,6 +193,13 @@ fn run(args: &ReplayArgs, runtime: &tokio::runtime::Runtime) -> Result<(), Faile
         }
         _ => Ok(()),
     }
+}
+
+/// The file of a SQLite ledger location, `None` for PostgreSQL.
+fn sqlite_path(args: &crate::cli::LedgerArgs) -> Option<PathBuf> {
+    let location = ledger_location(&args.ledger, &args.data_dir)?;
+    let path = location.strip_prefix("sqlite:")?;
+    Some(PathBuf::from(path.strip_prefix("//").unwrap_or(path)))
 }
 
 /// A ledger location fit to print: a PostgreSQL URL without its password,
@@ -269,16 +286,18 @@ async fn resolve_policy(
     Ok(Policy::clone(&loaded.policy))
 }
 
+/// Replays the ledger: a SQLite file is read by [`sqlite_facts`] (read-only,
+/// on this thread), a PostgreSQL database through the store.
 fn replay_ledger(
     store: &Store,
+    sqlite: Option<&Path>,
     mut query: ListQuery,
     candidate: &Policy,
     workers: usize,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Report, Failed> {
-    let total = runtime
-        .block_on(store.count(&query))
-        .map_err(|error| Failed::Run(error.to_string()))?;
+    let failed = |error: LedgerError| Failed::Run(error.to_string());
+    let total = runtime.block_on(store.count(&query)).map_err(failed)?;
     let decide = |report: &mut Report, (recorded, feedback): &(RecordedFacts, Option<Feedback>)| {
         let case = Case {
             order: u64::try_from(recorded.seq).unwrap_or_default(),
@@ -294,21 +313,16 @@ fn replay_ledger(
         replay_facts(report, &case, &before, &recorded.facts, candidate);
     };
     decided_in_parallel(workers, total, decide, |send| {
-        loop {
-            let page = runtime
-                .block_on(store.list_facts(&query))
-                .map_err(|error| Failed::Run(error.to_string()))?;
-            let Some(last) = page.last() else {
-                return Ok(());
-            };
-            query.after_seq = last.seq;
+        // A page with the latest feedback on each of its workflows, handed
+        // to the workers: false once they stop.
+        let mut deliver = |page: Vec<RecordedFacts>| -> Result<bool, Failed> {
             let workflows: Vec<&str> = page
                 .iter()
                 .map(|record| record.workflow_id.as_str())
                 .collect();
             let feedback: HashMap<String, Feedback> = runtime
                 .block_on(store.latest_feedback(&workflows))
-                .map_err(|error| Failed::Run(error.to_string()))?
+                .map_err(failed)?
                 .into_iter()
                 .filter_map(|given| {
                     Feedback::from_name(&given.verdict).map(|verdict| (given.workflow_id, verdict))
@@ -321,7 +335,27 @@ fn replay_ledger(
                     (record, given)
                 })
                 .collect();
-            if !send(chunk) {
+            Ok(send(chunk))
+        };
+        if let Some(path) = sqlite {
+            let mut stopped = None;
+            sqlite_facts(path, query, |page| match deliver(page) {
+                Ok(more) => more,
+                Err(error) => {
+                    stopped = Some(error);
+                    false
+                }
+            })
+            .map_err(failed)?;
+            return stopped.map_or(Ok(()), Err);
+        }
+        loop {
+            let page = runtime.block_on(store.list_facts(&query)).map_err(failed)?;
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
+            query.after_seq = last.seq;
+            if !deliver(page)? {
                 return Ok(());
             }
         }
