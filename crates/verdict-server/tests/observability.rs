@@ -9,19 +9,9 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-
-use support::{fixture, start, terminate};
+use support::{fixture, free_port, scrape, start, terminate};
 use verdict_api::v1::decision_service_client::DecisionServiceClient;
 use verdict_api::v1::{self as pb, evaluate_request};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 async fn evaluate_fixtures(address: &str, request_id: &str) {
     let mut client = DecisionServiceClient::connect(format!("http://{address}"))
@@ -42,16 +32,6 @@ async fn evaluate_fixtures(address: &str, request_id: &str) {
             .insert("x-request-id", request_id.parse().expect("ascii"));
         client.evaluate(request).await.expect("decided");
     }
-}
-
-fn scrape(port: u16) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("metrics port");
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .expect("request");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response");
-    response
 }
 
 /// Names, birth dates, document numbers, addresses from the fixtures.

@@ -11,30 +11,15 @@
 
 mod support;
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use prost::Message as _;
-use support::{fixture, start, terminate};
+use support::{fixture, free_port, scrape, start, terminate};
 use verdict_api::v1::{self as pb, batch_item};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// Streams the server counted as ended, whatever their status.
 fn streams_ended(metrics_port: u16) -> u64 {
-    let mut stream = TcpStream::connect(("127.0.0.1", metrics_port)).expect("metrics port");
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .expect("request");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response");
-    response
+    scrape(metrics_port)
         .lines()
         .filter(|line| {
             line.starts_with("verdict_requests_total{") && line.contains(r#"rpc="StreamEvaluate""#)

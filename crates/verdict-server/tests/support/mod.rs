@@ -1,6 +1,7 @@
 //! Running the real `verdict` binary for the integration tests.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
@@ -127,4 +128,26 @@ pub async fn assert_recorded(location: &str, ids: &[String]) {
         );
     }
     store.close().await;
+}
+
+/// A port nobody listens on now (for a server's metrics address).
+#[allow(dead_code, reason = "each test binary uses what it needs of support")]
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The Prometheus text a server serves on its metrics `port`, with the HTTP
+/// response head.
+#[allow(dead_code, reason = "each test binary uses what it needs of support")]
+pub fn scrape(port: u16) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("metrics port");
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    response
 }
