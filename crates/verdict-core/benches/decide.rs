@@ -13,7 +13,7 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use verdict_core::authoring::replay::{Case, NO_RULE, Report, Verdict, in_parallel, replay_facts};
+use verdict_core::authoring::replay::{Before, Case, Report, in_parallel, replay_facts};
 use verdict_core::{Evidence, Policy, evaluate, facts_to_json, parse_workflow_json, too_deep};
 
 /// (case name, corpus file). Every one is a 7-capability retrieval body.
@@ -103,10 +103,9 @@ fn benches(c: &mut Criterion) {
                 id: "0193a5b0-0000-7000-8000-000000000000",
                 feedback: None,
             };
-            let before = Verdict {
+            let before = Before {
                 outcome: "APPROVE",
                 result_code: "APPROVED",
-                rule_id: NO_RULE,
             };
             b.iter(|| replay_facts(&mut report, &case, &before, black_box(facts), &policy));
         });
@@ -141,10 +140,9 @@ fn benches(c: &mut Criterion) {
                         id,
                         feedback: None,
                     };
-                    let before = Verdict {
+                    let before = Before {
                         outcome: "APPROVE",
                         result_code: "APPROVED",
-                        rule_id: NO_RULE,
                     };
                     replay_facts(report, &case, &before, facts, &policy);
                 };

@@ -28,12 +28,21 @@ pub const SAMPLES: usize = 5;
 /// The rule id shown for a decision with no reason (approved).
 pub const NO_RULE: &str = "(none)";
 
-/// What decided, in brief: the part of a decision a replay compares.
+/// What was decided before: as the ledger recorded it, or under the
+/// baseline policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Verdict<'a> {
+pub struct Before<'a> {
     /// As the ledger spells outcomes (`APPROVE`…); any other recorded text
     /// is kept as it is.
     pub outcome: &'a str,
+    pub result_code: &'a str,
+}
+
+/// What the candidate decided, in brief: the part of a decision a replay
+/// compares, and the rule responsible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict<'a> {
+    pub outcome: Outcome,
     pub result_code: &'a str,
     /// The rule of the first reason: the one the result code is from.
     pub rule_id: &'a str,
@@ -42,7 +51,7 @@ pub struct Verdict<'a> {
 impl<'a> Verdict<'a> {
     pub fn of(decision: &Decision<'a>) -> Self {
         Self {
-            outcome: decision.outcome.name(),
+            outcome: decision.outcome,
             result_code: decision.result_code,
             rule_id: decision
                 .reasons
@@ -133,42 +142,20 @@ pub struct Report {
 
 impl Report {
     /// Counts one re-decision: `before` as decided, `after` under the candidate.
-    pub fn add(&mut self, case: &Case<'_>, before: &Verdict<'_>, after: &Verdict<'_>) {
-        let to = Outcome::from_name(after.outcome).map_or("UNKNOWN", Outcome::name);
-        let from = match self.transitions.get_mut(before.outcome) {
-            Some(from) => from,
-            None => self
-                .transitions
-                .entry(before.outcome.to_owned())
-                .or_default(),
-        };
-        from.entry(to).or_default().note(case.order, case.id);
+    pub fn add(&mut self, case: &Case<'_>, before: &Before<'_>, after: &Verdict<'_>) {
+        let to = after.outcome.name();
+        entry(&mut self.transitions, before.outcome)
+            .entry(to)
+            .or_default()
+            .note(case.order, case.id);
         if before.result_code != after.result_code {
-            let from = match self.codes.get_mut(before.result_code) {
-                Some(from) => from,
-                None => self.codes.entry(before.result_code.to_owned()).or_default(),
-            };
-            match from.get_mut(after.result_code) {
-                Some(tally) => tally.note(case.order, case.id),
-                None => from
-                    .entry(after.result_code.to_owned())
-                    .or_default()
-                    .note(case.order, case.id),
-            }
+            let from = entry(&mut self.codes, before.result_code);
+            entry(from, after.result_code).note(case.order, case.id);
         }
-        if before.outcome != after.outcome || before.result_code != after.result_code {
-            match self.rules.get_mut(after.rule_id) {
-                Some(tally) => tally.note(case.order, case.id),
-                None => self
-                    .rules
-                    .entry(after.rule_id.to_owned())
-                    .or_default()
-                    .note(case.order, case.id),
-            }
+        if before.outcome != to || before.result_code != after.result_code {
+            entry(&mut self.rules, after.rule_id).note(case.order, case.id);
         }
-        if case.feedback == Some(Feedback::FraudConfirmed)
-            && after.outcome == Outcome::Approve.name()
-        {
+        if case.feedback == Some(Feedback::FraudConfirmed) && after.outcome == Outcome::Approve {
             self.fraud_approved.note(case.order, case.id);
         }
     }
@@ -292,6 +279,19 @@ impl Report {
     }
 }
 
+/// The value at `key`, made when missing: the key is copied only then (most
+/// re-decisions land on rows that exist).
+fn entry<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    #[expect(
+        clippy::expect_used,
+        reason = "the key was inserted just above when it was missing"
+    )]
+    map.get_mut(key).expect("present")
+}
+
 /// [`Report::summary`]: sorted lists, for JSON and tables.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary<'r> {
@@ -348,7 +348,7 @@ pub struct Failure<'r> {
 pub fn replay_facts(
     report: &mut Report,
     case: &Case<'_>,
-    before: &Verdict<'_>,
+    before: &Before<'_>,
     facts_json: &str,
     candidate: &Policy,
 ) {
@@ -383,7 +383,13 @@ pub fn replay_body(
         evaluate_with(&workflow, baseline, evidence),
         evaluate_with(&workflow, candidate, evidence),
     ) {
-        (Ok(before), Ok(after)) => report.add(case, &Verdict::of(&before), &Verdict::of(&after)),
+        (Ok(before), Ok(after)) => {
+            let before = Before {
+                outcome: before.outcome.name(),
+                result_code: before.result_code,
+            };
+            report.add(case, &before, &Verdict::of(&after));
+        }
         _ => report.fail(case, Undecidable::NotFinal),
     }
 }
@@ -464,7 +470,14 @@ impl<T> Drop for CloseOnPanic<'_, T> {
 mod tests {
     use super::*;
 
-    fn verdict<'a>(outcome: &'a str, code: &'a str, rule: &'a str) -> Verdict<'a> {
+    fn before<'a>(outcome: &'a str, code: &'a str) -> Before<'a> {
+        Before {
+            outcome,
+            result_code: code,
+        }
+    }
+
+    fn verdict<'a>(outcome: Outcome, code: &'a str, rule: &'a str) -> Verdict<'a> {
         Verdict {
             outcome,
             result_code: code,
@@ -483,8 +496,8 @@ mod tests {
     #[test]
     fn samples_are_the_first_in_replay_order_however_the_input_is_split() {
         let ids: Vec<String> = (0..40).map(|n| format!("d-{n:02}")).collect();
-        let before = verdict("APPROVE", "APPROVED", NO_RULE);
-        let after = verdict("REVIEW", "DOCUMENT_PUNCHED", "image-punched");
+        let before = before("APPROVE", "APPROVED");
+        let after = verdict(Outcome::Review, "DOCUMENT_PUNCHED", "image-punched");
         let mut whole = Report::default();
         for (n, id) in ids.iter().enumerate() {
             whole.add(&case(n as u64, id), &before, &after);
@@ -510,8 +523,12 @@ mod tests {
     #[test]
     fn unchanged_decisions_stay_on_the_diagonal_and_change_nothing_else() {
         let mut report = Report::default();
-        let same = verdict("RETRY", "IMAGE_QUALITY_BLURRED", "usability-blurred");
-        report.add(&case(1, "d-1"), &same, &same);
+        let same = verdict(Outcome::Retry, "IMAGE_QUALITY_BLURRED", "usability-blurred");
+        report.add(
+            &case(1, "d-1"),
+            &before("RETRY", "IMAGE_QUALITY_BLURRED"),
+            &same,
+        );
         let summary = report.summary();
         assert_eq!(summary.replayed, 1);
         assert_eq!(summary.changed, 0);
@@ -528,8 +545,8 @@ mod tests {
         let mut report = Report::default();
         report.add(
             &case(1, "d-1"),
-            &verdict("REVIEW", "DOCUMENT_PUNCHED", "a"),
-            &verdict("REVIEW", "DOCUMENT_DAMAGED", "b"),
+            &before("REVIEW", "DOCUMENT_PUNCHED"),
+            &verdict(Outcome::Review, "DOCUMENT_DAMAGED", "b"),
         );
         let summary = report.summary();
         assert_eq!(summary.changed, 1);
@@ -568,20 +585,21 @@ mod tests {
     #[test]
     fn fraud_feedback_counts_only_when_the_candidate_approves() {
         let mut report = Report::default();
-        let declined = verdict("DECLINE", "REPEATED_FACE_FRAUD", "face-fraud");
-        let approved = verdict("APPROVE", "APPROVED", NO_RULE);
+        let declined_before = before("DECLINE", "REPEATED_FACE_FRAUD");
+        let declined = verdict(Outcome::Decline, "REPEATED_FACE_FRAUD", "face-fraud");
+        let approved = verdict(Outcome::Approve, "APPROVED", NO_RULE);
         let fraud = |order, id| Case {
             order,
             id,
             feedback: Some(Feedback::FraudConfirmed),
         };
-        report.add(&fraud(1, "d-1"), &declined, &approved);
-        report.add(&fraud(2, "d-2"), &declined, &declined);
+        report.add(&fraud(1, "d-1"), &declined_before, &approved);
+        report.add(&fraud(2, "d-2"), &declined_before, &declined);
         let legit = Case {
             feedback: Some(Feedback::Legitimate),
             ..case(3, "d-3")
         };
-        report.add(&legit, &declined, &approved);
+        report.add(&legit, &declined_before, &approved);
         let summary = report.summary();
         assert_eq!(summary.fraud_approved.count, 1);
         assert_eq!(summary.fraud_approved.samples, ["d-1"]);

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use verdict_core::authoring::replay::{
-    Case, NO_RULE, Report, Summary, Undecidable, Verdict, in_parallel, replay_body, replay_facts,
+    Before, Case, Report, Summary, Undecidable, in_parallel, replay_body, replay_facts,
 };
 use verdict_core::{Evidence, Feedback, Policy, PolicyRef, load_policy};
 use verdict_ledger::scan::sqlite_facts;
@@ -304,11 +304,9 @@ fn replay_ledger(
             id: &recorded.decision_id,
             feedback: *feedback,
         };
-        let before = Verdict {
+        let before = Before {
             outcome: &recorded.outcome,
             result_code: &recorded.result_code,
-            // Not recorded apart from the reasons, and not compared.
-            rule_id: NO_RULE,
         };
         replay_facts(report, &case, &before, &recorded.facts, candidate);
     };
