@@ -101,7 +101,11 @@ async fn a_shadow_disagreement_is_counted_recorded_and_listed_and_the_caller_see
     assert_eq!(live.result_code, "DOCUMENT_PUNCHED");
     let clean = evaluate_json(&mut client, fixture("01-clean-pass-score-0.json")).await;
     assert_eq!(clean.result_code, "APPROVED");
-    assert_eq!(counter(&decided) - decided_before, 2.0);
+    // A RETRY reads the account's retries in the ledger and is decided
+    // again with them: the decision answered is the one shadowed.
+    let retry = evaluate_json(&mut client, fixture("02-usability-rejected-blurred.json")).await;
+    assert_eq!(retry.result_code, "IMAGE_QUALITY_BLURRED");
+    assert_eq!(counter(&decided) - decided_before, 3.0);
     assert_eq!(counter(&disagreed) - disagreed_before, 1.0);
 
     // Recorded beside the live decision, shown with it, listed by shadow.
@@ -234,4 +238,20 @@ async fn a_shadow_disagreement_is_counted_recorded_and_listed_and_the_caller_see
         kept.content
     );
     assert_eq!(kept.policy.expect("info").digest, digest);
+
+    // A shadow whose file is gone is skipped and counted; callers never notice.
+    let missing = format!(r#"verdict_shadow_missing_total{{shadow="{shadow}"}}"#);
+    let missing_before = counter(&missing);
+    std::fs::remove_file(dir.path().join("candidate.toml")).expect("remove the candidate");
+    let report = policies.reload();
+    assert_eq!(report.removed, [shadow]);
+    let without = evaluate_json(&mut client, punched("shadow-punched-5")).await;
+    assert_eq!(without.result_code, "DOCUMENT_PUNCHED");
+    assert!(without.recorded);
+    assert_eq!(counter(&missing) - missing_before, 1.0);
+    assert_eq!(
+        listed(&mut client).await.len(),
+        4,
+        "nothing recorded beside it"
+    );
 }

@@ -221,6 +221,12 @@ async fn postgres_ledger_replays_under_a_candidate() {
 fn a_candidate_or_ledger_that_cannot_be_used_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let location = format!("sqlite:{}", dir.path().join("ledger.sqlite").display());
+    let (code, _, stderr) = replay(&["--candidate", "embedded", "--ledger", "none"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--ledger none has no ledger to replay"),
+        "{stderr}"
+    );
     // A ledger that is not there is not created and replayed as empty.
     let (code, stdout, stderr) = replay(&["--candidate", "embedded", "--ledger", &location]);
     assert_eq!(code, 2, "{stdout}{stderr}");
