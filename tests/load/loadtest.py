@@ -219,6 +219,67 @@ def trimmed(data):
     return kept
 
 
+# The lean client's scenarios (tests/load/loadgen.rs, lines in loadgen.txt):
+# (name, the no-op it is compared with, cores the server had)
+LEAN = [
+    ("noop-json", None, 1),
+    ("evaluate-json", "noop-json", 1),
+    ("noop-typed", None, 1),
+    ("evaluate-typed", "noop-typed", 1),
+    ("batch-1000", None, 1),
+    ("stream", None, 1),
+    ("batch-1000-one-both-cores", None, 2),
+    ("batch-1000-both-cores", None, 2),
+]
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def lean_report(out):
+    """The lean client's table (medians over its rounds), and whether every
+    run was free of errors. None when the run has no loadgen.txt."""
+    path = os.path.join(out, "loadgen.txt")
+    if not os.path.exists(path):
+        return None, True
+    runs = {}
+    with open(path, encoding="utf-8") as file:
+        for line in file:
+            fields = dict(field.split("=", 1) for field in line.split())
+            runs.setdefault(fields["name"], []).append(fields)
+    figure = lambda name, key: median(float(run[key]) for run in runs[name])
+    lines = [
+        "| lean client | runs | calls/s | decisions/s | server CPU µs/call | µs/decision | server cores used | vs no-op: µs/call, calls/s | capacity decisions/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    clean = True
+    for name, baseline, cores in LEAN:
+        if name not in runs:
+            continue
+        clean &= all(run["errors"] == "0" for run in runs[name])
+        versus = ""
+        if baseline in runs:
+            versus = (f"{figure(name, 'server_us_per_call') / figure(baseline, 'server_us_per_call'):.2f}×, "
+                      f"{figure(name, 'calls_per_s') / figure(baseline, 'calls_per_s'):.1%}")
+        cells = [
+            name,
+            str(len(runs[name])),
+            f"{figure(name, 'calls_per_s'):,.0f}",
+            f"{figure(name, 'decisions_per_s'):,.0f}",
+            f"{figure(name, 'server_us_per_call'):,.1f}",
+            f"{figure(name, 'server_us_per_decision'):,.2f}",
+            f"{figure(name, 'server_cores'):.2f}",
+            versus,
+            # What the server's own CPU per decision allows on the cores it had.
+            f"{cores * 1e6 / figure(name, 'server_us_per_decision'):,.0f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines), clean
+
+
 def report(out):
     reports = {}
     os.makedirs(os.path.join(out, "reports"), exist_ok=True)
@@ -260,12 +321,17 @@ def report(out):
         ]
         lines.append("| " + " | ".join(cells) + " |")
     table = "\n".join(lines)
+    lean, lean_clean = lean_report(out)
+    if lean:
+        table += "\n\n" + lean
     print(table)
     with open(os.path.join(out, "summary.md"), "w", encoding="utf-8") as file:
         file.write(table + "\n")
     missing = [name for name, _, _ in SCENARIOS if name not in reports and name not in OPTIONAL]
     failed = [name for name, data in reports.items()
               if data["count"] == 0 or data.get("statusCodeDistribution", {}).get("OK", 0) != data["count"]]
+    if not lean_clean:
+        failed.append("lean client")
     if missing or failed:
         print(f"missing reports: {missing}; scenarios with errors or no requests: {failed}", file=sys.stderr)
         return 1
