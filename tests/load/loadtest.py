@@ -264,12 +264,14 @@ def lean_report(out):
         if baseline in runs:
             versus = (f"{figure(name, 'server_us_per_call') / figure(baseline, 'server_us_per_call'):.2f}×, "
                       f"{figure(name, 'calls_per_s') / figure(baseline, 'calls_per_s'):.1%}")
+        # One stream is one call: per-call figures say nothing there.
+        per_call = name != "stream"
         cells = [
             name,
             str(len(runs[name])),
-            f"{figure(name, 'calls_per_s'):,.0f}",
+            f"{figure(name, 'calls_per_s'):,.0f}" if per_call else "",
             f"{figure(name, 'decisions_per_s'):,.0f}",
-            f"{figure(name, 'server_us_per_call'):,.1f}",
+            f"{figure(name, 'server_us_per_call'):,.1f}" if per_call else "",
             f"{figure(name, 'server_us_per_decision'):,.2f}",
             f"{figure(name, 'server_cores'):.2f}",
             versus,
