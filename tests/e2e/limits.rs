@@ -233,6 +233,56 @@ async fn the_per_connection_stream_limit_is_advertised_and_queues_not_fails() {
     }
 }
 
+/// The bytes a client may send on a new stream before the server reads any:
+/// what the server's HTTP/2 windows grant (the smaller of the connection's
+/// and the stream's), read from a raw h2 client once it has settled.
+async fn send_window(server: &TestServer, wanted: usize) -> usize {
+    let tcp = tokio::net::TcpStream::connect(server.address)
+        .await
+        .expect("connect");
+    // h2 grants no more than its send buffer (400 KiB by default).
+    let (h2, connection) = h2::client::Builder::new()
+        .max_send_buffer_size(wanted)
+        .handshake::<_, prost::bytes::Bytes>(tcp)
+        .await
+        .expect("h2 handshake");
+    let driver = tokio::spawn(connection);
+    let mut h2 = h2.ready().await.expect("ready");
+    let request = tonic::codegen::http::Request::post("/verdict.v1.DecisionService/Evaluate")
+        .header("content-type", "application/grpc")
+        .body(())
+        .expect("request");
+    let (_response, mut stream) = h2.send_request(request, false).expect("stream");
+    stream.reserve_capacity(wanted);
+    // The server's SETTINGS and its connection WINDOW_UPDATE arrive after the
+    // handshake: wait until the grant stops growing.
+    let mut granted = 0;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let now = stream.capacity();
+        if now == granted && now > 0 {
+            break;
+        }
+        granted = now;
+    }
+    driver.abort();
+    granted
+}
+
+#[tokio::test]
+async fn the_http2_window_lets_a_client_send_that_much_unread() {
+    // hyper's default: 1 MiB.
+    let server = start(Limits::default()).await;
+    assert_eq!(send_window(&server, 8 << 20).await, 1 << 20);
+    // Larger, for several large batches on one connection.
+    let server = start(Limits {
+        http2_window_bytes: 4 << 20,
+        ..Limits::default()
+    })
+    .await;
+    assert_eq!(send_window(&server, 8 << 20).await, 4 << 20);
+}
+
 /// `futures::future::join_all` without the dependency: spawn and await each.
 async fn futures_join_all<F, T>(calls: impl Iterator<Item = F>) -> Vec<T>
 where

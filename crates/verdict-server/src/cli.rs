@@ -213,6 +213,10 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_concurrent_streams: Option<u32>,
+    /// HTTP/2 flow-control window per connection and per stream, bytes [1048576].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http2_window_bytes: Option<u32>,
     /// Decisions in flight server-wide before shedding [2500].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -50,6 +50,7 @@ pub struct Config {
     pub max_message_bytes: usize,
     pub max_json_depth: usize,
     pub max_concurrent_streams: u32,
+    pub http2_window_bytes: u32,
     pub max_in_flight: usize,
     pub max_queue_delay_ms: u64,
     pub max_request_bytes_in_flight: usize,
@@ -109,6 +110,7 @@ impl Default for Config {
             max_message_bytes: limits.max_message_bytes,
             max_json_depth: limits.max_json_depth,
             max_concurrent_streams: limits.max_concurrent_streams,
+            http2_window_bytes: limits.http2_window_bytes,
             max_in_flight: limits.max_in_flight,
             max_queue_delay_ms: millis(limits.max_queue_delay),
             max_request_bytes_in_flight: limits.max_request_bytes_in_flight,
@@ -187,6 +189,12 @@ impl Config {
             u64::from(self.max_concurrent_streams),
             1,
         );
+        // HTTP/2's own bounds for a window (RFC 9113, section 6.9.1).
+        at_least(
+            "http2_window_bytes",
+            u64::from(self.http2_window_bytes),
+            65_535,
+        );
         at_least("max_in_flight", wide(self.max_in_flight), 1);
         at_least(
             "max_request_bytes_in_flight",
@@ -199,6 +207,12 @@ impl Config {
         at_least("max_connections", wide(self.max_connections), 1);
         at_least("handshake_timeout_ms", self.handshake_timeout_ms, 100);
         at_least("idle_timeout_ms", self.idle_timeout_ms, 1000);
+        if self.http2_window_bytes > 0x7fff_ffff {
+            problems.push(format!(
+                "http2_window_bytes = {}: must be at most 2147483647",
+                self.http2_window_bytes
+            ));
+        }
         if (1..4).contains(&self.max_json_depth) {
             problems.push(format!(
                 "max_json_depth = {}: 0 (no limit) or at least 4 (a retrieval body nests 5 deep)",
@@ -262,6 +276,7 @@ impl Config {
             max_message_bytes: self.max_message_bytes,
             max_json_depth: self.max_json_depth,
             max_concurrent_streams: self.max_concurrent_streams,
+            http2_window_bytes: self.http2_window_bytes,
             max_in_flight: self.max_in_flight,
             max_queue_delay: Duration::from_millis(self.max_queue_delay_ms),
             max_request_bytes_in_flight: self.max_request_bytes_in_flight,
@@ -355,6 +370,20 @@ mod tests {
         assert_eq!(
             config.max_message_bytes,
             Config::default().max_message_bytes
+        );
+    }
+
+    #[test]
+    fn the_http2_window_stays_inside_what_http2_allows() {
+        assert_eq!(Config::default().http2_window_bytes, 1_048_576);
+        let config = load("http2_window_bytes = 16777216\n", &[], &[]).expect("valid");
+        assert_eq!(config.limits().http2_window_bytes, 16_777_216);
+        let error = load("http2_window_bytes = 1000\n", &[], &[]).expect_err("too small");
+        assert_eq!(error, "http2_window_bytes = 1000: must be at least 65535");
+        let error = load("http2_window_bytes = 4294967295\n", &[], &[]).expect_err("too large");
+        assert_eq!(
+            error,
+            "http2_window_bytes = 4294967295: must be at most 2147483647"
         );
     }
 

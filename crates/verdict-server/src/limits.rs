@@ -19,6 +19,9 @@ pub struct Limits {
     pub max_json_depth: usize,
     /// HTTP/2 streams one connection may have open at once.
     pub max_concurrent_streams: u32,
+    /// HTTP/2 flow-control window, per connection and per stream: how many
+    /// bytes a client may send before the server has read them.
+    pub http2_window_bytes: u32,
     /// Decisions being made at once, server-wide (an Evaluate is one, a batch
     /// one per item); beyond it requests are shed with RESOURCE_EXHAUSTED.
     pub max_in_flight: usize,
@@ -60,6 +63,11 @@ impl Default for Limits {
             max_message_bytes: 16 * 1024 * 1024,
             max_json_depth: 0,
             max_concurrent_streams: 256,
+            // hyper's default. Larger windows let several large batches on
+            // one connection flow without waiting for window updates
+            // (tests/load/README.md), but raise what each connection may
+            // hold unread: max_connections × this.
+            http2_window_bytes: 1024 * 1024,
             // Two full batches plus room for single requests: about 50 MiB
             // of decoded requests at most (tests/load/README.md).
             max_in_flight: 2500,

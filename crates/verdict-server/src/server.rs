@@ -148,6 +148,8 @@ pub async fn serve(
         .http2_keepalive_interval(Some(limits.keepalive_interval))
         .http2_keepalive_timeout(Some(limits.keepalive_timeout))
         .max_concurrent_streams(Some(limits.max_concurrent_streams))
+        .initial_connection_window_size(limits.http2_window_bytes)
+        .initial_stream_window_size(limits.http2_window_bytes)
         // Clients that cancel at their deadlines reset streams the server
         // has not accepted yet; h2's default of 20 such resets per connection
         // answers a loaded server's slowness with GOAWAY, failing every call
