@@ -189,7 +189,8 @@ impl Config {
             u64::from(self.max_concurrent_streams),
             1,
         );
-        // HTTP/2's own bounds for a window (RFC 9113, section 6.9.1).
+        // HTTP/2's bounds for a window: it starts at 65,535 and only grows
+        // (RFC 9113, 6.9.2), and may not pass 2^31 - 1 (6.9.1).
         at_least(
             "http2_window_bytes",
             u64::from(self.http2_window_bytes),

@@ -2,7 +2,8 @@
 
 Usage: conformance.py ADDRESS VECTORS_JSON GENERATED_DIR
 
-GENERATED_DIR holds the stubs from proto/buf.gen.python.yaml. Rich error
+GENERATED_DIR holds the stubs grpcio-tools' protoc made of proto/verdict/v1
+(the command is in the README's "Clients" section). Rich error
 details are read with grpcio-status (rpc_status.from_call) and the
 google.rpc messages of googleapis-common-protos, as a Python service would.
 """
