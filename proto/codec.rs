@@ -121,8 +121,10 @@ pub struct Violation {
     pub description: String,
 }
 
-/// Fields of one encoded message: (field number, LEN payload or None).
-fn fields(mut bytes: &[u8]) -> impl Iterator<Item = (u32, Option<&[u8]>)> {
+/// Fields of one encoded message: (field number, LEN payload or None). The
+/// walk stops at the first key or length prost could not read. Also used by
+/// the load client (tests/load/loadgen.rs) to read answers undecoded.
+pub fn fields(mut bytes: &[u8]) -> impl Iterator<Item = (u32, Option<&[u8]>)> {
     use prost::encoding::{WireType, decode_key, decode_varint};
     std::iter::from_fn(move || {
         if bytes.is_empty() {

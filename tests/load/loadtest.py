@@ -240,24 +240,34 @@ def median(values):
 
 
 def lean_report(out):
-    """The lean client's table (medians over its rounds), and whether every
-    run was free of errors. None when the run has no loadgen.txt."""
+    """The lean client's table (medians over its rounds, each column's median
+    on its own), and whether every scenario ran, free of errors. None when the
+    run has no loadgen.txt."""
     path = os.path.join(out, "loadgen.txt")
     if not os.path.exists(path):
         return None, True
     runs = {}
+    # Every figure the table reads: a line without the server's (loadgen run
+    # without its pid) makes the run unclean rather than a traceback.
+    needed = {"name", "errors", "calls_per_s", "decisions_per_s", "server_us_per_call",
+              "server_us_per_decision", "server_cores"}
+    clean = True
     with open(path, encoding="utf-8") as file:
         for line in file:
-            fields = dict(field.split("=", 1) for field in line.split())
+            fields = dict(field.split("=", 1) for field in line.split() if "=" in field)
+            if not needed <= fields.keys():
+                clean = False
+                continue
             runs.setdefault(fields["name"], []).append(fields)
     figure = lambda name, key: median(float(run[key]) for run in runs[name])
     lines = [
         "| lean client | runs | calls/s | decisions/s | server CPU µs/call | µs/decision | server cores used | vs no-op: µs/call, calls/s | capacity decisions/s |",
         "|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
-    clean = True
     for name, baseline, cores in LEAN:
         if name not in runs:
+            clean = False
+            lines.append(f"| {name} | 0 (missing) |" + " |" * 7)
             continue
         clean &= all(run["errors"] == "0" for run in runs[name])
         versus = ""
