@@ -12,8 +12,8 @@
 //! read a message at a time, only as fast as its answers are taken, and
 //! counting a long stream's bytes until its end would refuse it part way.
 //! Instead the stream holds the bytes of the group of items it is deciding
-//! ([`BodyBudget::hold`]): a group that does not fit is answered
-//! RESOURCE_EXHAUSTED item by item, as a unary request would be.
+//! ([`BodyBudget::hold`]): a group that does not fit is answered with the
+//! same RESOURCE_EXHAUSTED, item by item, as a unary request would be.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -66,18 +66,24 @@ impl BodyBudget {
         }
     }
 
-    /// Holds `bytes` of the budget until the guard is dropped, or `None`
-    /// (holding nothing) when they do not fit.
-    pub fn hold(self: &Arc<Self>, bytes: usize) -> Option<HeldBytes> {
-        self.take(bytes).then(|| HeldBytes {
+    /// Holds `bytes` of the budget until the guard is dropped; when they do
+    /// not fit, holds nothing and is refused (counted) as a request body is.
+    pub fn hold(self: &Arc<Self>, bytes: usize) -> Result<Held, ServiceError> {
+        if !self.take(bytes) {
+            return Err(self.refused());
+        }
+        Ok(Held {
             budget: Arc::clone(self),
-            bytes,
+            bytes: AtomicUsize::new(bytes),
         })
     }
 
-    /// The budget, in bytes.
-    pub fn max(&self) -> usize {
-        self.max
+    /// The error for bytes that do not fit, counted.
+    fn refused(&self) -> ServiceError {
+        metrics::body_budget_refused();
+        ServiceError::BodyBudget {
+            max_bytes: self.max,
+        }
     }
 
     fn give_back(&self, bytes: usize) {
@@ -86,26 +92,14 @@ impl BodyBudget {
     }
 }
 
-/// Bytes held by a stream's group of items while it is decided.
-#[derive(Debug)]
-pub struct HeldBytes {
-    budget: Arc<BodyBudget>,
-    bytes: usize,
-}
-
-impl Drop for HeldBytes {
-    fn drop(&mut self) {
-        self.budget.give_back(self.bytes);
-    }
-}
-
 /// The methods whose request is a stream of messages.
 const STREAMING_PATHS: [&str; 1] = ["/verdict.v1.DecisionService/StreamEvaluate"];
 
-/// What one request holds of the budget; given back when the request is
-/// answered (the layer's future and the body both hold it).
+/// What one request (or a stream's group of items) holds of the budget;
+/// given back when it is dropped: once the request is answered (the layer's
+/// future and the body both hold it), or the group decided.
 #[derive(Debug)]
-struct Held {
+pub struct Held {
     budget: Arc<BodyBudget>,
     bytes: AtomicUsize,
 }
@@ -197,11 +191,7 @@ impl http_body::Body for CountedBody {
         if let Some(data) = frame.data_ref() {
             let bytes = data.len();
             if !self.held.budget.take(bytes) {
-                metrics::body_budget_refused();
-                let error = ServiceError::BodyBudget {
-                    max_bytes: self.held.budget.max,
-                };
-                return Poll::Ready(Some(Err(error.to_status())));
+                return Poll::Ready(Some(Err(self.held.budget.refused().to_status())));
             }
             self.held.bytes.fetch_add(bytes, Ordering::Relaxed);
         }

@@ -236,19 +236,17 @@ async fn decide(api: &DecisionApi, group: &mut [Read], bytes: usize) -> Vec<pb::
         explain,
     };
     let deadline = api.limits().rpc_timeout;
-    let held = api.budget().hold(bytes);
-    let error = if held.is_none() {
-        metrics::body_budget_refused();
-        ServiceError::BodyBudget {
-            max_bytes: api.budget().max(),
-        }
-    } else {
-        match tokio::time::timeout(deadline, api.batch(request, Delivery::PerItem)).await {
-            Ok(Ok(response)) => return response.results,
-            Ok(Err(error)) => error,
-            Err(_) => ServiceError::DeadlineExceeded {
-                timeout_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
-            },
+    let error = match api.budget().hold(bytes) {
+        Err(refused) => refused,
+        // Held until the group is decided (or dropped with this future).
+        Ok(_held) => {
+            match tokio::time::timeout(deadline, api.batch(request, Delivery::PerItem)).await {
+                Ok(Ok(response)) => return response.results,
+                Ok(Err(error)) => error,
+                Err(_) => ServiceError::DeadlineExceeded {
+                    timeout_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
+                },
+            }
         }
     };
     let status = error.to_rpc_status();
