@@ -32,5 +32,6 @@ pub use record::{
 };
 pub use store::{
     Backend, Checkpoint, LedgerError, ListQuery, MAX_FEEDBACK, SCAN_PAGE, Store, Verified,
+    sqlite_file,
 };
 pub use writer::{Commit, Ledger, now_ms};

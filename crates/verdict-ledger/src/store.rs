@@ -176,14 +176,20 @@ const SHADOW_COLUMN_COUNT: usize = 7;
 const FEEDBACK_COLUMNS: &str = "seq, feedback_id, workflow_id, account_id, decision_id, verdict, \
     note_code, recorded_at_ms, prev_hash, hash";
 
+/// The file of a SQLite ledger location (`sqlite:<path>` or
+/// `sqlite://<path>`); `None` for any other location.
+pub fn sqlite_file(location: &str) -> Option<&Path> {
+    let path = location.strip_prefix("sqlite:")?;
+    Some(Path::new(path.strip_prefix("//").unwrap_or(path)))
+}
+
 impl Store {
     /// Opens the ledger at `location` (`sqlite:<path>` or a PostgreSQL URL),
     /// creating it and applying migrations as needed.
     pub async fn open(location: &str) -> Result<Self, LedgerError> {
         sqlx::any::install_default_drivers();
-        let (backend, url) = if let Some(path) = location.strip_prefix("sqlite:") {
-            let path = path.strip_prefix("//").unwrap_or(path);
-            if let Some(parent) = Path::new(path).parent()
+        let (backend, url) = if let Some(path) = sqlite_file(location) {
+            if let Some(parent) = path.parent()
                 && !parent.as_os_str().is_empty()
             {
                 std::fs::create_dir_all(parent).map_err(|source| LedgerError::Directory {
@@ -191,7 +197,10 @@ impl Store {
                     source,
                 })?;
             }
-            (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
+            (
+                Backend::Sqlite,
+                format!("sqlite://{}?mode=rwc", path.display()),
+            )
         } else if location.starts_with("postgres://") || location.starts_with("postgresql://") {
             (Backend::Postgres, location.to_owned())
         } else {
@@ -1141,4 +1150,24 @@ fn feedback_from_row(row: &AnyRow) -> Result<FeedbackRecord, LedgerError> {
         prev_hash: row.try_get(8)?,
         hash: row.try_get(9)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::sqlite_file;
+
+    #[test]
+    fn a_sqlite_location_names_its_file_in_either_spelling() {
+        assert_eq!(
+            sqlite_file("sqlite:verdict-data/ledger.sqlite"),
+            Some(Path::new("verdict-data/ledger.sqlite"))
+        );
+        assert_eq!(
+            sqlite_file("sqlite:///var/lib/verdict/ledger.sqlite"),
+            Some(Path::new("/var/lib/verdict/ledger.sqlite"))
+        );
+        assert_eq!(sqlite_file("postgres://verdict@db/verdict"), None);
+    }
 }

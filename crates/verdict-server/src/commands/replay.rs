@@ -23,7 +23,7 @@ use verdict_core::authoring::replay::{
 };
 use verdict_core::{Evidence, Feedback, Policy, PolicyRef, load_policy};
 use verdict_ledger::scan::sqlite_facts;
-use verdict_ledger::{LedgerError, ListQuery, RecordedFacts, SCAN_PAGE, Store};
+use verdict_ledger::{LedgerError, ListQuery, RecordedFacts, SCAN_PAGE, Store, sqlite_file};
 
 use super::ledger::parse_time;
 use crate::PolicyStore;
@@ -100,7 +100,7 @@ fn run(args: &ReplayArgs, runtime: &tokio::runtime::Runtime) -> Result<(), Faile
             .ok_or_else(|| Failed::Usage("--ledger none has no ledger to replay".into()))?;
         // Replaying a ledger that is not there is a mistake to report, not
         // an empty ledger to create and replay.
-        if let Some(path) = sqlite_path(&args.ledger)
+        if let Some(path) = sqlite_file(&location)
             && !path.exists()
         {
             return Err(Failed::Usage(format!(
@@ -111,7 +111,7 @@ fn run(args: &ReplayArgs, runtime: &tokio::runtime::Runtime) -> Result<(), Faile
         let store = runtime
             .block_on(Store::open(&location))
             .map_err(|error| Failed::Run(error.to_string()))?;
-        Some((shown_location(&location), store))
+        Some((location, store))
     } else {
         None
     };
@@ -159,14 +159,13 @@ fn run(args: &ReplayArgs, runtime: &tokio::runtime::Runtime) -> Result<(), Faile
             };
             let heading = Heading {
                 source: "ledger",
-                from: location.clone(),
+                from: shown_location(location),
                 candidate: candidate.reference().clone(),
                 baseline: None,
             };
-            let sqlite = sqlite_path(&args.ledger);
             let report = replay_ledger(
                 store,
-                sqlite.as_deref(),
+                sqlite_file(location),
                 query,
                 &candidate,
                 workers,
@@ -193,13 +192,6 @@ fn run(args: &ReplayArgs, runtime: &tokio::runtime::Runtime) -> Result<(), Faile
         }
         _ => Ok(()),
     }
-}
-
-/// The file of a SQLite ledger location, `None` for PostgreSQL.
-fn sqlite_path(args: &crate::cli::LedgerArgs) -> Option<PathBuf> {
-    let location = ledger_location(&args.ledger, &args.data_dir)?;
-    let path = location.strip_prefix("sqlite:")?;
-    Some(PathBuf::from(path.strip_prefix("//").unwrap_or(path)))
 }
 
 /// A ledger location fit to print: a PostgreSQL URL without its password,
