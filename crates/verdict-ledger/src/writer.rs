@@ -63,20 +63,11 @@ impl Ledger {
         &self.store
     }
 
-    /// Records `drafts` (all decided by `policy`), in order. Returns once
-    /// they are committed: an `Ok` is durable.
+    /// Records `drafts`, in order, keeping the text of each of `policies`
+    /// (the deciding policy, and the shadows whose disagreements the drafts
+    /// carry) by digest, so that every digest a record names can be read
+    /// back. Returns once they are committed: an `Ok` is durable.
     pub async fn append(
-        &self,
-        policy: Arc<PolicyText>,
-        drafts: Vec<Draft>,
-    ) -> Result<Vec<Appended>, Arc<LedgerError>> {
-        self.append_with(vec![policy], drafts).await
-    }
-
-    /// As [`Ledger::append`], keeping the text of each of `policies` (the
-    /// deciding policy and the shadows whose disagreements the drafts carry)
-    /// by digest, so that every digest a record names can be read back.
-    pub async fn append_with(
         &self,
         policies: Vec<Arc<PolicyText>>,
         drafts: Vec<Draft>,

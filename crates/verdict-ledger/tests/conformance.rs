@@ -773,7 +773,7 @@ async fn two_writers_on_one_database_extend_one_chain(location: &str) {
                     &format!("{task}-{n}"),
                 )];
                 let appended = ledger
-                    .append(Arc::clone(&policy), drafts)
+                    .append(vec![Arc::clone(&policy)], drafts)
                     .await
                     .expect("append");
                 ids.push(appended[0].decision_id.clone());

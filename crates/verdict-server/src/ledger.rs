@@ -61,7 +61,7 @@ impl Recorder {
             return Ok(Vec::new());
         }
         // The writer logs each failed commit; here only what the request gets.
-        match self.ledger.append_with(policies, drafts).await {
+        match self.ledger.append(policies, drafts).await {
             Ok(appended) => Ok(appended.into_iter().map(Some).collect()),
             Err(_) => match self.failure {
                 LedgerFailure::Closed => Err(ServiceError::LedgerUnavailable),
