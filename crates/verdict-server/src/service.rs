@@ -183,7 +183,10 @@ pub(crate) enum Delivery {
 struct AnswerRoom {
     budget: usize,
     too_large: tonic_types::pb::Status,
-    /// Room for every item to be answered with `too_large`.
+    /// The framed size of each item answered with `too_large`, in item order.
+    fallbacks: Vec<usize>,
+    /// Room kept for every item to be answered with `too_large` (one
+    /// message only: an answer of its own needs none).
     reserve: usize,
 }
 
@@ -196,32 +199,36 @@ impl AnswerRoom {
         let error = ServiceError::ResponseTooLarge {
             max: max_message_bytes,
         };
-        let mut room = Self {
-            budget: max_message_bytes.saturating_sub(RESPONSE_HEADROOM),
-            too_large: error.to_rpc_status(),
-            reserve: 0,
+        let too_large = error.to_rpc_status();
+        let status = too_large.encoded_len();
+        let fallbacks: Vec<usize> = items
+            .iter()
+            .map(|item| {
+                let id = item.id.len();
+                let id_len = if id == 0 {
+                    0
+                } else {
+                    1 + prost::encoding::encoded_len_varint(id as u64) + id
+                };
+                let len = id_len + 1 + prost::encoding::encoded_len_varint(status as u64) + status;
+                1 + prost::encoding::encoded_len_varint(len as u64) + len
+            })
+            .collect();
+        let reserve = match delivery {
+            Delivery::OneMessage => fallbacks.iter().sum(),
+            Delivery::PerItem => 0,
         };
-        if delivery == Delivery::PerItem {
-            return Ok(room);
-        }
-        room.reserve = items.iter().map(|item| room.fallback_size(&item.id)).sum();
+        let budget = max_message_bytes.saturating_sub(RESPONSE_HEADROOM);
         // Not even every item as an error fits: the batch is too large.
-        if room.reserve > room.budget {
+        if reserve > budget {
             return Err(error);
         }
-        Ok(room)
-    }
-
-    /// The framed size of the item `id` answered with `too_large`.
-    fn fallback_size(&self, id: &str) -> usize {
-        let status = self.too_large.encoded_len();
-        let id_len = if id.is_empty() {
-            0
-        } else {
-            1 + prost::encoding::encoded_len_varint(id.len() as u64) + id.len()
-        };
-        let len = id_len + 1 + prost::encoding::encoded_len_varint(status as u64) + status;
-        1 + prost::encoding::encoded_len_varint(len as u64) + len
+        Ok(Self {
+            budget,
+            too_large,
+            fallbacks,
+            reserve,
+        })
     }
 }
 
@@ -640,12 +647,12 @@ impl DecisionApi {
         let shadows = Arc::clone(&shadowing.policies);
         let ledger_texts = shadowing.with_live(&loaded.ledger_text);
         let options = self.options(request.explain);
-        let room = AnswerRoom::new(self.limits.max_message_bytes, &request.items, delivery)?;
-        let fallback_sizes: Vec<usize> = request
-            .items
-            .iter()
-            .map(|item| room.fallback_size(&item.id))
-            .collect();
+        let AnswerRoom {
+            budget,
+            too_large,
+            fallbacks,
+            mut reserve,
+        } = AnswerRoom::new(self.limits.max_message_bytes, &request.items, delivery)?;
         let cancelled = Arc::new(AtomicBool::new(false));
         let _cancel_when_dropped = CancelOnDrop(Arc::clone(&cancelled));
         // A large batch is milliseconds of CPU: off the async workers, and on
@@ -696,13 +703,12 @@ impl DecisionApi {
         // The answer must fit in one message, with room left for the items
         // still to come to fit at least as errors: an item that would
         // overflow it gets an error of its own, the others stay.
-        let mut reserve = room.reserve;
         let mut size = 0usize;
         let mut results = Vec::with_capacity(items);
         // Decisions that will be answered, with their index: recorded first.
         let mut drafts = Vec::new();
         let mut shadowed = Vec::with_capacity(items);
-        for (answered, fallback) in decided.into_iter().zip(fallback_sizes) {
+        for (answered, fallback) in decided.into_iter().zip(fallbacks) {
             let Answered {
                 mut answer,
                 size: answer_size,
@@ -714,12 +720,12 @@ impl DecisionApi {
             let fits = match delivery {
                 Delivery::OneMessage => {
                     reserve -= fallback;
-                    size + answer_size + reserve <= room.budget
+                    size + answer_size + reserve <= budget
                 }
-                Delivery::PerItem => answer_size <= room.budget,
+                Delivery::PerItem => answer_size <= budget,
             };
             if !fits {
-                answer.result = Some(pb::batch_result::Result::Error(room.too_large.clone()));
+                answer.result = Some(pb::batch_result::Result::Error(too_large.clone()));
                 size += fallback;
             } else {
                 size += answer_size;
