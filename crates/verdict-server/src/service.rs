@@ -232,18 +232,22 @@ impl AnswerRoom {
     }
 }
 
-/// The shadow policies of one request: to decide with, and their texts for
-/// the ledger (kept by digest like the deciding policy's).
-struct Shadows {
-    policies: Arc<[Arc<Policy>]>,
-    texts: Vec<Arc<PolicyText>>,
-}
+/// The shadow policies of one request, as loaded.
+struct Shadows(Vec<Arc<LoadedPolicy>>);
 
 impl Shadows {
-    /// The texts the ledger keeps with a decision by `live`.
+    /// The policies to decide with beside the live one.
+    fn policies(&self) -> Arc<[Arc<Policy>]> {
+        self.0
+            .iter()
+            .map(|loaded| Arc::clone(&loaded.policy))
+            .collect()
+    }
+
+    /// The texts the ledger keeps (by digest) with a decision by `live`.
     fn with_live(&self, live: &Arc<PolicyText>) -> Vec<Arc<PolicyText>> {
         std::iter::once(Arc::clone(live))
-            .chain(self.texts.iter().cloned())
+            .chain(self.0.iter().map(|loaded| Arc::clone(&loaded.ledger_text)))
             .collect()
     }
 }
@@ -324,28 +328,19 @@ impl DecisionApi {
     /// (so reloaded like any policy): not `live` itself, nor one that is not
     /// loaded (counted, so that a shadow that stopped loading is seen).
     fn shadows(&self, set: &PolicySet, live: &Policy) -> Shadows {
-        let loaded: Vec<&Arc<LoadedPolicy>> = self
-            .shadow_ids
-            .iter()
-            .filter(|id| **id != live.reference().id)
-            .filter_map(|id| match set.get(id) {
-                Ok(loaded) => Some(loaded),
-                Err(_) => {
-                    metrics::shadow_missing(id);
-                    None
-                }
-            })
-            .collect();
-        Shadows {
-            policies: loaded
+        Shadows(
+            self.shadow_ids
                 .iter()
-                .map(|loaded| Arc::clone(&loaded.policy))
+                .filter(|id| **id != live.reference().id)
+                .filter_map(|id| match set.get(id) {
+                    Ok(loaded) => Some(Arc::clone(loaded)),
+                    Err(_) => {
+                        metrics::shadow_missing(id);
+                        None
+                    }
+                })
                 .collect(),
-            texts: loaded
-                .iter()
-                .map(|loaded| Arc::clone(&loaded.ledger_text))
-                .collect(),
-        }
+        )
     }
 
     pub(crate) fn budget(&self) -> &Arc<BodyBudget> {
@@ -440,7 +435,7 @@ impl DecisionService for DecisionApi {
                 let loaded = set.get(&request.policy_id)?;
                 let policy = Arc::clone(&loaded.policy);
                 let shadowing = self.shadows(&set, &policy);
-                let shadows = Arc::clone(&shadowing.policies);
+                let shadows = shadowing.policies();
                 let options = self.options(request.explain);
                 let evidence = Arc::new(evidence_from_wire(request.evidence.as_ref())?);
                 let heavy = request
@@ -644,8 +639,7 @@ impl DecisionApi {
         let loaded = set.get(&request.policy_id)?;
         let policy = Arc::clone(&loaded.policy);
         let shadowing = self.shadows(&set, &policy);
-        let shadows = Arc::clone(&shadowing.policies);
-        let ledger_texts = shadowing.with_live(&loaded.ledger_text);
+        let shadows = shadowing.policies();
         let options = self.options(request.explain);
         let AnswerRoom {
             budget,
@@ -737,7 +731,8 @@ impl DecisionApi {
         }
         if let Some(recorder) = &self.ledger {
             let (indices, drafts): (Vec<usize>, Vec<_>) = drafts.into_iter().unzip();
-            match recorder.record(ledger_texts, drafts).await {
+            let texts = shadowing.with_live(&loaded.ledger_text);
+            match recorder.record(texts, drafts).await {
                 Ok(appended) => {
                     for (index, appended) in indices.into_iter().zip(appended) {
                         if let Some(pb::batch_result::Result::Decision(decision)) =
