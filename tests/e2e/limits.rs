@@ -235,34 +235,19 @@ async fn the_per_connection_stream_limit_is_advertised_and_queues_not_fails() {
 
 /// The bytes a client may send on a new stream before the server reads any:
 /// what the server's HTTP/2 windows grant (the smaller of the connection's
-/// and the stream's), read from a raw h2 client. The grant starts at
-/// HTTP/2's 65,535 and grows as the server's SETTINGS and connection
-/// WINDOW_UPDATE arrive: wait until it reaches `expected` (or 5 s pass),
-/// then a little longer in case it would grow past it.
+/// and the stream's). The grant starts at HTTP/2's 65,535 and grows as the
+/// server's SETTINGS and connection WINDOW_UPDATE arrive: wait until it
+/// reaches `expected` (or 5 s pass), then a little longer in case it would
+/// grow past it.
 async fn send_window(server: &TestServer, expected: usize) -> usize {
-    let tcp = tokio::net::TcpStream::connect(server.address)
-        .await
-        .expect("connect");
-    // h2 grants no more than its send buffer (400 KiB by default).
-    let (h2, connection) = h2::client::Builder::new()
-        .max_send_buffer_size(2 * expected)
-        .handshake::<_, prost::bytes::Bytes>(tcp)
-        .await
-        .expect("h2 handshake");
-    let driver = tokio::spawn(connection);
-    let mut h2 = h2.ready().await.expect("ready");
-    let request = tonic::codegen::http::Request::post("/verdict.v1.DecisionService/Evaluate")
-        .header("content-type", "application/grpc")
-        .body(())
-        .expect("request");
-    let (_response, mut stream) = h2.send_request(request, false).expect("stream");
-    stream.reserve_capacity(2 * expected);
+    let (_response, mut body, driver) = crate::support::raw_evaluate_call(server.address).await;
+    body.reserve_capacity(2 * expected);
     let until = tokio::time::Instant::now() + Duration::from_secs(5);
-    while stream.capacity() < expected && tokio::time::Instant::now() < until {
+    while body.capacity() < expected && tokio::time::Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let granted = stream.capacity();
+    let granted = body.capacity();
     driver.abort();
     granted
 }

@@ -255,7 +255,13 @@ pub async fn raw_evaluate_call(
     tokio::task::JoinHandle<Result<(), h2::Error>>,
 ) {
     let tcp = TcpStream::connect(address).await.expect("connect");
-    let (h2, connection) = h2::client::handshake(tcp).await.expect("h2 handshake");
+    // h2 grants a stream no more capacity than its send buffer (400 KiB by
+    // default): room for what the server's windows allow.
+    let (h2, connection) = h2::client::Builder::new()
+        .max_send_buffer_size(16 << 20)
+        .handshake(tcp)
+        .await
+        .expect("h2 handshake");
     let driver = tokio::spawn(connection);
     let mut h2 = h2.ready().await.expect("ready");
     let request = tonic::codegen::http::Request::builder()
