@@ -232,6 +232,7 @@ fn a_candidate_or_ledger_that_cannot_be_used_is_a_usage_error() {
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(stderr.contains("no ledger at"), "{stderr}");
     assert!(!dir.path().join("ledger.sqlite").exists());
+    // The cases below read a ledger: `ledger verify` makes an empty one.
     let created = Command::new(env!("CARGO_BIN_EXE_verdict"))
         .args(["ledger", "verify", "--ledger", &location])
         .output()
