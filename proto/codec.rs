@@ -8,10 +8,13 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use prost::Message;
+use prost::bytes::Bytes;
 use tonic::Status;
 use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
 use tonic_prost::ProstCodec;
 use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::frames::BatchEvaluateFrames;
 
 /// `ErrorInfo.reason` of a message that does not decode.
 pub const INVALID_PROTOBUF: &str = "INVALID_PROTOBUF";
@@ -56,31 +59,105 @@ impl<U: WireCheck, D: Decoder<Item = U, Error = Status>> Decoder for CheckedDeco
 
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
         use prost::bytes::Buf as _;
-        if let Some(limits) = ENTRY_LIMITS.get()
-            && let Err(violation) = U::check(buf.chunk(), limits)
-        {
-            let mut details = ErrorDetails::new();
-            details
-                .add_bad_request_violation(violation.field.clone(), violation.description.clone());
-            return Err(Status::with_error_details(
-                tonic::Code::InvalidArgument,
-                format!("{}: {}", violation.field, violation.description),
-                details,
-            ));
-        }
-        self.1.decode(buf).map_err(|error| {
-            let mut details = ErrorDetails::new();
-            details.set_error_info(INVALID_PROTOBUF, "verdict.v1", HashMap::new());
-            Status::with_error_details(
-                tonic::Code::InvalidArgument,
-                format!("not a valid protobuf message: {}", error.message()),
-                details,
-            )
-        })
+        check_entries::<U>(buf.chunk())?;
+        // prost's decoder reports a DecodeError as INTERNAL with the error's
+        // text as the message; the text is kept, the code is not.
+        self.1
+            .decode(buf)
+            .map_err(|error| invalid_protobuf(error.message()))
     }
 
     fn buffer_settings(&self) -> BufferSettings {
         self.1.buffer_settings()
+    }
+}
+
+/// Counts the capability results of an encoded `U` against the limits, if
+/// they are set ([`limit_entries`]).
+fn check_entries<U: WireCheck>(bytes: &[u8]) -> Result<(), Status> {
+    let Some(limits) = ENTRY_LIMITS.get() else {
+        return Ok(());
+    };
+    U::check(bytes, limits).map_err(|violation| {
+        let mut details = ErrorDetails::new();
+        details.add_bad_request_violation(violation.field.clone(), violation.description.clone());
+        Status::with_error_details(
+            tonic::Code::InvalidArgument,
+            format!("{}: {}", violation.field, violation.description),
+            details,
+        )
+    })
+}
+
+/// The status of a message that does not decode; `error` is prost's
+/// `DecodeError` as text (it names messages and fields, never content).
+pub fn invalid_protobuf(error: &str) -> Status {
+    let mut details = ErrorDetails::new();
+    details.set_error_info(INVALID_PROTOBUF, "verdict.v1", HashMap::new());
+    Status::with_error_details(
+        tonic::Code::InvalidArgument,
+        format!("not a valid protobuf message: {error}"),
+        details,
+    )
+}
+
+/// Why `body`, an encoded `M` found not to decode by a looser reading
+/// (frames, [`crate::frames`]), does not decode: it is decoded again as `M`,
+/// so the caller reads prost's own error for it, with its path, as if it
+/// had been decoded whole. Should `M` decode after all, `found` is the
+/// answer.
+pub fn locate_decode_error<M: Message + Default>(body: &[u8], found: String) -> String {
+    M::decode(body).map_or_else(|error| error.to_string(), |_| found)
+}
+
+/// A `BatchEvaluateRequest` as received: the whole body, and the request
+/// read from it with each item still encoded, a slice of `body`.
+#[derive(Debug, Clone, Default)]
+pub struct ReceivedBatch {
+    pub body: Bytes,
+    pub request: BatchEvaluateFrames,
+}
+
+/// The codec of `BatchEvaluate` on the server: [`VerdictCodec`]'s checks and
+/// errors, with the request read as [`ReceivedBatch`] (no copy of the body).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BatchFramesCodec;
+
+impl Codec for BatchFramesCodec {
+    type Encode = crate::v1::BatchEvaluateResponse;
+    type Decode = ReceivedBatch;
+    type Encoder = <ProstCodec<Self::Encode, ()> as Codec>::Encoder;
+    type Decoder = BatchFramesDecoder;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        ProstCodec::<Self::Encode, ()>::default().encoder()
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        BatchFramesDecoder
+    }
+}
+
+/// Reads a [`ReceivedBatch`] (see [`BatchFramesCodec`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BatchFramesDecoder;
+
+impl Decoder for BatchFramesDecoder {
+    type Item = ReceivedBatch;
+    type Error = Status;
+
+    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<ReceivedBatch>, Status> {
+        use prost::bytes::Buf as _;
+        check_entries::<crate::v1::BatchEvaluateRequest>(buf.chunk())?;
+        // The buffer holds exactly this message: taking it all is a split,
+        // not a copy.
+        let body = buf.copy_to_bytes(buf.remaining());
+        match BatchEvaluateFrames::decode(body.clone()) {
+            Ok(request) => Ok(Some(ReceivedBatch { body, request })),
+            Err(error) => Err(invalid_protobuf(&locate_decode_error::<
+                crate::v1::BatchEvaluateRequest,
+            >(&body, error.to_string()))),
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod frames;
 
 /// Package `verdict.v1`.
 pub mod v1 {

@@ -1,0 +1,137 @@
+//! `BatchEvaluateRequest` and `BatchItem` as the server reads them: the same
+//! wire format as the generated messages (the same field numbers and wire
+//! types), but each item, and each item's `workflow_json`, stays a slice of
+//! the received body ([`Bytes`]) instead of being copied into a `String`.
+//! The server decodes the items where it decides them, on every core, and
+//! checks `workflow_json` is UTF-8 there; a body that does not decode is
+//! decoded again as the generated message to report prost's own error
+//! ([`crate::codec::locate_decode_error`]).
+
+use prost::bytes::Bytes;
+
+use crate::v1;
+
+/// `verdict.v1.BatchEvaluateRequest` with its items undecoded.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct BatchEvaluateFrames {
+    #[prost(string, tag = "1")]
+    pub policy_id: String,
+    /// Each an encoded `BatchItem`.
+    #[prost(bytes = "bytes", repeated, tag = "2")]
+    pub items: Vec<Bytes>,
+    #[prost(bool, tag = "3")]
+    pub explain: bool,
+}
+
+/// `verdict.v1.BatchItem` with `workflow_json` as bytes, not yet checked to
+/// be UTF-8.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct BatchItemFrame {
+    #[prost(string, tag = "1")]
+    pub id: String,
+    #[prost(oneof = "ItemInputFrame", tags = "2, 3")]
+    pub input: Option<ItemInputFrame>,
+    #[prost(message, optional, tag = "4")]
+    pub evidence: Option<v1::Evidence>,
+}
+
+/// `verdict.v1.BatchItem.input`.
+#[derive(Clone, PartialEq, prost::Oneof)]
+pub enum ItemInputFrame {
+    #[prost(bytes = "bytes", tag = "2")]
+    WorkflowJson(Bytes),
+    #[prost(message, tag = "3")]
+    Workflow(v1::WorkflowResult),
+}
+
+/// The length of an encoded item's `id` (the last one sent, as protobuf
+/// merges), read without decoding the item; 0 when it has none or its
+/// fields cannot be walked (it then fails to decode where it is decided).
+pub fn item_id_len(item: &[u8]) -> usize {
+    crate::codec::fields(item)
+        .filter(|(field, _)| *field == 1)
+        .last()
+        .and_then(|(_, id)| id)
+        .map_or(0, <[u8]>::len)
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message as _;
+
+    use super::*;
+    use crate::v1 as pb;
+
+    fn item(id: &str, input: Option<pb::batch_item::Input>) -> pb::BatchItem {
+        pb::BatchItem {
+            id: id.to_owned(),
+            input,
+            evidence: Some(pb::Evidence {
+                workflows: vec![pb::KnownWorkflow {
+                    workflow_id: "w-0".to_owned(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn frames_read_what_the_generated_messages_write() {
+        let typed = pb::WorkflowResult {
+            account_id: "account-7".to_owned(),
+            ..Default::default()
+        };
+        let request = pb::BatchEvaluateRequest {
+            policy_id: "strict".to_owned(),
+            items: vec![
+                item(
+                    "a",
+                    Some(pb::batch_item::Input::WorkflowJson("{\"x\":1}".to_owned())),
+                ),
+                item("bb", Some(pb::batch_item::Input::Workflow(typed.clone()))),
+                item("", None),
+            ],
+            explain: true,
+        };
+        let body = Bytes::from(request.encode_to_vec());
+        let frames = BatchEvaluateFrames::decode(body.clone()).expect("frames");
+        assert_eq!(frames.policy_id, "strict");
+        assert!(frames.explain);
+        assert_eq!(frames.items.len(), 3);
+        let ids: Vec<usize> = frames.items.iter().map(|item| item_id_len(item)).collect();
+        assert_eq!(ids, [1, 2, 0]);
+        let first = BatchItemFrame::decode(frames.items[0].clone()).expect("item");
+        assert_eq!(first.id, "a");
+        assert_eq!(
+            first.input,
+            Some(ItemInputFrame::WorkflowJson(Bytes::from_static(
+                b"{\"x\":1}"
+            )))
+        );
+        assert_eq!(
+            first.evidence.map(|evidence| evidence.workflows.len()),
+            Some(1)
+        );
+        let second = BatchItemFrame::decode(frames.items[1].clone()).expect("item");
+        assert_eq!(second.input, Some(ItemInputFrame::Workflow(typed)));
+        // The items are slices of the body, not copies of it.
+        let start = body.as_ptr() as usize;
+        let end = start + body.len();
+        for item in &frames.items {
+            let at = item.as_ptr() as usize;
+            assert!(at >= start && at + item.len() <= end);
+        }
+    }
+
+    #[test]
+    fn an_id_sent_twice_is_the_last_one_as_in_protobuf() {
+        let mut bytes = item("first", None).encode_to_vec();
+        bytes.extend(item("second!", None).encode_to_vec());
+        assert_eq!(item_id_len(&bytes), "second!".len());
+        assert_eq!(
+            pb::BatchItem::decode(bytes.as_slice()).expect("item").id,
+            "second!"
+        );
+    }
+}
