@@ -393,6 +393,96 @@ async fn malformed_protobuf_is_the_callers_fault() {
     assert_eq!(decision.result_code, "DOCUMENT_PUNCHED");
 }
 
+/// An encoded message of `fields`: (field number, LEN payload), written by
+/// hand so that an item can be broken in ways prost would never write.
+fn len_fields(fields: &[(u32, &[u8])]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for (field, payload) in fields {
+        prost::encoding::encode_key(
+            *field,
+            prost::encoding::WireType::LengthDelimited,
+            &mut bytes,
+        );
+        prost::encoding::encode_varint(payload.len() as u64, &mut bytes);
+        bytes.extend_from_slice(payload);
+    }
+    bytes
+}
+
+#[tokio::test]
+async fn a_batch_item_that_does_not_decode_fails_the_call_as_a_whole_body_would() {
+    // BatchEvaluate decodes its items on the workers that decide them; what
+    // the caller reads must be what a decode of the whole body says: prost's
+    // error, with the item's path, and no item answered.
+    let server = TestServer::start().await;
+    let mut grpc = tonic::client::Grpc::new(server.channel().await);
+    let good = pb::BatchItem {
+        id: "good".to_owned(),
+        input: Some(pb::batch_item::Input::WorkflowJson(fixture(
+            "01-clean-pass-score-0.json",
+        ))),
+        evidence: None,
+    }
+    .encode_to_vec();
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        (
+            "workflow_json not UTF-8",
+            len_fields(&[(1, b"bad"), (2, &[b'{', 0xff, 0xfe])]),
+            "BatchItem.input: BatchEvaluateRequest.items: invalid string value: data is not UTF-8 encoded",
+        ),
+        (
+            "id not UTF-8",
+            len_fields(&[(1, &[0xc3, 0x28])]),
+            "BatchItem.id: BatchEvaluateRequest.items: invalid string value: data is not UTF-8 encoded",
+        ),
+        (
+            "evidence truncated",
+            len_fields(&[(1, b"cut"), (4, &[0x0a, 0x10])]),
+            "Evidence.workflows: BatchItem.evidence: BatchEvaluateRequest.items: buffer underflow",
+        ),
+    ];
+    for (name, bad, error) in cases {
+        // The broken item after enough good ones to be split across workers,
+        // and last: a length that overruns its item runs out of body there,
+        // rather than reading on into the next item.
+        let mut items: Vec<&[u8]> = vec![&good; 300];
+        items.push(&bad);
+        let fields: Vec<(u32, &[u8])> = items.into_iter().map(|item| (2, item)).collect();
+        grpc.ready().await.expect("ready");
+        let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+            "/verdict.v1.DecisionService/BatchEvaluate",
+        );
+        let status = grpc
+            .unary::<Vec<u8>, (), _>(tonic::Request::new(len_fields(&fields)), path, RawBytes)
+            .await
+            .expect_err(name);
+        assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
+        assert_eq!(
+            status.message(),
+            format!("not a valid protobuf message: failed to decode Protobuf message: {error}"),
+            "{name}"
+        );
+        let info = details(&status).error_info().cloned().expect("ErrorInfo");
+        assert_eq!(info.reason, "INVALID_PROTOBUF", "{name}");
+    }
+    let mut client = server.client().await;
+    let request = pb::BatchEvaluateRequest {
+        items: vec![pb::BatchItem::decode(good.as_slice()).expect("good item")],
+        ..Default::default()
+    };
+    let results = batch_evaluate(&mut client, request).await;
+    assert!(
+        matches!(
+            &results[..],
+            [pb::BatchResult {
+                result: Some(pb::batch_result::Result::Decision(_)),
+                ..
+            }]
+        ),
+        "{results:?}"
+    );
+}
+
 /// What a client and every gateway between it and the server would log.
 fn error_size(status: &tonic::Status) -> usize {
     status.message().len() + status.details().len()

@@ -91,6 +91,11 @@ pub enum ServiceError {
         field: &'static str,
         description: &'static str,
     },
+    /// The request is not the protobuf message it should be: prost's error
+    /// (it names messages and fields, never content), as the codec reports
+    /// a body that does not decode at all.
+    #[error("not a valid protobuf message: {0}")]
+    InvalidProtobuf(String),
     /// The request's `evidence` is out of range: the field's path
     /// (`evidence.workflows[2].workflow_id`), never its value.
     #[error("{field}: {description}")]
@@ -153,12 +158,18 @@ impl ServiceError {
             Self::UnknownDigest(_) => "unknown_digest",
             Self::BadLedgerRequest { .. } => "bad_ledger_request",
             Self::InvalidEvidence { .. } => "invalid_evidence",
+            Self::InvalidProtobuf(_) => "invalid_protobuf",
         }
     }
 
     /// The status a client receives: this error's code and details, with
     /// its `Display` as the message.
     pub fn to_status(&self) -> tonic::Status {
+        if let Self::InvalidProtobuf(error) = self {
+            // One status for a body that does not decode, wherever that is
+            // found: the codec's.
+            return verdict_api::codec::invalid_protobuf(error);
+        }
         let mut details = ErrorDetails::new();
         let code = match self {
             Self::MissingInput => {
@@ -347,6 +358,7 @@ impl ServiceError {
                 details.add_bad_request_violation(field.clone(), description.clone());
                 Code::InvalidArgument
             }
+            Self::InvalidProtobuf(_) => Code::InvalidArgument,
         };
         tonic::Status::with_error_details(code, self.to_string(), details)
     }

@@ -8,6 +8,8 @@
 #![forbid(unsafe_code)]
 
 mod baseline;
+mod batch_items;
+mod batch_route;
 pub mod body_budget;
 pub mod cli;
 pub mod commands;

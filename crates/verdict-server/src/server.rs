@@ -14,6 +14,7 @@ use verdict_api::loadtest::v1::baseline_service_server::BaselineServiceServer;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
 use crate::baseline::NoopBaseline;
+use crate::batch_route::DecisionRoutes;
 use crate::body_budget::{BodyBudget, BodyBudgetLayer};
 use crate::connections::{self, ConnectionLimits};
 use crate::ledger::Recorder;
@@ -97,15 +98,16 @@ pub async fn serve(
     // One budget for request bytes: unary bodies as they arrive (the layer),
     // stream items as they are decided (the stream, see body_budget.rs).
     let budget = BodyBudget::new(limits.max_request_bytes_in_flight);
-    let decisions = DecisionServiceServer::new(DecisionApi::new(
-        policies,
-        limits,
-        ledger,
-        shadow_policies,
-        Arc::clone(&budget),
-    ))
-    .max_decoding_message_size(limits.max_message_bytes)
-    .max_encoding_message_size(limits.max_message_bytes);
+    let decisions = DecisionRoutes::new(
+        DecisionApi::new(
+            policies,
+            limits,
+            ledger,
+            shadow_policies,
+            Arc::clone(&budget),
+        ),
+        limits.max_message_bytes,
+    );
 
     // Same message limits as the decision service: the baseline must see the
     // same requests.

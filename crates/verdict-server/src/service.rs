@@ -11,11 +11,13 @@ use prost_types::Timestamp;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Request, Response, Status};
 use tracing::debug;
+use verdict_api::codec::{ReceivedBatch, locate_decode_error};
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
 use verdict_core::{Evidence, Policy};
 use verdict_ledger::{Draft, PolicyText};
 
+use crate::batch_items::{Batch, ItemInput, Run};
 use crate::body_budget::BodyBudget;
 use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide};
 use crate::envelope::Envelope;
@@ -44,7 +46,7 @@ struct Answered {
 
 /// An item to decide again once the ledger's evidence is gathered.
 struct Again {
-    input: Option<pb::batch_item::Input>,
+    input: Option<ItemInput>,
     evidence: Evidence,
     /// What its latest decision wants.
     lookup: Lookup,
@@ -109,22 +111,39 @@ impl Answered {
     }
 }
 
-/// Decides a run of batch items in order; `None` when the batch was
-/// cancelled (its items counted abandoned).
+/// How a worker's run of batch items ended.
+enum RunEnd {
+    Decided(Vec<Answered>),
+    /// The batch was cancelled (the items left counted abandoned).
+    Cancelled,
+    /// An item does not decode (prost's error as text): the request is not
+    /// a `BatchEvaluateRequest`, as when a whole body fails to decode.
+    Undecodable(String),
+}
+
+/// Decodes (if encoded) and decides a run of batch items, in order.
 fn decide_run(
-    run: Vec<pb::BatchItem>,
+    run: Run,
     policy: &Policy,
     shadows: &[Arc<Policy>],
     options: DecideOptions,
     cancelled: &AtomicBool,
-) -> Option<Vec<Answered>> {
+) -> RunEnd {
     let total = run.len();
     let mut answers = Vec::with_capacity(total);
-    for item in run {
+    for item in run.into_items() {
         if cancelled.load(Ordering::Relaxed) {
             metrics::batch_items("abandoned", total - answers.len());
-            return None;
+            return RunEnd::Cancelled;
         }
+        let item = match item {
+            Ok(item) => item,
+            Err(error) => return RunEnd::Undecodable(error),
+        };
+        let input = match item.input.as_ref().map(ItemInput::as_input).transpose() {
+            Ok(input) => input,
+            Err(error) => return RunEnd::Undecodable(error.to_string()),
+        };
         let evidence = match evidence_from_wire(item.evidence.as_ref()) {
             Ok(evidence) => evidence,
             Err(error) => {
@@ -132,13 +151,7 @@ fn decide_run(
                 continue;
             }
         };
-        let mut decided = decide(
-            item.input.as_ref().map(Input::from),
-            &evidence,
-            policy,
-            shadows,
-            options,
-        );
+        let mut decided = decide(input, &evidence, policy, shadows, options);
         let lookup = decided
             .as_mut()
             .ok()
@@ -152,7 +165,7 @@ fn decide_run(
         });
         answers.push(answered);
     }
-    Some(answers)
+    RunEnd::Decided(answers)
 }
 
 /// Most bytes recording adds to a decision: a decision id (36), the
@@ -191,9 +204,10 @@ struct AnswerRoom {
 }
 
 impl AnswerRoom {
+    /// `id_lens`: the length of each item's id, in item order.
     fn new(
         max_message_bytes: usize,
-        items: &[pb::BatchItem],
+        id_lens: &[usize],
         delivery: Delivery,
     ) -> Result<Self, ServiceError> {
         let error = ServiceError::ResponseTooLarge {
@@ -201,10 +215,9 @@ impl AnswerRoom {
         };
         let too_large = error.to_rpc_status();
         let status = too_large.encoded_len();
-        let fallbacks: Vec<usize> = items
+        let fallbacks: Vec<usize> = id_lens
             .iter()
-            .map(|item| {
-                let id = item.id.len();
+            .map(|&id| {
                 let id_len = if id == 0 {
                     0
                 } else {
@@ -518,7 +531,7 @@ impl DecisionService for DecisionApi {
         request: Request<pb::BatchEvaluateRequest>,
     ) -> Result<Response<pb::BatchEvaluateResponse>, Status> {
         Envelope::open("BatchEvaluate", &request, self.limits.rpc_timeout)
-            .run(self.batch(request.into_inner(), Delivery::OneMessage))
+            .run(self.batch(request.into_inner().into(), Delivery::OneMessage))
             .await
     }
 
@@ -615,17 +628,33 @@ impl DecisionService for DecisionApi {
 }
 
 impl DecisionApi {
+    /// `BatchEvaluate` as served ([`crate::batch_route`]): its items still
+    /// encoded, decoded by the workers that decide them.
+    pub(crate) async fn batch_evaluate_frames(
+        &self,
+        request: Request<ReceivedBatch>,
+    ) -> Result<Response<pb::BatchEvaluateResponse>, Status> {
+        Envelope::open("BatchEvaluate", &request, self.limits.rpc_timeout)
+            .run(self.batch(request.into_inner().into(), Delivery::OneMessage))
+            .await
+    }
+
     /// Decides a batch's items on the blocking pool, split into contiguous
     /// runs decided in parallel (one per core), then puts the answers back in
     /// item order. When the envelope's deadline passes or the caller leaves,
     /// this future is dropped and every worker stops between items.
     pub(crate) async fn batch(
         &self,
-        request: pb::BatchEvaluateRequest,
+        batch: Batch,
         delivery: Delivery,
     ) -> Result<pb::BatchEvaluateResponse, ServiceError> {
         let started = Instant::now();
-        let items = request.items.len();
+        let Batch {
+            policy_id,
+            explain,
+            items: all,
+        } = batch;
+        let items = all.len();
         if items > self.limits.max_batch_size {
             return Err(ServiceError::BatchTooLarge {
                 items,
@@ -636,17 +665,17 @@ impl DecisionApi {
         // running after a deadline stays counted.
         let admitted = Arc::new(self.admit("BatchEvaluate", items.max(1))?);
         let set = self.policies.current();
-        let loaded = set.get(&request.policy_id)?;
+        let loaded = set.get(&policy_id)?;
         let policy = Arc::clone(&loaded.policy);
         let shadowing = self.shadows(&set, &policy);
         let shadows = shadowing.policies();
-        let options = self.options(request.explain);
+        let options = self.options(explain);
         let AnswerRoom {
             budget,
             too_large,
             fallbacks,
             mut reserve,
-        } = AnswerRoom::new(self.limits.max_message_bytes, &request.items, delivery)?;
+        } = AnswerRoom::new(self.limits.max_message_bytes, &all.id_lens(), delivery)?;
         let cancelled = Arc::new(AtomicBool::new(false));
         let _cancel_when_dropped = CancelOnDrop(Arc::clone(&cancelled));
         // A large batch is milliseconds of CPU: off the async workers, and on
@@ -654,14 +683,9 @@ impl DecisionApi {
         // than it saves).
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let workers = cores.min(items.div_ceil(MIN_ITEMS_PER_WORKER)).max(1);
-        let run = items.div_ceil(workers).max(1);
-        let mut all = request.items.into_iter();
+        let (runs, body) = all.into_runs(items.div_ceil(workers));
         let mut handles = Vec::with_capacity(workers);
-        loop {
-            let chunk: Vec<pb::BatchItem> = all.by_ref().take(run).collect();
-            if chunk.is_empty() {
-                break;
-            }
+        for chunk in runs {
             let (admitted, policy, shadows, cancelled) = (
                 Arc::clone(&admitted),
                 Arc::clone(&policy),
@@ -674,13 +698,28 @@ impl DecisionApi {
             }));
         }
         let mut decided = Vec::with_capacity(items);
+        let mut undecodable = None;
         for handle in handles {
             match handle.await {
-                Ok(Some(run)) => decided.extend(run),
+                Ok(RunEnd::Decided(run)) => decided.extend(run),
+                Ok(RunEnd::Undecodable(error)) => {
+                    undecodable.get_or_insert(error);
+                }
                 // Only this future's drop cancels the workers, and then nobody
                 // awaits them; should it happen anyway, the batch did not finish.
-                Ok(None) | Err(_) => return Err(ServiceError::Interrupted),
+                Ok(RunEnd::Cancelled) | Err(_) => return Err(ServiceError::Interrupted),
             }
+        }
+        if let Some(found) = undecodable {
+            // The error a whole decode would have given, for the first item
+            // that does not decode: one more pass, only for a broken request.
+            let body = body.unwrap_or_default();
+            let error = tokio::task::spawn_blocking(move || {
+                locate_decode_error::<pb::BatchEvaluateRequest>(&body, found)
+            })
+            .await
+            .map_err(|_| ServiceError::Interrupted)?;
+            return Err(ServiceError::InvalidProtobuf(error));
         }
         if let Some(recorder) = &self.ledger {
             decide_again(
@@ -836,13 +875,11 @@ async fn decide_again(
                 if cancelled.load(Ordering::Relaxed) {
                     return None;
                 }
-                let decided = decide(
-                    again.input.as_ref().map(Input::from),
-                    &again.evidence,
-                    &policy,
-                    &shadows,
-                    options,
-                );
+                let decided = match again.input.as_ref().map(ItemInput::as_input).transpose() {
+                    Ok(input) => decide(input, &again.evidence, &policy, &shadows, options),
+                    // Read once already, in the first round: cannot fail.
+                    Err(_) => Err(ServiceError::Interrupted),
+                };
                 redone.push((index, again, decided));
             }
             Some(redone)

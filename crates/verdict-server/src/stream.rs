@@ -240,7 +240,8 @@ async fn decide(api: &DecisionApi, group: &mut [Read], bytes: usize) -> Vec<pb::
         Err(refused) => refused,
         // Held until the group is decided (or dropped with this future).
         Ok(_held) => {
-            match tokio::time::timeout(deadline, api.batch(request, Delivery::PerItem)).await {
+            match tokio::time::timeout(deadline, api.batch(request.into(), Delivery::PerItem)).await
+            {
                 Ok(Ok(response)) => return response.results,
                 Ok(Err(error)) => error,
                 Err(_) => ServiceError::DeadlineExceeded {

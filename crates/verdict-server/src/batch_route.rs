@@ -1,0 +1,92 @@
+//! `verdict.v1.DecisionService` as served: the generated server for every
+//! method but `BatchEvaluate`, whose request is read with
+//! [`BatchFramesCodec`] instead — its items stay encoded slices of the body
+//! until the worker deciding them decodes them, so a large batch is decoded
+//! on every core and its JSON bodies are never copied (tests/load/README.md,
+//! "Batches on every core"). What the caller sends and receives is the same
+//! message either way.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tonic::body::Body;
+use tonic::codegen::{BoxFuture, Service, http};
+use tonic::server::{Grpc, NamedService, UnaryService};
+use tonic::{Request, Response, Status};
+use verdict_api::codec::{BatchFramesCodec, ReceivedBatch};
+use verdict_api::v1 as pb;
+use verdict_api::v1::decision_service_server::DecisionServiceServer;
+
+use crate::service::DecisionApi;
+
+/// The path of `BatchEvaluate`.
+const BATCH_EVALUATE: &str = "/verdict.v1.DecisionService/BatchEvaluate";
+
+/// The decision service with `BatchEvaluate` routed to [`BatchFrames`].
+#[derive(Debug, Clone)]
+pub struct DecisionRoutes {
+    generated: DecisionServiceServer<DecisionApi>,
+    api: Arc<DecisionApi>,
+    /// The generated server's message limits, applied to `BatchEvaluate` too.
+    max_message_bytes: usize,
+}
+
+impl DecisionRoutes {
+    pub fn new(api: DecisionApi, max_message_bytes: usize) -> Self {
+        let api = Arc::new(api);
+        let generated = DecisionServiceServer::from_arc(Arc::clone(&api))
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes);
+        Self {
+            generated,
+            api,
+            max_message_bytes,
+        }
+    }
+}
+
+impl NamedService for DecisionRoutes {
+    const NAME: &'static str = <DecisionServiceServer<DecisionApi> as NamedService>::NAME;
+}
+
+impl<B> Service<http::Request<B>> for DecisionRoutes
+where
+    B: http_body::Body + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
+{
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        if request.uri().path() != BATCH_EVALUATE {
+            return self.generated.call(request);
+        }
+        let method = BatchFrames(Arc::clone(&self.api));
+        let limit = Some(self.max_message_bytes);
+        Box::pin(async move {
+            // No compression, as on the generated server (server.rs enables
+            // none).
+            let mut grpc = Grpc::new(BatchFramesCodec).apply_max_message_size_config(limit, limit);
+            Ok(grpc.unary(method, request).await)
+        })
+    }
+}
+
+/// `BatchEvaluate` on a request read as [`ReceivedBatch`].
+struct BatchFrames(Arc<DecisionApi>);
+
+impl UnaryService<ReceivedBatch> for BatchFrames {
+    type Response = pb::BatchEvaluateResponse;
+    type Future = BoxFuture<Response<pb::BatchEvaluateResponse>, Status>;
+
+    fn call(&mut self, request: Request<ReceivedBatch>) -> Self::Future {
+        let api = Arc::clone(&self.0);
+        Box::pin(async move { api.batch_evaluate_frames(request).await })
+    }
+}
