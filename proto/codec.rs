@@ -14,7 +14,7 @@ use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
 use tonic_prost::ProstCodec;
 use tonic_types::{ErrorDetails, StatusExt};
 
-use crate::frames::BatchEvaluateFrames;
+use crate::frames::{BatchEvaluateAnswers, BatchEvaluateFrames};
 
 /// `ErrorInfo.reason` of a message that does not decode.
 pub const INVALID_PROTOBUF: &str = "INVALID_PROTOBUF";
@@ -119,12 +119,13 @@ pub struct ReceivedBatch {
 }
 
 /// The codec of `BatchEvaluate` on the server: [`VerdictCodec`]'s checks and
-/// errors, with the request read as [`ReceivedBatch`] (no copy of the body).
+/// errors, with the request read as [`ReceivedBatch`] (no copy of the body)
+/// and the answer written from results already encoded.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BatchFramesCodec;
 
 impl Codec for BatchFramesCodec {
-    type Encode = crate::v1::BatchEvaluateResponse;
+    type Encode = BatchEvaluateAnswers;
     type Decode = ReceivedBatch;
     type Encoder = <ProstCodec<Self::Encode, ()> as Codec>::Encoder;
     type Decoder = BatchFramesDecoder;

@@ -23,6 +23,15 @@ pub struct BatchEvaluateFrames {
     pub explain: bool,
 }
 
+/// `verdict.v1.BatchEvaluateResponse` with each result already encoded (an
+/// encoded `BatchResult`): the server encodes answers where they are
+/// decided.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct BatchEvaluateAnswers {
+    #[prost(bytes = "bytes", repeated, tag = "1")]
+    pub results: Vec<Bytes>,
+}
+
 /// `verdict.v1.BatchItem` with `workflow_json` as bytes, not yet checked to
 /// be UTF-8.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -122,6 +131,28 @@ mod tests {
             let at = item.as_ptr() as usize;
             assert!(at >= start && at + item.len() <= end);
         }
+    }
+
+    #[test]
+    fn answers_encode_as_the_generated_response() {
+        let results: Vec<pb::BatchResult> = ["a", "", "ccc"]
+            .into_iter()
+            .map(|id| pb::BatchResult {
+                id: id.to_owned(),
+                result: Some(pb::batch_result::Result::Decision(pb::Decision {
+                    result_code: "DOCUMENT_PUNCHED".to_owned(),
+                    ..Default::default()
+                })),
+            })
+            .collect();
+        let answers = BatchEvaluateAnswers {
+            results: results
+                .iter()
+                .map(|result| Bytes::from(result.encode_to_vec()))
+                .collect(),
+        };
+        let response = pb::BatchEvaluateResponse { results };
+        assert_eq!(answers.encode_to_vec(), response.encode_to_vec());
     }
 
     #[test]

@@ -541,3 +541,55 @@ async fn a_broken_file_at_start_is_reported_and_the_other_policies_serve() {
         .expect_err("not loaded");
     assert_eq!(status.code(), Code::FailedPrecondition);
 }
+
+#[tokio::test]
+async fn every_batch_decision_is_counted_once_in_the_metrics() {
+    // A batch's answers are encoded by the workers that decide them; the
+    // decision counters must still see each one, once. A policy of its own
+    // keeps other tests' decisions out of these counters.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = DEFAULT_POLICY_TOML.replace("id = \"jumio-default\"", "id = \"batch-counted\"");
+    write(dir.path(), "counted.toml", &text);
+    let store = Arc::new(PolicyStore::from_dir(dir.path(), None, false).expect("loads"));
+    let server = TestServer::start_with_policies(store).await;
+    let mut client = server.client().await;
+    let item = |index: usize, name: &str| pb::BatchItem {
+        id: format!("item-{index}"),
+        input: Some(pb::batch_item::Input::WorkflowJson(fixture(name))),
+        evidence: None,
+    };
+    // Enough items to be split across workers.
+    let items = (0..300)
+        .map(|index| match index % 3 {
+            0 => item(index, "01-clean-pass-score-0.json"),
+            _ => item(index, "04-imagechecks-rejected-punched.json"),
+        })
+        .collect();
+    let results = client
+        .batch_evaluate(pb::BatchEvaluateRequest {
+            policy_id: "batch-counted".to_owned(),
+            items,
+            explain: false,
+        })
+        .await
+        .expect("decided")
+        .into_inner()
+        .results;
+    assert_eq!(results.len(), 300);
+    let metrics = crate::support::metrics().render();
+    for (line, count) in [
+        (
+            "verdict_decisions_total{policy=\"batch-counted\",outcome=\"OUTCOME_APPROVE\",code=\"APPROVED\"}",
+            100,
+        ),
+        (
+            "verdict_decisions_total{policy=\"batch-counted\",outcome=\"OUTCOME_REVIEW\",code=\"DOCUMENT_PUNCHED\"}",
+            200,
+        ),
+    ] {
+        assert!(
+            metrics.contains(&format!("{line} {count}\n")),
+            "{line} is not {count}:\n{metrics}"
+        );
+    }
+}

@@ -15,7 +15,7 @@ use tonic::codegen::{BoxFuture, Service, http};
 use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::{Request, Response, Status};
 use verdict_api::codec::{BatchFramesCodec, ReceivedBatch};
-use verdict_api::v1 as pb;
+use verdict_api::frames::BatchEvaluateAnswers;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
 use crate::service::DecisionApi;
@@ -82,8 +82,8 @@ where
 struct BatchFrames(Arc<DecisionApi>);
 
 impl UnaryService<ReceivedBatch> for BatchFrames {
-    type Response = pb::BatchEvaluateResponse;
-    type Future = BoxFuture<Response<pb::BatchEvaluateResponse>, Status>;
+    type Response = BatchEvaluateAnswers;
+    type Future = BoxFuture<Response<BatchEvaluateAnswers>, Status>;
 
     fn call(&mut self, request: Request<ReceivedBatch>) -> Self::Future {
         let api = Arc::clone(&self.0);

@@ -61,28 +61,55 @@ pub fn request(rpc: &'static str, code: tonic::Code, elapsed: Duration) {
 /// One decision: by policy, outcome and result code, plus the findings the
 /// catalogue does not know (counted, not named).
 pub fn decision(decision: &pb::Decision) {
-    if !enabled() {
-        return;
+    if let Some(tally) = Tally::of(decision) {
+        tally.count();
     }
-    let policy = decision
-        .policy
-        .as_ref()
-        .map(|policy| policy.id.clone())
-        .unwrap_or_default();
-    counter!(
-        "verdict_decisions_total",
-        "policy" => policy,
-        "outcome" => decision.outcome().as_str_name(),
-        "code" => decision.result_code.clone()
-    )
-    .increment(1);
-    let unknown = decision
-        .reasons
-        .iter()
-        .filter(|reason| !reason.catalogued)
-        .count();
-    if unknown > 0 {
-        counter!("verdict_uncatalogued_findings_total").increment(unknown as u64);
+}
+
+/// What the decision counters count of one decision: taken where it is
+/// made (a batch worker, which then lets the decision go), counted once it
+/// is answered.
+#[derive(Debug)]
+pub struct Tally {
+    policy: String,
+    outcome: &'static str,
+    code: String,
+    uncatalogued: usize,
+}
+
+impl Tally {
+    /// `None` when metrics are off: nothing to keep.
+    pub fn of(decision: &pb::Decision) -> Option<Self> {
+        if !enabled() {
+            return None;
+        }
+        Some(Self {
+            policy: decision
+                .policy
+                .as_ref()
+                .map(|policy| policy.id.clone())
+                .unwrap_or_default(),
+            outcome: decision.outcome().as_str_name(),
+            code: decision.result_code.clone(),
+            uncatalogued: decision
+                .reasons
+                .iter()
+                .filter(|reason| !reason.catalogued)
+                .count(),
+        })
+    }
+
+    pub fn count(self) {
+        counter!(
+            "verdict_decisions_total",
+            "policy" => self.policy,
+            "outcome" => self.outcome,
+            "code" => self.code
+        )
+        .increment(1);
+        if self.uncatalogued > 0 {
+            counter!("verdict_uncatalogued_findings_total").increment(self.uncatalogued as u64);
+        }
     }
 }
 

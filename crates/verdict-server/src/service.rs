@@ -7,11 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use prost::Message as _;
+use prost::bytes::Bytes;
 use prost_types::Timestamp;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Request, Response, Status};
 use tracing::debug;
 use verdict_api::codec::{ReceivedBatch, locate_decode_error};
+use verdict_api::frames::BatchEvaluateAnswers;
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
 use verdict_core::{Evidence, Policy};
@@ -25,7 +27,7 @@ use crate::errors::{MAX_ID, ServiceError};
 use crate::evidence::{Lookup, evidence_from_wire, gather};
 use crate::ledger::{Recorder, mark};
 use crate::limits::Limits;
-use crate::metrics;
+use crate::metrics::{self, Tally};
 use crate::overload::QueueDelay;
 use crate::policy_store::{LoadedPolicy, PolicySet, PolicyStore};
 
@@ -36,12 +38,23 @@ const MIN_ITEMS_PER_WORKER: usize = 64;
 /// recording), what the ledger records of it, and — when its decision would
 /// read evidence the ledger may have — what to decide it again with.
 struct Answered {
+    /// Its result taken out once it is `encoded`.
     answer: pb::BatchResult,
+    /// The answer, encoded by the worker that decided it: an answer the
+    /// ledger does not mark, to one message, need not be kept as a message.
+    encoded: Option<Encoded>,
     size: usize,
     draft: Option<Draft>,
     again: Option<Again>,
     /// What the shadow policies decided beside it.
     shadows: Vec<Shadowed>,
+}
+
+/// An encoded `BatchResult` holding a decision, and what the metrics will
+/// count of it.
+struct Encoded {
+    bytes: Bytes,
+    tally: Option<Tally>,
 }
 
 /// An item to decide again once the ledger's evidence is gathered.
@@ -88,11 +101,27 @@ impl Answered {
         let size = framed_len(&answer) + RECORD_MARK_BYTES * usize::from(draft.is_some());
         Self {
             answer,
+            encoded: None,
             size,
             draft,
             again: None,
             shadows,
         }
+    }
+
+    /// Encodes a decision that nothing will change (no draft to record and
+    /// mark, nothing to decide again), and lets the message go.
+    fn encode_if_final(&mut self) {
+        if self.draft.is_some() || self.again.is_some() {
+            return;
+        }
+        let Some(pb::batch_result::Result::Decision(decision)) = &self.answer.result else {
+            return;
+        };
+        let tally = Tally::of(decision);
+        let bytes = Bytes::from(self.answer.encode_to_vec());
+        self.answer.result = None;
+        self.encoded = Some(Encoded { bytes, tally });
     }
 
     /// An item answered with an error status made once for many.
@@ -104,6 +133,7 @@ impl Answered {
         Self {
             size: framed_len(&answer),
             answer,
+            encoded: None,
             draft: None,
             again: None,
             shadows: Vec::new(),
@@ -121,12 +151,14 @@ enum RunEnd {
     Undecodable(String),
 }
 
-/// Decodes (if encoded) and decides a run of batch items, in order.
+/// Decodes (if encoded) and decides a run of batch items, in order; with
+/// `encode`, also encodes each answer nothing will change.
 fn decide_run(
     run: Run,
     policy: &Policy,
     shadows: &[Arc<Policy>],
     options: DecideOptions,
+    encode: bool,
     cancelled: &AtomicBool,
 ) -> RunEnd {
     let total = run.len();
@@ -163,9 +195,54 @@ fn decide_run(
             lookup,
             done: None,
         });
+        if encode {
+            answered.encode_if_final();
+        }
         answers.push(answered);
     }
     RunEnd::Decided(answers)
+}
+
+/// One batch item's answer, as a message or already encoded.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per batch item, moved once into the response: boxing would add an allocation to each message answer"
+)]
+pub(crate) enum Answer {
+    Message(pb::BatchResult),
+    /// An encoded `BatchResult` holding a decision.
+    Encoded(Bytes),
+}
+
+impl Answer {
+    fn is_error(&self) -> bool {
+        matches!(
+            self,
+            Self::Message(pb::BatchResult {
+                result: Some(pb::batch_result::Result::Error(_)),
+                ..
+            })
+        )
+    }
+
+    /// The answer encoded, for `BatchEvaluateAnswers`.
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Self::Message(message) => Bytes::from(message.encode_to_vec()),
+            Self::Encoded(bytes) => bytes,
+        }
+    }
+
+    /// The answer as a message: one of a stream, or of the typed
+    /// `BatchEvaluate` (in-process calls only; over the wire it is
+    /// [`crate::batch_route`]'s). Encoded bytes are this server's own
+    /// encoding of a message, so they decode.
+    pub(crate) fn into_message(self) -> pb::BatchResult {
+        match self {
+            Self::Message(message) => message,
+            Self::Encoded(bytes) => pb::BatchResult::decode(bytes).unwrap_or_default(),
+        }
+    }
 }
 
 /// Most bytes recording adds to a decision: a decision id (36), the
@@ -526,12 +603,22 @@ impl DecisionService for DecisionApi {
         Ok(self.stream(request))
     }
 
+    /// The generated server's `BatchEvaluate`, for in-process callers of
+    /// this trait: over the wire, [`crate::batch_route`] serves the method
+    /// with [`Self::batch_evaluate_frames`] (the same decisions and errors).
     async fn batch_evaluate(
         &self,
         request: Request<pb::BatchEvaluateRequest>,
     ) -> Result<Response<pb::BatchEvaluateResponse>, Status> {
         Envelope::open("BatchEvaluate", &request, self.limits.rpc_timeout)
-            .run(self.batch(request.into_inner().into(), Delivery::OneMessage))
+            .run(async {
+                let answers = self
+                    .batch(request.into_inner().into(), Delivery::OneMessage)
+                    .await?;
+                Ok(pb::BatchEvaluateResponse {
+                    results: answers.into_iter().map(Answer::into_message).collect(),
+                })
+            })
             .await
     }
 
@@ -633,9 +720,16 @@ impl DecisionApi {
     pub(crate) async fn batch_evaluate_frames(
         &self,
         request: Request<ReceivedBatch>,
-    ) -> Result<Response<pb::BatchEvaluateResponse>, Status> {
+    ) -> Result<Response<BatchEvaluateAnswers>, Status> {
         Envelope::open("BatchEvaluate", &request, self.limits.rpc_timeout)
-            .run(self.batch(request.into_inner().into(), Delivery::OneMessage))
+            .run(async {
+                let answers = self
+                    .batch(request.into_inner().into(), Delivery::OneMessage)
+                    .await?;
+                Ok(BatchEvaluateAnswers {
+                    results: answers.into_iter().map(Answer::into_bytes).collect(),
+                })
+            })
             .await
     }
 
@@ -647,8 +741,11 @@ impl DecisionApi {
         &self,
         batch: Batch,
         delivery: Delivery,
-    ) -> Result<pb::BatchEvaluateResponse, ServiceError> {
+    ) -> Result<Vec<Answer>, ServiceError> {
         let started = Instant::now();
+        // One message: answers nothing will change are encoded where they
+        // are decided (on every core), and their messages let go at once.
+        let encode = delivery == Delivery::OneMessage;
         let Batch {
             policy_id,
             explain,
@@ -694,7 +791,7 @@ impl DecisionApi {
             );
             handles.push(tokio::task::spawn_blocking(move || {
                 let _admitted = admitted;
-                decide_run(chunk, &policy, &shadows, options, &cancelled)
+                decide_run(chunk, &policy, &shadows, options, encode, &cancelled)
             }));
         }
         let mut decided = Vec::with_capacity(items);
@@ -738,12 +835,14 @@ impl DecisionApi {
         // overflow it gets an error of its own, the others stay.
         let mut size = 0usize;
         let mut results = Vec::with_capacity(items);
+        let mut encoded = Vec::with_capacity(items);
         // Decisions that will be answered, with their index: recorded first.
         let mut drafts = Vec::new();
         let mut shadowed = Vec::with_capacity(items);
         for (answered, fallback) in decided.into_iter().zip(fallbacks) {
             let Answered {
                 mut answer,
+                encoded: mut answer_bytes,
                 size: answer_size,
                 draft,
                 shadows,
@@ -759,6 +858,7 @@ impl DecisionApi {
             };
             if !fits {
                 answer.result = Some(pb::batch_result::Result::Error(too_large.clone()));
+                answer_bytes = None;
                 size += fallback;
             } else {
                 size += answer_size;
@@ -767,6 +867,7 @@ impl DecisionApi {
                 }
             }
             results.push(answer);
+            encoded.push(answer_bytes);
         }
         if let Some(recorder) = &self.ledger {
             let (indices, drafts): (Vec<usize>, Vec<_>) = drafts.into_iter().unzip();
@@ -793,16 +894,27 @@ impl DecisionApi {
             }
         }
         let live = &policy.reference().id;
-        for (answer, shadows) in results.iter().zip(&shadowed) {
-            if let Some(pb::batch_result::Result::Decision(decision)) = &answer.result {
-                metrics::decision(decision);
-                metrics::shadows(live, shadows);
+        let mut answers = Vec::with_capacity(items);
+        for ((answer, encoded), shadows) in results.into_iter().zip(encoded).zip(&shadowed) {
+            match (&answer.result, encoded) {
+                (_, Some(Encoded { bytes, tally })) => {
+                    if let Some(tally) = tally {
+                        tally.count();
+                    }
+                    metrics::shadows(live, shadows);
+                    answers.push(Answer::Encoded(bytes));
+                    continue;
+                }
+                (Some(pb::batch_result::Result::Decision(decision)), None) => {
+                    metrics::decision(decision);
+                    metrics::shadows(live, shadows);
+                }
+                _ => {}
             }
+            answers.push(Answer::Message(answer));
         }
-        let failed = results
-            .iter()
-            .filter(|result| matches!(result.result, Some(pb::batch_result::Result::Error(_))))
-            .count();
+        let results = answers;
+        let failed = results.iter().filter(|answer| answer.is_error()).count();
         metrics::batch_items("decided", results.len() - failed);
         metrics::batch_items("failed", failed);
         debug!(
@@ -811,7 +923,7 @@ impl DecisionApi {
             micros = started.elapsed().as_micros(),
             "decided batch"
         );
-        Ok(pb::BatchEvaluateResponse { results })
+        Ok(results)
     }
 }
 
