@@ -202,39 +202,72 @@ pub struct Violation {
 /// Fields of one encoded message: (field number, LEN payload or None). The
 /// walk stops at the first key or length prost could not read. Also used by
 /// the load client (tests/load/loadgen.rs) to read answers undecoded.
-pub fn fields(mut bytes: &[u8]) -> impl Iterator<Item = (u32, Option<&[u8]>)> {
-    use prost::encoding::{WireType, decode_key, decode_varint};
-    std::iter::from_fn(move || {
-        if bytes.is_empty() {
+pub fn fields(bytes: &[u8]) -> Fields<'_> {
+    Fields {
+        bytes,
+        stopped: false,
+    }
+}
+
+/// The walk of [`fields`].
+#[derive(Debug, Clone)]
+pub struct Fields<'a> {
+    bytes: &'a [u8],
+    stopped: bool,
+}
+
+impl Fields<'_> {
+    /// Whether the walk went over every byte: not if it stopped at a key or
+    /// length prost could not read, or at a group (which prost skips).
+    pub fn walked_all(&self) -> bool {
+        !self.stopped && self.bytes.is_empty()
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = (u32, Option<&'a [u8]>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.stopped || self.bytes.is_empty() {
             return None;
         }
+        let field = self.step();
+        self.stopped = field.is_none();
+        field
+    }
+}
+
+impl<'a> Fields<'a> {
+    fn step(&mut self) -> Option<(u32, Option<&'a [u8]>)> {
+        use prost::encoding::{WireType, decode_key, decode_varint};
+        let bytes = &mut self.bytes;
         // A key or length prost cannot read ends the walk: prost's decode
         // reports it.
-        let (field, wire_type) = decode_key(&mut bytes).ok()?;
+        let (field, wire_type) = decode_key(bytes).ok()?;
         let payload = match wire_type {
             WireType::Varint => {
-                decode_varint(&mut bytes).ok()?;
+                decode_varint(bytes).ok()?;
                 None
             }
             WireType::SixtyFourBit => {
-                bytes = bytes.get(8..)?;
+                *bytes = bytes.get(8..)?;
                 None
             }
             WireType::LengthDelimited => {
-                let len = usize::try_from(decode_varint(&mut bytes).ok()?).ok()?;
+                let len = usize::try_from(decode_varint(bytes).ok()?).ok()?;
                 let (payload, rest) = (bytes.get(..len)?, bytes.get(len..)?);
-                bytes = rest;
+                *bytes = rest;
                 Some(payload)
             }
             WireType::ThirtyTwoBit => {
-                bytes = bytes.get(4..)?;
+                *bytes = bytes.get(4..)?;
                 None
             }
-            // Groups: verdict's messages have none.
+            // Groups: verdict's messages have none; the walk stops.
             WireType::StartGroup | WireType::EndGroup => return None,
         };
         Some((field, payload))
-    })
+    }
 }
 
 /// Counts a `WorkflowResult`'s entries (field 5 capabilities, each field 2

@@ -53,15 +53,44 @@ pub enum ItemInputFrame {
     Workflow(v1::WorkflowResult),
 }
 
-/// The length of an encoded item's `id` (the last one sent, as protobuf
-/// merges), read without decoding the item; 0 when it has none or its
-/// fields cannot be walked (it then fails to decode where it is decided).
+/// What a walk of an encoded item's own fields finds, without decoding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemShape {
+    /// The length of its `id` (the last one sent, as protobuf merges).
+    pub id_len: usize,
+    /// How many `workflow_json` and `workflow` fields it carries.
+    pub inputs: usize,
+}
+
+impl ItemShape {
+    /// `None` when the walk cannot go over every byte (a group, which prost
+    /// skips, or a field prost cannot read).
+    pub fn of(item: &[u8]) -> Option<Self> {
+        let mut shape = Self {
+            id_len: 0,
+            inputs: 0,
+        };
+        let mut walk = crate::codec::fields(item);
+        for (field, payload) in walk.by_ref() {
+            match field {
+                1 => shape.id_len = payload.map_or(0, <[u8]>::len),
+                2 | 3 => shape.inputs += 1,
+                _ => {}
+            }
+        }
+        walk.walked_all().then_some(shape)
+    }
+}
+
+/// The length of an encoded item's `id`: walked to when the item's fields
+/// can be ([`ItemShape`]), otherwise decoded as the generated message; 0
+/// when it does not decode (the call then fails where it is decided).
 pub fn item_id_len(item: &[u8]) -> usize {
-    crate::codec::fields(item)
-        .filter(|(field, _)| *field == 1)
-        .last()
-        .and_then(|(_, id)| id)
-        .map_or(0, <[u8]>::len)
+    use prost::Message as _;
+    ItemShape::of(item).map_or_else(
+        || v1::BatchItem::decode(item).map_or(0, |item| item.id.len()),
+        |shape| shape.id_len,
+    )
 }
 
 #[cfg(test)]
@@ -153,6 +182,42 @@ mod tests {
         };
         let response = pb::BatchEvaluateResponse { results };
         assert_eq!(answers.encode_to_vec(), response.encode_to_vec());
+    }
+
+    #[test]
+    fn an_item_with_a_group_or_two_inputs_is_not_read_as_a_frame() {
+        // An unknown group (field 9: start, a varint, end) before the id:
+        // prost skips it, the walk cannot, so the id is decoded instead.
+        let mut with_group = vec![0x4b, 0x08, 0x01, 0x4c];
+        with_group.extend(item("after-group", None).encode_to_vec());
+        assert_eq!(ItemShape::of(&with_group), None);
+        assert_eq!(item_id_len(&with_group), "after-group".len());
+        assert_eq!(
+            pb::BatchItem::decode(with_group.as_slice())
+                .expect("prost skips groups")
+                .id,
+            "after-group"
+        );
+        // workflow_json twice: prost checks both copies.
+        let json = |text: &str| {
+            item(
+                "twice",
+                Some(pb::batch_item::Input::WorkflowJson(text.to_owned())),
+            )
+            .encode_to_vec()
+        };
+        let twice = [json("{}"), json("{\"a\":1}")].concat();
+        assert_eq!(
+            ItemShape::of(&twice),
+            Some(ItemShape {
+                id_len: 5,
+                inputs: 2
+            })
+        );
+        assert_eq!(
+            ItemShape::of(&json("{}")).map(|shape| shape.inputs),
+            Some(1)
+        );
     }
 
     #[test]

@@ -424,7 +424,12 @@ async fn a_batch_item_that_does_not_decode_fails_the_call_as_a_whole_body_would(
         evidence: None,
     }
     .encode_to_vec();
-    let cases: [(&str, Vec<u8>, &str); 3] = [
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        (
+            "workflow_json twice, the first not UTF-8",
+            len_fields(&[(1, b"two"), (2, &[0xff]), (2, b"{}")]),
+            "BatchItem.input: BatchEvaluateRequest.items: invalid string value: data is not UTF-8 encoded",
+        ),
         (
             "workflow_json not UTF-8",
             len_fields(&[(1, b"bad"), (2, &[b'{', 0xff, 0xfe])]),

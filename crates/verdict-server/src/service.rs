@@ -19,7 +19,7 @@ use verdict_api::v1::decision_service_server::DecisionService;
 use verdict_core::{Evidence, Policy};
 use verdict_ledger::{Draft, PolicyText};
 
-use crate::batch_items::{Batch, ItemInput, Run};
+use crate::batch_items::{Batch, ItemInput, Items, Run};
 use crate::body_budget::BodyBudget;
 use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide};
 use crate::envelope::Envelope;
@@ -149,6 +149,9 @@ enum RunEnd {
     /// An item does not decode (prost's error as text): the request is not
     /// a `BatchEvaluateRequest`, as when a whole body fails to decode.
     Undecodable(String),
+    /// Another run found an item that does not decode: the call fails, so
+    /// this run stopped deciding.
+    Stopped,
 }
 
 /// Decodes (if encoded) and decides a run of batch items, in order; with
@@ -160,21 +163,29 @@ fn decide_run(
     options: DecideOptions,
     encode: bool,
     cancelled: &AtomicBool,
+    broken: &AtomicBool,
 ) -> RunEnd {
     let total = run.len();
     let mut answers = Vec::with_capacity(total);
+    let undecodable = |error: String| {
+        broken.store(true, Ordering::Relaxed);
+        RunEnd::Undecodable(error)
+    };
     for item in run.into_items() {
         if cancelled.load(Ordering::Relaxed) {
             metrics::batch_items("abandoned", total - answers.len());
             return RunEnd::Cancelled;
         }
+        if broken.load(Ordering::Relaxed) {
+            return RunEnd::Stopped;
+        }
         let item = match item {
             Ok(item) => item,
-            Err(error) => return RunEnd::Undecodable(error),
+            Err(error) => return undecodable(error),
         };
         let input = match item.input.as_ref().map(ItemInput::as_input).transpose() {
             Ok(input) => input,
-            Err(error) => return RunEnd::Undecodable(error.to_string()),
+            Err(error) => return undecodable(error.to_string()),
         };
         let evidence = match evidence_from_wire(item.evidence.as_ref()) {
             Ok(evidence) => evidence,
@@ -745,12 +756,13 @@ impl DecisionApi {
         let started = Instant::now();
         // One message: answers nothing will change are encoded where they
         // are decided (on every core), and their messages let go at once.
-        let encode = delivery == Delivery::OneMessage;
+        // (Items that came decoded are answered as messages.)
         let Batch {
             policy_id,
             explain,
             items: all,
         } = batch;
+        let encode = delivery == Delivery::OneMessage && matches!(all, Items::Encoded { .. });
         let items = all.len();
         if items > self.limits.max_batch_size {
             return Err(ServiceError::BatchTooLarge {
@@ -775,6 +787,8 @@ impl DecisionApi {
         } = AnswerRoom::new(self.limits.max_message_bytes, &all.id_lens(), delivery)?;
         let cancelled = Arc::new(AtomicBool::new(false));
         let _cancel_when_dropped = CancelOnDrop(Arc::clone(&cancelled));
+        // Set by the first run that finds an item that does not decode.
+        let broken = Arc::new(AtomicBool::new(false));
         // A large batch is milliseconds of CPU: off the async workers, and on
         // every core. Small batches stay on one thread (splitting costs more
         // than it saves).
@@ -783,25 +797,30 @@ impl DecisionApi {
         let (runs, body) = all.into_runs(items.div_ceil(workers));
         let mut handles = Vec::with_capacity(workers);
         for chunk in runs {
-            let (admitted, policy, shadows, cancelled) = (
+            let (admitted, policy, shadows, cancelled, broken) = (
                 Arc::clone(&admitted),
                 Arc::clone(&policy),
                 Arc::clone(&shadows),
                 Arc::clone(&cancelled),
+                Arc::clone(&broken),
             );
             handles.push(tokio::task::spawn_blocking(move || {
                 let _admitted = admitted;
-                decide_run(chunk, &policy, &shadows, options, encode, &cancelled)
+                decide_run(
+                    chunk, &policy, &shadows, options, encode, &cancelled, &broken,
+                )
             }));
         }
         let mut decided = Vec::with_capacity(items);
         let mut undecodable = None;
+        let mut stopped = false;
         for handle in handles {
             match handle.await {
                 Ok(RunEnd::Decided(run)) => decided.extend(run),
                 Ok(RunEnd::Undecodable(error)) => {
                     undecodable.get_or_insert(error);
                 }
+                Ok(RunEnd::Stopped) => stopped = true,
                 // Only this future's drop cancels the workers, and then nobody
                 // awaits them; should it happen anyway, the batch did not finish.
                 Ok(RunEnd::Cancelled) | Err(_) => return Err(ServiceError::Interrupted),
@@ -818,6 +837,13 @@ impl DecisionApi {
             .map_err(|_| ServiceError::Interrupted)?;
             return Err(ServiceError::InvalidProtobuf(error));
         }
+        if stopped {
+            // Only an undecodable item stops a run: not reached.
+            return Err(ServiceError::Interrupted);
+        }
+        // Only the error above needed the whole body; decided items that
+        // will be decided again keep their own slices of it.
+        drop(body);
         if let Some(recorder) = &self.ledger {
             decide_again(
                 recorder,
