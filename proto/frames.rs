@@ -82,6 +82,32 @@ impl ItemShape {
     }
 }
 
+/// An encoded item as the server reads it ([`read_item`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadItem {
+    /// Read as a frame: its `workflow_json` not yet checked to be UTF-8.
+    Frame(BatchItemFrame),
+    /// Decoded as the generated message.
+    Decoded(v1::BatchItem),
+}
+
+/// Reads an encoded item as a frame when that reads it as the generated
+/// message would: one input field, and fields that can all be walked.
+/// Otherwise (a repeated input, every copy of which prost checks; a group,
+/// which prost skips) it is decoded as the generated message, its JSON
+/// copied. The fuzz target `batch_frames` holds the two readings equal,
+/// but for one thing: an item decoded on its own starts at nesting depth 0,
+/// one level above where it sits in the whole message, so an unknown group
+/// nested exactly to prost's recursion limit (100) is skipped here where
+/// the whole message's decode refuses it.
+pub fn read_item(encoded: Bytes) -> Result<ReadItem, prost::DecodeError> {
+    use prost::Message as _;
+    if ItemShape::of(&encoded).is_none_or(|shape| shape.inputs > 1) {
+        return v1::BatchItem::decode(encoded).map(ReadItem::Decoded);
+    }
+    BatchItemFrame::decode(encoded).map(ReadItem::Frame)
+}
+
 /// The length of an encoded item's `id`: walked to when the item's fields
 /// can be ([`ItemShape`]), otherwise decoded as the generated message; 0
 /// when it does not decode (the call then fails where it is decided).

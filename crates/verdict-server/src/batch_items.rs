@@ -5,10 +5,9 @@
 
 use std::str::Utf8Error;
 
-use prost::Message as _;
 use prost::bytes::Bytes;
 use verdict_api::codec::ReceivedBatch;
-use verdict_api::frames::{BatchItemFrame, ItemInputFrame, ItemShape, item_id_len};
+use verdict_api::frames::{ItemInputFrame, ReadItem, item_id_len, read_item};
 use verdict_api::v1 as pb;
 
 use crate::decide::Input;
@@ -141,19 +140,13 @@ impl From<pb::BatchItem> for Item {
 }
 
 impl Item {
-    /// Decodes an encoded item; its `workflow_json` is checked to be UTF-8
-    /// when it is read ([`ItemInput::as_input`]). Read as a frame only when
-    /// that reads it as the generated message would: one input field, and
-    /// fields that can all be walked. Otherwise (a repeated input, whose
-    /// every copy prost checks; a group, which prost skips) it is decoded as
-    /// the generated message, its JSON copied.
+    /// Decodes an encoded item ([`read_item`]); its `workflow_json` is
+    /// checked to be UTF-8 when it is read ([`ItemInput::as_input`]).
     fn decode(encoded: Bytes) -> Result<Self, String> {
-        if ItemShape::of(&encoded).is_none_or(|shape| shape.inputs > 1) {
-            return pb::BatchItem::decode(encoded)
-                .map(Self::from)
-                .map_err(|error| error.to_string());
-        }
-        let frame = BatchItemFrame::decode(encoded).map_err(|error| error.to_string())?;
+        let frame = match read_item(encoded).map_err(|error| error.to_string())? {
+            ReadItem::Decoded(item) => return Ok(Self::from(item)),
+            ReadItem::Frame(frame) => frame,
+        };
         let input = match frame.input {
             Some(ItemInputFrame::WorkflowJson(json)) => Some(ItemInput::Utf8(json)),
             Some(ItemInputFrame::Workflow(workflow)) => Some(ItemInput::Typed(workflow)),
