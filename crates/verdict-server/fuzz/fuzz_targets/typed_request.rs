@@ -37,7 +37,8 @@ fuzz_target!(|data: &[u8]| {
         lookup: true,
     };
     let evidence = verdict_core::Evidence::default();
-    match decide(request.input.as_ref().map(Input::from), &evidence, &POLICY, options) {
+    let input = request.input.as_ref().map(Input::from);
+    match decide(input, &evidence, &POLICY, &[], options) {
         Ok(decided) => {
             let _ = decided.decision.encode_to_vec();
         }
