@@ -5,24 +5,20 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use parse_candidates::Floor;
 use std::hint::black_box;
 
-const CASES: [(&str, &str); 3] = [
-    ("clean-pass", "01-clean-pass-score-0.json"),
-    (
-        "rejected-with-cascades",
-        "02-usability-rejected-blurred.json",
-    ),
-    (
-        "token-expired-ten-reasons",
-        "x1-token-expired-not-executed.json",
-    ),
+/// The bodies of `../decide.rs`, named by the start of their file name
+/// (`01` clean-pass, `02` rejected-with-cascades, `x1` token-expired).
+const FILES: [&str; 3] = [
+    "01-clean-pass-score-0.json",
+    "02-usability-rejected-blurred.json",
+    "x1-token-expired-not-executed.json",
 ];
 
 fn benches(c: &mut Criterion) {
-    let bodies: Vec<(&str, String)> = CASES
+    let bodies: Vec<(&str, String)> = FILES
         .iter()
-        .map(|(case, file)| {
+        .map(|file| {
             (
-                *case,
+                &file[..2],
                 std::fs::read_to_string(format!(
                     "{}/../../../../tests/fixtures/{file}",
                     env!("CARGO_MANIFEST_DIR")
