@@ -91,7 +91,7 @@ fn check_entries<U: WireCheck>(bytes: &[u8]) -> Result<(), Status> {
 
 /// The status of a message that does not decode; `error` is prost's
 /// `DecodeError` as text (it names messages and fields, never content).
-pub fn invalid_protobuf(error: &str) -> Status {
+fn invalid_protobuf(error: &str) -> Status {
     let mut details = ErrorDetails::new();
     details.set_error_info(INVALID_PROTOBUF, "verdict.v1", HashMap::new());
     Status::with_error_details(
@@ -271,10 +271,11 @@ impl<'a> Fields<'a> {
 }
 
 /// Counts a `WorkflowResult`'s entries (field 5 capabilities, each field 2
-/// entries) against the limits; `at` is its field path.
+/// entries) against the limits; `at` makes its field path (only for an
+/// error: a batch's items are checked one after another, on one thread).
 fn check_workflow(
     bytes: &[u8],
-    at: &str,
+    at: &dyn Fn() -> String,
     limits: &EntryLimits,
     in_message: &mut usize,
 ) -> Result<(), Violation> {
@@ -305,7 +306,7 @@ fn check_workflow(
             continue;
         };
         return Err(Violation {
-            field: format!("{at}.capabilities[{index}].entries"),
+            field: format!("{}.capabilities[{index}].entries", at()),
             description,
         });
     }
@@ -318,15 +319,15 @@ fn check_workflow(
 pub const MAX_EVIDENCE_ITEMS: usize = 100;
 
 /// Counts an `Evidence`'s workflows (field 1) and retries (field 2); `at`
-/// is its field path.
-fn check_evidence(bytes: &[u8], at: &str) -> Result<(), Violation> {
+/// makes its field path.
+fn check_evidence(bytes: &[u8], at: &dyn Fn() -> String) -> Result<(), Violation> {
     for (number, name) in [(1, "workflows"), (2, "retries")] {
         let count = fields(bytes)
             .filter(|(field, payload)| *field == number && payload.is_some())
             .count();
         if count > MAX_EVIDENCE_ITEMS {
             return Err(Violation {
-                field: format!("{at}.{name}"),
+                field: format!("{}.{name}", at()),
                 description: format!("more than {MAX_EVIDENCE_ITEMS} {name} in the evidence"),
             });
         }
@@ -341,11 +342,11 @@ impl WireCheck for crate::v1::EvaluateRequest {
             match field {
                 3 => check_workflow(
                     payload.unwrap_or_default(),
-                    "workflow",
+                    &|| "workflow".to_owned(),
                     limits,
                     &mut in_message,
                 )?,
-                5 => check_evidence(payload.unwrap_or_default(), "evidence")?,
+                5 => check_evidence(payload.unwrap_or_default(), &|| "evidence".to_owned())?,
                 _ => {}
             }
         }
@@ -353,18 +354,23 @@ impl WireCheck for crate::v1::EvaluateRequest {
     }
 }
 
-/// Checks one encoded `BatchItem`, its fields named under `at`.
+/// Checks one encoded `BatchItem`, its fields named under the path `at` makes.
 fn check_item(
     item: &[u8],
-    at: &str,
+    at: &dyn Fn() -> String,
     limits: &EntryLimits,
     in_message: &mut usize,
 ) -> Result<(), Violation> {
     for (field, payload) in fields(item) {
         let payload = payload.unwrap_or_default();
         match field {
-            3 => check_workflow(payload, &format!("{at}.workflow"), limits, in_message)?,
-            4 => check_evidence(payload, &format!("{at}.evidence"))?,
+            3 => check_workflow(
+                payload,
+                &|| format!("{}.workflow", at()),
+                limits,
+                in_message,
+            )?,
+            4 => check_evidence(payload, &|| format!("{}.evidence", at()))?,
             _ => {}
         }
     }
@@ -376,7 +382,7 @@ impl WireCheck for crate::v1::BatchEvaluateRequest {
         let mut in_message = 0;
         let items = fields(bytes).filter(|(field, _)| *field == 2);
         for (index, (_, item)) in items.enumerate() {
-            let at = format!("items[{index}]");
+            let at = || format!("items[{index}]");
             check_item(item.unwrap_or_default(), &at, limits, &mut in_message)?;
         }
         Ok(())
@@ -387,7 +393,12 @@ impl WireCheck for crate::v1::StreamEvaluateRequest {
     fn check(bytes: &[u8], limits: &EntryLimits) -> Result<(), Violation> {
         let mut in_message = 0;
         for (_, item) in fields(bytes).filter(|(field, _)| *field == 1) {
-            check_item(item.unwrap_or_default(), "item", limits, &mut in_message)?;
+            check_item(
+                item.unwrap_or_default(),
+                &|| "item".to_owned(),
+                limits,
+                &mut in_message,
+            )?;
         }
         Ok(())
     }

@@ -32,15 +32,6 @@ impl<'a> From<&'a pb::evaluate_request::Input> for Input<'a> {
     }
 }
 
-impl<'a> From<&'a pb::batch_item::Input> for Input<'a> {
-    fn from(input: &'a pb::batch_item::Input) -> Self {
-        match input {
-            pb::batch_item::Input::WorkflowJson(json) => Self::Json(json),
-            pb::batch_item::Input::Workflow(workflow) => Self::Typed(workflow),
-        }
-    }
-}
-
 impl Input<'_> {
     /// Whether deciding it may take long enough (a large body to parse, many
     /// entries to decide) to hold up an async worker thread: such inputs are

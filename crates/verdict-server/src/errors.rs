@@ -165,11 +165,6 @@ impl ServiceError {
     /// The status a client receives: this error's code and details, with
     /// its `Display` as the message.
     pub fn to_status(&self) -> tonic::Status {
-        if let Self::InvalidProtobuf(error) = self {
-            // One status for a body that does not decode, wherever that is
-            // found: the codec's.
-            return verdict_api::codec::invalid_protobuf(error);
-        }
         let mut details = ErrorDetails::new();
         let code = match self {
             Self::MissingInput => {
@@ -358,7 +353,15 @@ impl ServiceError {
                 details.add_bad_request_violation(field.clone(), description.clone());
                 Code::InvalidArgument
             }
-            Self::InvalidProtobuf(_) => Code::InvalidArgument,
+            Self::InvalidProtobuf(_) => {
+                // As the codec answers a body that does not decode at all.
+                details.set_error_info(
+                    verdict_api::codec::INVALID_PROTOBUF,
+                    ERROR_DOMAIN,
+                    HashMap::new(),
+                );
+                Code::InvalidArgument
+            }
         };
         tonic::Status::with_error_details(code, self.to_string(), details)
     }
