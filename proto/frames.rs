@@ -23,13 +23,81 @@ pub struct BatchEvaluateFrames {
     pub explain: bool,
 }
 
-/// `verdict.v1.BatchEvaluateResponse` with each result already encoded (an
-/// encoded `BatchResult`): the server encodes answers where they are
-/// decided.
-#[derive(Clone, PartialEq, prost::Message)]
+/// One result of a `BatchEvaluateResponse`: a message, or already encoded
+/// (an encoded `BatchResult`, made where it was decided).
+#[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per batch item, moved once into the response: boxing would add an allocation to each message answer"
+)]
+pub enum BatchAnswer {
+    Message(v1::BatchResult),
+    Encoded(Bytes),
+}
+
+impl BatchAnswer {
+    /// Whether it answers with an error status (encoded answers are
+    /// decisions).
+    pub fn is_error(&self) -> bool {
+        matches!(
+            self,
+            Self::Message(v1::BatchResult {
+                result: Some(v1::batch_result::Result::Error(_)),
+                ..
+            })
+        )
+    }
+}
+
+/// `verdict.v1.BatchEvaluateResponse` whose results may be already encoded:
+/// written straight into the response buffer, a message encoded there, an
+/// encoded result copied there once. Read back, each result is a message.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchEvaluateAnswers {
-    #[prost(bytes = "bytes", repeated, tag = "1")]
-    pub results: Vec<Bytes>,
+    pub results: Vec<BatchAnswer>,
+}
+
+impl prost::Message for BatchEvaluateAnswers {
+    fn encode_raw(&self, buf: &mut impl prost::bytes::BufMut) {
+        use prost::encoding::{bytes, message};
+        for result in &self.results {
+            match result {
+                BatchAnswer::Message(result) => message::encode(1, result, buf),
+                BatchAnswer::Encoded(result) => bytes::encode(1, result, buf),
+            }
+        }
+    }
+
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: prost::encoding::WireType,
+        buf: &mut impl prost::bytes::Buf,
+        ctx: prost::encoding::DecodeContext,
+    ) -> Result<(), prost::DecodeError> {
+        if tag != 1 {
+            return prost::encoding::skip_field(wire_type, tag, buf, ctx);
+        }
+        let mut result = v1::BatchResult::default();
+        prost::encoding::message::merge(wire_type, &mut result, buf, ctx)?;
+        self.results.push(BatchAnswer::Message(result));
+        Ok(())
+    }
+
+    fn encoded_len(&self) -> usize {
+        use prost::encoding::{bytes, message};
+        self.results
+            .iter()
+            .map(|result| match result {
+                BatchAnswer::Message(result) => message::encoded_len(1, result),
+                BatchAnswer::Encoded(result) => bytes::encoded_len(1, result),
+            })
+            .sum()
+    }
+
+    fn clear(&mut self) {
+        self.results.clear();
+    }
 }
 
 /// `verdict.v1.BatchItem` with `workflow_json` as bytes, not yet checked to
@@ -82,7 +150,7 @@ impl ItemShape {
     }
 }
 
-/// An encoded item as the server reads it ([`read_item`]).
+/// An encoded item as the server reads it ([`EncodedItem::read`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReadItem {
     /// Read as a frame: its `workflow_json` not yet checked to be UTF-8.
@@ -91,32 +159,49 @@ pub enum ReadItem {
     Decoded(v1::BatchItem),
 }
 
-/// Reads an encoded item as a frame when that reads it as the generated
-/// message would: one input field, and fields that can all be walked.
-/// Otherwise (a repeated input, every copy of which prost checks; a group,
-/// which prost skips) it is decoded as the generated message, its JSON
-/// copied. The fuzz target `batch_frames` holds the two readings equal,
-/// but for one thing: an item decoded on its own starts at nesting depth 0,
-/// one level above where it sits in the whole message, so an unknown group
-/// nested exactly to prost's recursion limit (100) is skipped here where
-/// the whole message's decode refuses it.
-pub fn read_item(encoded: Bytes) -> Result<ReadItem, prost::DecodeError> {
-    use prost::Message as _;
-    if ItemShape::of(&encoded).is_none_or(|shape| shape.inputs > 1) {
-        return v1::BatchItem::decode(encoded).map(ReadItem::Decoded);
-    }
-    BatchItemFrame::decode(encoded).map(ReadItem::Frame)
+/// An encoded item (a slice of the request body) with the walk of its
+/// fields, made once: the server reads its id's length from it before
+/// deciding, and how to read the item where it is decided.
+#[derive(Debug, Clone)]
+pub struct EncodedItem {
+    bytes: Bytes,
+    shape: Option<ItemShape>,
 }
 
-/// The length of an encoded item's `id`: walked to when the item's fields
-/// can be ([`ItemShape`]), otherwise decoded as the generated message; 0
-/// when it does not decode (the call then fails where it is decided).
-pub fn item_id_len(item: &[u8]) -> usize {
-    use prost::Message as _;
-    ItemShape::of(item).map_or_else(
-        || v1::BatchItem::decode(item).map_or(0, |item| item.id.len()),
-        |shape| shape.id_len,
-    )
+impl EncodedItem {
+    pub fn new(bytes: Bytes) -> Self {
+        let shape = ItemShape::of(&bytes);
+        Self { bytes, shape }
+    }
+
+    /// The length of the item's `id`: walked to when its fields can be,
+    /// otherwise decoded as the generated message; 0 when it does not
+    /// decode (the call then fails where it is decided).
+    pub fn id_len(&self) -> usize {
+        use prost::Message as _;
+        self.shape.map_or_else(
+            || v1::BatchItem::decode(self.bytes.as_ref()).map_or(0, |item| item.id.len()),
+            |shape| shape.id_len,
+        )
+    }
+
+    /// Reads the item as a frame when that reads it as the generated
+    /// message would: one input field, and fields that can all be walked.
+    /// Otherwise (a repeated input, every copy of which prost checks; a
+    /// group, which prost skips) it is decoded as the generated message,
+    /// its JSON copied. The fuzz target `batch_frames` holds the two
+    /// readings equal, but for one thing: an item decoded on its own starts
+    /// at nesting depth 0, one level above where it sits in the whole
+    /// message, so an unknown group nested exactly to prost's recursion
+    /// limit (100) is skipped here where the whole message's decode refuses
+    /// it.
+    pub fn read(self) -> Result<ReadItem, prost::DecodeError> {
+        use prost::Message as _;
+        if self.shape.is_none_or(|shape| shape.inputs > 1) {
+            return v1::BatchItem::decode(self.bytes).map(ReadItem::Decoded);
+        }
+        BatchItemFrame::decode(self.bytes).map(ReadItem::Frame)
+    }
 }
 
 #[cfg(test)]
@@ -163,7 +248,11 @@ mod tests {
         assert_eq!(frames.policy_id, "strict");
         assert!(frames.explain);
         assert_eq!(frames.items.len(), 3);
-        let ids: Vec<usize> = frames.items.iter().map(|item| item_id_len(item)).collect();
+        let ids: Vec<usize> = frames
+            .items
+            .iter()
+            .map(|item| EncodedItem::new(item.clone()).id_len())
+            .collect();
         assert_eq!(ids, [1, 2, 0]);
         let first = BatchItemFrame::decode(frames.items[0].clone()).expect("item");
         assert_eq!(first.id, "a");
@@ -200,14 +289,28 @@ mod tests {
                 })),
             })
             .collect();
+        // Encoded and message answers, mixed, as a batch with a ledger has.
         let answers = BatchEvaluateAnswers {
             results: results
                 .iter()
-                .map(|result| Bytes::from(result.encode_to_vec()))
+                .enumerate()
+                .map(|(index, result)| match index % 2 {
+                    0 => BatchAnswer::Encoded(Bytes::from(result.encode_to_vec())),
+                    _ => BatchAnswer::Message(result.clone()),
+                })
                 .collect(),
         };
         let response = pb::BatchEvaluateResponse { results };
-        assert_eq!(answers.encode_to_vec(), response.encode_to_vec());
+        let bytes = answers.encode_to_vec();
+        assert_eq!(bytes, response.encode_to_vec());
+        assert_eq!(answers.encoded_len(), bytes.len());
+        let read = BatchEvaluateAnswers::decode(bytes.as_slice()).expect("decodes");
+        let messages: Vec<BatchAnswer> = response
+            .results
+            .into_iter()
+            .map(BatchAnswer::Message)
+            .collect();
+        assert_eq!(read.results, messages);
     }
 
     #[test]
@@ -217,7 +320,9 @@ mod tests {
         let mut with_group = vec![0x4b, 0x08, 0x01, 0x4c];
         with_group.extend(item("after-group", None).encode_to_vec());
         assert_eq!(ItemShape::of(&with_group), None);
-        assert_eq!(item_id_len(&with_group), "after-group".len());
+        let encoded = EncodedItem::new(Bytes::from(with_group.clone()));
+        assert_eq!(encoded.id_len(), "after-group".len());
+        assert!(matches!(encoded.read(), Ok(ReadItem::Decoded(_))));
         assert_eq!(
             pb::BatchItem::decode(with_group.as_slice())
                 .expect("prost skips groups")
@@ -244,13 +349,19 @@ mod tests {
             ItemShape::of(&json("{}")).map(|shape| shape.inputs),
             Some(1)
         );
+        let read = |bytes: Vec<u8>| EncodedItem::new(Bytes::from(bytes)).read();
+        assert!(matches!(read(twice), Ok(ReadItem::Decoded(_))));
+        assert!(matches!(read(json("{}")), Ok(ReadItem::Frame(_))));
     }
 
     #[test]
     fn an_id_sent_twice_is_the_last_one_as_in_protobuf() {
         let mut bytes = item("first", None).encode_to_vec();
         bytes.extend(item("second!", None).encode_to_vec());
-        assert_eq!(item_id_len(&bytes), "second!".len());
+        assert_eq!(
+            EncodedItem::new(Bytes::from(bytes.clone())).id_len(),
+            "second!".len()
+        );
         assert_eq!(
             pb::BatchItem::decode(bytes.as_slice()).expect("item").id,
             "second!"

@@ -7,7 +7,7 @@ use std::str::Utf8Error;
 
 use prost::bytes::Bytes;
 use verdict_api::codec::ReceivedBatch;
-use verdict_api::frames::{ItemInputFrame, ReadItem, item_id_len, read_item};
+use verdict_api::frames::{EncodedItem, ItemInputFrame, ReadItem};
 use verdict_api::v1 as pb;
 
 use crate::decide::Input;
@@ -29,7 +29,7 @@ pub(crate) enum Items {
     /// report prost's own error should an item not decode).
     Encoded {
         body: Bytes,
-        items: Vec<Bytes>,
+        items: Vec<EncodedItem>,
     },
 }
 
@@ -50,7 +50,14 @@ impl From<ReceivedBatch> for Batch {
             explain: received.request.explain,
             items: Items::Encoded {
                 body: received.body,
-                items: received.request.items,
+                // Each item's fields walked once, here: its id's length is
+                // needed before deciding, and how to read it where it is.
+                items: received
+                    .request
+                    .items
+                    .into_iter()
+                    .map(EncodedItem::new)
+                    .collect(),
             },
         }
     }
@@ -68,7 +75,7 @@ impl Items {
     pub fn id_lens(&self) -> Vec<usize> {
         match self {
             Self::Decoded(items) => items.iter().map(|item| item.id.len()).collect(),
-            Self::Encoded { items, .. } => items.iter().map(|item| item_id_len(item)).collect(),
+            Self::Encoded { items, .. } => items.iter().map(EncodedItem::id_len).collect(),
         }
     }
 
@@ -97,7 +104,7 @@ fn chunks<T>(items: Vec<T>, run: usize, wrap: fn(Vec<T>) -> Run) -> Vec<Run> {
 #[derive(Debug)]
 pub(crate) enum Run {
     Decoded(Vec<pb::BatchItem>),
-    Encoded(Vec<Bytes>),
+    Encoded(Vec<EncodedItem>),
 }
 
 impl Run {
@@ -140,10 +147,10 @@ impl From<pb::BatchItem> for Item {
 }
 
 impl Item {
-    /// Decodes an encoded item ([`read_item`]); its `workflow_json` is
+    /// Decodes an encoded item ([`EncodedItem::read`]); its `workflow_json` is
     /// checked to be UTF-8 when it is read ([`ItemInput::as_input`]).
-    fn decode(encoded: Bytes) -> Result<Self, String> {
-        let frame = match read_item(encoded).map_err(|error| error.to_string())? {
+    fn decode(encoded: EncodedItem) -> Result<Self, String> {
+        let frame = match encoded.read().map_err(|error| error.to_string())? {
             ReadItem::Decoded(item) => return Ok(Self::from(item)),
             ReadItem::Frame(frame) => frame,
         };

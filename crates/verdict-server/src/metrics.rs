@@ -62,7 +62,8 @@ pub fn request(rpc: &'static str, code: tonic::Code, elapsed: Duration) {
 /// catalogue does not know (counted, not named).
 pub fn decision(decision: &pb::Decision) {
     if let Some(tally) = Tally::of(decision) {
-        tally.count();
+        let policy = decision.policy.as_ref().map_or("", |policy| &policy.id);
+        tally.count(policy);
     }
 }
 
@@ -71,7 +72,6 @@ pub fn decision(decision: &pb::Decision) {
 /// is answered.
 #[derive(Debug)]
 pub struct Tally {
-    policy: String,
     outcome: &'static str,
     code: String,
     uncatalogued: usize,
@@ -84,11 +84,6 @@ impl Tally {
             return None;
         }
         Some(Self {
-            policy: decision
-                .policy
-                .as_ref()
-                .map(|policy| policy.id.clone())
-                .unwrap_or_default(),
             outcome: decision.outcome().as_str_name(),
             code: decision.result_code.clone(),
             uncatalogued: decision
@@ -99,10 +94,11 @@ impl Tally {
         })
     }
 
-    pub fn count(self) {
+    /// Counts the decision, made by `policy` (its id).
+    pub fn count(self, policy: &str) {
         counter!(
             "verdict_decisions_total",
-            "policy" => self.policy,
+            "policy" => policy.to_owned(),
             "outcome" => self.outcome,
             "code" => self.code
         )

@@ -13,7 +13,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Request, Response, Status};
 use tracing::debug;
 use verdict_api::codec::{ReceivedBatch, locate_decode_error};
-use verdict_api::frames::BatchEvaluateAnswers;
+use verdict_api::frames::{BatchAnswer, BatchEvaluateAnswers};
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
 use verdict_core::{Evidence, Policy};
@@ -81,7 +81,10 @@ fn still_wanted(wanted: Lookup, done: Option<&Lookup>) -> Option<Lookup> {
 }
 
 impl Answered {
-    fn new(id: String, decided: Result<Decided, ServiceError>) -> Self {
+    /// With `encode`, a decision nothing will change (no draft to record
+    /// and mark; the caller knows nothing will decide it again) is encoded
+    /// here, where it was decided, and its message let go.
+    fn new(id: String, decided: Result<Decided, ServiceError>, encode: bool) -> Self {
         let (result, draft, shadows) = match decided {
             Ok(decided) => (
                 pb::batch_result::Result::Decision(decided.decision),
@@ -98,6 +101,24 @@ impl Answered {
             id,
             result: Some(result),
         };
+        if encode
+            && draft.is_none()
+            && let Some(pb::batch_result::Result::Decision(decision)) = &answer.result
+        {
+            let tally = Tally::of(decision);
+            let bytes = Bytes::from(answer.encode_to_vec());
+            return Self {
+                size: framed(bytes.len()),
+                answer: pb::BatchResult {
+                    id: answer.id,
+                    result: None,
+                },
+                encoded: Some(Encoded { bytes, tally }),
+                draft,
+                again: None,
+                shadows,
+            };
+        }
         let size = framed_len(&answer) + RECORD_MARK_BYTES * usize::from(draft.is_some());
         Self {
             answer,
@@ -107,21 +128,6 @@ impl Answered {
             again: None,
             shadows,
         }
-    }
-
-    /// Encodes a decision that nothing will change (no draft to record and
-    /// mark, nothing to decide again), and lets the message go.
-    fn encode_if_final(&mut self) {
-        if self.draft.is_some() || self.again.is_some() {
-            return;
-        }
-        let Some(pb::batch_result::Result::Decision(decision)) = &self.answer.result else {
-            return;
-        };
-        let tally = Tally::of(decision);
-        let bytes = Bytes::from(self.answer.encode_to_vec());
-        self.answer.result = None;
-        self.encoded = Some(Encoded { bytes, tally });
     }
 
     /// An item answered with an error status made once for many.
@@ -190,7 +196,7 @@ fn decide_run(
         let evidence = match evidence_from_wire(item.evidence.as_ref()) {
             Ok(evidence) => evidence,
             Err(error) => {
-                answers.push(Answered::new(item.id, Err(error)));
+                answers.push(Answered::new(item.id, Err(error), false));
                 continue;
             }
         };
@@ -199,60 +205,27 @@ fn decide_run(
             .as_mut()
             .ok()
             .and_then(|decided| decided.lookup.take());
-        let mut answered = Answered::new(item.id, decided);
+        let mut answered = Answered::new(item.id, decided, encode && lookup.is_none());
         answered.again = lookup.map(|lookup| Again {
             input: item.input,
             evidence,
             lookup,
             done: None,
         });
-        if encode {
-            answered.encode_if_final();
-        }
         answers.push(answered);
     }
     RunEnd::Decided(answers)
 }
 
-/// One batch item's answer, as a message or already encoded.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "one per batch item, moved once into the response: boxing would add an allocation to each message answer"
-)]
-pub(crate) enum Answer {
-    Message(pb::BatchResult),
-    /// An encoded `BatchResult` holding a decision.
-    Encoded(Bytes),
-}
-
-impl Answer {
-    fn is_error(&self) -> bool {
-        matches!(
-            self,
-            Self::Message(pb::BatchResult {
-                result: Some(pb::batch_result::Result::Error(_)),
-                ..
-            })
-        )
-    }
-
-    /// The answer encoded, for `BatchEvaluateAnswers`.
-    fn into_bytes(self) -> Bytes {
-        match self {
-            Self::Message(message) => Bytes::from(message.encode_to_vec()),
-            Self::Encoded(bytes) => bytes,
-        }
-    }
-
-    /// The answer as a message: one of a stream, or of the typed
-    /// `BatchEvaluate` (in-process calls only; over the wire it is
-    /// [`crate::batch_route`]'s). Encoded bytes are this server's own
-    /// encoding of a message, so they decode.
-    pub(crate) fn into_message(self) -> pb::BatchResult {
-        match self {
-            Self::Message(message) => message,
-            Self::Encoded(bytes) => pb::BatchResult::decode(bytes).unwrap_or_default(),
-        }
+/// A batch answer as a message: one of a stream, or of the typed
+/// `BatchEvaluate` (in-process calls only; over the wire it is
+/// [`crate::batch_route`]'s). Neither comes with encoded items, so none of
+/// their answers is encoded; were one, it is this server's own encoding of
+/// a message, and decodes.
+pub(crate) fn into_message(answer: BatchAnswer) -> pb::BatchResult {
+    match answer {
+        BatchAnswer::Message(message) => message,
+        BatchAnswer::Encoded(bytes) => pb::BatchResult::decode(bytes).unwrap_or_default(),
     }
 }
 
@@ -266,7 +239,11 @@ const RESPONSE_HEADROOM: usize = 1024;
 
 /// A batch result's size inside the response: its bytes, tag and length.
 fn framed_len(result: &pb::BatchResult) -> usize {
-    let len = result.encoded_len();
+    framed(result.encoded_len())
+}
+
+/// The size of `len` bytes of a batch result with its tag and length.
+fn framed(len: usize) -> usize {
     1 + prost::encoding::encoded_len_varint(len as u64) + len
 }
 
@@ -627,7 +604,7 @@ impl DecisionService for DecisionApi {
                     .batch(request.into_inner().into(), Delivery::OneMessage)
                     .await?;
                 Ok(pb::BatchEvaluateResponse {
-                    results: answers.into_iter().map(Answer::into_message).collect(),
+                    results: answers.into_iter().map(into_message).collect(),
                 })
             })
             .await
@@ -737,9 +714,7 @@ impl DecisionApi {
                 let answers = self
                     .batch(request.into_inner().into(), Delivery::OneMessage)
                     .await?;
-                Ok(BatchEvaluateAnswers {
-                    results: answers.into_iter().map(Answer::into_bytes).collect(),
-                })
+                Ok(BatchEvaluateAnswers { results: answers })
             })
             .await
     }
@@ -752,7 +727,7 @@ impl DecisionApi {
         &self,
         batch: Batch,
         delivery: Delivery,
-    ) -> Result<Vec<Answer>, ServiceError> {
+    ) -> Result<Vec<BatchAnswer>, ServiceError> {
         let started = Instant::now();
         // One message: answers nothing will change are encoded where they
         // are decided (on every core), and their messages let go at once.
@@ -813,14 +788,15 @@ impl DecisionApi {
         }
         let mut decided = Vec::with_capacity(items);
         let mut undecodable = None;
-        let mut stopped = false;
         for handle in handles {
             match handle.await {
                 Ok(RunEnd::Decided(run)) => decided.extend(run),
                 Ok(RunEnd::Undecodable(error)) => {
                     undecodable.get_or_insert(error);
                 }
-                Ok(RunEnd::Stopped) => stopped = true,
+                // Only after another run found an undecodable item: the
+                // call fails with that.
+                Ok(RunEnd::Stopped) => {}
                 // Only this future's drop cancels the workers, and then nobody
                 // awaits them; should it happen anyway, the batch did not finish.
                 Ok(RunEnd::Cancelled) | Err(_) => return Err(ServiceError::Interrupted),
@@ -836,10 +812,6 @@ impl DecisionApi {
             .await
             .map_err(|_| ServiceError::Interrupted)?;
             return Err(ServiceError::InvalidProtobuf(error));
-        }
-        if stopped {
-            // Only an undecodable item stops a run: not reached.
-            return Err(ServiceError::Interrupted);
         }
         // Only the error above needed the whole body; decided items that
         // will be decided again keep their own slices of it.
@@ -925,10 +897,10 @@ impl DecisionApi {
             match (&answer.result, encoded) {
                 (_, Some(Encoded { bytes, tally })) => {
                     if let Some(tally) = tally {
-                        tally.count();
+                        tally.count(live);
                     }
                     metrics::shadows(live, shadows);
-                    answers.push(Answer::Encoded(bytes));
+                    answers.push(BatchAnswer::Encoded(bytes));
                     continue;
                 }
                 (Some(pb::batch_result::Result::Decision(decision)), None) => {
@@ -937,7 +909,7 @@ impl DecisionApi {
                 }
                 _ => {}
             }
-            answers.push(Answer::Message(answer));
+            answers.push(BatchAnswer::Message(answer));
         }
         let results = answers;
         let failed = results.iter().filter(|answer| answer.is_error()).count();
@@ -1033,7 +1005,7 @@ async fn decide_again(
                 .and_then(|decided| decided.lookup.take());
             let answered = &mut decided[index];
             let id = std::mem::take(&mut answered.answer.id);
-            *answered = Answered::new(id, result);
+            *answered = Answered::new(id, result, false);
             if let Some(lookup) = lookup {
                 again.lookup = lookup;
                 answered.again = Some(again);

@@ -29,7 +29,7 @@ use verdict_api::v1 as pb;
 use crate::errors::ServiceError;
 use crate::metrics;
 use crate::request_id::{REQUEST_ID_HEADER, request_id};
-use crate::service::{Answer, DecisionApi, Delivery};
+use crate::service::{DecisionApi, Delivery, into_message};
 
 /// The response stream: answers, then the end (or the status that ended it).
 pub type Answers = Pin<Box<dyn Stream<Item = Result<pb::StreamEvaluateResponse, Status>> + Send>>;
@@ -242,7 +242,7 @@ async fn decide(api: &DecisionApi, group: &mut [Read], bytes: usize) -> Vec<pb::
         Ok(_held) => {
             match tokio::time::timeout(deadline, api.batch(request.into(), Delivery::PerItem)).await
             {
-                Ok(Ok(answers)) => return answers.into_iter().map(Answer::into_message).collect(),
+                Ok(Ok(answers)) => return answers.into_iter().map(into_message).collect(),
                 Ok(Err(error)) => error,
                 Err(_) => ServiceError::DeadlineExceeded {
                     timeout_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),

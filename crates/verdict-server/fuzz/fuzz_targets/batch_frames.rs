@@ -1,5 +1,5 @@
 //! A BatchEvaluateRequest as protobuf bytes, read two ways: as the server
-//! reads it (frames, each item read by `read_item`, a frame's JSON checked
+//! reads it (frames, each item read by `EncodedItem::read`, a frame's JSON checked
 //! to be UTF-8) and as the generated message. Both must accept the same
 //! bytes and read the same items; the id length the server walks to before
 //! deciding must be the decoded id's.
@@ -9,7 +9,7 @@
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
 use prost::bytes::Bytes;
-use verdict_api::frames::{BatchEvaluateFrames, ItemInputFrame, ReadItem, item_id_len, read_item};
+use verdict_api::frames::{BatchEvaluateFrames, ItemInputFrame, EncodedItem, ReadItem};
 use verdict_api::v1 as pb;
 
 /// The batch as the server reads it, items as generated messages; `None`
@@ -18,8 +18,9 @@ fn as_the_server_reads(data: &[u8]) -> Option<pb::BatchEvaluateRequest> {
     let frames = BatchEvaluateFrames::decode(Bytes::copy_from_slice(data)).ok()?;
     let mut items = Vec::with_capacity(frames.items.len());
     for encoded in frames.items {
-        let id_len = item_id_len(&encoded);
-        let item = match read_item(encoded).ok()? {
+        let encoded = EncodedItem::new(encoded);
+        let id_len = encoded.id_len();
+        let item = match encoded.read().ok()? {
             ReadItem::Decoded(item) => item,
             ReadItem::Frame(frame) => pb::BatchItem {
                 id: frame.id,
@@ -59,7 +60,7 @@ fuzz_target!(|data: &[u8]| {
         (Err(_), None) => {}
         // An item's own decode starts one nesting level above where it sits
         // in the whole message: only unknown groups nested to prost's
-        // recursion limit can tell (proto/frames.rs, `read_item`).
+        // recursion limit can tell (proto/frames.rs, `EncodedItem::read`).
         (Err(error), Some(_)) if error.to_string().contains("recursion limit") => {}
         (generated, read) => panic!(
             "the generated message and the server's reading disagree: {:?} / {:?}",
