@@ -361,6 +361,8 @@ impl tonic::codec::Codec for RawBytes {
 async fn malformed_protobuf_is_the_callers_fault() {
     let server = TestServer::start().await;
     let mut grpc = tonic::client::Grpc::new(server.channel().await);
+    // In BatchEvaluate, field 2 is `items`: the first case breaks an item,
+    // the other two the request itself (its own codec's error path).
     let cases: [(&str, Vec<u8>); 3] = [
         // workflow_json (field 2) holding bytes that are not UTF-8.
         ("invalid UTF-8", vec![0x12, 0x02, 0xff, 0xfe]),
@@ -369,15 +371,18 @@ async fn malformed_protobuf_is_the_callers_fault() {
         // workflow_json announcing 16 bytes and carrying one.
         ("truncated", vec![0x12, 0x10, b'{']),
     ];
-    for (name, bytes) in cases {
+    let paths = [
+        "/verdict.v1.DecisionService/Evaluate",
+        "/verdict.v1.DecisionService/BatchEvaluate",
+    ];
+    for ((name, bytes), path) in cases.iter().flat_map(|case| paths.map(|path| (case, path))) {
         grpc.ready().await.expect("ready");
-        let path = tonic::codegen::http::uri::PathAndQuery::from_static(
-            "/verdict.v1.DecisionService/Evaluate",
-        );
+        let name = format!("{name}, {path}");
+        let path = tonic::codegen::http::uri::PathAndQuery::from_static(path);
         let status = grpc
-            .unary::<Vec<u8>, (), _>(tonic::Request::new(bytes), path, RawBytes)
+            .unary::<Vec<u8>, (), _>(tonic::Request::new(bytes.clone()), path, RawBytes)
             .await
-            .expect_err(name);
+            .expect_err(&name);
         assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
         assert!(
             status.message().starts_with("not a valid protobuf message"),
