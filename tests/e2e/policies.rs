@@ -12,7 +12,7 @@ use verdict_api::v1::{self as pb, rule_considered::Verdict};
 use verdict_core::policy::default::DEFAULT_POLICY_TOML;
 use verdict_server::PolicyStore;
 
-use crate::support::{TestServer, details, fixture, json_request};
+use crate::support::{TestServer, batch_evaluate, batch_item, details, fixture, json_request};
 
 /// The default policy as `acme` at `version`, where a punched document is
 /// accepted, and US documents with glare are declined.
@@ -553,28 +553,22 @@ async fn every_batch_decision_is_counted_once_in_the_metrics() {
     let store = Arc::new(PolicyStore::from_dir(dir.path(), None, false).expect("loads"));
     let server = TestServer::start_with_policies(store).await;
     let mut client = server.client().await;
-    let item = |index: usize, name: &str| pb::BatchItem {
-        id: format!("item-{index}"),
-        input: Some(pb::batch_item::Input::WorkflowJson(fixture(name))),
-        evidence: None,
-    };
     // Enough items to be split across workers.
     let items = (0..300)
-        .map(|index| match index % 3 {
-            0 => item(index, "01-clean-pass-score-0.json"),
-            _ => item(index, "04-imagechecks-rejected-punched.json"),
+        .map(|index| {
+            let name = match index % 3 {
+                0 => "01-clean-pass-score-0.json",
+                _ => "04-imagechecks-rejected-punched.json",
+            };
+            batch_item(&format!("item-{index}"), fixture(name))
         })
         .collect();
-    let results = client
-        .batch_evaluate(pb::BatchEvaluateRequest {
-            policy_id: "batch-counted".to_owned(),
-            items,
-            explain: false,
-        })
-        .await
-        .expect("decided")
-        .into_inner()
-        .results;
+    let request = pb::BatchEvaluateRequest {
+        policy_id: "batch-counted".to_owned(),
+        items,
+        explain: false,
+    };
+    let results = batch_evaluate(&mut client, request).await;
     assert_eq!(results.len(), 300);
     let metrics = crate::support::metrics().render();
     for (line, count) in [

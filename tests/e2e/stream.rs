@@ -9,18 +9,10 @@ use std::time::Duration;
 
 use tokio_stream::StreamExt as _;
 use tonic::Code;
-use verdict_api::v1::{self as pb, batch_item, batch_result};
+use verdict_api::v1::{self as pb, batch_result};
 use verdict_server::Limits;
 
-use crate::support::{TestServer, batch_evaluate, fixture, rpc_status_details};
-
-fn item(id: &str, body: impl Into<String>) -> pb::BatchItem {
-    pb::BatchItem {
-        evidence: None,
-        id: id.to_owned(),
-        input: Some(batch_item::Input::WorkflowJson(body.into())),
-    }
-}
+use crate::support::{TestServer, batch_evaluate, batch_item as item, fixture, rpc_status_details};
 
 fn streamed(item: pb::BatchItem, policy_id: &str, explain: bool) -> pb::StreamEvaluateRequest {
     pb::StreamEvaluateRequest {

@@ -232,6 +232,15 @@ pub fn violated_field(details: &ErrorDetails) -> String {
 }
 
 /// Sends a batch and returns its results.
+/// A batch item of `workflow_json` `body`, without evidence.
+pub fn batch_item(id: &str, body: impl Into<String>) -> pb::BatchItem {
+    pb::BatchItem {
+        evidence: None,
+        id: id.to_owned(),
+        input: Some(pb::batch_item::Input::WorkflowJson(body.into())),
+    }
+}
+
 pub async fn batch_evaluate(
     client: &mut DecisionServiceClient<Channel>,
     request: pb::BatchEvaluateRequest,
