@@ -51,8 +51,8 @@ pub async fn fresh_postgres(tag: &str) -> Option<String> {
 /// tamper with it (change a row, drop a table) to see the failure named.
 pub async fn run_sql(location: &str, sql: &str) {
     sqlx::any::install_default_drivers();
-    let url = match location.strip_prefix("sqlite:") {
-        Some(path) => format!("sqlite://{path}"),
+    let url = match crate::store::sqlite_file(location) {
+        Some(path) => format!("sqlite://{}", path.display()),
         None => location.to_owned(),
     };
     let mut connection = sqlx::AnyConnection::connect(&url)
