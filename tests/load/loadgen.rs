@@ -269,6 +269,10 @@ fn report(
         );
     }
     println!("{line}");
+    // The figures are printed either way; a run with failed calls fails.
+    if errors > 0 {
+        return Err(format!("{errors} of {calls} calls (or stream items) failed").into());
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@
 import json
 import os
 import sys
+from statistics import median
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 
@@ -231,12 +232,6 @@ LEAN = [
     ("batch-1000-one-both-cores", None, 2),
     ("batch-1000-both-cores", None, 2),
 ]
-
-
-def median(values):
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def lean_report(out):
