@@ -74,8 +74,10 @@ pub struct DecideOptions {
 /// A decision, what the ledger records of it, and what the ledger could
 /// add to it — each when asked.
 #[derive(Debug)]
-pub struct Decided {
-    pub decision: pb::Decision,
+pub struct Decided<D = pb::Decision> {
+    /// The decision as the caller asked for it: the wire message, unless
+    /// [`decide_as`] rendered it otherwise.
+    pub decision: D,
     pub draft: Option<Draft>,
     /// Evidence the decision would read and `evidence` lacks: decide again
     /// once it has been gathered.
@@ -119,6 +121,18 @@ impl Shadowed {
     }
 }
 
+impl<D> Decided<D> {
+    /// The same, with the decision rendered by `render`.
+    pub fn map<E>(self, render: impl FnOnce(D) -> E) -> Decided<E> {
+        Decided {
+            decision: render(self.decision),
+            draft: self.draft,
+            lookup: self.lookup,
+            shadows: self.shadows,
+        }
+    }
+}
+
 /// Decides `input` with `policy` and what `evidence` tells of earlier
 /// workflows and retries; and with each of `shadows` beside it, from the
 /// same parsed input and evidence (the caller is answered with `policy`'s).
@@ -129,6 +143,31 @@ pub fn decide(
     shadows: &[Arc<Policy>],
     options: DecideOptions,
 ) -> Result<Decided, ServiceError> {
+    decide_as(
+        input,
+        evidence,
+        policy,
+        shadows,
+        options,
+        |decision, explanations| pb::Decision {
+            explanations,
+            ..decision_to_wire(decision)
+        },
+    )
+}
+
+/// [`decide`], with the decision rendered by `render` from verdict-core's
+/// decision (which borrows from the input, parsed here) and, when
+/// `options.explain`, its explanations (else none): e.g. encoded straight
+/// into an answer.
+pub fn decide_as<D>(
+    input: Option<Input<'_>>,
+    evidence: &Evidence,
+    policy: &Policy,
+    shadows: &[Arc<Policy>],
+    options: DecideOptions,
+    render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D,
+) -> Result<Decided<D>, ServiceError> {
     let input = input.ok_or(ServiceError::MissingInput)?;
     let workflow = match input {
         Input::Json(json) => {
@@ -157,10 +196,11 @@ pub fn decide(
     } else {
         None
     };
-    let mut wire = decision_to_wire(&decision);
-    if options.explain {
-        wire.explanations = explanations_to_wire(&explain_with(&workflow, policy, evidence));
-    }
+    let explanations = if options.explain {
+        explanations_to_wire(&explain_with(&workflow, policy, evidence))
+    } else {
+        Vec::new()
+    };
     let draft = options.record.then(|| {
         let mut draft = draft(&workflow, &decision, evidence, input);
         draft.shadows = shadows
@@ -171,7 +211,7 @@ pub fn decide(
         draft
     });
     Ok(Decided {
-        decision: wire,
+        decision: render(&decision, explanations),
         draft,
         lookup,
         shadows,

@@ -17,6 +17,7 @@ pub mod config;
 mod connections;
 mod convert;
 pub mod decide;
+mod decision_wire;
 mod envelope;
 pub mod errors;
 mod evidence;

@@ -12,6 +12,7 @@ use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder};
 use verdict_api::v1 as pb;
 
+use crate::convert::outcome_to_wire;
 use crate::policy_store::ReloadReport;
 
 /// Whether anything records metrics. Without a recorder the `metrics` macros
@@ -80,17 +81,25 @@ pub struct Tally {
 impl Tally {
     /// `None` when metrics are off: nothing to keep.
     pub fn of(decision: &pb::Decision) -> Option<Self> {
-        if !enabled() {
-            return None;
-        }
-        Some(Self {
-            outcome: decision.outcome().as_str_name(),
-            code: decision.result_code.clone(),
-            uncatalogued: decision
-                .reasons
-                .iter()
-                .filter(|reason| !reason.catalogued)
-                .count(),
+        let uncatalogued = decision.reasons.iter().filter(|r| !r.catalogued).count();
+        Self::new(decision.outcome(), &decision.result_code, uncatalogued)
+    }
+
+    /// The same, of a decision not (yet) in its wire form.
+    pub fn of_decided(decision: &verdict_core::Decision<'_>) -> Option<Self> {
+        let uncatalogued = decision.reasons.iter().filter(|r| !r.catalogued).count();
+        Self::new(
+            outcome_to_wire(decision.outcome),
+            decision.result_code,
+            uncatalogued,
+        )
+    }
+
+    fn new(outcome: pb::Outcome, code: &str, uncatalogued: usize) -> Option<Self> {
+        enabled().then(|| Self {
+            outcome: outcome.as_str_name(),
+            code: code.to_owned(),
+            uncatalogued,
         })
     }
 

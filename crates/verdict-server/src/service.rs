@@ -21,7 +21,8 @@ use verdict_ledger::{Draft, PolicyText};
 
 use crate::batch_items::{Batch, ItemInput, Items, Run};
 use crate::body_budget::BodyBudget;
-use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide};
+use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide, decide_as};
+use crate::decision_wire;
 use crate::envelope::Envelope;
 use crate::errors::{MAX_ID, ServiceError};
 use crate::evidence::{Lookup, evidence_from_wire, gather};
@@ -38,16 +39,22 @@ const MIN_ITEMS_PER_WORKER: usize = 64;
 /// recording), what the ledger records of it, and — when its decision would
 /// read evidence the ledger may have — what to decide it again with.
 struct Answered {
-    /// Its result taken out once it is `encoded`.
-    answer: pb::BatchResult,
-    /// The answer, encoded by the worker that decided it: an answer the
-    /// ledger does not mark, to one message, need not be kept as a message.
-    encoded: Option<Encoded>,
+    id: String,
+    answer: Answer,
     size: usize,
     draft: Option<Draft>,
     again: Option<Again>,
     /// What the shadow policies decided beside it.
     shadows: Vec<Shadowed>,
+}
+
+/// What a batch item is answered with.
+enum Answer {
+    /// A decision (which the ledger may still mark) or an error.
+    Result(pb::batch_result::Result),
+    /// The whole `BatchResult`, id included, encoded by the worker that
+    /// decided it: a decision nothing will change, answered in one message.
+    Encoded(Encoded),
 }
 
 /// An encoded `BatchResult` holding a decision, and what the metrics will
@@ -81,48 +88,25 @@ fn still_wanted(wanted: Lookup, done: Option<&Lookup>) -> Option<Lookup> {
 }
 
 impl Answered {
-    /// With `encode`, a decision nothing will change (no draft to record
-    /// and mark; the caller knows nothing will decide it again) is encoded
-    /// here, where it was decided, and its message let go.
-    fn new(id: String, decided: Result<Decided, ServiceError>, encode: bool) -> Self {
-        let (result, draft, shadows) = match decided {
-            Ok(decided) => (
-                pb::batch_result::Result::Decision(decided.decision),
-                decided.draft,
-                decided.shadows,
-            ),
+    fn new(id: String, decided: Result<Decided<Answer>, ServiceError>) -> Self {
+        let (answer, draft, shadows) = match decided {
+            Ok(decided) => (decided.decision, decided.draft, decided.shadows),
             Err(error) => (
-                pb::batch_result::Result::Error(error.to_rpc_status()),
+                Answer::Result(pb::batch_result::Result::Error(error.to_rpc_status())),
                 None,
                 Vec::new(),
             ),
         };
-        let answer = pb::BatchResult {
-            id,
-            result: Some(result),
+        let size = match &answer {
+            Answer::Encoded(encoded) => framed(encoded.bytes.len()),
+            Answer::Result(result) => {
+                framed(id_len(id.len()) + result.encoded_len())
+                    + RECORD_MARK_BYTES * usize::from(draft.is_some())
+            }
         };
-        if encode
-            && draft.is_none()
-            && let Some(pb::batch_result::Result::Decision(decision)) = &answer.result
-        {
-            let tally = Tally::of(decision);
-            let bytes = Bytes::from(answer.encode_to_vec());
-            return Self {
-                size: framed(bytes.len()),
-                answer: pb::BatchResult {
-                    id: answer.id,
-                    result: None,
-                },
-                encoded: Some(Encoded { bytes, tally }),
-                draft,
-                again: None,
-                shadows,
-            };
-        }
-        let size = framed_len(&answer) + RECORD_MARK_BYTES * usize::from(draft.is_some());
         Self {
+            id,
             answer,
-            encoded: None,
             size,
             draft,
             again: None,
@@ -132,18 +116,48 @@ impl Answered {
 
     /// An item answered with an error status made once for many.
     fn failed(id: String, status: tonic_types::pb::Status) -> Self {
-        let answer = pb::BatchResult {
-            id,
-            result: Some(pb::batch_result::Result::Error(status)),
-        };
+        let error = pb::batch_result::Result::Error(status);
         Self {
-            size: framed_len(&answer),
-            answer,
-            encoded: None,
+            size: framed(id_len(id.len()) + error.encoded_len()),
+            id,
+            answer: Answer::Result(error),
             draft: None,
             again: None,
             shadows: Vec::new(),
         }
+    }
+}
+
+/// Decides with `decide` (to `Answer::Result`), or with `encode` — a batch
+/// answered in one message, its decisions not recorded and never decided
+/// again — straight into an encoded `BatchResult` with `id`.
+fn decide_item(
+    id: &str,
+    input: Option<Input<'_>>,
+    evidence: &Evidence,
+    policy: &Policy,
+    shadows: &[Arc<Policy>],
+    options: DecideOptions,
+    encode: bool,
+) -> Result<Decided<Answer>, ServiceError> {
+    if encode {
+        decide_as(
+            input,
+            evidence,
+            policy,
+            shadows,
+            options,
+            |decision, explanations| {
+                Answer::Encoded(Encoded {
+                    bytes: Bytes::from(decision_wire::batch_result(id, decision, &explanations)),
+                    tally: Tally::of_decided(decision),
+                })
+            },
+        )
+    } else {
+        decide(input, evidence, policy, shadows, options).map(|decided| {
+            decided.map(|decision| Answer::Result(pb::batch_result::Result::Decision(decision)))
+        })
     }
 }
 
@@ -161,7 +175,7 @@ enum RunEnd {
 }
 
 /// Decodes (if encoded) and decides a run of batch items, in order; with
-/// `encode`, also encodes each answer nothing will change.
+/// `encode`, decides each straight into its encoded answer.
 fn decide_run(
     run: Run,
     policy: &Policy,
@@ -196,16 +210,16 @@ fn decide_run(
         let evidence = match evidence_from_wire(item.evidence.as_ref()) {
             Ok(evidence) => evidence,
             Err(error) => {
-                answers.push(Answered::new(item.id, Err(error), false));
+                answers.push(Answered::new(item.id, Err(error)));
                 continue;
             }
         };
-        let mut decided = decide(input, &evidence, policy, shadows, options);
+        let mut decided = decide_item(&item.id, input, &evidence, policy, shadows, options, encode);
         let lookup = decided
             .as_mut()
             .ok()
             .and_then(|decided| decided.lookup.take());
-        let mut answered = Answered::new(item.id, decided, encode && lookup.is_none());
+        let mut answered = Answered::new(item.id, decided);
         answered.again = lookup.map(|lookup| Again {
             input: item.input,
             evidence,
@@ -237,9 +251,13 @@ const RECORD_MARK_BYTES: usize = 2 * (2 + 36) + 2 + 6 + 2 + 8;
 /// Room kept below `max_message_bytes` for what wraps the answer.
 const RESPONSE_HEADROOM: usize = 1024;
 
-/// A batch result's size inside the response: its bytes, tag and length.
-fn framed_len(result: &pb::BatchResult) -> usize {
-    framed(result.encoded_len())
+/// The size of a batch result's `id` field, `id` bytes long.
+fn id_len(id: usize) -> usize {
+    if id == 0 {
+        0
+    } else {
+        1 + prost::encoding::encoded_len_varint(id as u64) + id
+    }
 }
 
 /// The size of `len` bytes of a batch result with its tag and length.
@@ -283,13 +301,7 @@ impl AnswerRoom {
         let fallbacks: Vec<usize> = id_lens
             .iter()
             .map(|&id| {
-                let id_len = if id == 0 {
-                    0
-                } else {
-                    1 + prost::encoding::encoded_len_varint(id as u64) + id
-                };
-                let len = id_len + 1 + prost::encoding::encoded_len_varint(status as u64) + status;
-                1 + prost::encoding::encoded_len_varint(len as u64) + len
+                framed(id_len(id) + 1 + prost::encoding::encoded_len_varint(status as u64) + status)
             })
             .collect();
         let reserve = match delivery {
@@ -729,15 +741,11 @@ impl DecisionApi {
         delivery: Delivery,
     ) -> Result<Vec<BatchAnswer>, ServiceError> {
         let started = Instant::now();
-        // One message: answers nothing will change are encoded where they
-        // are decided (on every core), and their messages let go at once.
-        // (Items that came decoded are answered as messages.)
         let Batch {
             policy_id,
             explain,
             items: all,
         } = batch;
-        let encode = delivery == Delivery::OneMessage && matches!(all, Items::Encoded { .. });
         let items = all.len();
         if items > self.limits.max_batch_size {
             return Err(ServiceError::BatchTooLarge {
@@ -754,6 +762,13 @@ impl DecisionApi {
         let shadowing = self.shadows(&set, &policy);
         let shadows = shadowing.policies();
         let options = self.options(explain);
+        // One message, and nothing to record or decide again: each decision
+        // is encoded into its answer where it is decided (on every core).
+        // (Items that came decoded are answered as messages.)
+        let encode = delivery == Delivery::OneMessage
+            && matches!(all, Items::Encoded { .. })
+            && !options.record
+            && !options.lookup;
         let AnswerRoom {
             budget,
             too_large,
@@ -833,14 +848,13 @@ impl DecisionApi {
         // overflow it gets an error of its own, the others stay.
         let mut size = 0usize;
         let mut results = Vec::with_capacity(items);
-        let mut encoded = Vec::with_capacity(items);
         // Decisions that will be answered, with their index: recorded first.
         let mut drafts = Vec::new();
         let mut shadowed = Vec::with_capacity(items);
         for (answered, fallback) in decided.into_iter().zip(fallbacks) {
             let Answered {
+                id,
                 mut answer,
-                encoded: mut answer_bytes,
                 size: answer_size,
                 draft,
                 shadows,
@@ -855,8 +869,7 @@ impl DecisionApi {
                 Delivery::PerItem => answer_size <= budget,
             };
             if !fits {
-                answer.result = Some(pb::batch_result::Result::Error(too_large.clone()));
-                answer_bytes = None;
+                answer = Answer::Result(pb::batch_result::Result::Error(too_large.clone()));
                 size += fallback;
             } else {
                 size += answer_size;
@@ -864,8 +877,7 @@ impl DecisionApi {
                     drafts.push((results.len(), draft));
                 }
             }
-            results.push(answer);
-            encoded.push(answer_bytes);
+            results.push((id, answer));
         }
         if let Some(recorder) = &self.ledger {
             let (indices, drafts): (Vec<usize>, Vec<_>) = drafts.into_iter().unzip();
@@ -873,8 +885,8 @@ impl DecisionApi {
             match recorder.record(texts, drafts).await {
                 Ok(appended) => {
                     for (index, appended) in indices.into_iter().zip(appended) {
-                        if let Some(pb::batch_result::Result::Decision(decision)) =
-                            &mut results[index].result
+                        if let (_, Answer::Result(pb::batch_result::Result::Decision(decision))) =
+                            &mut results[index]
                         {
                             mark(decision, appended.as_ref());
                         }
@@ -885,31 +897,34 @@ impl DecisionApi {
                 Err(error) => {
                     let status = error.to_rpc_status();
                     for index in indices {
-                        results[index].result =
-                            Some(pb::batch_result::Result::Error(status.clone()));
+                        results[index].1 =
+                            Answer::Result(pb::batch_result::Result::Error(status.clone()));
                     }
                 }
             }
         }
         let live = &policy.reference().id;
         let mut answers = Vec::with_capacity(items);
-        for ((answer, encoded), shadows) in results.into_iter().zip(encoded).zip(&shadowed) {
-            match (&answer.result, encoded) {
-                (_, Some(Encoded { bytes, tally })) => {
+        for ((id, answer), shadows) in results.into_iter().zip(&shadowed) {
+            answers.push(match answer {
+                Answer::Encoded(Encoded { bytes, tally }) => {
                     if let Some(tally) = tally {
                         tally.count(live);
                     }
                     metrics::shadows(live, shadows);
-                    answers.push(BatchAnswer::Encoded(bytes));
-                    continue;
+                    BatchAnswer::Encoded(bytes)
                 }
-                (Some(pb::batch_result::Result::Decision(decision)), None) => {
-                    metrics::decision(decision);
-                    metrics::shadows(live, shadows);
+                Answer::Result(result) => {
+                    if let pb::batch_result::Result::Decision(decision) = &result {
+                        metrics::decision(decision);
+                        metrics::shadows(live, shadows);
+                    }
+                    BatchAnswer::Message(pb::BatchResult {
+                        id,
+                        result: Some(result),
+                    })
                 }
-                _ => {}
-            }
-            answers.push(BatchAnswer::Message(answer));
+            });
         }
         let results = answers;
         let failed = results.iter().filter(|answer| answer.is_error()).count();
@@ -960,7 +975,7 @@ async fn decide_again(
         if let Err(error) = gather(recorder, &mut items).await {
             let status = error.to_rpc_status();
             for (index, _, _) in pending {
-                let id = std::mem::take(&mut decided[index].answer.id);
+                let id = std::mem::take(&mut decided[index].id);
                 decided[index] = Answered::failed(id, status.clone());
             }
             return Ok(());
@@ -1004,8 +1019,11 @@ async fn decide_again(
                 .ok()
                 .and_then(|decided| decided.lookup.take());
             let answered = &mut decided[index];
-            let id = std::mem::take(&mut answered.answer.id);
-            *answered = Answered::new(id, result, false);
+            let id = std::mem::take(&mut answered.id);
+            let result = result.map(|decided| {
+                decided.map(|decision| Answer::Result(pb::batch_result::Result::Decision(decision)))
+            });
+            *answered = Answered::new(id, result);
             if let Some(lookup) = lookup {
                 again.lookup = lookup;
                 answered.again = Some(again);
