@@ -217,6 +217,10 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http2_window_bytes: Option<u32>,
+    /// Largest HTTP/2 frame accepted, bytes (16384 … 16777215) [131072].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http2_max_frame_bytes: Option<u32>,
     /// Decisions in flight server-wide before shedding [2500].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]

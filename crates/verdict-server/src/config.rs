@@ -51,6 +51,7 @@ pub struct Config {
     pub max_json_depth: usize,
     pub max_concurrent_streams: u32,
     pub http2_window_bytes: u32,
+    pub http2_max_frame_bytes: u32,
     pub max_in_flight: usize,
     pub max_queue_delay_ms: u64,
     pub max_request_bytes_in_flight: usize,
@@ -111,6 +112,7 @@ impl Default for Config {
             max_json_depth: limits.max_json_depth,
             max_concurrent_streams: limits.max_concurrent_streams,
             http2_window_bytes: limits.http2_window_bytes,
+            http2_max_frame_bytes: limits.http2_max_frame_bytes,
             max_in_flight: limits.max_in_flight,
             max_queue_delay_ms: millis(limits.max_queue_delay),
             max_request_bytes_in_flight: limits.max_request_bytes_in_flight,
@@ -214,6 +216,13 @@ impl Config {
                 self.http2_window_bytes
             ));
         }
+        // A frame's bounds: from 16,384 to 2^24 - 1 (RFC 9113, 4.2).
+        if !(16_384..=16_777_215).contains(&self.http2_max_frame_bytes) {
+            problems.push(format!(
+                "http2_max_frame_bytes = {}: must be from 16384 to 16777215",
+                self.http2_max_frame_bytes
+            ));
+        }
         if (1..4).contains(&self.max_json_depth) {
             problems.push(format!(
                 "max_json_depth = {}: 0 (no limit) or at least 4 (a retrieval body nests 5 deep)",
@@ -278,6 +287,7 @@ impl Config {
             max_json_depth: self.max_json_depth,
             max_concurrent_streams: self.max_concurrent_streams,
             http2_window_bytes: self.http2_window_bytes,
+            http2_max_frame_bytes: self.http2_max_frame_bytes,
             max_in_flight: self.max_in_flight,
             max_queue_delay: Duration::from_millis(self.max_queue_delay_ms),
             max_request_bytes_in_flight: self.max_request_bytes_in_flight,
@@ -372,6 +382,21 @@ mod tests {
             config.max_message_bytes,
             Config::default().max_message_bytes
         );
+    }
+
+    #[test]
+    fn the_http2_frame_size_stays_inside_what_http2_allows() {
+        assert_eq!(Config::default().http2_max_frame_bytes, 131_072);
+        let config = load("http2_max_frame_bytes = 16384\n", &[], &[]).expect("valid");
+        assert_eq!(config.limits().http2_max_frame_bytes, 16_384);
+        for (value, problem) in [("16383", "16383"), ("16777216", "16777216")] {
+            let error = load(&format!("http2_max_frame_bytes = {value}\n"), &[], &[])
+                .expect_err("out of range");
+            assert_eq!(
+                error,
+                format!("http2_max_frame_bytes = {problem}: must be from 16384 to 16777215")
+            );
+        }
     }
 
     #[test]

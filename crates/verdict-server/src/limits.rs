@@ -22,6 +22,9 @@ pub struct Limits {
     /// HTTP/2 flow-control window, per connection and per stream: how many
     /// bytes a client may send before the server has read them.
     pub http2_window_bytes: u32,
+    /// Largest HTTP/2 frame the server accepts (SETTINGS_MAX_FRAME_SIZE):
+    /// clients split a request body into DATA frames of at most this.
+    pub http2_max_frame_bytes: u32,
     /// Decisions being made at once, server-wide (an Evaluate is one, a batch
     /// one per item); beyond it requests are shed with RESOURCE_EXHAUSTED.
     pub max_in_flight: usize,
@@ -68,6 +71,11 @@ impl Default for Limits {
             // (tests/load/README.md), but raise what each connection may
             // hold unread: max_connections × this.
             http2_window_bytes: 1024 * 1024,
+            // Eight times HTTP/2's 16 KiB: a large batch arrives in an eighth
+            // of the frames, which costs the server less per decision
+            // (tests/load/README.md); one frame of a large body delays other
+            // streams of its connection by at most this much.
+            http2_max_frame_bytes: 128 * 1024,
             // Two full batches plus room for single requests: about 50 MiB
             // of decoded requests at most (tests/load/README.md).
             max_in_flight: 2500,

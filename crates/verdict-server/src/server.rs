@@ -152,6 +152,7 @@ pub async fn serve(
         .max_concurrent_streams(Some(limits.max_concurrent_streams))
         .initial_connection_window_size(limits.http2_window_bytes)
         .initial_stream_window_size(limits.http2_window_bytes)
+        .max_frame_size(limits.http2_max_frame_bytes)
         // Clients that cancel at their deadlines reset streams the server
         // has not accepted yet; h2's default of 20 such resets per connection
         // answers a loaded server's slowness with GOAWAY, failing every call
