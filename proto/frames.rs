@@ -100,6 +100,68 @@ impl prost::Message for BatchEvaluateAnswers {
     }
 }
 
+/// `verdict.v1.EvaluateResponse` as the server answers it: the message, or
+/// already encoded (made where the decision was). Read back, it is a
+/// message.
+#[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per call, moved once into the response: boxing would add an allocation to each message answer"
+)]
+pub enum EvaluateAnswer {
+    Message(v1::EvaluateResponse),
+    Encoded(Bytes),
+}
+
+impl Default for EvaluateAnswer {
+    fn default() -> Self {
+        Self::Message(v1::EvaluateResponse::default())
+    }
+}
+
+impl EvaluateAnswer {
+    /// The answer as a message (an encoded one decoded).
+    pub fn into_message(self) -> Result<v1::EvaluateResponse, prost::DecodeError> {
+        match self {
+            Self::Message(message) => Ok(message),
+            Self::Encoded(bytes) => prost::Message::decode(bytes),
+        }
+    }
+}
+
+impl prost::Message for EvaluateAnswer {
+    fn encode_raw(&self, buf: &mut impl prost::bytes::BufMut) {
+        match self {
+            Self::Message(message) => message.encode_raw(buf),
+            Self::Encoded(bytes) => buf.put_slice(bytes),
+        }
+    }
+
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: prost::encoding::WireType,
+        buf: &mut impl prost::bytes::Buf,
+        ctx: prost::encoding::DecodeContext,
+    ) -> Result<(), prost::DecodeError> {
+        let mut message = std::mem::take(self).into_message()?;
+        let merged = message.merge_field(tag, wire_type, buf, ctx);
+        *self = Self::Message(message);
+        merged
+    }
+
+    fn encoded_len(&self) -> usize {
+        match self {
+            Self::Message(message) => message.encoded_len(),
+            Self::Encoded(bytes) => bytes.len(),
+        }
+    }
+
+    fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
 /// `verdict.v1.BatchItem` with `workflow_json` as bytes, not yet checked to
 /// be UTF-8.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -311,6 +373,27 @@ mod tests {
             .map(BatchAnswer::Message)
             .collect();
         assert_eq!(read.results, messages);
+    }
+
+    #[test]
+    fn an_evaluate_answer_encodes_as_the_generated_response_and_reads_back() {
+        let response = pb::EvaluateResponse {
+            decision: Some(pb::Decision {
+                result_code: "DOCUMENT_PUNCHED".to_owned(),
+                ..Default::default()
+            }),
+        };
+        let bytes = response.encode_to_vec();
+        for answer in [
+            EvaluateAnswer::Message(response.clone()),
+            EvaluateAnswer::Encoded(Bytes::from(bytes.clone())),
+        ] {
+            assert_eq!(answer.encode_to_vec(), bytes);
+            assert_eq!(answer.encoded_len(), bytes.len());
+            assert_eq!(answer.clone().into_message(), Ok(response.clone()));
+        }
+        let read = EvaluateAnswer::decode(bytes.as_slice()).expect("decodes");
+        assert_eq!(read, EvaluateAnswer::Message(response));
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! `verdict.v1.DecisionService` as served: the generated server for every
-//! method but `BatchEvaluate`, whose request is read with
-//! [`BatchFramesCodec`] instead — its items stay encoded slices of the body
-//! until the worker deciding them decodes them, so a large batch is decoded
-//! on every core and its JSON bodies are never copied (tests/load/README.md,
-//! "Batches on every core"). What the caller sends and receives is the same
-//! message either way.
+//! method but two.
+//! - `BatchEvaluate`'s request is read with [`BatchFramesCodec`] instead —
+//!   its items stay encoded slices of the body until the worker deciding them
+//!   decodes them, so a large batch is decoded on every core and its JSON
+//!   bodies are never copied (tests/load/README.md, "Tried and kept").
+//! - `Evaluate`'s answer is an [`EvaluateAnswer`]: without a ledger to mark
+//!   it, the decision is encoded straight into it where it is made.
+//!
+//! What the caller sends and receives is the same message either way.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -14,16 +17,20 @@ use tonic::body::Body;
 use tonic::codegen::{BoxFuture, Service, http};
 use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::{Request, Response, Status};
-use verdict_api::codec::{BatchFramesCodec, ReceivedBatch};
-use verdict_api::frames::BatchEvaluateAnswers;
+use verdict_api::codec::{BatchFramesCodec, ReceivedBatch, VerdictCodec};
+use verdict_api::frames::{BatchEvaluateAnswers, EvaluateAnswer};
+use verdict_api::v1::EvaluateRequest;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
 use crate::service::DecisionApi;
 
 /// The path of `BatchEvaluate`.
 const BATCH_EVALUATE: &str = "/verdict.v1.DecisionService/BatchEvaluate";
+/// The path of `Evaluate`.
+const EVALUATE: &str = "/verdict.v1.DecisionService/Evaluate";
 
-/// The decision service with `BatchEvaluate` routed to [`BatchFrames`].
+/// The decision service with `BatchEvaluate` routed to [`BatchFrames`] and
+/// `Evaluate` to [`EvaluateAnswers`].
 #[derive(Debug, Clone)]
 pub struct DecisionRoutes {
     generated: DecisionServiceServer<DecisionApi>,
@@ -64,17 +71,36 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        if request.uri().path() != BATCH_EVALUATE {
-            return self.generated.call(request);
-        }
-        let method = BatchFrames(Arc::clone(&self.api));
+        let api = Arc::clone(&self.api);
         let limit = Some(self.max_message_bytes);
-        Box::pin(async move {
-            // No compression, as on the generated server (server.rs enables
-            // none).
-            let mut grpc = Grpc::new(BatchFramesCodec).apply_max_message_size_config(limit, limit);
-            Ok(grpc.unary(method, request).await)
-        })
+        // No compression, as on the generated server (server.rs enables
+        // none).
+        match request.uri().path() {
+            BATCH_EVALUATE => Box::pin(async move {
+                let mut grpc =
+                    Grpc::new(BatchFramesCodec).apply_max_message_size_config(limit, limit);
+                Ok(grpc.unary(BatchFrames(api), request).await)
+            }),
+            EVALUATE => Box::pin(async move {
+                let codec = VerdictCodec::<EvaluateAnswer, EvaluateRequest>::default();
+                let mut grpc = Grpc::new(codec).apply_max_message_size_config(limit, limit);
+                Ok(grpc.unary(EvaluateAnswers(api), request).await)
+            }),
+            _ => self.generated.call(request),
+        }
+    }
+}
+
+/// `Evaluate`, answered with an [`EvaluateAnswer`].
+struct EvaluateAnswers(Arc<DecisionApi>);
+
+impl UnaryService<EvaluateRequest> for EvaluateAnswers {
+    type Response = EvaluateAnswer;
+    type Future = BoxFuture<Response<EvaluateAnswer>, Status>;
+
+    fn call(&mut self, request: Request<EvaluateRequest>) -> Self::Future {
+        let api = Arc::clone(&self.0);
+        Box::pin(async move { api.evaluate_answer(request).await })
     }
 }
 

@@ -39,6 +39,24 @@ pub fn batch_result(
     buf
 }
 
+/// An `EvaluateResponse` with `decision` (and, with `explain`, its
+/// explanations), encoded; and the length of the decision within it.
+pub fn evaluate_response(
+    decision: &Decision<'_>,
+    explanations: &[pb::FindingExplanation],
+) -> (Vec<u8>, usize) {
+    let wire = DecisionWire {
+        decision,
+        explanations,
+    };
+    let decision_len = wire.len();
+    let mut buf = Vec::with_capacity(nested_len(1, decision_len));
+    // A set message field is written even when empty.
+    put_nested(1, decision_len, &mut buf);
+    wire.put(&mut buf);
+    (buf, decision_len)
+}
+
 /// A decision and its explanations: `Decision` as `decision_to_wire` builds
 /// it, with `explanations` set.
 struct DecisionWire<'d, 'a> {
@@ -341,7 +359,7 @@ mod tests {
                         let id = if explain { "" } else { "item-7" };
                         let expected = pb::BatchResult {
                             id: id.to_owned(),
-                            result: Some(pb::batch_result::Result::Decision(message)),
+                            result: Some(pb::batch_result::Result::Decision(message.clone())),
                         }
                         .encode_to_vec();
                         assert_eq!(
@@ -349,6 +367,13 @@ mod tests {
                             expected,
                             "{name}, explain {explain}"
                         );
+                        let (response, decision_len) = evaluate_response(&decision, &explanations);
+                        let expected = pb::EvaluateResponse {
+                            decision: Some(message),
+                        };
+                        assert_eq!(response, expected.encode_to_vec(), "{name}");
+                        let message = expected.decision.unwrap_or_default();
+                        assert_eq!(decision_len, message.encoded_len(), "{name}");
                         compared += 1;
                     }
                 }

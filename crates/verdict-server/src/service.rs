@@ -13,14 +13,15 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Request, Response, Status};
 use tracing::debug;
 use verdict_api::codec::{ReceivedBatch, locate_decode_error};
-use verdict_api::frames::{BatchAnswer, BatchEvaluateAnswers};
+use verdict_api::frames::{BatchAnswer, BatchEvaluateAnswers, EvaluateAnswer};
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
-use verdict_core::{Evidence, Policy};
+use verdict_core::{Decision, Evidence, Policy};
 use verdict_ledger::{Draft, PolicyText};
 
 use crate::batch_items::{Batch, ItemInput, Items, Run};
 use crate::body_budget::BodyBudget;
+use crate::convert::outcome_to_wire;
 use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide, decide_as};
 use crate::decision_wire;
 use crate::envelope::Envelope;
@@ -463,7 +464,9 @@ async fn off_workers_if<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ServiceError> {
     if heavy {
-        tokio::task::spawn_blocking(work)
+        // In the request's span, as work done in place is.
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(work))
             .await
             .map_err(|_| ServiceError::Interrupted)
     } else {
@@ -498,100 +501,67 @@ impl Drop for CancelOnDrop {
 
 /// Logs a decision: ids, outcome and codes only, never the personal data a
 /// workflow result carries.
-fn log_decision(decision: &pb::Decision) {
+fn log_decision(workflow_id: &str, decision_id: &str, outcome: pb::Outcome, result_code: &str) {
     debug!(
-        workflow_id = %decision.workflow_id,
-        decision_id = %decision.decision_id,
-        outcome = decision.outcome().as_str_name(),
-        result_code = %decision.result_code,
+        workflow_id = %workflow_id,
+        decision_id = %decision_id,
+        outcome = outcome.as_str_name(),
+        result_code = %result_code,
         "decided"
     );
 }
 
+/// Refuses a decision of `len` bytes that would not fit in one answer of at
+/// most `max` bytes once recorded (the same bound with or without a ledger).
+fn fits_one_answer(len: usize, max: usize) -> Result<(), ServiceError> {
+    if len + RECORD_MARK_BYTES > max.saturating_sub(RESPONSE_HEADROOM) {
+        return Err(ServiceError::ResponseTooLarge { max });
+    }
+    Ok(())
+}
+
+/// An `EvaluateResponse`, encoded where its decision was made, and what the
+/// metrics will count of it.
+struct EncodedAnswer {
+    bytes: Bytes,
+    tally: Option<Tally>,
+}
+
+/// `decision` encoded straight into an `EvaluateResponse` that fits in
+/// `max` bytes, and logged as decided.
+fn encoded_answer(
+    decision: &Decision<'_>,
+    explanations: &[pb::FindingExplanation],
+    max: usize,
+) -> Result<EncodedAnswer, ServiceError> {
+    let (bytes, decision_len) = decision_wire::evaluate_response(decision, explanations);
+    fits_one_answer(decision_len, max)?;
+    log_decision(
+        decision.workflow_id.unwrap_or_default(),
+        "",
+        outcome_to_wire(decision.outcome),
+        decision.result_code,
+    );
+    Ok(EncodedAnswer {
+        bytes: Bytes::from(bytes),
+        tally: Tally::of_decided(decision),
+    })
+}
+
 #[tonic::async_trait]
 impl DecisionService for DecisionApi {
+    /// The generated server's `Evaluate`, for in-process callers of this
+    /// trait: over the wire, [`crate::batch_route`] serves the method with
+    /// [`Self::evaluate_answer`] (the same decisions and errors).
     async fn evaluate(
         &self,
         request: Request<pb::EvaluateRequest>,
     ) -> Result<Response<pb::EvaluateResponse>, Status> {
-        let envelope = Envelope::open("Evaluate", &request, self.limits.rpc_timeout);
-        let request = request.into_inner();
-        envelope
-            .run(async {
-                let _admitted = self.admit("Evaluate", 1)?;
-                // This set, and so this policy version, serves the whole
-                // request even if a reload swaps in another meanwhile.
-                let set = self.policies.current();
-                let loaded = set.get(&request.policy_id)?;
-                let policy = Arc::clone(&loaded.policy);
-                let shadowing = self.shadows(&set, &policy);
-                let shadows = shadowing.policies();
-                let options = self.options(request.explain);
-                let evidence = Arc::new(evidence_from_wire(request.evidence.as_ref())?);
-                let heavy = request
-                    .input
-                    .as_ref()
-                    .is_some_and(|input| Input::from(input).is_heavy());
-                let request = Arc::new(request);
-                let decide_with = |evidence: Arc<Evidence>, options: DecideOptions| {
-                    let (request, policy) = (Arc::clone(&request), Arc::clone(&policy));
-                    let shadows = Arc::clone(&shadows);
-                    off_workers_if(heavy, move || {
-                        decide(
-                            request.input.as_ref().map(Input::from),
-                            &evidence,
-                            &policy,
-                            &shadows,
-                            options,
-                        )
-                    })
-                };
-                let mut decided = decide_with(Arc::clone(&evidence), options).await??;
-                // The decision reads what the ledger may know (earlier
-                // workflows, the account's retries): gathered, then decided
-                // again with it. Most decisions read nothing and are made once.
-                if let Some(recorder) = &self.ledger {
-                    let mut gathered = Evidence::clone(&evidence);
-                    let mut done: Option<Lookup> = None;
-                    for round in 1..=GATHER_ROUNDS {
-                        let Some(lookup) = decided
-                            .lookup
-                            .take()
-                            .and_then(|wanted| still_wanted(wanted, done.as_ref()))
-                        else {
-                            break;
-                        };
-                        gather(recorder, &mut [(&lookup, &mut gathered)]).await?;
-                        done.get_or_insert(lookup);
-                        let options = DecideOptions {
-                            lookup: round < GATHER_ROUNDS,
-                            ..options
-                        };
-                        decided = decide_with(Arc::new(gathered.clone()), options).await??;
-                    }
-                }
-                let mut decision = decided.decision;
-                let max = self.limits.max_message_bytes;
-                if decision.encoded_len() + RECORD_MARK_BYTES
-                    > max.saturating_sub(RESPONSE_HEADROOM)
-                {
-                    return Err(ServiceError::ResponseTooLarge { max });
-                }
-                // Recorded before it is answered: an answer is durable.
-                if let (Some(recorder), Some(draft)) = (&self.ledger, decided.draft) {
-                    let appended = recorder
-                        .record(shadowing.with_live(&loaded.ledger_text), vec![draft])
-                        .await?;
-                    mark(&mut decision, appended.first().and_then(Option::as_ref));
-                }
-                metrics::decision(&decision);
-                metrics::shadows(&policy.reference().id, &decided.shadows);
-                log_decision(&decision);
-                Ok(pb::EvaluateResponse {
-                    decision: Some(decision),
-                })
-            })
-            .await
+        let answer = self.evaluate_answer(request).await?;
+        let (metadata, answer, extensions) = answer.into_parts();
+        // This server's own encoding of a message: it decodes.
+        let message = answer.into_message().unwrap_or_default();
+        Ok(Response::from_parts(metadata, message, extensions))
     }
 
     type StreamEvaluateStream = crate::stream::Answers;
@@ -710,6 +680,121 @@ impl DecisionService for DecisionApi {
     ) -> Result<Response<pb::RecordFeedbackResponse>, Status> {
         Envelope::open("RecordFeedback", &request, self.limits.rpc_timeout)
             .run(async { self.recorder()?.record_feedback(request.get_ref()).await })
+            .await
+    }
+}
+
+impl DecisionApi {
+    /// `Evaluate` as served ([`crate::batch_route`]): without a ledger to
+    /// mark it, the decision is encoded straight into the answer where it
+    /// is made ([`decision_wire`]).
+    pub(crate) async fn evaluate_answer(
+        &self,
+        request: Request<pb::EvaluateRequest>,
+    ) -> Result<Response<EvaluateAnswer>, Status> {
+        let envelope = Envelope::open("Evaluate", &request, self.limits.rpc_timeout);
+        let request = request.into_inner();
+        envelope
+            .run(async {
+                let _admitted = self.admit("Evaluate", 1)?;
+                // This set, and so this policy version, serves the whole
+                // request even if a reload swaps in another meanwhile.
+                let set = self.policies.current();
+                let loaded = set.get(&request.policy_id)?;
+                let policy = Arc::clone(&loaded.policy);
+                let shadowing = self.shadows(&set, &policy);
+                let shadows = shadowing.policies();
+                let options = self.options(request.explain);
+                let evidence = Arc::new(evidence_from_wire(request.evidence.as_ref())?);
+                let heavy = request
+                    .input
+                    .as_ref()
+                    .is_some_and(|input| Input::from(input).is_heavy());
+                let request = Arc::new(request);
+                let max = self.limits.max_message_bytes;
+                if self.ledger.is_none() {
+                    let (deciding, with, beside) = (
+                        Arc::clone(&request),
+                        Arc::clone(&policy),
+                        Arc::clone(&shadows),
+                    );
+                    let decided = off_workers_if(heavy, move || {
+                        decide_as(
+                            deciding.input.as_ref().map(Input::from),
+                            &evidence,
+                            &with,
+                            &beside,
+                            options,
+                            |decision, explanations| encoded_answer(decision, &explanations, max),
+                        )
+                    })
+                    .await??;
+                    let encoded = decided.decision?;
+                    let live = &policy.reference().id;
+                    if let Some(tally) = encoded.tally {
+                        tally.count(live);
+                    }
+                    metrics::shadows(live, &decided.shadows);
+                    return Ok(EvaluateAnswer::Encoded(encoded.bytes));
+                }
+                let decide_with = |evidence: Arc<Evidence>, options: DecideOptions| {
+                    let (request, policy) = (Arc::clone(&request), Arc::clone(&policy));
+                    let shadows = Arc::clone(&shadows);
+                    off_workers_if(heavy, move || {
+                        decide(
+                            request.input.as_ref().map(Input::from),
+                            &evidence,
+                            &policy,
+                            &shadows,
+                            options,
+                        )
+                    })
+                };
+                let mut decided = decide_with(Arc::clone(&evidence), options).await??;
+                // The decision reads what the ledger may know (earlier
+                // workflows, the account's retries): gathered, then decided
+                // again with it. Most decisions read nothing and are made once.
+                if let Some(recorder) = &self.ledger {
+                    let mut gathered = Evidence::clone(&evidence);
+                    let mut done: Option<Lookup> = None;
+                    for round in 1..=GATHER_ROUNDS {
+                        let Some(lookup) = decided
+                            .lookup
+                            .take()
+                            .and_then(|wanted| still_wanted(wanted, done.as_ref()))
+                        else {
+                            break;
+                        };
+                        gather(recorder, &mut [(&lookup, &mut gathered)]).await?;
+                        done.get_or_insert(lookup);
+                        let options = DecideOptions {
+                            lookup: round < GATHER_ROUNDS,
+                            ..options
+                        };
+                        decided = decide_with(Arc::new(gathered.clone()), options).await??;
+                    }
+                }
+                let mut decision = decided.decision;
+                fits_one_answer(decision.encoded_len(), max)?;
+                // Recorded before it is answered: an answer is durable.
+                if let (Some(recorder), Some(draft)) = (&self.ledger, decided.draft) {
+                    let appended = recorder
+                        .record(shadowing.with_live(&loaded.ledger_text), vec![draft])
+                        .await?;
+                    mark(&mut decision, appended.first().and_then(Option::as_ref));
+                }
+                metrics::decision(&decision);
+                metrics::shadows(&policy.reference().id, &decided.shadows);
+                log_decision(
+                    &decision.workflow_id,
+                    &decision.decision_id,
+                    decision.outcome(),
+                    &decision.result_code,
+                );
+                Ok(EvaluateAnswer::Message(pb::EvaluateResponse {
+                    decision: Some(decision),
+                }))
+            })
             .await
     }
 }
