@@ -9,7 +9,6 @@
 
 mod baseline;
 mod batch_items;
-mod batch_route;
 pub mod body_budget;
 pub mod cli;
 pub mod commands;
@@ -29,6 +28,7 @@ pub mod policy_store;
 pub mod proto_json;
 pub mod reload;
 mod request_id;
+mod routes;
 pub mod security;
 pub mod server;
 pub mod service;

@@ -14,12 +14,12 @@ use verdict_api::loadtest::v1::baseline_service_server::BaselineServiceServer;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
 use crate::baseline::NoopBaseline;
-use crate::batch_route::DecisionRoutes;
 use crate::body_budget::{BodyBudget, BodyBudgetLayer};
 use crate::connections::{self, ConnectionLimits};
 use crate::ledger::Recorder;
 use crate::limits::Limits;
 use crate::policy_store::PolicyStore;
+use crate::routes::DecisionRoutes;
 use crate::security::{Auth, TlsSettings};
 use crate::service::DecisionApi;
 

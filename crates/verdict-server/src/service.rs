@@ -234,7 +234,7 @@ fn decide_run(
 
 /// A batch answer as a message: one of a stream, or of the typed
 /// `BatchEvaluate` (in-process calls only; over the wire it is
-/// [`crate::batch_route`]'s). Neither comes with encoded items, so none of
+/// [`crate::routes`]'s). Neither comes with encoded items, so none of
 /// their answers is encoded; were one, it is this server's own encoding of
 /// a message, and decodes.
 pub(crate) fn into_message(answer: BatchAnswer) -> pb::BatchResult {
@@ -551,7 +551,7 @@ fn encoded_answer(
 #[tonic::async_trait]
 impl DecisionService for DecisionApi {
     /// The generated server's `Evaluate`, for in-process callers of this
-    /// trait: over the wire, [`crate::batch_route`] serves the method with
+    /// trait: over the wire, [`crate::routes`] serves the method with
     /// [`Self::evaluate_answer`] (the same decisions and errors).
     async fn evaluate(
         &self,
@@ -574,7 +574,7 @@ impl DecisionService for DecisionApi {
     }
 
     /// The generated server's `BatchEvaluate`, for in-process callers of
-    /// this trait: over the wire, [`crate::batch_route`] serves the method
+    /// this trait: over the wire, [`crate::routes`] serves the method
     /// with [`Self::batch_evaluate_frames`] (the same decisions and errors).
     async fn batch_evaluate(
         &self,
@@ -685,7 +685,7 @@ impl DecisionService for DecisionApi {
 }
 
 impl DecisionApi {
-    /// `Evaluate` as served ([`crate::batch_route`]): without a ledger to
+    /// `Evaluate` as served ([`crate::routes`]): without a ledger to
     /// mark it, the decision is encoded straight into the answer where it
     /// is made ([`decision_wire`]).
     pub(crate) async fn evaluate_answer(
@@ -800,7 +800,7 @@ impl DecisionApi {
 }
 
 impl DecisionApi {
-    /// `BatchEvaluate` as served ([`crate::batch_route`]): its items still
+    /// `BatchEvaluate` as served ([`crate::routes`]): its items still
     /// encoded, decoded by the workers that decide them.
     pub(crate) async fn batch_evaluate_frames(
         &self,
