@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+mod answer_pieces;
 mod baseline;
 mod batch_items;
 pub mod body_budget;

@@ -22,6 +22,7 @@ use verdict_api::frames::{BatchEvaluateAnswers, EvaluateAnswer};
 use verdict_api::v1::EvaluateRequest;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
+use crate::answer_pieces::InPieces;
 use crate::service::DecisionApi;
 
 /// The path of `BatchEvaluate`.
@@ -76,15 +77,18 @@ where
         // No compression, as on the generated server (server.rs enables
         // none).
         match request.uri().path() {
+            // A small answer goes out in one write (answer_pieces.rs).
             BATCH_EVALUATE => Box::pin(async move {
                 let mut grpc =
                     Grpc::new(BatchFramesCodec).apply_max_message_size_config(limit, limit);
-                Ok(grpc.unary(BatchFrames(api), request).await)
+                let response = grpc.unary(BatchFrames(api), request).await;
+                Ok(response.map(|body| Body::new(InPieces::new(body))))
             }),
             EVALUATE => Box::pin(async move {
                 let codec = VerdictCodec::<EvaluateAnswer, EvaluateRequest>::default();
                 let mut grpc = Grpc::new(codec).apply_max_message_size_config(limit, limit);
-                Ok(grpc.unary(EvaluateAnswers(api), request).await)
+                let response = grpc.unary(EvaluateAnswers(api), request).await;
+                Ok(response.map(|body| Body::new(InPieces::new(body))))
             }),
             _ => self.generated.call(request),
         }
