@@ -233,6 +233,66 @@ async fn the_per_connection_stream_limit_is_advertised_and_queues_not_fails() {
     }
 }
 
+/// The settings in the server's first SETTINGS frame, as (identifier, value).
+async fn advertised_settings(server: &TestServer) -> Vec<(u16, u32)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut peer = tokio::net::TcpStream::connect(server.address)
+        .await
+        .expect("connect");
+    peer.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .expect("preface and empty SETTINGS");
+    let mut head = [0u8; 9];
+    peer.read_exact(&mut head).await.expect("a frame");
+    assert_eq!(head[3], 4, "the server's first frame is its SETTINGS");
+    let length = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
+    let mut payload = vec![0u8; length];
+    peer.read_exact(&mut payload).await.expect("its payload");
+    payload
+        .chunks_exact(6)
+        .map(|setting| {
+            (
+                u16::from_be_bytes([setting[0], setting[1]]),
+                u32::from_be_bytes([setting[2], setting[3], setting[4], setting[5]]),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_server_takes_frames_of_128_kib_or_as_configured() {
+    // SETTINGS_MAX_FRAME_SIZE (0x5): a large batch arrives in fewer frames
+    // than HTTP/2's 16 KiB would make.
+    const MAX_FRAME_SIZE: u16 = 0x5;
+    let server = start(Limits::default()).await;
+    let settings = advertised_settings(&server).await;
+    assert!(
+        settings.contains(&(MAX_FRAME_SIZE, 128 * 1024)),
+        "{settings:?}"
+    );
+    let server = start(Limits {
+        http2_max_frame_bytes: 1 << 20,
+        ..Limits::default()
+    })
+    .await;
+    let settings = advertised_settings(&server).await;
+    assert!(
+        settings.contains(&(MAX_FRAME_SIZE, 1 << 20)),
+        "{settings:?}"
+    );
+    // Below HTTP/2's least, as only a `Limits` built in code can be: the
+    // least, and the server still serves.
+    let server = start(Limits {
+        http2_max_frame_bytes: 1000,
+        ..Limits::default()
+    })
+    .await;
+    let settings = advertised_settings(&server).await;
+    assert!(settings.contains(&(MAX_FRAME_SIZE, 16_384)), "{settings:?}");
+    still_serves(&server).await;
+}
+
 /// The bytes a client may send on a new stream before the server reads any:
 /// what the server's HTTP/2 windows grant (the smaller of the connection's
 /// and the stream's). The grant starts at HTTP/2's 65,535 and grows as the

@@ -1,8 +1,9 @@
 //! A small answer sent in pieces h2 copies into its write buffer, so that
 //! its HEADERS, DATA and trailers leave in one write.
 //!
-//! h2 copies a DATA frame of under 256 bytes into its write buffer, but
-//! writes a larger one from where it is and flushes before the next frame:
+//! h2 copies a DATA frame of under 256 bytes into its write buffer (1,024
+//! when the socket cannot take several buffers in one write), but writes a
+//! larger one from where it is and flushes before the next frame:
 //! an Evaluate answer (about 2 KB with six reasons) then costs two writes
 //! where the no-op's empty answer costs one, each paying for the peer's TCP
 //! processing on loopback. hyper offers no setting for it. Split into
@@ -18,7 +19,7 @@ use prost::bytes::Bytes;
 use tonic::Status;
 use tonic::body::Body;
 
-/// The largest piece: one byte under h2's chain threshold.
+/// The largest piece: one byte under h2's lower chain threshold.
 const PIECE: usize = 255;
 
 /// The largest data chunk split into pieces; larger ones (a batch's answer)
@@ -73,6 +74,17 @@ impl http_body::Body for InPieces {
     fn is_end_stream(&self) -> bool {
         self.rest.is_empty() && self.inner.is_end_stream()
     }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        // What is left of the chunk, besides what the inner body holds.
+        let mut hint = self.inner.size_hint();
+        let rest = self.rest.len() as u64;
+        if let Some(upper) = hint.upper() {
+            hint.set_upper(upper.saturating_add(rest));
+        }
+        hint.set_lower(hint.lower().saturating_add(rest));
+        hint
+    }
 }
 
 #[cfg(test)]
@@ -85,7 +97,7 @@ mod tests {
     use super::*;
 
     /// A body that gives `frames`, one per poll.
-    struct Frames(VecDeque<Frame<Bytes>>);
+    struct Frames(VecDeque<Result<Frame<Bytes>, Status>>);
 
     impl http_body::Body for Frames {
         type Data = Bytes;
@@ -95,8 +107,16 @@ mod tests {
             mut self: Pin<&mut Self>,
             _cx: &mut Context<'_>,
         ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-            Poll::Ready(self.0.pop_front().map(Ok))
+            Poll::Ready(self.0.pop_front())
         }
+
+        fn is_end_stream(&self) -> bool {
+            self.0.is_empty()
+        }
+    }
+
+    async fn next(pieces: &mut InPieces) -> Option<Result<Frame<Bytes>, Status>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *pieces).poll_frame(cx)).await
     }
 
     /// The frames `InPieces` passes on for a body of `chunks` then trailers.
@@ -107,15 +127,36 @@ mod tests {
             .into_iter()
             .map(Frame::data)
             .chain([Frame::trailers(trailers)])
+            .map(Ok)
             .collect();
         let mut pieces = InPieces::new(Body::new(Frames(frames)));
         let mut out = Vec::new();
-        while let Some(frame) =
-            std::future::poll_fn(|cx| Pin::new(&mut pieces).poll_frame(cx)).await
-        {
+        while let Some(frame) = next(&mut pieces).await {
             out.push(frame.expect("no error"));
         }
         out
+    }
+
+    #[tokio::test]
+    async fn it_is_not_at_its_end_while_pieces_remain_and_passes_an_error_on() {
+        let chunk = Bytes::from(vec![1u8; 600]);
+        let frames = [Ok(Frame::data(chunk)), Err(Status::internal("broken"))];
+        let mut pieces = InPieces::new(Body::new(Frames(frames.into_iter().collect())));
+        let mut sizes = Vec::new();
+        for left in [345, 90, 0] {
+            let frame = next(&mut pieces).await.expect("a piece").expect("data");
+            sizes.push(frame.data_ref().map(Bytes::len));
+            assert_eq!(pieces.size_hint().lower(), left);
+            assert!(!pieces.is_end_stream(), "the error is still to come");
+        }
+        assert_eq!(sizes, [Some(255), Some(255), Some(90)]);
+        let error = next(&mut pieces)
+            .await
+            .expect("the error")
+            .expect_err("an error");
+        assert_eq!(error.message(), "broken");
+        assert!(next(&mut pieces).await.is_none());
+        assert!(pieces.is_end_stream());
     }
 
     #[tokio::test]

@@ -19,53 +19,51 @@ use verdict_core::{Decision, DecisionType, PolicyRef, Reason};
 use crate::convert::{decision_type_to_wire, outcome_to_wire};
 use crate::evidence::reason_evidence;
 
-/// A `BatchResult` with `id` and `decision` (and, with `explain`, its
-/// explanations), encoded.
-pub fn batch_result(
-    id: &str,
-    decision: &Decision<'_>,
-    explanations: &[pb::FindingExplanation],
-) -> Vec<u8> {
-    let wire = DecisionWire {
-        decision,
-        explanations,
-    };
-    let decision_len = wire.len();
-    let mut buf = Vec::with_capacity(text_len(1, id) + nested_len(2, decision_len));
-    put_text(1, id, &mut buf);
-    // A oneof member is written even when empty.
-    put_nested(2, decision_len, &mut buf);
-    wire.put(&mut buf);
-    buf
-}
-
-/// An `EvaluateResponse` with `decision` (and, with `explain`, its
-/// explanations), encoded; and the length of the decision within it.
-pub fn evaluate_response(
-    decision: &Decision<'_>,
-    explanations: &[pb::FindingExplanation],
-) -> (Vec<u8>, usize) {
-    let wire = DecisionWire {
-        decision,
-        explanations,
-    };
-    let decision_len = wire.len();
-    let mut buf = Vec::with_capacity(nested_len(1, decision_len));
-    // A set message field is written even when empty.
-    put_nested(1, decision_len, &mut buf);
-    wire.put(&mut buf);
-    (buf, decision_len)
-}
-
-/// A decision and its explanations: `Decision` as `decision_to_wire` builds
-/// it, with `explanations` set.
-struct DecisionWire<'d, 'a> {
+/// A decision and its explanations, to encode: `Decision` as
+/// `decision_to_wire` builds it, with `explanations` set. Its length is
+/// known before anything is written.
+pub struct DecisionWire<'d, 'a> {
     decision: &'d Decision<'a>,
     explanations: &'d [pb::FindingExplanation],
+    len: usize,
 }
 
-impl DecisionWire<'_, '_> {
-    fn len(&self) -> usize {
+impl<'d, 'a> DecisionWire<'d, 'a> {
+    pub fn new(decision: &'d Decision<'a>, explanations: &'d [pb::FindingExplanation]) -> Self {
+        let mut wire = Self {
+            decision,
+            explanations,
+            len: 0,
+        };
+        wire.len = wire.encoded_len();
+        wire
+    }
+
+    /// The encoded decision's length.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// A `BatchResult` with `id` and this decision, encoded.
+    pub fn batch_result(&self, id: &str) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(text_len(1, id) + nested_len(2, self.len));
+        put_text(1, id, &mut buf);
+        // A oneof member is written even when empty.
+        put_nested(2, self.len, &mut buf);
+        self.put(&mut buf);
+        buf
+    }
+
+    /// An `EvaluateResponse` with this decision, encoded.
+    pub fn evaluate_response(&self) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(nested_len(1, self.len));
+        // A set message field is written even when empty.
+        put_nested(1, self.len, &mut buf);
+        self.put(&mut buf);
+        buf
+    }
+
+    fn encoded_len(&self) -> usize {
         let decision = self.decision;
         enum_len(1, outcome_to_wire(decision.outcome) as i32)
             + text_len(2, decision.result_code)
@@ -114,8 +112,8 @@ fn raw_decision_type<'a>(reason: &Reason<'a>) -> &'a str {
 }
 
 /// A reason's length. Its evidence (a message built from the decision) is
-/// built here and again when it is written: only reasons that cite
-/// evidence have any, and those are few.
+/// built here, once more for the length prefix when it is written, and once
+/// to write it: only reasons that cite evidence have any, and those are few.
 fn reason_len(decision: &Decision<'_>, reason: &Reason<'_>) -> usize {
     text_len(1, reason.capability)
         + enum_len(2, decision_type_to_wire(reason.decision_type) as i32)
@@ -363,17 +361,17 @@ mod tests {
                         }
                         .encode_to_vec();
                         assert_eq!(
-                            batch_result(id, &decision, &explanations),
+                            DecisionWire::new(&decision, &explanations).batch_result(id),
                             expected,
                             "{name}, explain {explain}"
                         );
-                        let (response, decision_len) = evaluate_response(&decision, &explanations);
+                        let wire = DecisionWire::new(&decision, &explanations);
                         let expected = pb::EvaluateResponse {
                             decision: Some(message),
                         };
-                        assert_eq!(response, expected.encode_to_vec(), "{name}");
+                        assert_eq!(wire.evaluate_response(), expected.encode_to_vec(), "{name}");
                         let message = expected.decision.unwrap_or_default();
-                        assert_eq!(decision_len, message.encoded_len(), "{name}");
+                        assert_eq!(wire.len(), message.encoded_len(), "{name}");
                         compared += 1;
                     }
                 }

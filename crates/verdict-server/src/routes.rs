@@ -36,7 +36,8 @@ const EVALUATE: &str = "/verdict.v1.DecisionService/Evaluate";
 pub struct DecisionRoutes {
     generated: DecisionServiceServer<DecisionApi>,
     api: Arc<DecisionApi>,
-    /// The generated server's message limits, applied to `BatchEvaluate` too.
+    /// The generated server's message limits, applied to `Evaluate` and
+    /// `BatchEvaluate` here too.
     max_message_bytes: usize,
 }
 
@@ -74,8 +75,9 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let api = Arc::clone(&self.api);
         let limit = Some(self.max_message_bytes);
-        // No compression, as on the generated server (server.rs enables
-        // none).
+        // No compression, as on the generated server: `new` enables none
+        // on it (were it to, these routes would need the same through
+        // `apply_compression_config`).
         match request.uri().path() {
             // A small answer goes out in one write (answer_pieces.rs).
             BATCH_EVALUATE => Box::pin(async move {

@@ -152,7 +152,9 @@ pub async fn serve(
         .max_concurrent_streams(Some(limits.max_concurrent_streams))
         .initial_connection_window_size(limits.http2_window_bytes)
         .initial_stream_window_size(limits.http2_window_bytes)
-        .max_frame_size(limits.http2_max_frame_bytes)
+        // Within HTTP/2's bounds (RFC 9113, 4.2) however `Limits` was built:
+        // the configuration refuses others, h2 would panic on them.
+        .max_frame_size(limits.http2_max_frame_bytes.clamp(16_384, 16_777_215))
         // Clients that cancel at their deadlines reset streams the server
         // has not accepted yet; h2's default of 20 such resets per connection
         // answers a loaded server's slowness with GOAWAY, failing every call

@@ -23,7 +23,7 @@ use crate::batch_items::{Batch, ItemInput, Items, Run};
 use crate::body_budget::BodyBudget;
 use crate::convert::outcome_to_wire;
 use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide, decide_as};
-use crate::decision_wire;
+use crate::decision_wire::DecisionWire;
 use crate::envelope::Envelope;
 use crate::errors::{MAX_ID, ServiceError};
 use crate::evidence::{Lookup, evidence_from_wire, gather};
@@ -150,7 +150,7 @@ fn decide_item(
             options,
             |decision, explanations| {
                 Answer::Encoded(Encoded {
-                    bytes: Bytes::from(decision_wire::batch_result(id, decision, &explanations)),
+                    bytes: Bytes::from(DecisionWire::new(decision, &explanations).batch_result(id)),
                     tally: Tally::of_decided(decision),
                 })
             },
@@ -534,8 +534,9 @@ fn encoded_answer(
     explanations: &[pb::FindingExplanation],
     max: usize,
 ) -> Result<EncodedAnswer, ServiceError> {
-    let (bytes, decision_len) = decision_wire::evaluate_response(decision, explanations);
-    fits_one_answer(decision_len, max)?;
+    let wire = DecisionWire::new(decision, explanations);
+    fits_one_answer(wire.len(), max)?;
+    let bytes = wire.evaluate_response();
     log_decision(
         decision.workflow_id.unwrap_or_default(),
         "",
@@ -560,7 +561,9 @@ impl DecisionService for DecisionApi {
         let answer = self.evaluate_answer(request).await?;
         let (metadata, answer, extensions) = answer.into_parts();
         // This server's own encoding of a message: it decodes.
-        let message = answer.into_message().unwrap_or_default();
+        let message = answer.into_message().map_err(|error| {
+            Status::internal(format!("an answer that does not decode: {error}"))
+        })?;
         Ok(Response::from_parts(metadata, message, extensions))
     }
 
@@ -712,7 +715,8 @@ impl DecisionApi {
                     .is_some_and(|input| Input::from(input).is_heavy());
                 let request = Arc::new(request);
                 let max = self.limits.max_message_bytes;
-                if self.ledger.is_none() {
+                // Nothing to record and mark: encoded where it is decided.
+                let Some(recorder) = &self.ledger else {
                     let (deciding, with, beside) = (
                         Arc::clone(&request),
                         Arc::clone(&policy),
@@ -736,7 +740,7 @@ impl DecisionApi {
                     }
                     metrics::shadows(live, &decided.shadows);
                     return Ok(EvaluateAnswer::Encoded(encoded.bytes));
-                }
+                };
                 let decide_with = |evidence: Arc<Evidence>, options: DecideOptions| {
                     let (request, policy) = (Arc::clone(&request), Arc::clone(&policy));
                     let shadows = Arc::clone(&shadows);
@@ -754,30 +758,28 @@ impl DecisionApi {
                 // The decision reads what the ledger may know (earlier
                 // workflows, the account's retries): gathered, then decided
                 // again with it. Most decisions read nothing and are made once.
-                if let Some(recorder) = &self.ledger {
-                    let mut gathered = Evidence::clone(&evidence);
-                    let mut done: Option<Lookup> = None;
-                    for round in 1..=GATHER_ROUNDS {
-                        let Some(lookup) = decided
-                            .lookup
-                            .take()
-                            .and_then(|wanted| still_wanted(wanted, done.as_ref()))
-                        else {
-                            break;
-                        };
-                        gather(recorder, &mut [(&lookup, &mut gathered)]).await?;
-                        done.get_or_insert(lookup);
-                        let options = DecideOptions {
-                            lookup: round < GATHER_ROUNDS,
-                            ..options
-                        };
-                        decided = decide_with(Arc::new(gathered.clone()), options).await??;
-                    }
+                let mut gathered = Evidence::clone(&evidence);
+                let mut done: Option<Lookup> = None;
+                for round in 1..=GATHER_ROUNDS {
+                    let Some(lookup) = decided
+                        .lookup
+                        .take()
+                        .and_then(|wanted| still_wanted(wanted, done.as_ref()))
+                    else {
+                        break;
+                    };
+                    gather(recorder, &mut [(&lookup, &mut gathered)]).await?;
+                    done.get_or_insert(lookup);
+                    let options = DecideOptions {
+                        lookup: round < GATHER_ROUNDS,
+                        ..options
+                    };
+                    decided = decide_with(Arc::new(gathered.clone()), options).await??;
                 }
                 let mut decision = decided.decision;
                 fits_one_answer(decision.encoded_len(), max)?;
                 // Recorded before it is answered: an answer is durable.
-                if let (Some(recorder), Some(draft)) = (&self.ledger, decided.draft) {
+                if let Some(draft) = decided.draft {
                     let appended = recorder
                         .record(shadowing.with_live(&loaded.ledger_text), vec![draft])
                         .await?;
