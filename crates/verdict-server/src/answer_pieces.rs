@@ -51,24 +51,20 @@ impl http_body::Body for InPieces {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        if !self.rest.is_empty() {
-            let len = self.rest.len().min(PIECE);
-            let piece = self.rest.split_to(len);
-            return Poll::Ready(Some(Ok(Frame::data(piece))));
-        }
-        let frame = match ready!(Pin::new(&mut self.inner).poll_frame(cx)) {
-            Some(Ok(frame)) => frame,
-            other => return Poll::Ready(other),
-        };
-        Poll::Ready(Some(Ok(match frame.into_data() {
-            Ok(mut data) if data.len() <= SMALL => {
-                let piece = data.split_to(data.len().min(PIECE));
-                self.rest = data;
-                Frame::data(piece)
+        if self.rest.is_empty() {
+            let frame = match ready!(Pin::new(&mut self.inner).poll_frame(cx)) {
+                Some(Ok(frame)) => frame,
+                other => return Poll::Ready(other),
+            };
+            match frame.into_data() {
+                Ok(data) if !data.is_empty() && data.len() <= SMALL => self.rest = data,
+                Ok(data) => return Poll::Ready(Some(Ok(Frame::data(data)))),
+                Err(frame) => return Poll::Ready(Some(Ok(frame))),
             }
-            Ok(data) => Frame::data(data),
-            Err(frame) => frame,
-        })))
+        }
+        let len = self.rest.len().min(PIECE);
+        let piece = self.rest.split_to(len);
+        Poll::Ready(Some(Ok(Frame::data(piece))))
     }
 
     fn is_end_stream(&self) -> bool {
