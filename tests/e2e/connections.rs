@@ -7,7 +7,9 @@ use tokio::io::AsyncReadExt as _;
 use tokio::net::TcpStream;
 use verdict_server::{Limits, ServeOptions};
 
-use crate::support::{TestServer, counter, evaluate_json, fixture, raw_evaluate_call};
+use crate::support::{
+    HTTP2_HELLO, TestServer, counter, evaluate_json, fixture, http2_frames, raw_evaluate_call,
+};
 
 async fn start(limits: Limits) -> TestServer {
     TestServer::start_with_options(ServeOptions {
@@ -66,9 +68,7 @@ async fn a_peer_that_falls_silent_after_the_handshake_is_closed() {
     .await;
     let mut peer = TcpStream::connect(server.address).await.expect("connect");
     // The HTTP/2 preface and an empty SETTINGS frame, then nothing.
-    let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
-    hello.extend(frame(0x4, 0, 0, &[]));
-    peer.write_all(&hello).await.expect("send the preface");
+    peer.write_all(HTTP2_HELLO).await.expect("send the preface");
     let took = closed_within(&mut peer, Duration::from_secs(10))
         .await
         .expect("closed by the server");
@@ -175,19 +175,11 @@ async fn goaway_code(stream: &mut TcpStream) -> Option<u32> {
             Ok(Ok(n)) => read.extend_from_slice(&buf[..n]),
         }
     }
-    let mut at = 0;
-    while at + 9 <= read.len() {
-        let len = usize::from(read[at]) << 16
-            | usize::from(read[at + 1]) << 8
-            | usize::from(read[at + 2]);
-        let kind = read[at + 3];
-        if kind == 0x7 && at + 9 + 8 <= read.len() {
-            let code = &read[at + 13..at + 17];
-            return Some(u32::from_be_bytes([code[0], code[1], code[2], code[3]]));
-        }
-        at += 9 + len;
-    }
-    None
+    // GOAWAY (type 7): the last stream id, then the error code.
+    http2_frames(&read)
+        .into_iter()
+        .find(|&(kind, payload)| kind == 0x7 && payload.len() >= 8)
+        .map(|(_, payload)| u32::from_be_bytes([payload[4], payload[5], payload[6], payload[7]]))
 }
 
 #[tokio::test]
@@ -195,8 +187,7 @@ async fn a_rapid_reset_flood_is_cut_off_with_goaway() {
     use tokio::io::AsyncWriteExt as _;
     let server = start(Limits::default()).await;
     let mut tcp = TcpStream::connect(server.address).await.expect("connect");
-    let mut flood = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
-    flood.extend(frame(0x4, 0, 0, &[])); // SETTINGS
+    let mut flood = HTTP2_HELLO.to_vec();
     // Open a stream and cancel it at once, thousands of times: HEADERS
     // (:method POST, :scheme http, :path / from HPACK's static table), then
     // RST_STREAM CANCEL.

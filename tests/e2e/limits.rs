@@ -7,7 +7,9 @@ use tonic::Code;
 use verdict_api::v1::{self as pb, batch_item};
 use verdict_server::{Limits, ServeOptions};
 
-use crate::support::{TestServer, counter, details, evaluate_json, fixture, json_request};
+use crate::support::{
+    HTTP2_HELLO, TestServer, counter, details, evaluate_json, fixture, http2_frames, json_request,
+};
 
 fn batch(size: usize) -> pb::BatchEvaluateRequest {
     let body = fixture("02-usability-rejected-blurred.json");
@@ -240,15 +242,20 @@ async fn advertised_settings(server: &TestServer) -> Vec<(u16, u32)> {
     let mut peer = tokio::net::TcpStream::connect(server.address)
         .await
         .expect("connect");
-    peer.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+    peer.write_all(HTTP2_HELLO)
         .await
         .expect("preface and empty SETTINGS");
-    let mut head = [0u8; 9];
-    peer.read_exact(&mut head).await.expect("a frame");
-    assert_eq!(head[3], 4, "the server's first frame is its SETTINGS");
-    let length = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
-    let mut payload = vec![0u8; length];
-    peer.read_exact(&mut payload).await.expect("its payload");
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 1024];
+    let payload = loop {
+        if let Some(&(kind, payload)) = http2_frames(&received).first() {
+            assert_eq!(kind, 4, "the server's first frame is its SETTINGS");
+            break payload.to_vec();
+        }
+        let read = peer.read(&mut buffer).await.expect("read");
+        assert!(read > 0, "closed before its SETTINGS");
+        received.extend_from_slice(&buffer[..read]);
+    };
     payload
         .chunks_exact(6)
         .map(|setting| {
@@ -384,7 +391,7 @@ async fn a_peer_that_stops_answering_keepalive_pings_is_disconnected() {
     let mut peer = tokio::net::TcpStream::connect(server.address)
         .await
         .expect("connect");
-    peer.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+    peer.write_all(HTTP2_HELLO)
         .await
         .expect("preface and empty SETTINGS");
     let mut received = Vec::new();
@@ -399,16 +406,11 @@ async fn a_peer_that_stops_answering_keepalive_pings_is_disconnected() {
     })
     .await;
     assert!(closed.is_ok(), "the silent peer was never disconnected");
-    // Walk the frames the server sent: a PING (type 6) among them.
-    let mut frames = Vec::new();
-    let mut at = 0;
-    while at + 9 <= received.len() {
-        let length = usize::from(received[at]) << 16
-            | usize::from(received[at + 1]) << 8
-            | usize::from(received[at + 2]);
-        frames.push(received[at + 3]);
-        at += 9 + length;
-    }
+    // A PING (type 6) among the frames the server sent.
+    let frames: Vec<u8> = http2_frames(&received)
+        .iter()
+        .map(|&(kind, _)| kind)
+        .collect();
     assert!(frames.contains(&6), "no PING frame among {frames:?}");
     still_serves(&server).await;
 }

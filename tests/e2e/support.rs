@@ -285,3 +285,26 @@ pub async fn raw_evaluate_call(
     let (response, body) = h2.send_request(request, false).expect("send headers");
     (response, body, driver)
 }
+
+/// HTTP/2's client preface and an empty SETTINGS frame: enough to open a
+/// connection by hand.
+pub const HTTP2_HELLO: &[u8] =
+    b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+
+/// The complete HTTP/2 frames at the start of `bytes`, each as its type
+/// and payload.
+pub fn http2_frames(bytes: &[u8]) -> Vec<(u8, &[u8])> {
+    let mut frames = Vec::new();
+    let mut at = 0;
+    while at + 9 <= bytes.len() {
+        let len = usize::from(bytes[at]) << 16
+            | usize::from(bytes[at + 1]) << 8
+            | usize::from(bytes[at + 2]);
+        let Some(payload) = bytes.get(at + 9..at + 9 + len) else {
+            break;
+        };
+        frames.push((bytes[at + 3], payload));
+        at += 9 + len;
+    }
+    frames
+}
