@@ -393,7 +393,13 @@ mod tests {
             assert_eq!(answer.clone().into_message(), Ok(response.clone()));
         }
         let read = EvaluateAnswer::decode(bytes.as_slice()).expect("decodes");
-        assert_eq!(read, EvaluateAnswer::Message(response));
+        assert_eq!(read, EvaluateAnswer::Message(response.clone()));
+        // Merged into, an encoded answer is first read back as its message.
+        let mut merged = EvaluateAnswer::Encoded(Bytes::from(bytes.clone()));
+        merged.merge(bytes.as_slice()).expect("merges");
+        let mut expected = response;
+        expected.merge(bytes.as_slice()).expect("merges");
+        assert_eq!(merged, EvaluateAnswer::Message(expected));
     }
 
     #[test]
