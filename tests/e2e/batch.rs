@@ -1,20 +1,13 @@
 //! BatchEvaluate: order, ids, per-item errors, the size limit.
 
 use tonic::Code;
-use verdict_api::v1::{self as pb, batch_item, batch_result};
+use verdict_api::v1::{self as pb, batch_result};
 use verdict_server::Limits;
 
 use crate::support::{
-    TestServer, batch_evaluate, details, fixture, rpc_status_details, violated_field,
+    TestServer, batch_evaluate, batch_item as json_item, details, fixture, rpc_status_details,
+    violated_field,
 };
-
-fn json_item(id: &str, body: impl Into<String>) -> pb::BatchItem {
-    pb::BatchItem {
-        evidence: None,
-        id: id.to_owned(),
-        input: Some(batch_item::Input::WorkflowJson(body.into())),
-    }
-}
 
 fn batch(items: Vec<pb::BatchItem>) -> pb::BatchEvaluateRequest {
     pb::BatchEvaluateRequest {

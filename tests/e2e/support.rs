@@ -231,7 +231,6 @@ pub fn violated_field(details: &ErrorDetails) -> String {
         .clone()
 }
 
-/// Sends a batch and returns its results.
 /// A batch item of `workflow_json` `body`, without evidence.
 pub fn batch_item(id: &str, body: impl Into<String>) -> pb::BatchItem {
     pb::BatchItem {
@@ -241,6 +240,7 @@ pub fn batch_item(id: &str, body: impl Into<String>) -> pb::BatchItem {
     }
 }
 
+/// Sends a batch and returns its results.
 pub async fn batch_evaluate(
     client: &mut DecisionServiceClient<Channel>,
     request: pb::BatchEvaluateRequest,
