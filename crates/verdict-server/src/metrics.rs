@@ -81,25 +81,19 @@ pub struct Tally {
 impl Tally {
     /// `None` when metrics are off: nothing to keep.
     pub fn of(decision: &pb::Decision) -> Option<Self> {
-        let uncatalogued = decision.reasons.iter().filter(|r| !r.catalogued).count();
-        Self::new(decision.outcome(), &decision.result_code, uncatalogued)
+        enabled().then(|| Self {
+            outcome: decision.outcome().as_str_name(),
+            code: decision.result_code.clone(),
+            uncatalogued: decision.reasons.iter().filter(|r| !r.catalogued).count(),
+        })
     }
 
     /// The same, of a decision not (yet) in its wire form.
     pub fn of_decided(decision: &verdict_core::Decision<'_>) -> Option<Self> {
-        let uncatalogued = decision.reasons.iter().filter(|r| !r.catalogued).count();
-        Self::new(
-            outcome_to_wire(decision.outcome),
-            decision.result_code,
-            uncatalogued,
-        )
-    }
-
-    fn new(outcome: pb::Outcome, code: &str, uncatalogued: usize) -> Option<Self> {
         enabled().then(|| Self {
-            outcome: outcome.as_str_name(),
-            code: code.to_owned(),
-            uncatalogued,
+            outcome: outcome_to_wire(decision.outcome).as_str_name(),
+            code: decision.result_code.to_owned(),
+            uncatalogued: decision.reasons.iter().filter(|r| !r.catalogued).count(),
         })
     }
 
