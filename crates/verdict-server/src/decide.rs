@@ -143,17 +143,19 @@ pub fn decide(
     shadows: &[Arc<Policy>],
     options: DecideOptions,
 ) -> Result<Decided, ServiceError> {
-    decide_as(
-        input,
-        evidence,
-        policy,
-        shadows,
-        options,
-        |decision, explanations| pb::Decision {
-            explanations,
-            ..decision_to_wire(decision)
-        },
-    )
+    decide_as(input, evidence, policy, shadows, options, wire_decision)
+}
+
+/// A decision and its explanations as the wire message: [`decide`]'s
+/// rendering.
+pub fn wire_decision(
+    decision: &Decision<'_>,
+    explanations: Vec<pb::FindingExplanation>,
+) -> pb::Decision {
+    pb::Decision {
+        explanations,
+        ..decision_to_wire(decision)
+    }
 }
 
 /// [`decide`], with the decision rendered by `render` from verdict-core's

@@ -22,7 +22,7 @@ use verdict_ledger::{Draft, PolicyText};
 use crate::batch_items::{Batch, ItemInput, Items, Run};
 use crate::body_budget::BodyBudget;
 use crate::convert::outcome_to_wire;
-use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide, decide_as};
+use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide, decide_as, wire_decision};
 use crate::decision_wire::DecisionWire;
 use crate::envelope::Envelope;
 use crate::errors::{MAX_ID, ServiceError};
@@ -156,10 +156,13 @@ fn decide_item(
             },
         )
     } else {
-        decide(input, evidence, policy, shadows, options).map(|decided| {
-            decided.map(|decision| Answer::Result(pb::batch_result::Result::Decision(decision)))
-        })
+        decide(input, evidence, policy, shadows, options).map(decision_result)
     }
+}
+
+/// A decision as a batch item's message answer.
+fn decision_result(decided: Decided) -> Decided<Answer> {
+    decided.map(|decision| Answer::Result(pb::batch_result::Result::Decision(decision)))
 }
 
 /// How a worker's run of batch items ended.
@@ -456,6 +459,46 @@ impl DecisionApi {
     }
 }
 
+/// An Evaluate request's input with what decides it.
+struct Deciding<'r> {
+    request: &'r Arc<pb::EvaluateRequest>,
+    policy: &'r Arc<Policy>,
+    shadows: &'r Arc<[Arc<Policy>]>,
+}
+
+impl Deciding<'_> {
+    /// [`decide_as`] with `evidence`, off the async workers when the input
+    /// is heavy.
+    async fn decide<D: Send + 'static>(
+        &self,
+        evidence: Arc<Evidence>,
+        options: DecideOptions,
+        render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D + Send + 'static,
+    ) -> Result<Decided<D>, ServiceError> {
+        let heavy = self
+            .request
+            .input
+            .as_ref()
+            .is_some_and(|input| Input::from(input).is_heavy());
+        let (request, policy, shadows) = (
+            Arc::clone(self.request),
+            Arc::clone(self.policy),
+            Arc::clone(self.shadows),
+        );
+        off_workers_if(heavy, move || {
+            decide_as(
+                request.input.as_ref().map(Input::from),
+                &evidence,
+                &policy,
+                &shadows,
+                options,
+                render,
+            )
+        })
+        .await?
+    }
+}
+
 /// Runs `work` on the blocking pool when it is `heavy` (a large body is
 /// milliseconds of parsing: off the async workers, so health checks and
 /// small requests go on), else in place.
@@ -709,30 +752,20 @@ impl DecisionApi {
                 let shadows = shadowing.policies();
                 let options = self.options(request.explain);
                 let evidence = Arc::new(evidence_from_wire(request.evidence.as_ref())?);
-                let heavy = request
-                    .input
-                    .as_ref()
-                    .is_some_and(|input| Input::from(input).is_heavy());
                 let request = Arc::new(request);
                 let max = self.limits.max_message_bytes;
+                let deciding = Deciding {
+                    request: &request,
+                    policy: &policy,
+                    shadows: &shadows,
+                };
                 // Nothing to record and mark: encoded where it is decided.
                 let Some(recorder) = &self.ledger else {
-                    let (deciding, with, beside) = (
-                        Arc::clone(&request),
-                        Arc::clone(&policy),
-                        Arc::clone(&shadows),
-                    );
-                    let decided = off_workers_if(heavy, move || {
-                        decide_as(
-                            deciding.input.as_ref().map(Input::from),
-                            &evidence,
-                            &with,
-                            &beside,
-                            options,
-                            |decision, explanations| encoded_answer(decision, &explanations, max),
-                        )
-                    })
-                    .await??;
+                    let decided = deciding
+                        .decide(evidence, options, move |decision, explanations| {
+                            encoded_answer(decision, &explanations, max)
+                        })
+                        .await?;
                     let encoded = decided.decision?;
                     let live = &policy.reference().id;
                     if let Some(tally) = encoded.tally {
@@ -741,20 +774,9 @@ impl DecisionApi {
                     metrics::shadows(live, &decided.shadows);
                     return Ok(EvaluateAnswer::Encoded(encoded.bytes));
                 };
-                let decide_with = |evidence: Arc<Evidence>, options: DecideOptions| {
-                    let (request, policy) = (Arc::clone(&request), Arc::clone(&policy));
-                    let shadows = Arc::clone(&shadows);
-                    off_workers_if(heavy, move || {
-                        decide(
-                            request.input.as_ref().map(Input::from),
-                            &evidence,
-                            &policy,
-                            &shadows,
-                            options,
-                        )
-                    })
-                };
-                let mut decided = decide_with(Arc::clone(&evidence), options).await??;
+                let mut decided = deciding
+                    .decide(Arc::clone(&evidence), options, wire_decision)
+                    .await?;
                 // The decision reads what the ledger may know (earlier
                 // workflows, the account's retries): gathered, then decided
                 // again with it. Most decisions read nothing and are made once.
@@ -774,7 +796,9 @@ impl DecisionApi {
                         lookup: round < GATHER_ROUNDS,
                         ..options
                     };
-                    decided = decide_with(Arc::new(gathered.clone()), options).await??;
+                    decided = deciding
+                        .decide(Arc::new(gathered.clone()), options, wire_decision)
+                        .await?;
                 }
                 let mut decision = decided.decision;
                 fits_one_answer(decision.encoded_len(), max)?;
@@ -849,13 +873,12 @@ impl DecisionApi {
         let shadowing = self.shadows(&set, &policy);
         let shadows = shadowing.policies();
         let options = self.options(explain);
-        // One message, and nothing to record or decide again: each decision
-        // is encoded into its answer where it is decided (on every core).
-        // (Items that came decoded are answered as messages.)
+        // One message, and no ledger to record, mark or decide again with:
+        // each decision is encoded into its answer where it is decided (on
+        // every core). (Items that came decoded are answered as messages.)
         let encode = delivery == Delivery::OneMessage
             && matches!(all, Items::Encoded { .. })
-            && !options.record
-            && !options.lookup;
+            && self.ledger.is_none();
         let AnswerRoom {
             budget,
             too_large,
@@ -1107,10 +1130,7 @@ async fn decide_again(
                 .and_then(|decided| decided.lookup.take());
             let answered = &mut decided[index];
             let id = std::mem::take(&mut answered.id);
-            let result = result.map(|decided| {
-                decided.map(|decision| Answer::Result(pb::batch_result::Result::Decision(decision)))
-            });
-            *answered = Answered::new(id, result);
+            *answered = Answered::new(id, result.map(decision_result));
             if let Some(lookup) = lookup {
                 again.lookup = lookup;
                 answered.again = Some(again);
