@@ -7,7 +7,8 @@ use verdict_api::v1::{self as pb, batch_item, get_decision_request};
 use verdict_server::LedgerFailure;
 
 use crate::support::{
-    PERSONAL_VALUES, TestServer, details, fixture, json_request, workflow_fixtures,
+    PERSONAL_VALUES, TestServer, batch_evaluate, batch_item, details, fixture, json_request,
+    workflow_fixtures,
 };
 
 verdict_ledger::on_both_stores!(
@@ -18,6 +19,7 @@ verdict_ledger::on_both_stores!(
     the_ledger_keeps_no_personal_data,
     the_recorded_facts_decide_again_to_the_recorded_decision,
     typed_and_json_input_record_the_same_facts_face_search_included,
+    a_decision_the_ledger_cannot_record_fails_closed_and_is_answered_unrecorded_open,
 );
 
 fn sha256(text: &str) -> String {
@@ -454,6 +456,72 @@ async fn the_ledger_keeps_no_personal_data(location: &str) {
             assert!(!raw.contains(personal), "{personal} is in the SQLite file");
         }
     }
+}
+
+/// Decides one body with Evaluate, and a batch of it and a broken item.
+async fn evaluate_and_batch(
+    server: &TestServer,
+) -> (Result<pb::Decision, tonic::Status>, Vec<pb::BatchResult>) {
+    let mut client = server.client().await;
+    let body = fixture("01-clean-pass-score-0.json");
+    let single = client
+        .evaluate(json_request(body.clone()))
+        .await
+        .map(|response| response.into_inner().decision.expect("a decision"));
+    let request = pb::BatchEvaluateRequest {
+        items: vec![batch_item("good", body), batch_item("broken", "{")],
+        ..Default::default()
+    };
+    (single, batch_evaluate(&mut client, request).await)
+}
+
+async fn a_decision_the_ledger_cannot_record_fails_closed_and_is_answered_unrecorded_open(
+    location: &str,
+) {
+    // Started, then its decisions table gone: every append fails.
+    let vanish = "ALTER TABLE decisions RENAME TO decisions_gone";
+    let closed = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    verdict_ledger::testing::run_sql(location, vanish).await;
+    let (single, batch) = evaluate_and_batch(&closed).await;
+    let refused = single.expect_err("not recorded, so not answered");
+    assert_eq!(refused.code(), Code::Unavailable);
+    assert_eq!(
+        details(&refused).error_info().expect("info").reason,
+        "LEDGER_UNAVAILABLE"
+    );
+    let codes: Vec<(&str, i32)> = batch
+        .iter()
+        .map(|result| match &result.result {
+            Some(pb::batch_result::Result::Error(status)) => (result.id.as_str(), status.code),
+            other => panic!("{}: answered {other:?}", result.id),
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("good", Code::Unavailable as i32),
+            ("broken", Code::InvalidArgument as i32)
+        ]
+    );
+    drop(closed);
+
+    verdict_ledger::testing::run_sql(location, "ALTER TABLE decisions_gone RENAME TO decisions")
+        .await;
+    let open = TestServer::start_with_ledger(location, LedgerFailure::Open).await;
+    verdict_ledger::testing::run_sql(location, vanish).await;
+    let (single, batch) = evaluate_and_batch(&open).await;
+    let decided = single.expect("answered unrecorded");
+    assert_eq!(decided.result_code, "APPROVED");
+    assert!(!decided.recorded && decided.decision_id.is_empty());
+    let Some(pb::batch_result::Result::Decision(good)) = &batch[0].result else {
+        panic!("the good item is answered: {batch:?}");
+    };
+    assert_eq!(good.result_code, "APPROVED");
+    assert!(!good.recorded && good.decision_id.is_empty());
+    assert!(matches!(
+        batch[1].result,
+        Some(pb::batch_result::Result::Error(_))
+    ));
 }
 
 #[tokio::test]
