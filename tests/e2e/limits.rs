@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use tonic::Code;
 use verdict_api::v1::{self as pb, batch_item};
-use verdict_server::{Limits, ServeOptions};
+use verdict_server::{LedgerFailure, Limits, ServeOptions};
 
 use crate::support::{
     HTTP2_HELLO, TestServer, counter, details, evaluate_json, fixture, http2_frames, json_request,
+    recorder,
 };
 
 fn batch(size: usize) -> pb::BatchEvaluateRequest {
@@ -682,18 +683,36 @@ async fn an_evaluate_answer_over_the_message_limit_and_a_batch_that_cannot_fit_a
             ..capability.clone()
         })
         .collect();
-    let status = client
-        .evaluate(pb::EvaluateRequest {
-            input: Some(pb::evaluate_request::Input::Workflow(workflow)),
-            explain: true,
-            ..Default::default()
-        })
-        .await
-        .expect_err("the answer would not fit");
-    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
-    let (reason, metadata) = error_info(&status);
-    assert_eq!(reason, "RESPONSE_TOO_LARGE");
-    assert_eq!(metadata["max_message_bytes"], limit.to_string());
+    let request = pb::EvaluateRequest {
+        input: Some(pb::evaluate_request::Input::Workflow(workflow)),
+        explain: true,
+        ..Default::default()
+    };
+    // Without a ledger (the answer encoded where it is decided) and with
+    // one (the answer built as a message, to be marked once recorded).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let location = format!("sqlite:{}", dir.path().join("ledger.sqlite").display());
+    let with_ledger = TestServer::start_with_options(ServeOptions {
+        limits: Limits {
+            max_message_bytes: limit,
+            ..Limits::default()
+        },
+        ledger: Some(recorder(&location, LedgerFailure::Closed).await),
+        ..ServeOptions::default()
+    })
+    .await;
+    for serving in [&server, &with_ledger] {
+        let status = serving
+            .client()
+            .await
+            .evaluate(request.clone())
+            .await
+            .expect_err("the answer would not fit");
+        assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+        let (reason, metadata) = error_info(&status);
+        assert_eq!(reason, "RESPONSE_TOO_LARGE");
+        assert_eq!(metadata["max_message_bytes"], limit.to_string());
+    }
 
     // So many items that not even an error for each fits: the whole batch
     // is refused the same way, before anything is decided.
