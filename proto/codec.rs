@@ -16,6 +16,9 @@ use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::frames::{BatchEvaluateAnswers, BatchEvaluateFrames};
 
+/// The `ErrorInfo.domain` of every verdict error.
+pub const ERROR_DOMAIN: &str = "verdict.v1";
+
 /// `ErrorInfo.reason` of a message that does not decode.
 pub const INVALID_PROTOBUF: &str = "INVALID_PROTOBUF";
 
@@ -93,7 +96,7 @@ fn check_entries<U: WireCheck>(bytes: &[u8]) -> Result<(), Status> {
 /// `DecodeError` as text (it names messages and fields, never content).
 fn invalid_protobuf(error: &str) -> Status {
     let mut details = ErrorDetails::new();
-    details.set_error_info(INVALID_PROTOBUF, "verdict.v1", HashMap::new());
+    details.set_error_info(INVALID_PROTOBUF, ERROR_DOMAIN, HashMap::new());
     Status::with_error_details(
         tonic::Code::InvalidArgument,
         format!("not a valid protobuf message: {error}"),

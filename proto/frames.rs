@@ -400,6 +400,11 @@ mod tests {
         let mut expected = response;
         expected.merge(bytes.as_slice()).expect("merges");
         assert_eq!(merged, EvaluateAnswer::Message(expected));
+        // Bytes that are not an answer say so, read or merged into.
+        let broken = EvaluateAnswer::Encoded(Bytes::from_static(&[0x0a, 0x05]));
+        assert!(broken.clone().into_message().is_err());
+        let mut into_broken = broken;
+        assert!(into_broken.merge(bytes.as_slice()).is_err());
     }
 
     #[test]

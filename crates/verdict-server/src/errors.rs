@@ -12,8 +12,8 @@ use verdict_core::{JsonError, NotFinal};
 /// megabytes of input back into client and gateway logs.
 pub const MAX_ID: usize = 64;
 
-/// The `ErrorInfo.domain` of every verdict error.
-pub const ERROR_DOMAIN: &str = "verdict.v1";
+/// The `ErrorInfo.domain` of every verdict error, the codec's too.
+pub use verdict_api::codec::ERROR_DOMAIN;
 
 /// A failed request or batch item. `Display` is the message a client (or the
 /// CLI) reads; [`ServiceError::to_status`] adds the code and details.
