@@ -8,7 +8,8 @@ use tokio::net::TcpStream;
 use verdict_server::{Limits, ServeOptions};
 
 use crate::support::{
-    HTTP2_HELLO, TestServer, counter, evaluate_json, fixture, http2_frames, raw_evaluate_call,
+    HTTP2_HELLO, TestServer, counter, evaluate_json, fixture, http2_frames, http2_peer,
+    raw_evaluate_call,
 };
 
 async fn start(limits: Limits) -> TestServer {
@@ -59,16 +60,14 @@ async fn a_peer_that_never_sends_the_preface_is_closed() {
 
 #[tokio::test]
 async fn a_peer_that_falls_silent_after_the_handshake_is_closed() {
-    use tokio::io::AsyncWriteExt as _;
     let server = start(Limits {
         handshake_timeout: Duration::from_secs(60),
         idle_timeout: Duration::from_millis(500),
         ..Limits::default()
     })
     .await;
-    let mut peer = TcpStream::connect(server.address).await.expect("connect");
     // The HTTP/2 preface and an empty SETTINGS frame, then nothing.
-    peer.write_all(HTTP2_HELLO).await.expect("send the preface");
+    let mut peer = http2_peer(server.address).await;
     let took = closed_within(&mut peer, Duration::from_secs(10))
         .await
         .expect("closed by the server");

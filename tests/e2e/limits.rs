@@ -8,7 +8,7 @@ use verdict_api::v1::{self as pb, batch_item};
 use verdict_server::{LedgerFailure, Limits, ServeOptions};
 
 use crate::support::{
-    HTTP2_HELLO, TestServer, counter, details, evaluate_json, fixture, http2_frames, json_request,
+    TestServer, counter, details, evaluate_json, fixture, http2_frames, http2_peer, json_request,
     recorder,
 };
 
@@ -238,14 +238,9 @@ async fn the_per_connection_stream_limit_is_advertised_and_queues_not_fails() {
 
 /// The settings in the server's first SETTINGS frame, as (identifier, value).
 async fn advertised_settings(server: &TestServer) -> Vec<(u16, u32)> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncReadExt;
 
-    let mut peer = tokio::net::TcpStream::connect(server.address)
-        .await
-        .expect("connect");
-    peer.write_all(HTTP2_HELLO)
-        .await
-        .expect("preface and empty SETTINGS");
+    let mut peer = http2_peer(server.address).await;
     let mut received = Vec::new();
     let mut buffer = [0u8; 1024];
     let payload = loop {
@@ -380,7 +375,7 @@ async fn the_request_id_is_echoed_on_answers_and_errors() {
 
 #[tokio::test]
 async fn a_peer_that_stops_answering_keepalive_pings_is_disconnected() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncReadExt;
 
     let server = start(Limits {
         keepalive_interval: Duration::from_millis(1000),
@@ -389,12 +384,7 @@ async fn a_peer_that_stops_answering_keepalive_pings_is_disconnected() {
     })
     .await;
     // Speak just enough HTTP/2 to open a connection, then never answer.
-    let mut peer = tokio::net::TcpStream::connect(server.address)
-        .await
-        .expect("connect");
-    peer.write_all(HTTP2_HELLO)
-        .await
-        .expect("preface and empty SETTINGS");
+    let mut peer = http2_peer(server.address).await;
     let mut received = Vec::new();
     let closed = tokio::time::timeout(Duration::from_secs(10), async {
         let mut buffer = [0u8; 4096];

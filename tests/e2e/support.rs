@@ -291,6 +291,17 @@ pub async fn raw_evaluate_call(
 pub const HTTP2_HELLO: &[u8] =
     b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
 
+/// A connection to `address` that has sent [`HTTP2_HELLO`] and nothing else.
+pub async fn http2_peer(address: SocketAddr) -> TcpStream {
+    use tokio::io::AsyncWriteExt as _;
+
+    let mut peer = TcpStream::connect(address).await.expect("connect");
+    peer.write_all(HTTP2_HELLO)
+        .await
+        .expect("preface and empty SETTINGS");
+    peer
+}
+
 /// The complete HTTP/2 frames at the start of `bytes`, each as its type
 /// and payload.
 pub fn http2_frames(bytes: &[u8]) -> Vec<(u8, &[u8])> {
