@@ -117,8 +117,128 @@ pub fn locate_decode_error<M: Message + Default>(body: &[u8], found: String) -> 
 /// read from it with each item still encoded, a slice of `body`.
 #[derive(Debug, Clone, Default)]
 pub struct ReceivedBatch {
-    pub body: Bytes,
+    pub body: ReceivedBody,
     pub request: BatchEvaluateFrames,
+}
+
+/// A request body as received: one buffer, or the HTTP/2 frames it arrived
+/// in, kept as they came ([`read_batch_pieces`]).
+#[derive(Debug, Clone, Default)]
+pub struct ReceivedBody(Vec<Bytes>);
+
+impl ReceivedBody {
+    /// The body in one buffer: copied when it is in pieces (only done to
+    /// report an error with prost's own words).
+    pub fn whole(&self) -> Bytes {
+        match self.0.as_slice() {
+            [one] => one.clone(),
+            pieces => pieces.concat().into(),
+        }
+    }
+}
+
+/// Reads a `BatchEvaluateRequest` from its whole body: the wire check of
+/// capability results, then the items as slices of the body; a body that
+/// does not decode is decoded again as the generated message for prost's
+/// own error.
+pub fn read_batch(body: Bytes) -> Result<ReceivedBatch, Status> {
+    check_entries::<crate::v1::BatchEvaluateRequest>(&body)?;
+    match BatchEvaluateFrames::decode(body.clone()) {
+        Ok(request) => Ok(ReceivedBatch {
+            body: ReceivedBody(vec![body]),
+            request,
+        }),
+        Err(error) => Err(invalid_protobuf(&locate_decode_error::<
+            crate::v1::BatchEvaluateRequest,
+        >(&body, error.to_string()))),
+    }
+}
+
+/// [`read_batch`] of a body that arrived in `pieces` (its HTTP/2 frames),
+/// without first copying them into one buffer: items within a piece stay
+/// slices of it, an item across two is copied. This is taken only when it
+/// must give what [`read_batch`] gives: the body decodes, is exactly the
+/// encoding of what it decodes to (so its fields are the request's own,
+/// once each, and the wire check walks the very items decoded), and its
+/// items pass the wire check. Anything else is read by [`read_batch`] from
+/// the pieces copied into one buffer, for its own answer and error.
+pub fn read_batch_pieces(pieces: Vec<Bytes>) -> Result<ReceivedBatch, Status> {
+    let len: usize = pieces.iter().map(Bytes::len).sum();
+    if pieces.len() > 1
+        && let Ok(request) = BatchEvaluateFrames::decode(Pieces::new(pieces.clone()))
+        && request.encoded_len() == len
+        && ENTRY_LIMITS.get().is_none_or(|limits| {
+            check_items(request.items.iter().map(Bytes::as_ref), limits).is_ok()
+        })
+    {
+        return Ok(ReceivedBatch {
+            body: ReceivedBody(pieces),
+            request,
+        });
+    }
+    read_batch(ReceivedBody(pieces).whole())
+}
+
+/// A body in pieces, read as one [`Buf`](prost::bytes::Buf): what prost
+/// takes as bytes is a slice of a piece when it lies within one.
+#[derive(Debug, Clone)]
+pub struct Pieces {
+    pieces: std::collections::VecDeque<Bytes>,
+    remaining: usize,
+}
+
+impl Pieces {
+    pub fn new(pieces: Vec<Bytes>) -> Self {
+        let pieces: std::collections::VecDeque<Bytes> = pieces
+            .into_iter()
+            .filter(|piece| !piece.is_empty())
+            .collect();
+        let remaining = pieces.iter().map(Bytes::len).sum();
+        Self { pieces, remaining }
+    }
+}
+
+impl prost::bytes::Buf for Pieces {
+    fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    fn chunk(&self) -> &[u8] {
+        self.pieces.front().map_or(&[], Bytes::as_ref)
+    }
+
+    fn advance(&mut self, mut count: usize) {
+        assert!(count <= self.remaining, "advance past the end of the body");
+        self.remaining -= count;
+        while count > 0 {
+            let Some(front) = self.pieces.front_mut() else {
+                break;
+            };
+            if count < front.len() {
+                front.advance(count);
+                break;
+            }
+            count -= front.len();
+            self.pieces.pop_front();
+        }
+    }
+
+    fn copy_to_bytes(&mut self, len: usize) -> Bytes {
+        use prost::bytes::BufMut as _;
+        if let Some(front) = self.pieces.front_mut()
+            && len <= front.len()
+        {
+            let taken = front.split_to(len);
+            if front.is_empty() {
+                self.pieces.pop_front();
+            }
+            self.remaining -= len;
+            return taken;
+        }
+        let mut copied = prost::bytes::BytesMut::with_capacity(len);
+        copied.put(self.take(len));
+        copied.freeze()
+    }
 }
 
 /// The codec of `BatchEvaluate` on the server: [`VerdictCodec`]'s checks and
@@ -152,16 +272,9 @@ impl Decoder for BatchFramesDecoder {
 
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<ReceivedBatch>, Status> {
         use prost::bytes::Buf as _;
-        check_entries::<crate::v1::BatchEvaluateRequest>(buf.chunk())?;
         // The buffer holds exactly this message: taking it all is a split,
         // not a copy.
-        let body = buf.copy_to_bytes(buf.remaining());
-        match BatchEvaluateFrames::decode(body.clone()) {
-            Ok(request) => Ok(Some(ReceivedBatch { body, request })),
-            Err(error) => Err(invalid_protobuf(&locate_decode_error::<
-                crate::v1::BatchEvaluateRequest,
-            >(&body, error.to_string()))),
-        }
+        read_batch(buf.copy_to_bytes(buf.remaining())).map(Some)
     }
 }
 
@@ -382,14 +495,22 @@ fn check_item(
 
 impl WireCheck for crate::v1::BatchEvaluateRequest {
     fn check(bytes: &[u8], limits: &EntryLimits) -> Result<(), Violation> {
-        let mut in_message = 0;
         let items = fields(bytes).filter(|(field, _)| *field == 2);
-        for (index, (_, item)) in items.enumerate() {
-            let at = || format!("items[{index}]");
-            check_item(item.unwrap_or_default(), &at, limits, &mut in_message)?;
-        }
-        Ok(())
+        check_items(items.map(|(_, item)| item.unwrap_or_default()), limits)
     }
+}
+
+/// Checks a batch's encoded items, in order, as `items[i]`.
+fn check_items<'a>(
+    items: impl Iterator<Item = &'a [u8]>,
+    limits: &EntryLimits,
+) -> Result<(), Violation> {
+    let mut in_message = 0;
+    for (index, item) in items.enumerate() {
+        let at = || format!("items[{index}]");
+        check_item(item, &at, limits, &mut in_message)?;
+    }
+    Ok(())
 }
 
 impl WireCheck for crate::v1::StreamEvaluateRequest {
@@ -499,6 +620,85 @@ mod tests {
         }
         .encode_to_vec();
         assert_eq!(pb::EvaluateRequest::check(&json, &LIMITS), Ok(()));
+    }
+
+    /// `body` cut into pieces of `size` bytes, each a slice of it.
+    fn cut(body: &Bytes, size: usize) -> Vec<Bytes> {
+        (0..body.len())
+            .step_by(size)
+            .map(|at| body.slice(at..body.len().min(at + size)))
+            .collect()
+    }
+
+    #[test]
+    fn a_body_in_pieces_is_read_as_the_whole_body_is() {
+        let json = |n: usize| pb::batch_item::Input::WorkflowJson(format!("{{\"n\":{n}}}"));
+        let request = pb::BatchEvaluateRequest {
+            policy_id: "strict".to_owned(),
+            items: (0..40)
+                .map(|n| pb::BatchItem {
+                    id: format!("item-{n}"),
+                    input: Some(if n % 7 == 3 {
+                        pb::batch_item::Input::Workflow(workflow(&[2, 1]))
+                    } else {
+                        json(n)
+                    }),
+                    evidence: None,
+                })
+                .collect(),
+            explain: true,
+        };
+        let body = Bytes::from(request.encode_to_vec());
+        let whole = read_batch(body.clone()).expect("whole").request;
+        assert_eq!(whole.items.len(), 40);
+        for size in [1, 2, 3, 5, 17, 64, 500, body.len() - 1] {
+            let read = read_batch_pieces(cut(&body, size)).expect("pieces").request;
+            assert_eq!(read, whole, "pieces of {size} bytes");
+        }
+        // Cut in two: the items wholly in a piece are slices of it, not copies.
+        let halves = read_batch_pieces(cut(&body, body.len() / 2 + 1)).expect("halves");
+        let within = halves
+            .request
+            .items
+            .iter()
+            .filter(|item| body.as_ptr_range().contains(&item.as_ptr()))
+            .count();
+        assert!(within >= 38, "{within} of 40 items are slices of the body");
+        assert_eq!(halves.body.whole(), body);
+
+        // Not exactly the encoding of what it decodes to (an unknown field
+        // after the items; `explain` sent twice): read whole, same answer.
+        for extra in [&[0x48, 0x01][..], &[0x18, 0x01]] {
+            let mut longer = body.to_vec();
+            longer.extend_from_slice(extra);
+            let longer = Bytes::from(longer);
+            let read = read_batch_pieces(cut(&longer, 64)).expect("pieces").request;
+            assert_eq!(read, read_batch(longer).expect("whole").request);
+        }
+    }
+
+    #[test]
+    fn a_broken_body_in_pieces_gets_the_whole_body_s_error() {
+        let mut body = pb::BatchEvaluateRequest {
+            items: vec![pb::BatchItem {
+                id: "a".to_owned(),
+                input: Some(pb::batch_item::Input::WorkflowJson("{}".to_owned())),
+                evidence: None,
+            }],
+            ..Default::default()
+        }
+        .encode_to_vec();
+        body.truncate(body.len() - 1);
+        let body = Bytes::from(body);
+        let whole = read_batch(body.clone()).expect_err("truncated");
+        let pieces = read_batch_pieces(cut(&body, 3)).expect_err("truncated");
+        assert_eq!(pieces.code(), whole.code());
+        assert_eq!(pieces.message(), whole.message());
+        assert!(
+            whole
+                .message()
+                .starts_with("not a valid protobuf message: ")
+        );
     }
 
     #[test]

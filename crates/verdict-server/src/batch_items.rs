@@ -6,7 +6,7 @@
 use std::str::Utf8Error;
 
 use prost::bytes::Bytes;
-use verdict_api::codec::ReceivedBatch;
+use verdict_api::codec::{ReceivedBatch, ReceivedBody};
 use verdict_api::frames::{EncodedItem, ItemInputFrame, ReadItem};
 use verdict_api::v1 as pb;
 
@@ -28,7 +28,7 @@ pub(crate) enum Items {
     /// Encoded `BatchItem`s, slices of `body` (the whole request, kept to
     /// report prost's own error should an item not decode).
     Encoded {
-        body: Bytes,
+        body: ReceivedBody,
         items: Vec<EncodedItem>,
     },
 }
@@ -81,7 +81,7 @@ impl Items {
 
     /// The items in consecutive runs of `run` (the last may be shorter),
     /// and the body encoded items are slices of.
-    pub fn into_runs(self, run: usize) -> (Vec<Run>, Option<Bytes>) {
+    pub fn into_runs(self, run: usize) -> (Vec<Run>, Option<ReceivedBody>) {
         let run = run.max(1);
         match self {
             Self::Decoded(items) => (chunks(items, run, Run::Decoded), None),

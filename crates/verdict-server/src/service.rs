@@ -932,7 +932,7 @@ impl DecisionApi {
             // that does not decode: one more pass, only for a broken request.
             let body = body.unwrap_or_default();
             let error = tokio::task::spawn_blocking(move || {
-                locate_decode_error::<pb::BatchEvaluateRequest>(&body, found)
+                locate_decode_error::<pb::BatchEvaluateRequest>(&body.whole(), found)
             })
             .await
             .map_err(|_| ServiceError::Interrupted)?;

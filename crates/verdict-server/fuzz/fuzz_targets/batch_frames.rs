@@ -2,13 +2,16 @@
 //! reads it (frames, each item read by `EncodedItem::read`, a frame's JSON checked
 //! to be UTF-8) and as the generated message. Both must accept the same
 //! bytes and read the same items; the id length the server walks to before
-//! deciding must be the decoded id's.
+//! deciding must be the decoded id's. The body cut into pieces, as the
+//! server reads one that arrives in HTTP/2 frames, must read as the whole
+//! body does.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
 use prost::bytes::Bytes;
+use verdict_api::codec::{read_batch, read_batch_pieces};
 use verdict_api::frames::{BatchEvaluateFrames, ItemInputFrame, EncodedItem, ReadItem};
 use verdict_api::v1 as pb;
 
@@ -66,6 +69,22 @@ fuzz_target!(|data: &[u8]| {
             "the generated message and the server's reading disagree: {:?} / {:?}",
             generated.err(),
             read.is_some()
+        ),
+    }
+
+    let body = Bytes::copy_from_slice(data);
+    let size = 1 + data.first().map_or(0, |byte| usize::from(*byte) % 64);
+    let pieces = (0..data.len())
+        .step_by(size)
+        .map(|at| body.slice(at..data.len().min(at + size)))
+        .collect();
+    match (read_batch(body.clone()), read_batch_pieces(pieces)) {
+        (Ok(whole), Ok(pieces)) => assert_eq!(whole.request, pieces.request),
+        (Err(whole), Err(pieces)) => assert_eq!(whole.message(), pieces.message()),
+        (whole, pieces) => panic!(
+            "the whole body and its pieces read differently: {} / {}",
+            whole.is_ok(),
+            pieces.is_ok()
         ),
     }
 });
