@@ -216,3 +216,89 @@ async fn a_large_batch_decided_on_every_core_answers_each_item_in_its_place() {
         assert_eq!(decision.result_code, bodies[i % 3].1, "item {i}");
     }
 }
+
+/// A batch whose body reaches the server in small DATA frames, items cut
+/// across them: answered as when it arrives in large ones, with trailers
+/// after it too, and when a second message follows it (tonic reads that one
+/// and answers the first).
+#[tokio::test]
+async fn a_batch_body_in_small_frames_is_answered_as_one_in_large_frames() {
+    use prost::Message as _;
+    use prost::bytes::Bytes;
+
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let bodies = [
+        ("01-clean-pass-score-0.json", "APPROVED"),
+        ("09-similarity-rejected-no-match.json", "FACE_MISMATCH"),
+        ("04-imagechecks-rejected-punched.json", "DOCUMENT_PUNCHED"),
+    ];
+    let items: Vec<_> = (0..30)
+        .map(|i| json_item(&i.to_string(), fixture(bodies[i % 3].0)))
+        .collect();
+    let request = batch(items);
+    let message = request.encode_to_vec();
+    let mut framed = vec![0];
+    framed.extend(u32::try_from(message.len()).expect("small").to_be_bytes());
+    framed.extend(&message);
+    let twice = [framed.as_slice(), framed.as_slice()].concat();
+    let codes = |results: &[pb::BatchResult]| -> Vec<(String, String)> {
+        results
+            .iter()
+            .map(|result| match &result.result {
+                Some(batch_result::Result::Decision(decision)) => {
+                    (result.id.clone(), decision.result_code.clone())
+                }
+                other => panic!("item {} not decided: {other:?}", result.id),
+            })
+            .collect()
+    };
+    let expected: Vec<(String, String)> = (0..30)
+        .map(|i| (i.to_string(), bodies[i % 3].1.to_owned()))
+        .collect();
+    assert_eq!(codes(&batch_evaluate(&mut client, request).await), expected);
+
+    for (body, frame, trailers) in [
+        (&framed, 97, false),
+        (&framed, 1000, true),
+        (&framed, 16_384, false),
+        (&twice, 4096, false),
+    ] {
+        let case = format!(
+            "{} bytes in frames of {frame}, trailers {trailers}",
+            body.len()
+        );
+        let (response, mut send, _driver) =
+            crate::support::raw_call(server.address, "verdict.v1.DecisionService/BatchEvaluate")
+                .await;
+        for piece in body.chunks(frame) {
+            send.reserve_capacity(piece.len());
+            send.send_data(Bytes::copy_from_slice(piece), false)
+                .expect("send a frame");
+        }
+        if trailers {
+            let mut extra = tonic::codegen::http::HeaderMap::new();
+            extra.insert("x-after-the-body", "1".parse().expect("header value"));
+            send.send_trailers(extra).expect("send trailers");
+        } else {
+            send.send_data(Bytes::new(), true).expect("end the body");
+        }
+        let mut answer = response.await.expect("response").into_body();
+        let mut data = Vec::new();
+        while let Some(chunk) = answer.data().await {
+            let chunk = chunk.expect("answer data");
+            let _ = answer.flow_control().release_capacity(chunk.len());
+            data.extend_from_slice(&chunk);
+        }
+        let end = answer.trailers().await.expect("trailers").expect("some");
+        assert_eq!(
+            end.get("grpc-status").map(|v| v.as_bytes()),
+            Some(&b"0"[..]),
+            "{case}"
+        );
+        let results = pb::BatchEvaluateResponse::decode(data.get(5..).expect("a message"))
+            .expect("an answer")
+            .results;
+        assert_eq!(codes(&results), expected, "{case}");
+    }
+}

@@ -263,6 +263,18 @@ pub async fn raw_evaluate_call(
     h2::SendStream<prost::bytes::Bytes>,
     tokio::task::JoinHandle<Result<(), h2::Error>>,
 ) {
+    raw_call(address, "verdict.v1.DecisionService/Evaluate").await
+}
+
+/// [`raw_evaluate_call`] of any method, by its path (`package.Service/Method`).
+pub async fn raw_call(
+    address: SocketAddr,
+    method: &str,
+) -> (
+    h2::client::ResponseFuture,
+    h2::SendStream<prost::bytes::Bytes>,
+    tokio::task::JoinHandle<Result<(), h2::Error>>,
+) {
     let tcp = TcpStream::connect(address).await.expect("connect");
     // h2 grants a stream no more capacity than its send buffer (400 KiB by
     // default): room for what the server's windows allow.
@@ -275,9 +287,7 @@ pub async fn raw_evaluate_call(
     let mut h2 = h2.ready().await.expect("ready");
     let request = tonic::codegen::http::Request::builder()
         .method("POST")
-        .uri(format!(
-            "http://{address}/verdict.v1.DecisionService/Evaluate"
-        ))
+        .uri(format!("http://{address}/{method}"))
         .header("content-type", "application/grpc")
         .header("te", "trailers")
         .body(())

@@ -21,6 +21,7 @@ mod decision_wire;
 mod envelope;
 pub mod errors;
 mod evidence;
+mod kept_body;
 pub mod ledger;
 pub mod limits;
 pub mod metrics;

@@ -3,7 +3,9 @@
 //! - `BatchEvaluate`'s request is read with [`BatchFramesCodec`] instead —
 //!   its items stay encoded slices of the body until the worker deciding them
 //!   decodes them, so a large batch is decoded on every core and its JSON
-//!   bodies are never copied (tests/load/README.md, "Tried and kept").
+//!   bodies are never copied (tests/load/README.md, "Tried and kept"). A
+//!   clean body is read first as the HTTP/2 frames it arrives in
+//!   ([`keep_message`]), so it is not copied into tonic's buffer either.
 //! - `Evaluate`'s answer is an [`EvaluateAnswer`]: without a ledger to mark
 //!   it, the decision is encoded straight into it where it is made.
 //!
@@ -17,12 +19,13 @@ use tonic::body::Body;
 use tonic::codegen::{BoxFuture, Service, http};
 use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::{Request, Response, Status};
-use verdict_api::codec::{BatchFramesCodec, ReceivedBatch, VerdictCodec};
+use verdict_api::codec::{BatchFramesCodec, ReceivedBatch, VerdictCodec, read_batch_pieces};
 use verdict_api::frames::{BatchEvaluateAnswers, EvaluateAnswer};
 use verdict_api::v1::EvaluateRequest;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
 use crate::answer_pieces::InPieces;
+use crate::kept_body::{KeptMessage, keep_message};
 use crate::service::DecisionApi;
 
 /// The path of `BatchEvaluate`.
@@ -74,13 +77,15 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let api = Arc::clone(&self.api);
-        let limit = Some(self.max_message_bytes);
+        let max_message_bytes = self.max_message_bytes;
+        let limit = Some(max_message_bytes);
         // No compression, as on the generated server: `new` enables none
         // on it (were it to, these routes would need the same through
         // `apply_compression_config`).
         match request.uri().path() {
             // A small answer goes out in one write (answer_pieces.rs).
             BATCH_EVALUATE => Box::pin(async move {
+                let request = keep_message(request, max_message_bytes).await;
                 let mut grpc =
                     Grpc::new(BatchFramesCodec).apply_max_message_size_config(limit, limit);
                 let response = grpc.unary(BatchFrames(api), request).await;
@@ -117,8 +122,15 @@ impl UnaryService<ReceivedBatch> for BatchFrames {
     type Response = BatchEvaluateAnswers;
     type Future = BoxFuture<Response<BatchEvaluateAnswers>, Status>;
 
-    fn call(&mut self, request: Request<ReceivedBatch>) -> Self::Future {
+    fn call(&mut self, mut request: Request<ReceivedBatch>) -> Self::Future {
         let api = Arc::clone(&self.0);
-        Box::pin(async move { api.batch_evaluate_frames(request).await })
+        Box::pin(async move {
+            // A body kept as its frames (kept_body.rs) is read here, where
+            // tonic's codec would have read it.
+            if let Some(KeptMessage(pieces)) = request.extensions_mut().remove::<KeptMessage>() {
+                *request.get_mut() = read_batch_pieces(pieces)?;
+            }
+            api.batch_evaluate_frames(request).await
+        })
     }
 }
