@@ -162,7 +162,8 @@ pub fn read_batch(body: Bytes) -> Result<ReceivedBatch, Status> {
 /// once each, and the wire check walks the very items decoded), and its
 /// items pass the wire check. Anything else is read by [`read_batch`] from
 /// the pieces copied into one buffer, for its own answer and error.
-pub fn read_batch_pieces(pieces: Vec<Bytes>) -> Result<ReceivedBatch, Status> {
+pub fn read_batch_pieces(mut pieces: Vec<Bytes>) -> Result<ReceivedBatch, Status> {
+    pieces.retain(|piece| !piece.is_empty());
     let len: usize = pieces.iter().map(Bytes::len).sum();
     if pieces.len() > 1
         && let Ok(request) = BatchEvaluateFrames::decode(Pieces::new(pieces.clone()))
@@ -176,7 +177,9 @@ pub fn read_batch_pieces(pieces: Vec<Bytes>) -> Result<ReceivedBatch, Status> {
             request,
         });
     }
-    read_batch(ReceivedBody(pieces).whole())
+    // The pieces go before the whole body is read: one copy held, not two.
+    let whole = ReceivedBody(pieces).whole();
+    read_batch(whole)
 }
 
 /// A body in pieces, read as one [`Buf`](prost::bytes::Buf): what prost

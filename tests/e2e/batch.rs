@@ -302,3 +302,39 @@ async fn a_batch_body_in_small_frames_is_answered_as_one_in_large_frames() {
         assert_eq!(codes(&results), expected, "{case}");
     }
 }
+
+/// A BatchEvaluate message that does not decode is refused as soon as all
+/// of it is in, as tonic refuses it, not when the body ends: the client here
+/// never ends it.
+#[tokio::test]
+async fn a_broken_batch_message_is_refused_before_its_body_ends() {
+    use prost::bytes::Bytes;
+
+    let server = TestServer::start().await;
+    let (response, mut send, _driver) =
+        crate::support::raw_call(server.address, "verdict.v1.DecisionService/BatchEvaluate").await;
+    // items[0]: a 5-byte field with 1 byte of it.
+    let message = [0x12, 0x05, 0x61];
+    let mut framed = vec![0, 0, 0, 0, 3];
+    framed.extend(message);
+    send.send_data(Bytes::from(framed), false)
+        .expect("send the message");
+    let response = tokio::time::timeout(std::time::Duration::from_secs(10), response)
+        .await
+        .expect("answered before the body ends")
+        .expect("response");
+    let headers = response.headers();
+    assert_eq!(
+        headers.get("grpc-status").map(|v| v.as_bytes()),
+        Some(&b"3"[..]),
+        "INVALID_ARGUMENT: {headers:?}"
+    );
+    let message = headers
+        .get("grpc-message")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        message.starts_with("not%20a%20valid%20protobuf"),
+        "{message}"
+    );
+}

@@ -3,21 +3,23 @@
 //! buffer (a 7.6 MB batch: about 1 µs per decision, on the connection's
 //! task; tests/load/README.md, "The same code on a faster machine").
 //!
-//! A clean body — one uncompressed message within the size limit, nothing
-//! after it, no trailers — is kept as its frames ([`KeptMessage`], in the
-//! request's extensions) and tonic is handed an empty message in its place;
-//! the handler reads the kept frames (`codec::read_batch_pieces`). Any other
-//! body is handed to tonic exactly as it arrived, frames, trailers, error and
-//! the rest still unread, so tonic answers it with its own status, as it
-//! would have without this.
+//! A clean body — one uncompressed message within the size limit that
+//! reads as a batch, nothing after it, no trailers — is read from its frames
+//! as soon as all of it is in (`codec::read_batch_pieces`), as tonic would
+//! read it then, and reaches the handler as [`KeptBatch`], in the request's
+//! extensions; tonic is handed an empty message in its place. Any other body
+//! is handed to tonic exactly as it arrived — data, trailers, error, and the
+//! rest still unread — so tonic answers it with its own status, at the moment
+//! it would have without this.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use http_body::{Body, Frame};
-use prost::bytes::{Buf, Bytes};
+use prost::bytes::{Buf, BufMut, Bytes, BytesMut};
 use tonic::codegen::http;
+use verdict_api::codec::{ReceivedBatch, read_batch_pieces};
 
 /// The gRPC message header: a compression flag and a 4-byte length.
 const HEADER: usize = 5;
@@ -25,9 +27,44 @@ const HEADER: usize = 5;
 /// An empty, uncompressed gRPC message.
 const EMPTY_MESSAGE: &[u8; HEADER] = &[0; HEADER];
 
-/// A clean body's message, its header taken off: the frames it arrived in.
+/// DATA frames at least this large are kept as they are; smaller ones are
+/// copied together. A kept frame holds on to the read buffer of h2's it is
+/// a slice of, so a body sent in tiny frames (or in tiny frames between
+/// another stream's large ones) would otherwise hold many buffers, and a
+/// list entry, per byte it sends.
+const KEPT_FRAME_BYTES: usize = 32 * 1024;
+
+/// A clean body's batch, read from the frames it arrived in.
 #[derive(Debug, Clone)]
-pub struct KeptMessage(pub Vec<Bytes>);
+pub struct KeptBatch(pub ReceivedBatch);
+
+/// What was read of a body: large frames as they came, small ones copied
+/// together, in order.
+#[derive(Default)]
+struct Received {
+    pieces: VecDeque<Bytes>,
+    small: BytesMut,
+    len: usize,
+}
+
+impl Received {
+    fn push(&mut self, piece: Bytes) {
+        self.len += piece.len();
+        if piece.len() < KEPT_FRAME_BYTES {
+            self.small.put(piece);
+        } else {
+            self.flush();
+            self.pieces.push_back(piece);
+        }
+    }
+
+    /// Every byte read, as pieces.
+    fn flush(&mut self) {
+        if !self.small.is_empty() {
+            self.pieces.push_back(self.small.split().freeze());
+        }
+    }
+}
 
 /// Reads `request`'s body up to its end if it is clean (see the module),
 /// or up to where it is not.
@@ -36,56 +73,72 @@ where
     B: Body + Send + 'static,
 {
     let (mut parts, body) = request.into_parts();
-    let mut replay = Replay {
-        pieces: VecDeque::new(),
-        ending: None,
-        rest: Some(Box::pin(body)),
-    };
-    // A compressed body is tonic's to refuse or read.
-    if parts.headers.contains_key("grpc-encoding") {
-        return http::Request::from_parts(parts, replay);
-    }
-    let mut received = 0;
+    let mut rest = Some(Box::pin(body));
+    let mut received = Received::default();
+    let mut ending = None;
+    // The header's and the message's length, once the header is in.
     let mut whole = None;
-    while let Some(rest) = replay.rest.as_mut() {
-        let frame = std::future::poll_fn(|cx| rest.as_mut().poll_frame(cx)).await;
-        let data = match frame {
-            None => Ending::End,
-            Some(Err(error)) => Ending::Error(error),
+    // The batch, once all of its message is in and reads as one.
+    let mut read = None;
+    // A compressed body is tonic's to refuse or read.
+    let mut clean = !parts.headers.contains_key("grpc-encoding");
+    while clean && let Some(body) = rest.as_mut() {
+        let data = match std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+            None => Err(Ending::End),
+            Some(Err(error)) => Err(Ending::Error(error)),
             Some(Ok(frame)) => match frame.into_data() {
-                Ok(mut data) => {
-                    let piece = data.copy_to_bytes(data.remaining());
-                    received += piece.len();
-                    replay.pieces.push_back(piece);
-                    if whole.is_none() && received >= HEADER {
-                        match message_len(&replay.pieces, limit) {
-                            Some(len) => whole = Some(HEADER + len),
-                            None => break,
-                        }
-                    }
-                    if whole.is_some_and(|whole| received > whole) {
-                        break;
-                    }
-                    continue;
-                }
+                Ok(mut data) => Ok(data.copy_to_bytes(data.remaining())),
                 Err(frame) => match frame.into_trailers() {
-                    Ok(trailers) => Ending::Trailers(trailers),
+                    Ok(trailers) => Err(Ending::Trailers(trailers)),
                     // http-body has no third kind of frame.
                     Err(_) => continue,
                 },
             },
         };
-        let clean = matches!(data, Ending::End) && whole == Some(received);
-        replay.ending = Some(data);
-        replay.rest = None;
-        if clean {
-            let mut pieces = Vec::from(std::mem::take(&mut replay.pieces));
-            drop_header(&mut pieces);
-            parts.extensions.insert(KeptMessage(pieces));
-            replay.pieces.push_back(Bytes::from_static(EMPTY_MESSAGE));
+        let piece = match data {
+            Ok(piece) => piece,
+            Err(end) => {
+                clean = matches!(end, Ending::End) && read.is_some();
+                ending = Some(end);
+                rest = None;
+                break;
+            }
+        };
+        received.push(piece);
+        if whole.is_none() && received.len >= HEADER {
+            received.flush();
+            whole = message_len(&received.pieces, limit).map(|len| HEADER + len);
+            clean = whole.is_some();
+        }
+        if let Some(whole) = whole {
+            if received.len > whole {
+                // A second message: tonic's to read (and drop).
+                clean = false;
+            } else if received.len == whole {
+                // Read now, as tonic would: a message that does not read as
+                // a batch is refused before the body ends.
+                received.flush();
+                let mut message = Vec::from(received.pieces.clone());
+                drop_header(&mut message);
+                read = read_batch_pieces(message).ok();
+                clean = read.is_some();
+            }
         }
     }
-    http::Request::from_parts(parts, replay)
+    received.flush();
+    let mut pieces = received.pieces;
+    if clean && let Some(batch) = read {
+        parts.extensions.insert(KeptBatch(batch));
+        pieces = VecDeque::from([Bytes::from_static(EMPTY_MESSAGE)]);
+    }
+    http::Request::from_parts(
+        parts,
+        Replay {
+            pieces,
+            ending,
+            rest,
+        },
+    )
 }
 
 /// The length of the message whose header starts `pieces`, when tonic
@@ -190,6 +243,28 @@ mod tests {
         ];
         drop_header(&mut exact);
         assert_eq!(exact, [Bytes::from_static(&[5])]);
+    }
+
+    #[test]
+    fn small_frames_are_copied_together_and_large_ones_kept() {
+        let mut received = Received::default();
+        for _ in 0..1000 {
+            received.push(Bytes::from_static(b"x"));
+        }
+        let large = Bytes::from(vec![7; KEPT_FRAME_BYTES]);
+        received.push(large.clone());
+        received.push(Bytes::from_static(b"yz"));
+        received.flush();
+        assert_eq!(received.len, 1000 + KEPT_FRAME_BYTES + 2);
+        let pieces: Vec<&Bytes> = received.pieces.iter().collect();
+        assert_eq!(pieces.len(), 3);
+        assert_eq!(pieces[0].as_ref(), [b'x'; 1000]);
+        assert_eq!(
+            pieces[1].as_ptr(),
+            large.as_ptr(),
+            "the large frame is not copied"
+        );
+        assert_eq!(pieces[2].as_ref(), b"yz");
     }
 
     #[test]

@@ -19,13 +19,13 @@ use tonic::body::Body;
 use tonic::codegen::{BoxFuture, Service, http};
 use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::{Request, Response, Status};
-use verdict_api::codec::{BatchFramesCodec, ReceivedBatch, VerdictCodec, read_batch_pieces};
+use verdict_api::codec::{BatchFramesCodec, ReceivedBatch, VerdictCodec};
 use verdict_api::frames::{BatchEvaluateAnswers, EvaluateAnswer};
 use verdict_api::v1::EvaluateRequest;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
 use crate::answer_pieces::InPieces;
-use crate::kept_body::{KeptMessage, keep_message};
+use crate::kept_body::{KeptBatch, keep_message};
 use crate::service::DecisionApi;
 
 /// The path of `BatchEvaluate`.
@@ -125,10 +125,10 @@ impl UnaryService<ReceivedBatch> for BatchFrames {
     fn call(&mut self, mut request: Request<ReceivedBatch>) -> Self::Future {
         let api = Arc::clone(&self.0);
         Box::pin(async move {
-            // A body kept as its frames (kept_body.rs) is read here, where
-            // tonic's codec would have read it.
-            if let Some(KeptMessage(pieces)) = request.extensions_mut().remove::<KeptMessage>() {
-                *request.get_mut() = read_batch_pieces(pieces)?;
+            // A body kept as its frames was read from them (kept_body.rs);
+            // tonic read an empty message in its place.
+            if let Some(KeptBatch(batch)) = request.extensions_mut().remove::<KeptBatch>() {
+                *request.get_mut() = batch;
             }
             api.batch_evaluate_frames(request).await
         })
