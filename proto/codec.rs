@@ -127,6 +127,11 @@ pub struct ReceivedBatch {
 pub struct ReceivedBody(Vec<Bytes>);
 
 impl ReceivedBody {
+    /// The body's pieces, in order.
+    pub fn pieces(&self) -> &[Bytes] {
+        &self.0
+    }
+
     /// The body in one buffer: copied when it is in pieces (only done to
     /// report an error with prost's own words).
     pub fn whole(&self) -> Bytes {

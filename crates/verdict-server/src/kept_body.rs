@@ -3,14 +3,15 @@
 //! buffer (a 7.6 MB batch: about 1 µs per decision, on the connection's
 //! task; tests/load/README.md, "The same code on a faster machine").
 //!
-//! A clean body — one uncompressed message within the size limit that
-//! reads as a batch, nothing after it, no trailers — is read from its frames
-//! as soon as all of it is in (`codec::read_batch_pieces`), as tonic would
-//! read it then, and reaches the handler as [`KeptBatch`], in the request's
-//! extensions; tonic is handed an empty message in its place. Any other body
-//! is handed to tonic exactly as it arrived — data, trailers, error, and the
-//! rest still unread — so tonic answers it with its own status, at the moment
-//! it would have without this.
+//! A clean body — one uncompressed message within the size limit, nothing
+//! after it, no trailers — is read from its frames as soon as all of it is
+//! in (`codec::read_batch_pieces`), when tonic would read it, and reaches the
+//! handler as [`KeptBatch`], in the request's extensions, with tonic handed
+//! an empty message in its place. A message that does not read as a batch is
+//! refused then and there with the codec's status, as tonic refuses it. Any
+//! other body is handed to tonic exactly as it arrived — data, trailers,
+//! error, and the rest still unread — so tonic answers it with its own
+//! status, at the moment it would have without this.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -32,11 +33,14 @@ const EMPTY_MESSAGE: &[u8; HEADER] = &[0; HEADER];
 /// a slice of, so a body sent in tiny frames (or in tiny frames between
 /// another stream's large ones) would otherwise hold many buffers, and a
 /// list entry, per byte it sends.
-const KEPT_FRAME_BYTES: usize = 32 * 1024;
+/// 16 KiB is HTTP/2's smallest frame size limit, so a client that sends
+/// full frames has them kept whatever the server's `http2_max_frame_bytes`.
+const KEPT_FRAME_BYTES: usize = 16 * 1024;
 
-/// A clean body's batch, read from the frames it arrived in.
+/// A clean body's batch, read from the frames it arrived in, or why its
+/// message does not read as one (tonic's codec's own status).
 #[derive(Debug, Clone)]
-pub struct KeptBatch(pub ReceivedBatch);
+pub struct KeptBatch(pub Result<ReceivedBatch, tonic::Status>);
 
 /// What was read of a body: large frames as they came, small ones copied
 /// together, in order.
@@ -76,9 +80,9 @@ where
     let mut rest = Some(Box::pin(body));
     let mut received = Received::default();
     let mut ending = None;
-    // The header's and the message's length, once the header is in.
-    let mut whole = None;
-    // The batch, once all of its message is in and reads as one.
+    // The message header, once it is in and tonic would read the message.
+    let mut header = None;
+    // The message read, once all of it is in.
     let mut read = None;
     // A compressed body is tonic's to refuse or read.
     let mut clean = !parts.headers.contains_key("grpc-encoding");
@@ -96,6 +100,9 @@ where
             },
         };
         let piece = match data {
+            // An empty frame (END_STREAM after the body, as hyper's client
+            // sends it) adds nothing.
+            Ok(piece) if piece.is_empty() => continue,
             Ok(piece) => piece,
             Err(end) => {
                 clean = matches!(end, Ending::End) && read.is_some();
@@ -105,30 +112,52 @@ where
             }
         };
         received.push(piece);
-        if whole.is_none() && received.len >= HEADER {
+        if header.is_none() && received.len >= HEADER {
             received.flush();
-            whole = message_len(&received.pieces, limit).map(|len| HEADER + len);
-            clean = whole.is_some();
+            header = message_header(&received.pieces, limit);
+            clean = header.is_some();
         }
-        if let Some(whole) = whole {
-            if received.len > whole {
-                // A second message: tonic's to read (and drop).
-                clean = false;
-            } else if received.len == whole {
-                // Read now, as tonic would: a message that does not read as
-                // a batch is refused before the body ends.
-                received.flush();
-                let mut message = Vec::from(received.pieces.clone());
-                drop_header(&mut message);
-                read = read_batch_pieces(message).ok();
-                clean = read.is_some();
+        let Some((bytes, len)) = header else {
+            continue;
+        };
+        let whole = HEADER + len;
+        if received.len > whole {
+            // A second message: tonic's to read (and drop).
+            clean = false;
+        } else if received.len == whole && read.is_none() {
+            // Read now, as tonic would read it.
+            received.flush();
+            let mut message = Vec::from(std::mem::take(&mut received.pieces));
+            drop_header(&mut message);
+            match read_batch_pieces(message) {
+                Ok(batch) => {
+                    // What was read, in one copy: the header and the pieces
+                    // the batch holds (the frames, or them joined).
+                    received.pieces = std::iter::once(Bytes::copy_from_slice(&bytes))
+                        .chain(batch.body.pieces().iter().cloned())
+                        .collect();
+                    read = Some(Ok(batch));
+                }
+                Err(status) => {
+                    // Refused now, as tonic refuses a message that does not
+                    // decode, without reading the rest of the body.
+                    read = Some(Err(status));
+                    rest = None;
+                    ending = Some(Ending::End);
+                    break;
+                }
             }
         }
     }
     received.flush();
     let mut pieces = received.pieces;
-    if clean && let Some(batch) = read {
-        parts.extensions.insert(KeptBatch(batch));
+    let kept = match read {
+        Some(Err(status)) => Some(Err(status)),
+        Some(Ok(batch)) if clean => Some(Ok(batch)),
+        _ => None,
+    };
+    if let Some(kept) = kept {
+        parts.extensions.insert(KeptBatch(kept));
         pieces = VecDeque::from([Bytes::from_static(EMPTY_MESSAGE)]);
     }
     http::Request::from_parts(
@@ -141,9 +170,9 @@ where
     )
 }
 
-/// The length of the message whose header starts `pieces`, when tonic
-/// would read it as is: not compressed and within `limit`.
-fn message_len(pieces: &VecDeque<Bytes>, limit: usize) -> Option<usize> {
+/// The header that starts `pieces` and its message's length, when tonic
+/// would read the message as is: not compressed and within `limit`.
+fn message_header(pieces: &VecDeque<Bytes>, limit: usize) -> Option<([u8; HEADER], usize)> {
     let mut header = [0u8; HEADER];
     let mut bytes = pieces.iter().flat_map(|piece| piece.iter());
     for byte in &mut header {
@@ -151,7 +180,7 @@ fn message_len(pieces: &VecDeque<Bytes>, limit: usize) -> Option<usize> {
     }
     let [flag, len @ ..] = header;
     let len = usize::try_from(u32::from_be_bytes(len)).ok()?;
-    (flag == 0 && len <= limit).then_some(len)
+    (flag == 0 && len <= limit).then_some((header, len))
 }
 
 /// Takes the message header off the front of `pieces`.
@@ -274,12 +303,15 @@ mod tests {
             bytes.extend(len.to_be_bytes());
             VecDeque::from([Bytes::from(bytes)])
         };
-        assert_eq!(message_len(&header(0, 10), 10), Some(10));
-        assert_eq!(message_len(&header(0, 11), 10), None);
-        assert_eq!(message_len(&header(1, 1), 10), None);
-        assert_eq!(message_len(&header(2, 1), 10), None);
         assert_eq!(
-            message_len(&VecDeque::from([Bytes::from_static(&[0, 0])]), 10),
+            message_header(&header(0, 10), 10).map(|(_, len)| len),
+            Some(10)
+        );
+        assert_eq!(message_header(&header(0, 11), 10).map(|(_, len)| len), None);
+        assert_eq!(message_header(&header(1, 1), 10).map(|(_, len)| len), None);
+        assert_eq!(message_header(&header(2, 1), 10).map(|(_, len)| len), None);
+        assert_eq!(
+            message_header(&VecDeque::from([Bytes::from_static(&[0, 0])]), 10),
             None
         );
     }

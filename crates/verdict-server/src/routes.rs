@@ -125,10 +125,11 @@ impl UnaryService<ReceivedBatch> for BatchFrames {
     fn call(&mut self, mut request: Request<ReceivedBatch>) -> Self::Future {
         let api = Arc::clone(&self.0);
         Box::pin(async move {
-            // A body kept as its frames was read from them (kept_body.rs);
-            // tonic read an empty message in its place.
+            // A body kept as its frames was read from them, or refused as
+            // the codec refuses it (kept_body.rs); tonic read an empty
+            // message in its place.
             if let Some(KeptBatch(batch)) = request.extensions_mut().remove::<KeptBatch>() {
-                *request.get_mut() = batch;
+                *request.get_mut() = batch?;
             }
             api.batch_evaluate_frames(request).await
         })
