@@ -192,21 +192,27 @@ async fn an_unknown_policy_fails_the_whole_batch_with_not_found() {
     assert_eq!(status.code(), Code::NotFound);
 }
 
+/// Three bodies with three different answers (their result codes).
+const THREE_ANSWERS: [(&str, &str); 3] = [
+    ("01-clean-pass-score-0.json", "APPROVED"),
+    ("09-similarity-rejected-no-match.json", "FACE_MISMATCH"),
+    ("04-imagechecks-rejected-punched.json", "DOCUMENT_PUNCHED"),
+];
+
+/// `n` items cycling over [`THREE_ANSWERS`], each with its index as id: a
+/// result in the wrong place shows as the wrong code for its id.
+fn cycled_items(n: usize) -> Vec<pb::BatchItem> {
+    (0..n)
+        .map(|i| json_item(&i.to_string(), fixture(THREE_ANSWERS[i % 3].0)))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_large_batch_decided_on_every_core_answers_each_item_in_its_place() {
     let server = TestServer::start().await;
     let mut client = server.client().await;
-    // Three bodies with three different answers, cycled over 500 items: a
-    // result in the wrong place shows as the wrong code for its id.
-    let bodies = [
-        ("01-clean-pass-score-0.json", "APPROVED"),
-        ("09-similarity-rejected-no-match.json", "FACE_MISMATCH"),
-        ("04-imagechecks-rejected-punched.json", "DOCUMENT_PUNCHED"),
-    ];
-    let items: Vec<_> = (0..500)
-        .map(|i| json_item(&i.to_string(), fixture(bodies[i % 3].0)))
-        .collect();
-    let results = batch_evaluate(&mut client, batch(items)).await;
+    let bodies = THREE_ANSWERS;
+    let results = batch_evaluate(&mut client, batch(cycled_items(500))).await;
     assert_eq!(results.len(), 500);
     for (i, result) in results.iter().enumerate() {
         assert_eq!(result.id, i.to_string());
@@ -228,15 +234,8 @@ async fn a_batch_body_in_small_frames_is_answered_as_one_in_large_frames() {
 
     let server = TestServer::start().await;
     let mut client = server.client().await;
-    let bodies = [
-        ("01-clean-pass-score-0.json", "APPROVED"),
-        ("09-similarity-rejected-no-match.json", "FACE_MISMATCH"),
-        ("04-imagechecks-rejected-punched.json", "DOCUMENT_PUNCHED"),
-    ];
-    let items: Vec<_> = (0..30)
-        .map(|i| json_item(&i.to_string(), fixture(bodies[i % 3].0)))
-        .collect();
-    let request = batch(items);
+    let bodies = THREE_ANSWERS;
+    let request = batch(cycled_items(30));
     let message = request.encode_to_vec();
     let mut framed = vec![0];
     framed.extend(u32::try_from(message.len()).expect("small").to_be_bytes());
