@@ -206,6 +206,13 @@ impl Pieces {
     }
 }
 
+impl From<Pieces> for Vec<Bytes> {
+    /// What is left to read, as pieces.
+    fn from(pieces: Pieces) -> Self {
+        pieces.pieces.into()
+    }
+}
+
 impl prost::bytes::Buf for Pieces {
     fn remaining(&self) -> usize {
         self.remaining
@@ -683,6 +690,24 @@ mod tests {
             let read = read_batch_pieces(cut(&longer, 64)).expect("pieces").request;
             assert_eq!(read, read_batch(longer).expect("whole").request);
         }
+    }
+
+    #[test]
+    fn pieces_advanced_across_pieces_leave_the_rest_as_pieces() {
+        use prost::bytes::Buf as _;
+        let mut pieces = Pieces::new(vec![
+            Bytes::from_static(&[0, 0]),
+            Bytes::new(),
+            Bytes::from_static(&[0, 0, 3, 7]),
+            Bytes::from_static(&[8, 9]),
+        ]);
+        pieces.advance(5);
+        assert_eq!(pieces.remaining(), 3);
+        let rest: Vec<Bytes> = pieces.into();
+        assert_eq!(
+            rest,
+            [Bytes::from_static(&[7]), Bytes::from_static(&[8, 9])]
+        );
     }
 
     #[test]

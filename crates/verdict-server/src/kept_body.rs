@@ -20,7 +20,7 @@ use std::task::{Context, Poll};
 use http_body::{Body, Frame};
 use prost::bytes::{Buf, BufMut, Bytes, BytesMut};
 use tonic::codegen::http;
-use verdict_api::codec::{ReceivedBatch, read_batch_pieces};
+use verdict_api::codec::{Pieces, ReceivedBatch, read_batch_pieces};
 
 /// The gRPC message header: a compression flag and a 4-byte length.
 const HEADER: usize = 5;
@@ -127,9 +127,9 @@ where
         } else if received.len == whole && read.is_none() {
             // Read now, as tonic would read it.
             received.flush();
-            let mut message = Vec::from(std::mem::take(&mut received.pieces));
-            drop_header(&mut message);
-            match read_batch_pieces(message) {
+            let mut message = Pieces::new(Vec::from(std::mem::take(&mut received.pieces)));
+            message.advance(HEADER);
+            match read_batch_pieces(message.into()) {
                 Ok(batch) => {
                     // What was read, in one copy: the header and the pieces
                     // the batch holds (the frames, or them joined).
@@ -181,24 +181,6 @@ fn message_header(pieces: &VecDeque<Bytes>, limit: usize) -> Option<([u8; HEADER
     let [flag, len @ ..] = header;
     let len = usize::try_from(u32::from_be_bytes(len)).ok()?;
     (flag == 0 && len <= limit).then_some((header, len))
-}
-
-/// Takes the message header off the front of `pieces`.
-fn drop_header(pieces: &mut Vec<Bytes>) {
-    let mut left = HEADER;
-    let mut whole_pieces = 0;
-    for piece in pieces.iter_mut() {
-        let taken = left.min(piece.len());
-        piece.advance(taken);
-        left -= taken;
-        if piece.is_empty() {
-            whole_pieces += 1;
-        }
-        if left == 0 {
-            break;
-        }
-    }
-    pieces.drain(..whole_pieces);
 }
 
 /// How a body read ahead ended.
@@ -253,26 +235,6 @@ impl<B: Body> Body for Replay<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_header_is_taken_off_across_pieces() {
-        let mut pieces = vec![
-            Bytes::from_static(&[0, 0]),
-            Bytes::from_static(&[0, 0, 3, 7]),
-            Bytes::from_static(&[8, 9]),
-        ];
-        drop_header(&mut pieces);
-        assert_eq!(
-            pieces,
-            [Bytes::from_static(&[7]), Bytes::from_static(&[8, 9])]
-        );
-        let mut exact = vec![
-            Bytes::from_static(&[0, 0, 0, 0, 1]),
-            Bytes::from_static(&[5]),
-        ];
-        drop_header(&mut exact);
-        assert_eq!(exact, [Bytes::from_static(&[5])]);
-    }
 
     #[test]
     fn small_frames_are_copied_together_and_large_ones_kept() {
