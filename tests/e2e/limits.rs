@@ -595,13 +595,24 @@ async fn a_runtime_running_late_sheds_requests_then_recovers() {
 
 #[tokio::test]
 async fn request_bytes_in_flight_are_bounded_and_given_back() {
+    // Evaluate's body is read by tonic; BatchEvaluate's first by kept_body.rs,
+    // which must give a stalled body's bytes back just the same.
+    for method in [
+        "verdict.v1.DecisionService/Evaluate",
+        "verdict.v1.DecisionService/BatchEvaluate",
+    ] {
+        a_stalled_body_is_held_then_given_back(method).await;
+    }
+}
+
+async fn a_stalled_body_is_held_then_given_back(method: &str) {
     let server = start(Limits {
         max_request_bytes_in_flight: 2 * 1024 * 1024,
         ..Limits::default()
     })
     .await;
     // A client holds 1.5 MB of a 1.6 MB request and stalls.
-    let (_response, mut body, driver) = crate::support::raw_evaluate_call(server.address).await;
+    let (_response, mut body, driver) = crate::support::raw_call(server.address, method).await;
     let announced: u32 = 1_600_000;
     let mut frame = vec![0u8];
     frame.extend_from_slice(&announced.to_be_bytes());
@@ -629,7 +640,8 @@ async fn request_bytes_in_flight_are_bounded_and_given_back() {
             Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
         }
     }
-    let status = refused.expect("refused while the stalled body is held");
+    let status =
+        refused.unwrap_or_else(|| panic!("refused while the stalled {method} body is held"));
     assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
     let (reason, metadata) = error_info(&status);
     assert_eq!(reason, "REQUEST_BYTES_IN_FLIGHT");
@@ -650,7 +662,8 @@ async fn request_bytes_in_flight_are_bounded_and_given_back() {
             Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
         }
     }
-    let decision = decided.expect("decided once the stalled request is gone");
+    let decision =
+        decided.unwrap_or_else(|| panic!("decided once the stalled {method} request is gone"));
     assert_eq!(decision.result_code, "APPROVED");
 }
 
