@@ -43,8 +43,11 @@ struct Answered {
     id: String,
     answer: Answer,
     size: usize,
-    draft: Option<Draft>,
-    again: Option<Again>,
+    // Boxed, as the decision in `Answer::Result`: they come only with a
+    // ledger, and a batch moves its items' answers a few times (measured:
+    // tests/load/README.md, "Tried and kept").
+    draft: Option<Box<Draft>>,
+    again: Option<Box<Again>>,
     /// What the shadow policies decided beside it.
     shadows: Vec<Shadowed>,
 }
@@ -52,7 +55,7 @@ struct Answered {
 /// What a batch item is answered with.
 enum Answer {
     /// A decision (which the ledger may still mark) or an error.
-    Result(pb::batch_result::Result),
+    Result(Box<pb::batch_result::Result>),
     /// The whole `BatchResult`, id included, encoded by the worker that
     /// decided it: a decision nothing will change, answered in one message.
     Encoded(Encoded),
@@ -93,7 +96,9 @@ impl Answered {
         let (answer, draft, shadows) = match decided {
             Ok(decided) => (decided.decision, decided.draft, decided.shadows),
             Err(error) => (
-                Answer::Result(pb::batch_result::Result::Error(error.to_rpc_status())),
+                Answer::Result(Box::new(pb::batch_result::Result::Error(
+                    error.to_rpc_status(),
+                ))),
                 None,
                 Vec::new(),
             ),
@@ -109,7 +114,7 @@ impl Answered {
             id,
             answer,
             size,
-            draft,
+            draft: draft.map(Box::new),
             again: None,
             shadows,
         }
@@ -121,7 +126,7 @@ impl Answered {
         Self {
             size: framed(id_len(id.len()) + error.encoded_len()),
             id,
-            answer: Answer::Result(error),
+            answer: Answer::Result(Box::new(error)),
             draft: None,
             again: None,
             shadows: Vec::new(),
@@ -162,7 +167,7 @@ fn decide_item(
 
 /// A decision as a batch item's message answer.
 fn decision_result(decided: Decided) -> Decided<Answer> {
-    decided.map(|decision| Answer::Result(pb::batch_result::Result::Decision(decision)))
+    decided.map(|decision| Answer::Result(Box::new(pb::batch_result::Result::Decision(decision))))
 }
 
 /// How a worker's run of batch items ended.
@@ -224,11 +229,13 @@ fn decide_run(
             .ok()
             .and_then(|decided| decided.lookup.take());
         let mut answered = Answered::new(item.id, decided);
-        answered.again = lookup.map(|lookup| Again {
-            input: item.input,
-            evidence,
-            lookup,
-            done: None,
+        answered.again = lookup.map(|lookup| {
+            Box::new(Again {
+                input: item.input,
+                evidence,
+                lookup,
+                done: None,
+            })
         });
         answers.push(answered);
     }
@@ -979,12 +986,13 @@ impl DecisionApi {
                 Delivery::PerItem => answer_size <= budget,
             };
             if !fits {
-                answer = Answer::Result(pb::batch_result::Result::Error(too_large.clone()));
+                answer =
+                    Answer::Result(Box::new(pb::batch_result::Result::Error(too_large.clone())));
                 size += fallback;
             } else {
                 size += answer_size;
                 if let Some(draft) = draft {
-                    drafts.push((results.len(), draft));
+                    drafts.push((results.len(), *draft));
                 }
             }
             results.push((id, answer));
@@ -995,8 +1003,8 @@ impl DecisionApi {
             match recorder.record(texts, drafts).await {
                 Ok(appended) => {
                     for (index, appended) in indices.into_iter().zip(appended) {
-                        if let (_, Answer::Result(pb::batch_result::Result::Decision(decision))) =
-                            &mut results[index]
+                        if let (_, Answer::Result(result)) = &mut results[index]
+                            && let pb::batch_result::Result::Decision(decision) = result.as_mut()
                         {
                             mark(decision, appended.as_ref());
                         }
@@ -1007,8 +1015,9 @@ impl DecisionApi {
                 Err(error) => {
                     let status = error.to_rpc_status();
                     for index in indices {
-                        results[index].1 =
-                            Answer::Result(pb::batch_result::Result::Error(status.clone()));
+                        results[index].1 = Answer::Result(Box::new(
+                            pb::batch_result::Result::Error(status.clone()),
+                        ));
                     }
                 }
             }
@@ -1025,13 +1034,13 @@ impl DecisionApi {
                     BatchAnswer::Encoded(bytes)
                 }
                 Answer::Result(result) => {
-                    if let pb::batch_result::Result::Decision(decision) = &result {
+                    if let pb::batch_result::Result::Decision(decision) = result.as_ref() {
                         metrics::decision(decision);
                         metrics::shadows(live, shadows);
                     }
                     BatchAnswer::Message(pb::BatchResult {
                         id,
-                        result: Some(result),
+                        result: Some(*result),
                     })
                 }
             });
@@ -1072,7 +1081,7 @@ async fn decide_again(
                 continue;
             };
             if let Some(lookup) = still_wanted(again.lookup.clone(), again.done.as_ref()) {
-                pending.push((index, again, lookup));
+                pending.push((index, *again, lookup));
             }
         }
         if pending.is_empty() {
@@ -1133,7 +1142,7 @@ async fn decide_again(
             *answered = Answered::new(id, result.map(decision_result));
             if let Some(lookup) = lookup {
                 again.lookup = lookup;
-                answered.again = Some(again);
+                answered.again = Some(Box::new(again));
             }
         }
     }
