@@ -5,20 +5,21 @@
     perf script -i P.data --no-demangle > P.txt
     tests/load/perf-parts.py P.txt US_PER_CALL
 
-Each sample goes to the first part below (in this order) that names any
-frame of its stack; US_PER_CALL (the server's CPU per call or per decision,
-from loadgen's line) turns shares into microseconds. Prints a markdown table.
-The parts are the ones tests/load/README.md discusses; a sample that matches
-none is "other".
+Each sample goes to the first of the server's own parts below (WORK, in
+this order) that names any frame of its stack; failing that, to the layer
+(LAYERS) of the frame nearest its leaf. US_PER_CALL (the server's CPU per
+call or per decision, from loadgen's line) turns shares into microseconds.
+Prints a markdown table. The parts are the ones tests/load/README.md
+discusses; a sample that matches none is "other".
 """
 
 import collections
 import sys
 
-# (part, substrings of a frame's (mangled) symbol). Order matters: the
-# server's own work first, then the kernel, then the layers around it, so a
-# parse called under hyper's poll counts as parse.
-PARTS = [
+# (part, substrings of a frame's (mangled) symbol). The server's own work
+# first, then the kernel: a sample goes to the first of these that names any
+# frame of its stack, so a parse called under hyper's poll counts as parse.
+WORK = [
     ("parse JSON (verdict_core::json)", ["parse_workflow_json"]),
     ("evaluate (verdict_core)", ["12verdict_core"]),
     ("encode the answer (decision_wire)", ["decision_wire"]),
@@ -29,16 +30,28 @@ PARTS = [
     ("wait and wake (kernel)", ["epoll_wait", "futex_wait", "futex_wake", "__schedule"]),
     ("decode the request (prost, wire check)", ["prost8encoding", "evaluate_request", "11verdict_api5codec", "tonic5codec6decode"]),
     ("tracing, metrics, request id", ["7tracing4span", "tracing_core", "tracing_subscriber", "7metrics", "metrics_exporter", "10request_id", "8envelope"]),
-    ("h2 and hyper (framing, streams)", ["h25proto", "h25codec", "hyper"]),
-    ("tonic, tower, verdict's routing", ["tonic", "tower", "verdict_server"]),
+]
+
+# The layers around it. A request's own future is polled under hyper's
+# (and every task under tokio's), so a sample goes to the layer of the frame
+# nearest its leaf: a copy made by verdict's routing is routing, one made by
+# h2's stream queues is h2.
+LAYERS = [
+    ("h2 and hyper (framing, streams)", ["h25proto", "h25codec", "h25hpack", "hyper"]),
+    ("tonic, tower, verdict's routing", ["tonic", "tower", "verdict_server", "axum"]),
     ("tokio", ["tokio"]),
 ]
 
 
 def part_of(frames):
-    for part, keys in PARTS:
+    """`frames`: a sample's stack, leaf first (as `perf script` prints it)."""
+    for part, keys in WORK:
         if any(key in frame for frame in frames for key in keys):
             return part
+    for frame in frames:
+        for part, keys in LAYERS:
+            if any(key in frame for key in keys):
+                return part
     return "other"
 
 
