@@ -806,7 +806,9 @@ impl DecisionApi {
         request: Request<pb::EvaluateRequest>,
     ) -> Result<Response<EvaluateAnswer>, Status> {
         let envelope = Envelope::open("Evaluate", &request, self.limits.rpc_timeout);
-        let request = request.into_inner();
+        // Shared with the decision (on the blocking pool when heavy), and
+        // held by the handler's future as a pointer rather than inline.
+        let request = Arc::new(request.into_inner());
         envelope
             .run(async {
                 let _admitted = self.admit("Evaluate", 1)?;
@@ -819,7 +821,6 @@ impl DecisionApi {
                 let shadows = shadowing.policies();
                 let options = self.options(request.explain);
                 let evidence = Arc::new(evidence_from_wire(request.evidence.as_ref())?);
-                let request = Arc::new(request);
                 let max = self.limits.max_message_bytes;
                 let deciding = Deciding {
                     request: &request,
