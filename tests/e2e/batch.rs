@@ -211,7 +211,6 @@ fn cycled_items(n: usize) -> Vec<pb::BatchItem> {
 async fn a_large_batch_decided_on_every_core_answers_each_item_in_its_place() {
     let server = TestServer::start().await;
     let mut client = server.client().await;
-    let bodies = THREE_ANSWERS;
     let results = batch_evaluate(&mut client, batch(cycled_items(500))).await;
     assert_eq!(results.len(), 500);
     for (i, result) in results.iter().enumerate() {
@@ -219,7 +218,7 @@ async fn a_large_batch_decided_on_every_core_answers_each_item_in_its_place() {
         let Some(batch_result::Result::Decision(decision)) = &result.result else {
             panic!("item {i} not decided");
         };
-        assert_eq!(decision.result_code, bodies[i % 3].1, "item {i}");
+        assert_eq!(decision.result_code, THREE_ANSWERS[i % 3].1, "item {i}");
     }
 }
 
@@ -234,7 +233,6 @@ async fn a_batch_body_in_small_frames_is_answered_as_one_in_large_frames() {
 
     let server = TestServer::start().await;
     let mut client = server.client().await;
-    let bodies = THREE_ANSWERS;
     let request = batch(cycled_items(30));
     let message = request.encode_to_vec();
     let mut framed = vec![0];
@@ -253,7 +251,7 @@ async fn a_batch_body_in_small_frames_is_answered_as_one_in_large_frames() {
             .collect()
     };
     let expected: Vec<(String, String)> = (0..30)
-        .map(|i| (i.to_string(), bodies[i % 3].1.to_owned()))
+        .map(|i| (i.to_string(), THREE_ANSWERS[i % 3].1.to_owned()))
         .collect();
     assert_eq!(codes(&batch_evaluate(&mut client, request).await), expected);
 
