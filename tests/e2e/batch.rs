@@ -335,3 +335,62 @@ async fn a_broken_batch_message_is_refused_before_its_body_ends() {
         "{message}"
     );
 }
+
+/// A batch message over the size limit is not kept by kept_body.rs: tonic
+/// reads it, and refuses it OUT_OF_RANGE as it refuses an oversize
+/// Evaluate. The connection keeps serving.
+#[tokio::test]
+async fn an_oversize_batch_is_out_of_range_and_the_server_keeps_serving() {
+    let server = TestServer::start_with(Limits {
+        max_message_bytes: 2048,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    let oversize = batch(vec![json_item("0", fixture("01-clean-pass-score-0.json"))]);
+    let status = client
+        .batch_evaluate(oversize)
+        .await
+        .expect_err("an 8 KB batch over a 2 KB limit");
+    assert_eq!(status.code(), Code::OutOfRange, "{status:?}");
+    let small = r#"{"workflow": {"status": "PROCESSED"}, "decision": {"type": "PASSED"},
+        "capabilities": {"usability": [{"decision": {"type": "PASSED", "details": {"label": "OK"}}}]}}"#;
+    let results = batch_evaluate(&mut client, batch(vec![json_item("1", small)])).await;
+    let Some(batch_result::Result::Decision(decision)) = &results[0].result else {
+        panic!("not decided: {:?}", results[0]);
+    };
+    assert_eq!(decision.outcome(), pb::Outcome::Approve);
+}
+
+/// A message flagged compressed, with no `grpc-encoding` to say how, is
+/// not kept by kept_body.rs either: BatchEvaluate answers it with tonic's own
+/// status, the one Evaluate (read by tonic alone) answers it with.
+#[tokio::test]
+async fn a_message_flagged_compressed_gets_tonic_s_status_as_evaluate_does() {
+    use prost::bytes::Bytes;
+
+    let server = TestServer::start().await;
+    let mut statuses = Vec::new();
+    for method in [
+        "verdict.v1.DecisionService/Evaluate",
+        "verdict.v1.DecisionService/BatchEvaluate",
+    ] {
+        let (response, mut send, _driver) = crate::support::raw_call(server.address, method).await;
+        send.send_data(Bytes::from_static(&[1, 0, 0, 0, 2, 0x08, 0x01]), true)
+            .expect("send the message");
+        let response = response.await.expect("response");
+        // A status alone comes in the headers; after an answer, in trailers.
+        let status = match response.headers().get("grpc-status") {
+            Some(status) => status.clone(),
+            None => {
+                let mut body = response.into_body();
+                while body.data().await.is_some() {}
+                let trailers = body.trailers().await.expect("trailers").expect("some");
+                trailers.get("grpc-status").expect("grpc-status").clone()
+            }
+        };
+        statuses.push(status);
+    }
+    assert_ne!(statuses[0].as_bytes(), b"0", "refused: {statuses:?}");
+    assert_eq!(statuses[0], statuses[1]);
+}
