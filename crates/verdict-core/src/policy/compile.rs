@@ -8,8 +8,8 @@ use super::cascade::{CascadeSpec, CompiledCascade};
 use super::conditions::describe_range;
 use super::{
     Action, Checks, CompiledChecks, CompiledRule, CompiledTransactionRules, Condition, Conditions,
-    DEFAULT_OUTCOME_ORDER, ListCheck, Policy, PolicyError, PolicyErrors, PolicyPart, PolicyRef,
-    PolicySpec, RuleSpec, ScoreRange, TransactionRules, TypeTables,
+    DEFAULT_OUTCOME_ORDER, ListCheck, Lookup, Policy, PolicyError, PolicyErrors, PolicyPart,
+    PolicyRef, PolicySpec, RuleSpec, ScoreRange, TransactionRules, TypeTables,
 };
 use crate::evidence::{CHANNELS, MAX_RETRY_ATTEMPTS};
 use crate::hash::sha256_digest;
@@ -59,7 +59,7 @@ impl Policy {
         let severity = severity_ranks(&spec.outcome_order, &mut problems);
 
         let mut rules = Vec::with_capacity(spec.rules.len());
-        let mut by_capability: HashMap<String, TypeTables> = HashMap::new();
+        let mut by_capability = Lookup::<TypeTables>::default();
         let mut any_capability = TypeTables::default();
         let mut ids: HashMap<String, usize> = HashMap::new();
         for (index, rule) in spec.rules.iter().enumerate() {

@@ -150,11 +150,16 @@ pub struct CompiledRule {
 /// label. Each list is most conditions first, then policy order.
 #[derive(Debug, Clone, Default)]
 struct LabelTable {
-    by_label: HashMap<String, Vec<usize>>,
+    by_label: Lookup<Vec<usize>>,
     any_label: Vec<usize>,
 }
 
 type TypeTables = [LabelTable; DecisionType::ALL.len()];
+
+/// A policy's tables by capability or label. Read with every finding, so
+/// with foldhash rather than SipHash: its keys come from the policy, and a
+/// lookup inserts nothing, so a caller's text cannot flood them.
+type Lookup<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
 /// A validated policy with its lookup tables.
 #[derive(Debug, Clone)]
@@ -162,7 +167,7 @@ pub struct Policy {
     spec: PolicySpec,
     reference: PolicyRef,
     rules: Vec<CompiledRule>,
-    by_capability: HashMap<String, TypeTables>,
+    by_capability: Lookup<TypeTables>,
     any_capability: TypeTables,
     /// The unconditional `*.TYPE.*` rule per decision type (index:
     /// [`DecisionType::index`]); every type but PASSED has one.
