@@ -39,7 +39,15 @@ pub fn request_id(metadata: &MetadataMap) -> MetadataValue<Ascii> {
         str::to_owned,
     );
     // Both branches are ASCII without control characters.
-    MetadataValue::try_from(id).unwrap_or_else(|_| MetadataValue::from_static("vd-invalid"))
+    let mut value =
+        MetadataValue::try_from(id).unwrap_or_else(|_| MetadataValue::from_static("vd-invalid"));
+    // Sent as a literal HPACK never indexes: an id is new in every answer,
+    // so indexing it would only evict what repeats (content-type,
+    // grpc-status) from the connection's table, and h2 compares a new value
+    // with every id still in it before inserting (tests/load/README.md,
+    // "Instructions per call").
+    value.set_sensitive(true);
+    value
 }
 
 #[cfg(test)]
@@ -62,5 +70,13 @@ mod tests {
         let second = request_id(&MetadataMap::new());
         assert_ne!(first, second);
         assert!(first.to_str().unwrap_or_default().starts_with("vd-"));
+    }
+
+    #[test]
+    fn ids_made_or_given_are_sent_never_indexed() {
+        let mut given = MetadataMap::new();
+        given.insert(REQUEST_ID_HEADER, MetadataValue::from_static("order-42"));
+        assert!(request_id(&given).is_sensitive());
+        assert!(request_id(&MetadataMap::new()).is_sensitive());
     }
 }
