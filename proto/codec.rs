@@ -24,11 +24,31 @@ pub const INVALID_PROTOBUF: &str = "INVALID_PROTOBUF";
 
 /// [`ProstCodec`] with decode errors as INVALID_ARGUMENT.
 #[derive(Debug, Clone, Copy)]
-pub struct VerdictCodec<T, U>(PhantomData<(T, U)>);
+pub struct VerdictCodec<T, U> {
+    types: PhantomData<(T, U)>,
+    /// The decode buffer's first size; tonic's default when `None`.
+    buffer_bytes: Option<usize>,
+}
 
 impl<T, U> Default for VerdictCodec<T, U> {
     fn default() -> Self {
-        Self(PhantomData)
+        Self {
+            types: PhantomData,
+            buffer_bytes: None,
+        }
+    }
+}
+
+impl<T, U> VerdictCodec<T, U> {
+    /// Decodes from a buffer of `bytes` to start with. tonic grows its
+    /// buffer (8 KiB) to a message's length once the message's header is
+    /// in, copying what it holds; a first size that fits the usual message
+    /// saves that copy.
+    pub fn with_buffer_bytes(bytes: usize) -> Self {
+        Self {
+            types: PhantomData,
+            buffer_bytes: Some(bytes),
+        }
     }
 }
 
@@ -47,14 +67,28 @@ where
     }
 
     fn decoder(&mut self) -> Self::Decoder {
-        CheckedDecoder(PhantomData, ProstCodec::<T, U>::default().decoder())
+        let prost = ProstCodec::<T, U>::default().decoder();
+        let buffer = match self.buffer_bytes {
+            // The yield threshold is tonic's default: only encoders read it.
+            Some(bytes) => BufferSettings::new(bytes, 32 * 1024),
+            None => prost.buffer_settings(),
+        };
+        CheckedDecoder {
+            types: PhantomData,
+            prost,
+            buffer,
+        }
     }
 }
 
 /// Wraps a decoder: checks capability results on the wire first
 /// ([`WireCheck`]), and turns decode errors into INVALID_ARGUMENT.
 #[derive(Debug, Clone)]
-pub struct CheckedDecoder<U, D>(PhantomData<U>, D);
+pub struct CheckedDecoder<U, D> {
+    types: PhantomData<U>,
+    prost: D,
+    buffer: BufferSettings,
+}
 
 impl<U: WireCheck, D: Decoder<Item = U, Error = Status>> Decoder for CheckedDecoder<U, D> {
     type Item = U;
@@ -65,13 +99,13 @@ impl<U: WireCheck, D: Decoder<Item = U, Error = Status>> Decoder for CheckedDeco
         check_entries::<U>(buf.chunk())?;
         // prost's decoder reports a DecodeError as INTERNAL with the error's
         // text as the message; the text is kept, the code is not.
-        self.1
+        self.prost
             .decode(buf)
             .map_err(|error| invalid_protobuf(error.message()))
     }
 
     fn buffer_settings(&self) -> BufferSettings {
-        self.1.buffer_settings()
+        self.buffer
     }
 }
 

@@ -32,6 +32,11 @@ use crate::service::DecisionApi;
 const BATCH_EVALUATE: &str = "/verdict.v1.DecisionService/BatchEvaluate";
 /// The path of `Evaluate`.
 const EVALUATE: &str = "/verdict.v1.DecisionService/Evaluate";
+/// The first size of `Evaluate`'s decode buffer: a workflow result of the
+/// corpus is 5-8 KB of JSON, just over tonic's 8 KiB with the request
+/// around it, which tonic would grow by a copy (tests/load/README.md,
+/// "Instructions per call").
+const EVALUATE_BUFFER_BYTES: usize = 16 * 1024;
 
 /// The decision service with `BatchEvaluate` routed to [`BatchFrames`] and
 /// `Evaluate` to [`EvaluateAnswers`].
@@ -92,7 +97,9 @@ where
                 Ok(response.map(|body| Body::new(InPieces::new(body))))
             }),
             EVALUATE => Box::pin(async move {
-                let codec = VerdictCodec::<EvaluateAnswer, EvaluateRequest>::default();
+                let codec = VerdictCodec::<EvaluateAnswer, EvaluateRequest>::with_buffer_bytes(
+                    EVALUATE_BUFFER_BYTES,
+                );
                 let mut grpc = Grpc::new(codec).apply_max_message_size_config(limit, limit);
                 let response = grpc.unary(EvaluateAnswers(api), request).await;
                 Ok(response.map(|body| Body::new(InPieces::new(body))))
