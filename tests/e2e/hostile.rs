@@ -362,21 +362,37 @@ async fn malformed_protobuf_is_the_callers_fault() {
     let server = TestServer::start().await;
     let mut grpc = tonic::client::Grpc::new(server.channel().await);
     // In BatchEvaluate, field 2 is `items`: the first case breaks an item,
-    // the other two the request itself (its own codec's error path).
-    let cases: [(&str, Vec<u8>); 3] = [
+    // the other two the request itself (its own codec's error path). For
+    // Evaluate, prost's own error follows the prefix.
+    let cases: [(&str, Vec<u8>, &str); 3] = [
         // workflow_json (field 2) holding bytes that are not UTF-8.
-        ("invalid UTF-8", vec![0x12, 0x02, 0xff, 0xfe]),
+        (
+            "invalid UTF-8",
+            vec![0x12, 0x02, 0xff, 0xfe],
+            "EvaluateRequest.input: invalid string value: data is not UTF-8 encoded",
+        ),
         // explain (field 4, varint) whose varint never ends.
-        ("bad varint", [vec![0x20], vec![0xff; 11]].concat()),
+        (
+            "bad varint",
+            [vec![0x20], vec![0xff; 11]].concat(),
+            "EvaluateRequest.explain: invalid varint",
+        ),
         // workflow_json announcing 16 bytes and carrying one.
-        ("truncated", vec![0x12, 0x10, b'{']),
+        (
+            "truncated",
+            vec![0x12, 0x10, b'{'],
+            "EvaluateRequest.input: buffer underflow",
+        ),
     ];
     let paths = [
         "/verdict.v1.DecisionService/Evaluate",
         "/verdict.v1.DecisionService/BatchEvaluate",
     ];
-    for ((name, bytes), path) in cases.iter().flat_map(|case| paths.map(|path| (case, path))) {
+    for ((name, bytes, evaluate_error), path) in
+        cases.iter().flat_map(|case| paths.map(|path| (case, path)))
+    {
         grpc.ready().await.expect("ready");
+        let evaluate = path.ends_with("/Evaluate");
         let name = format!("{name}, {path}");
         let path = tonic::codegen::http::uri::PathAndQuery::from_static(path);
         let status = grpc
@@ -389,6 +405,15 @@ async fn malformed_protobuf_is_the_callers_fault() {
             "{name}: {}",
             status.message()
         );
+        if evaluate {
+            assert_eq!(
+                status.message(),
+                format!(
+                    "not a valid protobuf message: failed to decode Protobuf message: {evaluate_error}"
+                ),
+                "{name}"
+            );
+        }
         let info = details(&status).error_info().cloned().expect("ErrorInfo");
         assert_eq!(info.reason, "INVALID_PROTOBUF", "{name}");
     }
