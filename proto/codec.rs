@@ -40,10 +40,10 @@ impl<T, U> Default for VerdictCodec<T, U> {
 }
 
 impl<T, U> VerdictCodec<T, U> {
-    /// Decodes from a buffer of `bytes` to start with. tonic grows its
-    /// buffer (8 KiB) to a message's length once the message's header is
-    /// in, copying what it holds; a first size that fits the usual message
-    /// saves that copy.
+    /// Decodes from a buffer of `bytes` to start with. Once a message's
+    /// header is in, tonic reserves the message's length beyond what its
+    /// buffer (8 KiB) holds, growing it by a copy when it is short: a first
+    /// size of twice the usual message saves that copy.
     pub fn with_buffer_bytes(bytes: usize) -> Self {
         Self {
             types: PhantomData,
