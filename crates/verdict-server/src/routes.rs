@@ -35,10 +35,13 @@ const EVALUATE: &str = "/verdict.v1.DecisionService/Evaluate";
 /// The first size of `Evaluate`'s decode buffer. Once a message's header is
 /// in, tonic reserves the message's length beyond the bytes it already
 /// holds (usually all of them: a request arrives in one DATA frame), so a
-/// buffer of twice the message saves growing it by a copy. A workflow
-/// result of the corpus is 5-8.5 KB of JSON; tonic's 8 KiB fits 4 KB
-/// (tests/load/README.md, "Instructions per call").
-const EVALUATE_BUFFER_BYTES: usize = 32 * 1024;
+/// buffer of twice the message saves growing it by a copy. tonic's 8 KiB
+/// fits 4 KB; most workflow results of the corpus are 5-8.5 KB of JSON (at
+/// most 5.5 KB without their indentation), and 16 KiB fits all but the
+/// largest. Every Evaluate holds its buffer from its headers on, a stream
+/// that never sends its body too, so it is no larger (tests/load/README.md,
+/// "Instructions per call").
+const EVALUATE_BUFFER_BYTES: usize = 16 * 1024;
 
 /// The decision service with `BatchEvaluate` routed to [`BatchFrames`] and
 /// `Evaluate` to [`EvaluateAnswers`].
