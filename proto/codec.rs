@@ -26,15 +26,16 @@ pub const INVALID_PROTOBUF: &str = "INVALID_PROTOBUF";
 #[derive(Debug, Clone, Copy)]
 pub struct VerdictCodec<T, U> {
     types: PhantomData<(T, U)>,
-    /// The decode buffer's first size; tonic's default when `None`.
-    buffer_bytes: Option<usize>,
+    /// The decoder's buffer: tonic's default unless
+    /// [`VerdictCodec::with_buffer_bytes`] says otherwise.
+    buffer: BufferSettings,
 }
 
 impl<T, U> Default for VerdictCodec<T, U> {
     fn default() -> Self {
         Self {
             types: PhantomData,
-            buffer_bytes: None,
+            buffer: BufferSettings::default(),
         }
     }
 }
@@ -47,7 +48,8 @@ impl<T, U> VerdictCodec<T, U> {
     pub fn with_buffer_bytes(bytes: usize) -> Self {
         Self {
             types: PhantomData,
-            buffer_bytes: Some(bytes),
+            // The yield threshold is tonic's default: only encoders read it.
+            buffer: BufferSettings::new(bytes, 32 * 1024),
         }
     }
 }
@@ -67,14 +69,9 @@ where
     }
 
     fn decoder(&mut self) -> Self::Decoder {
-        let buffer = match self.buffer_bytes {
-            // The yield threshold is tonic's default: only encoders read it.
-            Some(bytes) => BufferSettings::new(bytes, 32 * 1024),
-            None => ProstCodec::<T, U>::default().decoder().buffer_settings(),
-        };
         CheckedDecoder {
             types: PhantomData,
-            buffer,
+            buffer: self.buffer,
         }
     }
 }
@@ -95,20 +92,16 @@ impl<U: Message + Default + WireCheck> Decoder for CheckedDecoder<U> {
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
         use prost::bytes::Buf as _;
         check_entries::<U>(buf.chunk())?;
-        // tonic holds a message whole in one buffer, so it is decoded from
-        // that slice: prost moves a slice's start for every field it reads,
-        // where through `DecodeBuf` each read advances tonic's `BytesMut`
-        // (about 8k instructions of a typed Evaluate's request; tests/load/
+        // A `DecodeBuf` is the message's window on tonic's `BytesMut`, which
+        // holds all of it: its chunk is the whole message. Decoded from that
+        // slice, prost moves the slice's start for every field it reads,
+        // where through `DecodeBuf` each read advances the `BytesMut` (about
+        // 8k instructions of a typed Evaluate's request; tests/load/
         // README.md, "Instructions per call"). No field of verdict's messages
         // is `bytes::Bytes`, which a slice would make prost copy.
-        let len = buf.remaining();
-        let decoded = if buf.chunk().len() == len {
-            let message = U::decode(buf.chunk());
-            buf.advance(len);
-            message
-        } else {
-            U::decode(&mut *buf)
-        };
+        let message = buf.chunk();
+        let (decoded, read) = (U::decode(message), message.len());
+        buf.advance(read);
         // prost's `DecodeError` as text, as tonic's prost codec puts it in
         // the status message; the text is kept, tonic's INTERNAL is not.
         decoded
