@@ -5,8 +5,8 @@ use verdict_api::v1::{self as pb, batch_result};
 use verdict_server::Limits;
 
 use crate::support::{
-    TestServer, batch_evaluate, batch_item as json_item, details, fixture, rpc_status_details,
-    violated_field,
+    SMALL_PASSED, TestServer, batch_evaluate, batch_item as json_item, details, fixture,
+    rpc_status_details, violated_field,
 };
 
 fn batch(items: Vec<pb::BatchItem>) -> pb::BatchEvaluateRequest {
@@ -353,9 +353,7 @@ async fn an_oversize_batch_is_out_of_range_and_the_server_keeps_serving() {
         .await
         .expect_err("an 8 KB batch over a 2 KB limit");
     assert_eq!(status.code(), Code::OutOfRange, "{status:?}");
-    let small = r#"{"workflow": {"status": "PROCESSED"}, "decision": {"type": "PASSED"},
-        "capabilities": {"usability": [{"decision": {"type": "PASSED", "details": {"label": "OK"}}}]}}"#;
-    let results = batch_evaluate(&mut client, batch(vec![json_item("1", small)])).await;
+    let results = batch_evaluate(&mut client, batch(vec![json_item("1", SMALL_PASSED)])).await;
     let Some(batch_result::Result::Decision(decision)) = &results[0].result else {
         panic!("not decided: {:?}", results[0]);
     };

@@ -4,7 +4,9 @@
 use tonic::Code;
 use verdict_api::v1::{self as pb, evaluate_request};
 
-use crate::support::{TestServer, details, evaluate_json, fixture, json_request, violated_field};
+use crate::support::{
+    SMALL_PASSED, TestServer, details, evaluate_json, fixture, json_request, violated_field,
+};
 
 #[tokio::test]
 async fn an_ill_typed_field_is_invalid_argument_naming_its_path_line_and_column() {
@@ -206,8 +208,6 @@ async fn an_oversize_request_is_out_of_range_and_the_server_keeps_serving() {
         .await
         .expect_err("an 8 KB body over a 2 KB limit");
     assert_eq!(status.code(), Code::OutOfRange);
-    let small = r#"{"workflow": {"status": "PROCESSED"}, "decision": {"type": "PASSED"},
-        "capabilities": {"usability": [{"decision": {"type": "PASSED", "details": {"label": "OK"}}}]}}"#;
-    let decision = evaluate_json(&mut client, small).await;
+    let decision = evaluate_json(&mut client, SMALL_PASSED).await;
     assert_eq!(decision.outcome(), pb::Outcome::Approve);
 }

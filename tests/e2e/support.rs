@@ -155,6 +155,11 @@ pub const PERSONAL_VALUES: [&str; 9] = [
     "SPRINGFIELD",
 ];
 
+/// A final workflow result the default policy approves, a few hundred bytes
+/// long: what a call under a small message limit can still carry.
+pub const SMALL_PASSED: &str = r#"{"workflow": {"status": "PROCESSED"}, "decision": {"type": "PASSED"},
+    "capabilities": {"usability": [{"decision": {"type": "PASSED", "details": {"label": "OK"}}}]}}"#;
+
 pub fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
