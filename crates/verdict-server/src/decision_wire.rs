@@ -20,19 +20,28 @@ use crate::convert::{decision_type_to_wire, outcome_to_wire};
 use crate::evidence::reason_evidence;
 
 /// A decision and its explanations, to encode: `Decision` as
-/// `decision_to_wire` builds it, with `explanations` set. Its length is
-/// known before anything is written.
+/// `decision_to_wire` builds it, with `explanations` set. Its length, and
+/// each reason's, is known before anything is written.
 pub struct DecisionWire<'d, 'a> {
     decision: &'d Decision<'a>,
     explanations: &'d [pb::FindingExplanation],
+    /// Each reason's encoded length, in order: needed for the decision's
+    /// length and again for each reason's prefix, so worked out once.
+    reason_lens: Vec<usize>,
     len: usize,
 }
 
 impl<'d, 'a> DecisionWire<'d, 'a> {
     pub fn new(decision: &'d Decision<'a>, explanations: &'d [pb::FindingExplanation]) -> Self {
+        let reason_lens = decision
+            .reasons
+            .iter()
+            .map(|reason| reason_len(decision, reason))
+            .collect();
         let mut wire = Self {
             decision,
             explanations,
+            reason_lens,
             len: 0,
         };
         wire.len = wire.encoded_len();
@@ -67,10 +76,10 @@ impl<'d, 'a> DecisionWire<'d, 'a> {
         let decision = self.decision;
         enum_len(1, outcome_to_wire(decision.outcome) as i32)
             + text_len(2, decision.result_code)
-            + decision
-                .reasons
+            + self
+                .reason_lens
                 .iter()
-                .map(|reason| nested_len(3, reason_len(decision, reason)))
+                .map(|&len| nested_len(3, len))
                 .sum::<usize>()
             + nested_len(4, policy_len(decision.policy))
             + text_len(5, decision.workflow_id.unwrap_or_default())
@@ -83,8 +92,8 @@ impl<'d, 'a> DecisionWire<'d, 'a> {
         let decision = self.decision;
         put_enum(1, outcome_to_wire(decision.outcome) as i32, buf);
         put_text(2, decision.result_code, buf);
-        for reason in &decision.reasons {
-            put_nested(3, reason_len(decision, reason), buf);
+        for (reason, &len) in decision.reasons.iter().zip(&self.reason_lens) {
+            put_nested(3, len, buf);
             put_reason(decision, reason, buf);
         }
         put_nested(4, policy_len(decision.policy), buf);
@@ -112,8 +121,8 @@ fn raw_decision_type<'a>(reason: &Reason<'a>) -> &'a str {
 }
 
 /// A reason's length. Its evidence (a message built from the decision) is
-/// built here, once more for the length prefix when it is written, and once
-/// to write it: only reasons that cite evidence have any, and those are few.
+/// built here and again to write it: only reasons that cite evidence have
+/// any, and those are few.
 fn reason_len(decision: &Decision<'_>, reason: &Reason<'_>) -> usize {
     text_len(1, reason.capability)
         + enum_len(2, decision_type_to_wire(reason.decision_type) as i32)
