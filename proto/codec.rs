@@ -91,17 +91,22 @@ impl<U: Message + Default + WireCheck> Decoder for CheckedDecoder<U> {
 
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
         use prost::bytes::Buf as _;
-        check_entries::<U>(buf.chunk())?;
         // A `DecodeBuf` is the message's window on tonic's `BytesMut`, which
-        // holds all of it: its chunk is the whole message. Decoded from that
-        // slice, prost moves the slice's start for every field it reads,
-        // where through `DecodeBuf` each read advances the `BytesMut` (about
-        // 8k instructions of a typed Evaluate's request; tests/load/
-        // README.md, "Instructions per call"). No field of verdict's messages
-        // is `bytes::Bytes`, which a slice would make prost copy.
+        // holds all of it: its chunk is the whole message, checked and
+        // decoded as one slice. Decoded from that slice, prost moves the
+        // slice's start for every field it reads, where through `DecodeBuf`
+        // each read advances the `BytesMut` (about 8k instructions of a typed
+        // Evaluate's request; tests/load/README.md, "Instructions per call").
+        // No field of verdict's messages is `bytes::Bytes`, which a slice
+        // would make prost copy.
         let message = buf.chunk();
-        let (decoded, read) = (U::decode(message), message.len());
-        buf.advance(read);
+        let len = message.len();
+        // Were tonic ever to hand over a message in pieces, the slice would
+        // decode as a truncated message: every test's decode would stop here.
+        debug_assert_eq!(len, buf.remaining(), "tonic hands over a message whole");
+        check_entries::<U>(message)?;
+        let decoded = U::decode(message);
+        buf.advance(len);
         // prost's `DecodeError` as text, as tonic's prost codec puts it in
         // the status message; the text is kept, tonic's INTERNAL is not.
         decoded
