@@ -2,13 +2,16 @@
 //! its HEADERS, DATA and trailers leave in one write.
 //!
 //! h2 copies a DATA frame of under 256 bytes into its write buffer (1,024
-//! when the socket cannot take several buffers in one write), but writes a
-//! larger one from where it is and flushes before the next frame:
-//! an Evaluate answer (about 2 KB with six reasons) then costs two writes
-//! where the no-op's empty answer costs one, each paying for the peer's TCP
-//! processing on loopback. hyper offers no setting for it. Split into
-//! pieces of at most [`PIECE`] bytes, the answer goes out in one write; the
-//! peer reads the same message from a few more frames (9 bytes each).
+//! when what it writes to prefers one buffer a write), but writes a larger
+//! one from where it is and flushes before the next frame: an Evaluate
+//! answer (about 2 KB with six reasons) then costs two writes where the
+//! no-op's empty answer costs one, each paying for the peer's TCP processing
+//! on loopback. hyper offers no setting for it. Split into pieces of at most
+//! [`piece_bytes`], the answer goes out in one write; the peer reads the same
+//! message from a few more frames (9 bytes each). Each frame costs h2 work of
+//! its own, so the pieces are as large as h2 copies: 1,023 bytes on a
+//! plaintext connection, whose socket ([`Guarded`](crate::connections::Guarded))
+//! asks for one buffer a write, 255 under TLS, whose stream takes several.
 //! Measured in tests/load/README.md ("Tried and kept").
 
 use std::pin::Pin;
@@ -19,25 +22,36 @@ use prost::bytes::Bytes;
 use tonic::Status;
 use tonic::body::Body;
 
-/// The largest piece: one byte under h2's lower chain threshold.
-const PIECE: usize = 255;
+/// The largest piece h2 copies into its write buffer, one byte under its
+/// chain threshold, which depends on what h2 writes to: rustls's stream
+/// under TLS (several buffers a write: 256), else a [`Guarded`] socket (one
+/// buffer a write: 1,024).
+///
+/// [`Guarded`]: crate::connections::Guarded
+pub const fn piece_bytes(tls: bool) -> usize {
+    if tls { 255 } else { 1023 }
+}
 
 /// The largest data chunk split into pieces; larger ones (a batch's answer)
 /// are sent as they are, where the write they save does not matter.
 const SMALL: usize = 8 * 1024;
 
 /// `inner`, with each data chunk of at most [`SMALL`] bytes passed on in
-/// pieces of at most [`PIECE`] bytes.
+/// pieces of at most `piece` bytes.
 pub struct InPieces {
     inner: Body,
+    /// The largest piece ([`piece_bytes`]).
+    piece: usize,
     /// What is left of the chunk being passed on.
     rest: Bytes,
 }
 
 impl InPieces {
-    pub fn new(inner: Body) -> Self {
+    /// `piece` is at least 1: [`piece_bytes`] of the connection's transport.
+    pub fn new(inner: Body, piece: usize) -> Self {
         Self {
             inner,
+            piece: piece.max(1),
             rest: Bytes::new(),
         }
     }
@@ -62,7 +76,7 @@ impl http_body::Body for InPieces {
                 Err(frame) => return Poll::Ready(Some(Ok(frame))),
             }
         }
-        let len = self.rest.len().min(PIECE);
+        let len = self.rest.len().min(self.piece);
         let piece = self.rest.split_to(len);
         Poll::Ready(Some(Ok(Frame::data(piece))))
     }
@@ -115,8 +129,9 @@ mod tests {
         std::future::poll_fn(|cx| Pin::new(&mut *pieces).poll_frame(cx)).await
     }
 
-    /// The frames `InPieces` passes on for a body of `chunks` then trailers.
-    async fn frames_of(chunks: Vec<Bytes>) -> Vec<Frame<Bytes>> {
+    /// The frames `InPieces` passes on for a body of `chunks` then trailers,
+    /// in pieces of at most `piece` bytes.
+    async fn frames_of(chunks: Vec<Bytes>, piece: usize) -> Vec<Frame<Bytes>> {
         let mut trailers = HeaderMap::new();
         trailers.insert("grpc-status", "0".parse().expect("a header value"));
         let frames = chunks
@@ -125,7 +140,7 @@ mod tests {
             .chain([Frame::trailers(trailers)])
             .map(Ok)
             .collect();
-        let mut pieces = InPieces::new(Body::new(Frames(frames)));
+        let mut pieces = InPieces::new(Body::new(Frames(frames)), piece);
         let mut out = Vec::new();
         while let Some(frame) = next(&mut pieces).await {
             out.push(frame.expect("no error"));
@@ -137,7 +152,8 @@ mod tests {
     async fn it_is_not_at_its_end_while_pieces_remain_and_passes_an_error_on() {
         let chunk = Bytes::from(vec![1u8; 600]);
         let frames = [Ok(Frame::data(chunk)), Err(Status::internal("broken"))];
-        let mut pieces = InPieces::new(Body::new(Frames(frames.into_iter().collect())));
+        let tls = piece_bytes(true);
+        let mut pieces = InPieces::new(Body::new(Frames(frames.into_iter().collect())), tls);
         let mut sizes = Vec::new();
         for left in [345, 90, 0] {
             let frame = next(&mut pieces).await.expect("a piece").expect("data");
@@ -158,28 +174,35 @@ mod tests {
     #[tokio::test]
     async fn a_small_answer_is_passed_on_in_pieces_that_add_up_to_it() {
         let answer: Bytes = (0..2000u32).map(|n| (n % 251) as u8).collect();
-        let frames = frames_of(vec![answer.clone()]).await;
-        let (data, rest) = frames.split_at(frames.len() - 1);
-        assert_eq!(data.len(), 2000usize.div_ceil(PIECE));
-        let mut joined = Vec::new();
-        for frame in data {
-            let piece = frame.data_ref().expect("data");
-            assert!(!piece.is_empty() && piece.len() <= PIECE);
-            joined.extend_from_slice(piece);
+        // Plaintext: two pieces; under TLS: eight.
+        let plaintext = vec![1023, 977];
+        let tls = vec![255, 255, 255, 255, 255, 255, 255, 215];
+        for (over_tls, expected_sizes) in [(false, plaintext), (true, tls)] {
+            let frames = frames_of(vec![answer.clone()], piece_bytes(over_tls)).await;
+            let (data, rest) = frames.split_at(frames.len() - 1);
+            let lens: Vec<usize> = data
+                .iter()
+                .map(|frame| frame.data_ref().map_or(0, Bytes::len))
+                .collect();
+            assert_eq!(lens, expected_sizes, "over TLS: {over_tls}");
+            let mut joined = Vec::new();
+            for frame in data {
+                joined.extend_from_slice(frame.data_ref().expect("data"));
+            }
+            assert_eq!(joined, answer);
+            assert_eq!(
+                rest[0]
+                    .trailers_ref()
+                    .map(|trailers| trailers["grpc-status"].clone()),
+                Some("0".parse().expect("a header value"))
+            );
         }
-        assert_eq!(joined, answer);
-        assert_eq!(
-            rest[0]
-                .trailers_ref()
-                .map(|trailers| trailers["grpc-status"].clone()),
-            Some("0".parse().expect("a header value"))
-        );
     }
 
     #[tokio::test]
     async fn a_large_answer_and_an_empty_one_are_passed_on_as_they_are() {
         let large = Bytes::from(vec![7u8; SMALL + 1]);
-        let frames = frames_of(vec![Bytes::new(), large.clone()]).await;
+        let frames = frames_of(vec![Bytes::new(), large.clone()], piece_bytes(false)).await;
         assert_eq!(frames.len(), 3);
         assert_eq!(frames[0].data_ref(), Some(&Bytes::new()));
         assert_eq!(frames[1].data_ref(), Some(&large));

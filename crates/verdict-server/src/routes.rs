@@ -52,10 +52,14 @@ pub struct DecisionRoutes {
     /// The generated server's message limits, applied to `Evaluate` and
     /// `BatchEvaluate` here too.
     max_message_bytes: usize,
+    /// The largest piece of a small answer ([`piece_bytes`](crate::answer_pieces::piece_bytes)).
+    piece_bytes: usize,
 }
 
 impl DecisionRoutes {
-    pub fn new(api: DecisionApi, max_message_bytes: usize) -> Self {
+    /// `piece_bytes`: [`piece_bytes`](crate::answer_pieces::piece_bytes) of
+    /// the transport served.
+    pub fn new(api: DecisionApi, max_message_bytes: usize, piece_bytes: usize) -> Self {
         let api = Arc::new(api);
         let generated = DecisionServiceServer::from_arc(Arc::clone(&api))
             .max_decoding_message_size(max_message_bytes)
@@ -64,6 +68,7 @@ impl DecisionRoutes {
             generated,
             api,
             max_message_bytes,
+            piece_bytes,
         }
     }
 }
@@ -88,6 +93,7 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let api = Arc::clone(&self.api);
         let max_message_bytes = self.max_message_bytes;
+        let piece = self.piece_bytes;
         let limit = Some(max_message_bytes);
         // No compression, as on the generated server: `new` enables none
         // on it (were it to, these routes would need the same through
@@ -99,7 +105,7 @@ where
                 let mut grpc =
                     Grpc::new(BatchFramesCodec).apply_max_message_size_config(limit, limit);
                 let response = grpc.unary(BatchFrames(api), request).await;
-                Ok(response.map(|body| Body::new(InPieces::new(body))))
+                Ok(response.map(|body| Body::new(InPieces::new(body, piece))))
             }),
             EVALUATE => Box::pin(async move {
                 let codec = VerdictCodec::<EvaluateAnswer, EvaluateRequest>::with_buffer_bytes(
@@ -107,7 +113,7 @@ where
                 );
                 let mut grpc = Grpc::new(codec).apply_max_message_size_config(limit, limit);
                 let response = grpc.unary(EvaluateAnswers(api), request).await;
-                Ok(response.map(|body| Body::new(InPieces::new(body))))
+                Ok(response.map(|body| Body::new(InPieces::new(body, piece))))
             }),
             _ => self.generated.call(request),
         }
