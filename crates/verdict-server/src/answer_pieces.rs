@@ -28,8 +28,8 @@ use tonic::body::Body;
 /// buffer a write: 1,024).
 ///
 /// [`Guarded`]: crate::connections::Guarded
-pub const fn piece_bytes(tls: bool) -> usize {
-    if tls { 255 } else { 1023 }
+const fn piece_bytes(over_tls: bool) -> usize {
+    if over_tls { 255 } else { 1023 }
 }
 
 /// The largest data chunk split into pieces; larger ones (a batch's answer)
@@ -37,21 +37,21 @@ pub const fn piece_bytes(tls: bool) -> usize {
 const SMALL: usize = 8 * 1024;
 
 /// `inner`, with each data chunk of at most [`SMALL`] bytes passed on in
-/// pieces of at most `piece` bytes.
+/// pieces of at most [`piece_bytes`].
 pub struct InPieces {
     inner: Body,
-    /// The largest piece ([`piece_bytes`]).
+    /// The largest piece: [`piece_bytes`] of the connection's transport.
     piece: usize,
     /// What is left of the chunk being passed on.
     rest: Bytes,
 }
 
 impl InPieces {
-    /// `piece` is at least 1: [`piece_bytes`] of the connection's transport.
-    pub fn new(inner: Body, piece: usize) -> Self {
+    /// `over_tls`: whether the answer goes out over TLS.
+    pub fn new(inner: Body, over_tls: bool) -> Self {
         Self {
             inner,
-            piece: piece.max(1),
+            piece: piece_bytes(over_tls),
             rest: Bytes::new(),
         }
     }
@@ -130,8 +130,8 @@ mod tests {
     }
 
     /// The frames `InPieces` passes on for a body of `chunks` then trailers,
-    /// in pieces of at most `piece` bytes.
-    async fn frames_of(chunks: Vec<Bytes>, piece: usize) -> Vec<Frame<Bytes>> {
+    /// over TLS or not.
+    async fn frames_of(chunks: Vec<Bytes>, over_tls: bool) -> Vec<Frame<Bytes>> {
         let mut trailers = HeaderMap::new();
         trailers.insert("grpc-status", "0".parse().expect("a header value"));
         let frames = chunks
@@ -140,7 +140,7 @@ mod tests {
             .chain([Frame::trailers(trailers)])
             .map(Ok)
             .collect();
-        let mut pieces = InPieces::new(Body::new(Frames(frames)), piece);
+        let mut pieces = InPieces::new(Body::new(Frames(frames)), over_tls);
         let mut out = Vec::new();
         while let Some(frame) = next(&mut pieces).await {
             out.push(frame.expect("no error"));
@@ -152,8 +152,7 @@ mod tests {
     async fn it_is_not_at_its_end_while_pieces_remain_and_passes_an_error_on() {
         let chunk = Bytes::from(vec![1u8; 600]);
         let frames = [Ok(Frame::data(chunk)), Err(Status::internal("broken"))];
-        let tls = piece_bytes(true);
-        let mut pieces = InPieces::new(Body::new(Frames(frames.into_iter().collect())), tls);
+        let mut pieces = InPieces::new(Body::new(Frames(frames.into_iter().collect())), true);
         let mut sizes = Vec::new();
         for left in [345, 90, 0] {
             let frame = next(&mut pieces).await.expect("a piece").expect("data");
@@ -178,7 +177,7 @@ mod tests {
         let plaintext = vec![1023, 977];
         let tls = vec![255, 255, 255, 255, 255, 255, 255, 215];
         for (over_tls, expected_sizes) in [(false, plaintext), (true, tls)] {
-            let frames = frames_of(vec![answer.clone()], piece_bytes(over_tls)).await;
+            let frames = frames_of(vec![answer.clone()], over_tls).await;
             let (data, rest) = frames.split_at(frames.len() - 1);
             let lens: Vec<usize> = data
                 .iter()
@@ -202,7 +201,7 @@ mod tests {
     #[tokio::test]
     async fn a_large_answer_and_an_empty_one_are_passed_on_as_they_are() {
         let large = Bytes::from(vec![7u8; SMALL + 1]);
-        let frames = frames_of(vec![Bytes::new(), large.clone()], piece_bytes(false)).await;
+        let frames = frames_of(vec![Bytes::new(), large.clone()], false).await;
         assert_eq!(frames.len(), 3);
         assert_eq!(frames[0].data_ref(), Some(&Bytes::new()));
         assert_eq!(frames[1].data_ref(), Some(&large));

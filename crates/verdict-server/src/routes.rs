@@ -52,14 +52,14 @@ pub struct DecisionRoutes {
     /// The generated server's message limits, applied to `Evaluate` and
     /// `BatchEvaluate` here too.
     max_message_bytes: usize,
-    /// The largest piece of a small answer ([`piece_bytes`](crate::answer_pieces::piece_bytes)).
-    piece_bytes: usize,
+    /// Whether answers go out over TLS, which sets how small answers are cut
+    /// ([`InPieces`]).
+    over_tls: bool,
 }
 
 impl DecisionRoutes {
-    /// `piece_bytes`: [`piece_bytes`](crate::answer_pieces::piece_bytes) of
-    /// the transport served.
-    pub fn new(api: DecisionApi, max_message_bytes: usize, piece_bytes: usize) -> Self {
+    /// `over_tls`: whether the server serves TLS.
+    pub fn new(api: DecisionApi, max_message_bytes: usize, over_tls: bool) -> Self {
         let api = Arc::new(api);
         let generated = DecisionServiceServer::from_arc(Arc::clone(&api))
             .max_decoding_message_size(max_message_bytes)
@@ -68,7 +68,7 @@ impl DecisionRoutes {
             generated,
             api,
             max_message_bytes,
-            piece_bytes,
+            over_tls,
         }
     }
 }
@@ -93,7 +93,7 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let api = Arc::clone(&self.api);
         let max_message_bytes = self.max_message_bytes;
-        let piece = self.piece_bytes;
+        let over_tls = self.over_tls;
         let limit = Some(max_message_bytes);
         // No compression, as on the generated server: `new` enables none
         // on it (were it to, these routes would need the same through
@@ -105,7 +105,7 @@ where
                 let mut grpc =
                     Grpc::new(BatchFramesCodec).apply_max_message_size_config(limit, limit);
                 let response = grpc.unary(BatchFrames(api), request).await;
-                Ok(response.map(|body| Body::new(InPieces::new(body, piece))))
+                Ok(response.map(|body| Body::new(InPieces::new(body, over_tls))))
             }),
             EVALUATE => Box::pin(async move {
                 let codec = VerdictCodec::<EvaluateAnswer, EvaluateRequest>::with_buffer_bytes(
@@ -113,7 +113,7 @@ where
                 );
                 let mut grpc = Grpc::new(codec).apply_max_message_size_config(limit, limit);
                 let response = grpc.unary(EvaluateAnswers(api), request).await;
-                Ok(response.map(|body| Body::new(InPieces::new(body, piece))))
+                Ok(response.map(|body| Body::new(InPieces::new(body, over_tls))))
             }),
             _ => self.generated.call(request),
         }

@@ -13,7 +13,6 @@ use verdict_api::codec::EntryLimits;
 use verdict_api::loadtest::v1::baseline_service_server::BaselineServiceServer;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
-use crate::answer_pieces;
 use crate::baseline::NoopBaseline;
 use crate::body_budget::{BodyBudget, BodyBudgetLayer};
 use crate::connections::{self, ConnectionLimits};
@@ -108,7 +107,7 @@ pub async fn serve(
             Arc::clone(&budget),
         ),
         limits.max_message_bytes,
-        answer_pieces::piece_bytes(tls.is_some()),
+        tls.is_some(),
     );
 
     // Same message limits as the decision service: the baseline must see the
