@@ -11,7 +11,7 @@
 //!
 //! [`decision_to_wire`]: crate::convert::decision_to_wire
 
-use prost::bytes::BufMut;
+use prost::bytes::{BufMut, Bytes};
 use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint, key_len, message};
 use verdict_api::v1 as pb;
 use verdict_core::{Decision, DecisionType, PolicyRef, Reason};
@@ -72,6 +72,14 @@ impl<'d, 'a> DecisionWire<'d, 'a> {
         buf
     }
 
+    /// This decision encoded, for the ledger to mark once recorded.
+    pub fn unmarked(&self) -> Unmarked {
+        let mut buf = Vec::with_capacity(ANSWER_HEAD + self.len + RECORD_MARK_BYTES);
+        buf.resize(ANSWER_HEAD, 0);
+        self.put(&mut buf);
+        Unmarked { buf }
+    }
+
     fn encoded_len(&self) -> usize {
         let decision = self.decision;
         enum_len(1, outcome_to_wire(decision.outcome) as i32)
@@ -103,6 +111,86 @@ impl<'d, 'a> DecisionWire<'d, 'a> {
         put_text(5, decision.workflow_id.unwrap_or_default(), buf);
         put_text(6, decision.account_id.unwrap_or_default(), buf);
         message::encode_repeated(7, self.explanations, buf);
+    }
+}
+
+/// Most bytes recording adds to a decision: a decision id (36), the
+/// superseded id (36), `recorded`, `workflow_version`, `already_recorded`,
+/// with their tags and lengths.
+pub const RECORD_MARK_BYTES: usize = 2 * (2 + 36) + 2 + 6 + 2 + 8;
+
+/// What the ledger adds to a decision it has recorded: `Decision`'s fields
+/// 8 to 12. They are its last fields, so prost writes them after everything
+/// [`DecisionWire`] writes, and [`Unmarked::evaluate_response`] can add them
+/// to a decision encoded before it was recorded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Mark<'m> {
+    pub decision_id: &'m str,
+    pub recorded: bool,
+    pub workflow_version: u32,
+    pub already_recorded: bool,
+    pub supersedes_decision_id: &'m str,
+}
+
+impl Mark<'_> {
+    /// Sets the same fields of a decision built as a message.
+    pub fn apply(&self, decision: &mut pb::Decision) {
+        self.decision_id.clone_into(&mut decision.decision_id);
+        decision.recorded = self.recorded;
+        decision.workflow_version = self.workflow_version;
+        decision.already_recorded = self.already_recorded;
+        self.supersedes_decision_id
+            .clone_into(&mut decision.supersedes_decision_id);
+    }
+
+    fn encoded_len(&self) -> usize {
+        text_len(8, self.decision_id)
+            + bool_len(9, self.recorded)
+            + uint_len(10, self.workflow_version)
+            + bool_len(11, self.already_recorded)
+            + text_len(12, self.supersedes_decision_id)
+    }
+
+    fn put(&self, buf: &mut impl BufMut) {
+        put_text(8, self.decision_id, buf);
+        put_bool(9, self.recorded, buf);
+        put_uint(10, self.workflow_version, buf);
+        put_bool(11, self.already_recorded, buf);
+        put_text(12, self.supersedes_decision_id, buf);
+    }
+}
+
+/// Room kept before an [`Unmarked`] decision for the `EvaluateResponse`
+/// key and length written once its mark is known (a varint is at most 10
+/// bytes): the decision is not copied again to make room.
+const ANSWER_HEAD: usize = 1 + 10;
+
+/// A decision encoded before the ledger has recorded it: every field but
+/// the [`Mark`]. Owns its bytes, so it outlives the input it was decided
+/// from while the ledger records the decision.
+#[derive(Debug)]
+pub struct Unmarked {
+    /// [`ANSWER_HEAD`] bytes of room, then the decision's fields 1 to 7.
+    buf: Vec<u8>,
+}
+
+impl Unmarked {
+    /// The decision's encoded length, without its mark.
+    pub fn len(&self) -> usize {
+        self.buf.len() - ANSWER_HEAD
+    }
+
+    /// An `EvaluateResponse` with this decision, marked with `mark`,
+    /// encoded.
+    pub fn evaluate_response(self, mark: &Mark<'_>) -> Bytes {
+        let len = self.len() + mark.encoded_len();
+        let mut head = Vec::with_capacity(ANSWER_HEAD);
+        put_nested(1, len, &mut head);
+        let start = ANSWER_HEAD - head.len();
+        let mut buf = self.buf;
+        buf[start..ANSWER_HEAD].copy_from_slice(&head);
+        mark.put(&mut buf);
+        Bytes::from(buf).slice(start..)
     }
 }
 
@@ -220,6 +308,22 @@ fn put_enum(tag: u32, value: i32, buf: &mut impl BufMut) {
     }
 }
 
+/// A `uint32` field: absent when 0.
+fn uint_len(tag: u32, value: u32) -> usize {
+    if value == 0 {
+        0
+    } else {
+        key_len(tag) + encoded_len_varint(u64::from(value))
+    }
+}
+
+fn put_uint(tag: u32, value: u32, buf: &mut impl BufMut) {
+    if value != 0 {
+        encode_key(tag, WireType::Varint, buf);
+        encode_varint(u64::from(value), buf);
+    }
+}
+
 /// A bool field: absent when false.
 fn bool_len(tag: u32, value: bool) -> usize {
     if value { key_len(tag) + 1 } else { 0 }
@@ -324,6 +428,30 @@ mod tests {
         ]
     }
 
+    /// Marks as the ledger sets them (decision id, recorded, workflow
+    /// version, already recorded, superseded id): none (not recorded), a
+    /// first record, the same input again, and a new version — one with the
+    /// largest version, whose varint is longest.
+    const MARKS: [(&str, bool, u32, bool, &str); 5] = [
+        ("", false, 0, false, ""),
+        ("0f8e1c2a-6d4b-4e8a-9c1f-2b3d4e5f6a7b", true, 1, false, ""),
+        ("0f8e1c2a-6d4b-4e8a-9c1f-2b3d4e5f6a7b", true, 1, true, ""),
+        (
+            "5a6b7c8d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
+            true,
+            2,
+            false,
+            "0f8e1c2a-6d4b-4e8a-9c1f-2b3d4e5f6a7b",
+        ),
+        (
+            "5a6b7c8d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
+            true,
+            u32::MAX,
+            false,
+            "0f8e1c2a-6d4b-4e8a-9c1f-2b3d4e5f6a7b",
+        ),
+    ];
+
     #[test]
     fn decision_wire_is_what_prost_writes() {
         let acme = load_policy(
@@ -381,6 +509,32 @@ mod tests {
                         assert_eq!(wire.evaluate_response(), expected.encode_to_vec(), "{name}");
                         let message = expected.decision.unwrap_or_default();
                         assert_eq!(wire.len(), message.encoded_len(), "{name}");
+                        for (id, recorded, version, again, supersedes) in MARKS {
+                            let marked = pb::EvaluateResponse {
+                                decision: Some(pb::Decision {
+                                    decision_id: id.to_owned(),
+                                    recorded,
+                                    workflow_version: version,
+                                    already_recorded: again,
+                                    supersedes_decision_id: supersedes.to_owned(),
+                                    ..message.clone()
+                                }),
+                            };
+                            let mark = Mark {
+                                decision_id: id,
+                                recorded,
+                                workflow_version: version,
+                                already_recorded: again,
+                                supersedes_decision_id: supersedes,
+                            };
+                            let unmarked = wire.unmarked();
+                            assert_eq!(unmarked.len(), wire.len(), "{name}");
+                            assert_eq!(
+                                unmarked.evaluate_response(&mark),
+                                marked.encode_to_vec(),
+                                "{name}, {mark:?}"
+                            );
+                        }
                         compared += 1;
                     }
                 }

@@ -20,6 +20,7 @@ use verdict_core::model::stored;
 use verdict_core::{DecisionType, Feedback, KnownWorkflow, Outcome};
 
 use crate::convert::{decision_type_to_wire, instant_to_wire, outcome_to_wire};
+use crate::decision_wire::Mark;
 use crate::errors::{MAX_ID, ServiceError};
 use crate::evidence::{
     MAX_EVIDENCE_ID, evidence_to_wire, feedback_from_wire, feedback_to_wire, is_code,
@@ -363,22 +364,29 @@ fn outcome_from_name(name: &str) -> i32 {
     Outcome::from_name(name).map_or(pb::Outcome::Unspecified, outcome_to_wire) as i32
 }
 
-/// Marks `decision` with how it was recorded.
-pub fn mark(decision: &mut pb::Decision, appended: Option<&Appended>) {
+/// How `appended` says a decision was recorded; `None`: not recorded (the
+/// ledger failed, and failures are open).
+pub fn mark_of(appended: Option<&Appended>) -> Mark<'_> {
     let Some(appended) = appended else {
-        decision.recorded = false;
-        return;
+        return Mark::default();
     };
-    decision.recorded = true;
-    decision.decision_id.clone_from(&appended.decision_id);
-    decision.workflow_version = u32::try_from(appended.workflow_version).unwrap_or(u32::MAX);
+    let mut mark = Mark {
+        decision_id: &appended.decision_id,
+        recorded: true,
+        workflow_version: u32::try_from(appended.workflow_version).unwrap_or(u32::MAX),
+        ..Mark::default()
+    };
     match &appended.kind {
         AppendKind::New => {}
-        AppendKind::Existing => decision.already_recorded = true,
-        AppendKind::NewVersion { previous } => {
-            decision.supersedes_decision_id.clone_from(previous);
-        }
+        AppendKind::Existing => mark.already_recorded = true,
+        AppendKind::NewVersion { previous } => mark.supersedes_decision_id = previous,
     }
+    mark
+}
+
+/// Marks `decision`, built as a message, with how it was recorded.
+pub fn mark(decision: &mut pb::Decision, appended: Option<&Appended>) {
+    mark_of(appended).apply(decision);
 }
 
 fn record_to_wire(record: &Record) -> pb::RecordedDecision {

@@ -6,8 +6,9 @@
 //!   bodies are never copied (tests/load/README.md, "Tried and kept"). A
 //!   clean body is read first as the HTTP/2 frames it arrives in
 //!   ([`keep_message`]), so it is not copied into tonic's buffer either.
-//! - `Evaluate`'s answer is an [`EvaluateAnswer`]: without a ledger to mark
-//!   it, the decision is encoded straight into it where it is made.
+//! - `Evaluate`'s answer is an [`EvaluateAnswer`]: the decision is encoded
+//!   straight into it where it is made (with a ledger, its mark is added
+//!   once it is recorded).
 //!
 //! What the caller sends and receives is the same message either way.
 

@@ -22,12 +22,12 @@ use verdict_ledger::{Draft, PolicyText};
 use crate::batch_items::{Batch, ItemInput, Items, Run};
 use crate::body_budget::BodyBudget;
 use crate::convert::outcome_to_wire;
-use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide, decide_as, wire_decision};
-use crate::decision_wire::DecisionWire;
+use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide, decide_as};
+use crate::decision_wire::{DecisionWire, RECORD_MARK_BYTES, Unmarked};
 use crate::envelope::Envelope;
 use crate::errors::{MAX_ID, ServiceError};
 use crate::evidence::{Lookup, evidence_from_wire, gather};
-use crate::ledger::{Recorder, mark};
+use crate::ledger::{Recorder, mark, mark_of};
 use crate::limits::Limits;
 use crate::metrics::{self, Tally};
 use crate::overload::QueueDelay;
@@ -253,11 +253,6 @@ pub(crate) fn into_message(answer: BatchAnswer) -> pb::BatchResult {
         BatchAnswer::Encoded(bytes) => pb::BatchResult::decode(bytes).unwrap_or_default(),
     }
 }
-
-/// Most bytes recording adds to a decision: a decision id (36), the
-/// superseded id (36), `recorded`, `workflow_version`, `already_recorded`,
-/// with their tags and lengths.
-const RECORD_MARK_BYTES: usize = 2 * (2 + 36) + 2 + 6 + 2 + 8;
 
 /// Room kept below `max_message_bytes` for what wraps the answer.
 const RESPONSE_HEADROOM: usize = 1024;
@@ -519,7 +514,9 @@ async fn recorded(
 ) -> Result<EvaluateAnswer, ServiceError> {
     let policy = &loaded.policy;
     let mut decided = deciding
-        .decide(Arc::clone(&evidence), options, wire_decision)
+        .decide(Arc::clone(&evidence), options, |decision, explanations| {
+            unmarked_answer(decision, &explanations)
+        })
         .await?;
     // The decision reads what the ledger may know (earlier workflows, the
     // account's retries): gathered, then decided again with it. Most
@@ -541,29 +538,65 @@ async fn recorded(
             ..options
         };
         decided = deciding
-            .decide(Arc::new(gathered.clone()), options, wire_decision)
+            .decide(
+                Arc::new(gathered.clone()),
+                options,
+                |decision, explanations| unmarked_answer(decision, &explanations),
+            )
             .await?;
     }
-    let mut decision = decided.decision;
-    fits_one_answer(decision.encoded_len(), max)?;
+    let answer = decided.decision;
+    fits_one_answer(answer.wire.len(), max)?;
     // Recorded before it is answered: an answer is durable.
-    if let Some(draft) = decided.draft {
-        let appended = recorder
+    let appended = match decided.draft {
+        Some(draft) => recorder
             .record(shadowing.with_live(&loaded.ledger_text), vec![draft])
-            .await?;
-        mark(&mut decision, appended.first().and_then(Option::as_ref));
+            .await?
+            .into_iter()
+            .next()
+            .flatten(),
+        None => None,
+    };
+    let mark = mark_of(appended.as_ref());
+    let live = &policy.reference().id;
+    if let Some(tally) = answer.tally {
+        tally.count(live);
     }
-    metrics::decision(&decision);
-    metrics::shadows(&policy.reference().id, &decided.shadows);
+    metrics::shadows(live, &decided.shadows);
     log_decision(
-        &decision.workflow_id,
-        &decision.decision_id,
-        decision.outcome(),
-        &decision.result_code,
+        &answer.workflow_id,
+        mark.decision_id,
+        answer.outcome,
+        &answer.result_code,
     );
-    Ok(EvaluateAnswer::Message(pb::EvaluateResponse {
-        decision: Some(decision),
-    }))
+    Ok(EvaluateAnswer::Encoded(
+        answer.wire.evaluate_response(&mark),
+    ))
+}
+
+/// A decision encoded before the ledger records it, and what is logged and
+/// counted of it once answered.
+struct UnmarkedAnswer {
+    wire: Unmarked,
+    tally: Option<Tally>,
+    workflow_id: String,
+    outcome: pb::Outcome,
+    result_code: String,
+}
+
+/// [`decide_as`]'s rendering for a decision the ledger will mark: encoded
+/// where it is made, as one nothing marks is ([`encoded_answer`]).
+fn unmarked_answer(
+    decision: &Decision<'_>,
+    explanations: &[pb::FindingExplanation],
+) -> UnmarkedAnswer {
+    UnmarkedAnswer {
+        wire: DecisionWire::new(decision, explanations).unmarked(),
+        tally: Tally::of_decided(decision),
+        workflow_id: decision.workflow_id.unwrap_or_default().to_owned(),
+        outcome: outcome_to_wire(decision.outcome),
+        result_code: decision.result_code.to_owned(),
+    }
 }
 
 /// Runs `work` on the blocking pool when it is `heavy` (a large body is
@@ -798,9 +831,9 @@ impl DecisionService for DecisionApi {
 }
 
 impl DecisionApi {
-    /// `Evaluate` as served ([`crate::routes`]): without a ledger to
-    /// mark it, the decision is encoded straight into the answer where it
-    /// is made ([`decision_wire`]).
+    /// `Evaluate` as served ([`crate::routes`]): the decision is encoded
+    /// straight into the answer where it is made ([`decision_wire`]); with a
+    /// ledger, without its mark, added once it is recorded.
     pub(crate) async fn evaluate_answer(
         &self,
         request: Request<pb::EvaluateRequest>,
