@@ -180,6 +180,20 @@ impl Unmarked {
         self.buf.len() - ANSWER_HEAD
     }
 
+    /// A `BatchResult` with `id` and this decision, marked with `mark`,
+    /// encoded (the decision copied once more: a batch item's id is not
+    /// known to fit the room kept for a key and length).
+    pub fn batch_result(&self, id: &str, mark: &Mark<'_>) -> Vec<u8> {
+        let len = self.len() + mark.encoded_len();
+        let mut buf = Vec::with_capacity(text_len(1, id) + nested_len(2, len));
+        put_text(1, id, &mut buf);
+        // A oneof member is written even when empty.
+        put_nested(2, len, &mut buf);
+        buf.extend_from_slice(&self.buf[ANSWER_HEAD..]);
+        mark.put(&mut buf);
+        buf
+    }
+
     /// An `EvaluateResponse` with this decision, marked with `mark`,
     /// encoded.
     pub fn evaluate_response(self, mark: &Mark<'_>) -> Bytes {
@@ -529,6 +543,18 @@ mod tests {
                             };
                             let unmarked = wire.unmarked();
                             assert_eq!(unmarked.len(), wire.len(), "{name}");
+                            let result = pb::BatchResult {
+                                id: id.to_owned(),
+                                result: marked
+                                    .decision
+                                    .clone()
+                                    .map(pb::batch_result::Result::Decision),
+                            };
+                            assert_eq!(
+                                unmarked.batch_result(id, &mark),
+                                result.encode_to_vec(),
+                                "{name}, {mark:?}"
+                            );
                             assert_eq!(
                                 unmarked.evaluate_response(&mark),
                                 marked.encode_to_vec(),

@@ -17,7 +17,7 @@ use verdict_api::frames::{BatchAnswer, BatchEvaluateAnswers, EvaluateAnswer};
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
 use verdict_core::{Decision, Evidence, Policy};
-use verdict_ledger::{Draft, PolicyText};
+use verdict_ledger::{Appended, Draft, PolicyText};
 
 use crate::batch_items::{Batch, ItemInput, Items, Run};
 use crate::body_budget::BodyBudget;
@@ -59,6 +59,28 @@ enum Answer {
     /// The whole `BatchResult`, id included, encoded by the worker that
     /// decided it: a decision nothing will change, answered in one message.
     Encoded(Encoded),
+    /// A decision encoded by the worker that decided it, without the mark
+    /// the ledger adds once it is recorded: answered in one message.
+    Unmarked(UnmarkedItem),
+}
+
+/// A decision encoded without its mark, and what the metrics will count of
+/// it.
+struct UnmarkedItem {
+    wire: Unmarked,
+    tally: Option<Tally>,
+}
+
+/// How a batch's workers render each decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rendering {
+    /// As a message: items that came decoded, and a stream's (each answered
+    /// as a message of its own).
+    Message,
+    /// Straight into its encoded `BatchResult`: nothing will mark it.
+    Encoded,
+    /// Encoded without the ledger's mark, added once it is recorded.
+    Unmarked,
 }
 
 /// An encoded `BatchResult` holding a decision, and what the metrics will
@@ -109,6 +131,10 @@ impl Answered {
                 framed(id_len(id.len()) + result.encoded_len())
                     + RECORD_MARK_BYTES * usize::from(draft.is_some())
             }
+            Answer::Unmarked(item) => {
+                framed(id_len(id.len()) + framed(item.wire.len()))
+                    + RECORD_MARK_BYTES * usize::from(draft.is_some())
+            }
         };
         Self {
             id,
@@ -134,34 +160,65 @@ impl Answered {
     }
 }
 
-/// Decides with `decide` (to `Answer::Result`), or with `encode` — a batch
-/// answered in one message, its decisions not recorded and never decided
-/// again — straight into an encoded `BatchResult` with `id`.
-fn decide_item(
-    id: &str,
-    input: Option<Input<'_>>,
-    evidence: &Evidence,
-    policy: &Policy,
-    shadows: &[Arc<Policy>],
+/// What a batch's items are decided with, and how each decision is
+/// rendered: shared by the batch's workers.
+#[derive(Clone)]
+struct ItemDeciding {
+    policy: Arc<Policy>,
+    shadows: Arc<[Arc<Policy>]>,
     options: DecideOptions,
-    encode: bool,
-) -> Result<Decided<Answer>, ServiceError> {
-    if encode {
-        decide_as(
-            input,
-            evidence,
+    rendering: Rendering,
+}
+
+impl ItemDeciding {
+    /// Decides the item `id` as `rendering` says: with `decide` (to
+    /// `Answer::Result`), or straight into an encoded `BatchResult` with `id`,
+    /// or encoded to be marked once recorded.
+    fn decide(
+        &self,
+        id: &str,
+        input: Option<Input<'_>>,
+        evidence: &Evidence,
+    ) -> Result<Decided<Answer>, ServiceError> {
+        let Self {
             policy,
             shadows,
             options,
-            |decision, explanations| {
-                Answer::Encoded(Encoded {
-                    bytes: Bytes::from(DecisionWire::new(decision, &explanations).batch_result(id)),
-                    tally: Tally::of_decided(decision),
-                })
-            },
-        )
-    } else {
-        decide(input, evidence, policy, shadows, options).map(decision_result)
+            rendering,
+        } = self;
+        match rendering {
+            Rendering::Message => {
+                decide(input, evidence, policy, shadows, *options).map(decision_result)
+            }
+            Rendering::Encoded => decide_as(
+                input,
+                evidence,
+                policy,
+                shadows,
+                *options,
+                |decision, explanations| {
+                    Answer::Encoded(Encoded {
+                        bytes: Bytes::from(
+                            DecisionWire::new(decision, &explanations).batch_result(id),
+                        ),
+                        tally: Tally::of_decided(decision),
+                    })
+                },
+            ),
+            Rendering::Unmarked => decide_as(
+                input,
+                evidence,
+                policy,
+                shadows,
+                *options,
+                |decision, explanations| {
+                    Answer::Unmarked(UnmarkedItem {
+                        wire: DecisionWire::new(decision, &explanations).unmarked(),
+                        tally: Tally::of_decided(decision),
+                    })
+                },
+            ),
+        }
     }
 }
 
@@ -183,14 +240,10 @@ enum RunEnd {
     Stopped,
 }
 
-/// Decodes (if encoded) and decides a run of batch items, in order; with
-/// `encode`, decides each straight into its encoded answer.
+/// Decodes (if encoded) and decides a run of batch items, in order.
 fn decide_run(
     run: Run,
-    policy: &Policy,
-    shadows: &[Arc<Policy>],
-    options: DecideOptions,
-    encode: bool,
+    deciding: &ItemDeciding,
     cancelled: &AtomicBool,
     broken: &AtomicBool,
 ) -> RunEnd {
@@ -223,7 +276,7 @@ fn decide_run(
                 continue;
             }
         };
-        let mut decided = decide_item(&item.id, input, &evidence, policy, shadows, options, encode);
+        let mut decided = deciding.decide(&item.id, input, &evidence);
         let lookup = decided
             .as_mut()
             .ok()
@@ -935,12 +988,18 @@ impl DecisionApi {
         let shadowing = self.shadows(&set, &policy);
         let shadows = shadowing.policies();
         let options = self.options(explain);
-        // One message, and no ledger to record, mark or decide again with:
-        // each decision is encoded into its answer where it is decided (on
-        // every core). (Items that came decoded are answered as messages.)
-        let encode = delivery == Delivery::OneMessage
-            && matches!(all, Items::Encoded { .. })
-            && self.ledger.is_none();
+        // One message: each decision is encoded into its answer where it is
+        // decided (on every core), without the ledger's mark when there is a
+        // ledger to record it first. (Items that came decoded, and a
+        // stream's, are answered as messages.)
+        let rendering = if delivery != Delivery::OneMessage || !matches!(all, Items::Encoded { .. })
+        {
+            Rendering::Message
+        } else if self.ledger.is_some() {
+            Rendering::Unmarked
+        } else {
+            Rendering::Encoded
+        };
         let AnswerRoom {
             budget,
             too_large,
@@ -958,19 +1017,22 @@ impl DecisionApi {
         let workers = cores.min(items.div_ceil(MIN_ITEMS_PER_WORKER)).max(1);
         let (runs, body) = all.into_runs(items.div_ceil(workers));
         let mut handles = Vec::with_capacity(workers);
+        let deciding = ItemDeciding {
+            policy: Arc::clone(&policy),
+            shadows,
+            options,
+            rendering,
+        };
         for chunk in runs {
-            let (admitted, policy, shadows, cancelled, broken) = (
+            let (admitted, deciding, cancelled, broken) = (
                 Arc::clone(&admitted),
-                Arc::clone(&policy),
-                Arc::clone(&shadows),
+                deciding.clone(),
                 Arc::clone(&cancelled),
                 Arc::clone(&broken),
             );
             handles.push(tokio::task::spawn_blocking(move || {
                 let _admitted = admitted;
-                decide_run(
-                    chunk, &policy, &shadows, options, encode, &cancelled, &broken,
-                )
+                decide_run(chunk, &deciding, &cancelled, &broken)
             }));
         }
         let mut decided = Vec::with_capacity(items);
@@ -1004,16 +1066,7 @@ impl DecisionApi {
         // will be decided again keep their own slices of it.
         drop(body);
         if let Some(recorder) = &self.ledger {
-            decide_again(
-                recorder,
-                &mut decided,
-                &policy,
-                &shadows,
-                options,
-                &admitted,
-                &cancelled,
-            )
-            .await?;
+            decide_again(recorder, &mut decided, &deciding, &admitted, &cancelled).await?;
         }
         // The answer must fit in one message, with room left for the items
         // still to come to fit at least as errors: an item that would
@@ -1052,17 +1105,16 @@ impl DecisionApi {
             }
             results.push((id, answer));
         }
+        // How each item was recorded, in item order.
+        let mut appended: Vec<Option<Appended>> = Vec::new();
         if let Some(recorder) = &self.ledger {
+            appended.resize_with(results.len(), || None);
             let (indices, drafts): (Vec<usize>, Vec<_>) = drafts.into_iter().unzip();
             let texts = shadowing.with_live(&loaded.ledger_text);
             match recorder.record(texts, drafts).await {
-                Ok(appended) => {
-                    for (index, appended) in indices.into_iter().zip(appended) {
-                        if let (_, Answer::Result(result)) = &mut results[index]
-                            && let pb::batch_result::Result::Decision(decision) = result.as_mut()
-                        {
-                            mark(decision, appended.as_ref());
-                        }
+                Ok(recorded) => {
+                    for (index, recorded) in indices.into_iter().zip(recorded) {
+                        appended[index] = recorded;
                     }
                 }
                 // Unrecorded decisions are not answered: each becomes the
@@ -1079,7 +1131,9 @@ impl DecisionApi {
         }
         let live = &policy.reference().id;
         let mut answers = Vec::with_capacity(items);
-        for ((id, answer), shadows) in results.into_iter().zip(&shadowed) {
+        for (index, ((id, answer), shadows)) in results.into_iter().zip(&shadowed).enumerate() {
+            // Items without a ledger, or not recorded, are marked as such.
+            let recorded = appended.get(index).and_then(Option::as_ref);
             answers.push(match answer {
                 Answer::Encoded(Encoded { bytes, tally }) => {
                     if let Some(tally) = tally {
@@ -1088,8 +1142,18 @@ impl DecisionApi {
                     metrics::shadows(live, shadows);
                     BatchAnswer::Encoded(bytes)
                 }
-                Answer::Result(result) => {
-                    if let pb::batch_result::Result::Decision(decision) = result.as_ref() {
+                Answer::Unmarked(UnmarkedItem { wire, tally }) => {
+                    if let Some(tally) = tally {
+                        tally.count(live);
+                    }
+                    metrics::shadows(live, shadows);
+                    BatchAnswer::Encoded(Bytes::from(wire.batch_result(&id, &mark_of(recorded))))
+                }
+                Answer::Result(mut result) => {
+                    if let pb::batch_result::Result::Decision(decision) = result.as_mut() {
+                        if self.ledger.is_some() {
+                            mark(decision, recorded);
+                        }
                         metrics::decision(decision);
                         metrics::shadows(live, shadows);
                     }
@@ -1123,20 +1187,21 @@ impl DecisionApi {
 async fn decide_again(
     recorder: &Recorder,
     decided: &mut [Answered],
-    policy: &Arc<Policy>,
-    shadows: &Arc<[Arc<Policy>]>,
-    options: DecideOptions,
+    deciding: &ItemDeciding,
     admitted: &Arc<Admitted>,
     cancelled: &Arc<AtomicBool>,
 ) -> Result<(), ServiceError> {
     for round in 1..=GATHER_ROUNDS {
-        let mut pending: Vec<(usize, Again, Lookup)> = Vec::new();
+        // Each with its item's id, needed to render its answer, and put back
+        // with the answer.
+        let mut pending: Vec<(usize, String, Again, Lookup)> = Vec::new();
         for (index, answered) in decided.iter_mut().enumerate() {
             let Some(again) = answered.again.take() else {
                 continue;
             };
             if let Some(lookup) = still_wanted(again.lookup.clone(), again.done.as_ref()) {
-                pending.push((index, *again, lookup));
+                let id = std::mem::take(&mut answered.id);
+                pending.push((index, id, *again, lookup));
             }
         }
         if pending.is_empty() {
@@ -1144,42 +1209,39 @@ async fn decide_again(
         }
         let mut items: Vec<(&Lookup, &mut Evidence)> = pending
             .iter_mut()
-            .map(|(_, again, lookup)| (&*lookup, &mut again.evidence))
+            .map(|(_, _, again, lookup)| (&*lookup, &mut again.evidence))
             .collect();
         if let Err(error) = gather(recorder, &mut items).await {
             let status = error.to_rpc_status();
-            for (index, _, _) in pending {
-                let id = std::mem::take(&mut decided[index].id);
+            for (index, id, _, _) in pending {
                 decided[index] = Answered::failed(id, status.clone());
             }
             return Ok(());
         }
-        for (_, again, lookup) in &mut pending {
+        for (_, _, again, lookup) in &mut pending {
             again.done.get_or_insert_with(|| lookup.clone());
         }
-        let options = DecideOptions {
-            lookup: round < GATHER_ROUNDS,
-            ..options
+        let deciding = ItemDeciding {
+            options: DecideOptions {
+                lookup: round < GATHER_ROUNDS,
+                ..deciding.options
+            },
+            ..deciding.clone()
         };
-        let (policy, shadows, admitted, cancelled) = (
-            Arc::clone(policy),
-            Arc::clone(shadows),
-            Arc::clone(admitted),
-            Arc::clone(cancelled),
-        );
+        let (admitted, cancelled) = (Arc::clone(admitted), Arc::clone(cancelled));
         let redone = tokio::task::spawn_blocking(move || {
             let _admitted = admitted;
             let mut redone = Vec::with_capacity(pending.len());
-            for (index, again, _) in pending {
+            for (index, id, again, _) in pending {
                 if cancelled.load(Ordering::Relaxed) {
                     return None;
                 }
                 let decided = match again.input.as_ref().map(ItemInput::as_input).transpose() {
-                    Ok(input) => decide(input, &again.evidence, &policy, &shadows, options),
+                    Ok(input) => deciding.decide(&id, input, &again.evidence),
                     // Read once already, in the first round: cannot fail.
                     Err(_) => Err(ServiceError::Interrupted),
                 };
-                redone.push((index, again, decided));
+                redone.push((index, id, again, decided));
             }
             Some(redone)
         })
@@ -1187,14 +1249,13 @@ async fn decide_again(
         .ok()
         .flatten()
         .ok_or(ServiceError::Interrupted)?;
-        for (index, mut again, mut result) in redone {
+        for (index, id, mut again, mut result) in redone {
             let lookup = result
                 .as_mut()
                 .ok()
                 .and_then(|decided| decided.lookup.take());
             let answered = &mut decided[index];
-            let id = std::mem::take(&mut answered.id);
-            *answered = Answered::new(id, result.map(decision_result));
+            *answered = Answered::new(id, result);
             if let Some(lookup) = lookup {
                 again.lookup = lookup;
                 answered.again = Some(Box::new(again));
