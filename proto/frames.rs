@@ -162,6 +162,72 @@ impl prost::Message for EvaluateAnswer {
     }
 }
 
+/// `verdict.v1.StreamEvaluateResponse` as the server answers it: its one
+/// result a message, or already encoded (as [`BatchEvaluateAnswers`]'
+/// results are). Read back, it is a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamEvaluateAnswer {
+    pub result: BatchAnswer,
+}
+
+impl Default for StreamEvaluateAnswer {
+    fn default() -> Self {
+        Self {
+            result: BatchAnswer::Message(v1::BatchResult::default()),
+        }
+    }
+}
+
+impl StreamEvaluateAnswer {
+    /// The answer as a message (an encoded result decoded).
+    pub fn into_message(self) -> Result<v1::StreamEvaluateResponse, prost::DecodeError> {
+        let result = match self.result {
+            BatchAnswer::Message(result) => result,
+            BatchAnswer::Encoded(bytes) => prost::Message::decode(bytes)?,
+        };
+        Ok(v1::StreamEvaluateResponse {
+            result: Some(result),
+        })
+    }
+}
+
+impl prost::Message for StreamEvaluateAnswer {
+    fn encode_raw(&self, buf: &mut impl prost::bytes::BufMut) {
+        use prost::encoding::{bytes, message};
+        match &self.result {
+            BatchAnswer::Message(result) => message::encode(1, result, buf),
+            BatchAnswer::Encoded(result) => bytes::encode(1, result, buf),
+        }
+    }
+
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: prost::encoding::WireType,
+        buf: &mut impl prost::bytes::Buf,
+        ctx: prost::encoding::DecodeContext,
+    ) -> Result<(), prost::DecodeError> {
+        let mut message = std::mem::take(self).into_message()?;
+        let merged = message.merge_field(tag, wire_type, buf, ctx);
+        *self = Self {
+            result: BatchAnswer::Message(message.result.unwrap_or_default()),
+        };
+        merged
+    }
+
+    fn encoded_len(&self) -> usize {
+        use prost::encoding::{bytes, message};
+        match &self.result {
+            BatchAnswer::Message(result) => message::encoded_len(1, result),
+            BatchAnswer::Encoded(result) => bytes::encoded_len(1, result),
+        }
+    }
+
+    fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
 /// `verdict.v1.BatchItem` with `workflow_json` as bytes, not yet checked to
 /// be UTF-8.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -405,6 +471,44 @@ mod tests {
         assert!(broken.clone().into_message().is_err());
         let mut into_broken = broken;
         assert!(into_broken.merge(bytes.as_slice()).is_err());
+    }
+
+    #[test]
+    fn a_stream_answer_encodes_as_the_generated_response_and_reads_back() {
+        let result = pb::BatchResult {
+            id: "item-3".to_owned(),
+            result: Some(pb::batch_result::Result::Decision(pb::Decision {
+                result_code: "DOCUMENT_PUNCHED".to_owned(),
+                ..Default::default()
+            })),
+        };
+        let response = pb::StreamEvaluateResponse {
+            result: Some(result.clone()),
+        };
+        let bytes = response.encode_to_vec();
+        for answer in [
+            BatchAnswer::Message(result.clone()),
+            BatchAnswer::Encoded(Bytes::from(result.encode_to_vec())),
+        ] {
+            let answer = StreamEvaluateAnswer { result: answer };
+            assert_eq!(answer.encode_to_vec(), bytes);
+            assert_eq!(answer.encoded_len(), bytes.len());
+            assert_eq!(answer.into_message(), Ok(response.clone()));
+        }
+        let read = StreamEvaluateAnswer::decode(bytes.as_slice()).expect("decodes");
+        assert_eq!(read.result, BatchAnswer::Message(result));
+        // An empty result is still written, as the generated message does.
+        let empty = pb::StreamEvaluateResponse {
+            result: Some(pb::BatchResult::default()),
+        };
+        assert_eq!(
+            StreamEvaluateAnswer::default().encode_to_vec(),
+            empty.encode_to_vec()
+        );
+        let broken = StreamEvaluateAnswer {
+            result: BatchAnswer::Encoded(Bytes::from_static(&[0x0a, 0x05])),
+        };
+        assert!(broken.into_message().is_err());
     }
 
     #[test]

@@ -20,6 +20,7 @@ verdict_ledger::on_both_stores!(
     the_recorded_facts_decide_again_to_the_recorded_decision,
     typed_and_json_input_record_the_same_facts_face_search_included,
     a_decision_the_ledger_cannot_record_fails_closed_and_is_answered_unrecorded_open,
+    streamed_and_batched_decisions_are_marked_as_evaluate_marks_them,
 );
 
 fn sha256(text: &str) -> String {
@@ -143,6 +144,113 @@ async fn an_answered_decision_is_recorded_and_read_back_by_id_and_workflow(locat
         .expect("bad request")
         .field_violations;
     assert_eq!(violations[0].field, "key");
+}
+
+/// Each decision of a stream and of a batch carries the ledger's mark of
+/// that very item: the latest input of a workflow is answered as already
+/// recorded, with its record's id; another input is a new version that
+/// supersedes it; a new workflow is a first record.
+async fn streamed_and_batched_decisions_are_marked_as_evaluate_marks_them(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let punched = fixture("04-imagechecks-rejected-punched.json");
+    let first = client
+        .evaluate(json_request(punched.clone()))
+        .await
+        .expect("decided")
+        .into_inner()
+        .decision
+        .expect("decision");
+    assert!(first.recorded && !first.already_recorded);
+    let items = vec![
+        batch_item("again", &punched),
+        batch_item("broken", "{"),
+        batch_item("changed", &punched.replacen('{', "{ ", 1)),
+        batch_item("blurred", &fixture("02-usability-rejected-blurred.json")),
+    ];
+    let requests: Vec<pb::StreamEvaluateRequest> = items
+        .iter()
+        .map(|item| pb::StreamEvaluateRequest {
+            item: Some(item.clone()),
+            ..Default::default()
+        })
+        .collect();
+    let mut responses = client
+        .stream_evaluate(tokio_stream::iter(requests))
+        .await
+        .expect("stream opens")
+        .into_inner();
+    let mut streamed = Vec::new();
+    while let Some(response) = responses.message().await.expect("no stream error") {
+        streamed.push(response.result.expect("a result"));
+    }
+    let decision = |results: &[pb::BatchResult], index: usize| match &results[index].result {
+        Some(pb::batch_result::Result::Decision(decision)) => decision.clone(),
+        other => panic!("{}: {other:?}", results[index].id),
+    };
+    let ids: Vec<&str> = streamed.iter().map(|result| result.id.as_str()).collect();
+    assert_eq!(ids, ["again", "broken", "changed", "blurred"]);
+    // The same workflow and input: the Evaluate's decision, marked already
+    // recorded, everything else the same.
+    let again = decision(&streamed, 0);
+    assert_eq!(
+        again,
+        pb::Decision {
+            already_recorded: true,
+            ..first.clone()
+        }
+    );
+    assert!(matches!(
+        streamed[1].result,
+        Some(pb::batch_result::Result::Error(_))
+    ));
+    let changed = decision(&streamed, 2);
+    assert!(changed.recorded && !changed.already_recorded);
+    assert_eq!(changed.workflow_version, 2);
+    assert_eq!(changed.supersedes_decision_id, first.decision_id);
+    let blurred = decision(&streamed, 3);
+    assert!(blurred.recorded && !blurred.already_recorded);
+    assert_eq!(blurred.workflow_version, 1);
+    assert!(blurred.supersedes_decision_id.is_empty());
+    let recorded = get(
+        &mut client,
+        get_decision_request::Key::DecisionId(blurred.decision_id.clone()),
+    )
+    .await
+    .expect("recorded");
+    assert_eq!(recorded[0].workflow_id, blurred.workflow_id);
+
+    // In a batch: the latest input of a workflow the stream recorded, and a
+    // new workflow.
+    let batched = batch_evaluate(
+        &mut client,
+        pb::BatchEvaluateRequest {
+            items: vec![
+                items[3].clone(),
+                batch_item("clean", fixture("01-clean-pass-score-0.json")),
+            ],
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        decision(&batched, 0),
+        pb::Decision {
+            already_recorded: true,
+            ..blurred.clone()
+        }
+    );
+    let clean = decision(&batched, 1);
+    assert!(clean.recorded && !clean.already_recorded);
+    assert_eq!(clean.workflow_version, 1);
+    assert_ne!(clean.decision_id, blurred.decision_id);
+    let recorded = get(
+        &mut client,
+        get_decision_request::Key::DecisionId(clean.decision_id.clone()),
+    )
+    .await
+    .expect("recorded");
+    assert_eq!(recorded[0].workflow_id, clean.workflow_id);
 }
 
 async fn the_same_input_is_answered_with_the_recorded_id_and_a_new_input_is_a_new_version(

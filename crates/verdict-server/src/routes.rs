@@ -9,6 +9,8 @@
 //! - `Evaluate`'s answer is an [`EvaluateAnswer`]: the decision is encoded
 //!   straight into it where it is made (with a ledger, its mark is added
 //!   once it is recorded).
+//! - `StreamEvaluate`'s answers are [`StreamEvaluateAnswer`]s, each decision
+//!   encoded where it is made, as a `BatchEvaluate`'s are.
 //!
 //! What the caller sends and receives is the same message either way.
 
@@ -18,21 +20,24 @@ use std::task::{Context, Poll};
 
 use tonic::body::Body;
 use tonic::codegen::{BoxFuture, Service, http};
-use tonic::server::{Grpc, NamedService, UnaryService};
-use tonic::{Request, Response, Status};
+use tonic::server::{Grpc, NamedService, StreamingService, UnaryService};
+use tonic::{Request, Response, Status, Streaming};
 use verdict_api::codec::{BatchFramesCodec, ReceivedBatch, VerdictCodec};
-use verdict_api::frames::{BatchEvaluateAnswers, EvaluateAnswer};
-use verdict_api::v1::EvaluateRequest;
+use verdict_api::frames::{BatchEvaluateAnswers, EvaluateAnswer, StreamEvaluateAnswer};
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
+use verdict_api::v1::{EvaluateRequest, StreamEvaluateRequest};
 
 use crate::answer_pieces::InPieces;
 use crate::kept_body::{KeptBatch, keep_message};
 use crate::service::DecisionApi;
+use crate::stream::Answers;
 
 /// The path of `BatchEvaluate`.
 const BATCH_EVALUATE: &str = "/verdict.v1.DecisionService/BatchEvaluate";
 /// The path of `Evaluate`.
 const EVALUATE: &str = "/verdict.v1.DecisionService/Evaluate";
+/// The path of `StreamEvaluate`.
+const STREAM_EVALUATE: &str = "/verdict.v1.DecisionService/StreamEvaluate";
 /// The first size of `Evaluate`'s decode buffer. Once a message's header is
 /// in, tonic reserves the message's length beyond the bytes it already
 /// holds (usually all of them: a request arrives in one DATA frame), so a
@@ -44,8 +49,9 @@ const EVALUATE: &str = "/verdict.v1.DecisionService/Evaluate";
 /// "Instructions per call").
 const EVALUATE_BUFFER_BYTES: usize = 16 * 1024;
 
-/// The decision service with `BatchEvaluate` routed to [`BatchFrames`] and
-/// `Evaluate` to [`EvaluateAnswers`].
+/// The decision service with `BatchEvaluate` routed to [`BatchFrames`],
+/// `Evaluate` to [`EvaluateAnswers`] and `StreamEvaluate` to
+/// [`StreamAnswers`].
 #[derive(Debug, Clone)]
 pub struct DecisionRoutes {
     generated: DecisionServiceServer<DecisionApi>,
@@ -116,6 +122,11 @@ where
                 let response = grpc.unary(EvaluateAnswers(api), request).await;
                 Ok(response.map(|body| Body::new(InPieces::new(body, over_tls))))
             }),
+            STREAM_EVALUATE => Box::pin(async move {
+                let codec = VerdictCodec::<StreamEvaluateAnswer, StreamEvaluateRequest>::default();
+                let mut grpc = Grpc::new(codec).apply_max_message_size_config(limit, limit);
+                Ok(grpc.streaming(StreamAnswers(api), request).await)
+            }),
             _ => self.generated.call(request),
         }
     }
@@ -131,6 +142,20 @@ impl UnaryService<EvaluateRequest> for EvaluateAnswers {
     fn call(&mut self, request: Request<EvaluateRequest>) -> Self::Future {
         let api = Arc::clone(&self.0);
         Box::pin(async move { api.evaluate_answer(request).await })
+    }
+}
+
+/// `StreamEvaluate`, answered with [`StreamEvaluateAnswer`]s.
+struct StreamAnswers(Arc<DecisionApi>);
+
+impl StreamingService<StreamEvaluateRequest> for StreamAnswers {
+    type Response = StreamEvaluateAnswer;
+    type ResponseStream = Answers;
+    type Future = BoxFuture<Response<Answers>, Status>;
+
+    fn call(&mut self, request: Request<Streaming<StreamEvaluateRequest>>) -> Self::Future {
+        let api = Arc::clone(&self.0);
+        Box::pin(async move { Ok(api.stream(request)) })
     }
 }
 

@@ -10,6 +10,7 @@ use prost::Message as _;
 use prost::bytes::Bytes;
 use prost_types::Timestamp;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_stream::StreamExt as _;
 use tonic::{Request, Response, Status};
 use tracing::debug;
 use verdict_api::codec::{ReceivedBatch, locate_decode_error};
@@ -74,8 +75,7 @@ struct UnmarkedItem {
 /// How a batch's workers render each decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rendering {
-    /// As a message: items that came decoded, and a stream's (each answered
-    /// as a message of its own).
+    /// As a message: the typed `BatchEvaluate` of in-process callers.
     Message,
     /// Straight into its encoded `BatchResult`: nothing will mark it.
     Encoded,
@@ -295,11 +295,10 @@ fn decide_run(
     RunEnd::Decided(answers)
 }
 
-/// A batch answer as a message: one of a stream, or of the typed
-/// `BatchEvaluate` (in-process calls only; over the wire it is
-/// [`crate::routes`]'s). Neither comes with encoded items, so none of
-/// their answers is encoded; were one, it is this server's own encoding of
-/// a message, and decodes.
+/// A batch answer as a message: one of the typed `BatchEvaluate` (in-process
+/// calls only; over the wire it is [`crate::routes`]'s). Its items come
+/// decoded, so its answers are messages ([`Rendering::Message`]); were one
+/// encoded, it is this server's own encoding of a message, and decodes.
 pub(crate) fn into_message(answer: BatchAnswer) -> pb::BatchResult {
     match answer {
         BatchAnswer::Message(message) => message,
@@ -763,13 +762,23 @@ impl DecisionService for DecisionApi {
         Ok(Response::from_parts(metadata, message, extensions))
     }
 
-    type StreamEvaluateStream = crate::stream::Answers;
+    type StreamEvaluateStream = crate::stream::Messages;
 
+    /// The generated server's `StreamEvaluate`, for in-process callers of
+    /// this trait: over the wire, [`crate::routes`] serves the method with
+    /// [`Self::stream`]'s answers as they are (the same answers and errors).
     async fn stream_evaluate(
         &self,
         request: Request<tonic::Streaming<pb::StreamEvaluateRequest>>,
     ) -> Result<Response<Self::StreamEvaluateStream>, Status> {
-        Ok(self.stream(request))
+        Ok(self.stream(request).map(|answers| {
+            // This server's own encoding of a message: it decodes.
+            Box::pin(answers.map(|answer| {
+                answer?.into_message().map_err(|error| {
+                    Status::internal(format!("an answer that does not decode: {error}"))
+                })
+            })) as crate::stream::Messages
+        }))
     }
 
     /// The generated server's `BatchEvaluate`, for in-process callers of
@@ -988,17 +997,14 @@ impl DecisionApi {
         let shadowing = self.shadows(&set, &policy);
         let shadows = shadowing.policies();
         let options = self.options(explain);
-        // One message: each decision is encoded into its answer where it is
-        // decided (on every core), without the ledger's mark when there is a
-        // ledger to record it first. (Items that came decoded, and a
-        // stream's, are answered as messages.)
-        let rendering = if delivery != Delivery::OneMessage || !matches!(all, Items::Encoded { .. })
-        {
-            Rendering::Message
-        } else if self.ledger.is_some() {
-            Rendering::Unmarked
-        } else {
-            Rendering::Encoded
+        // Each decision is encoded into its answer where it is decided (on
+        // every core), without the ledger's mark when there is a ledger to
+        // record it first; only the typed `BatchEvaluate` of in-process
+        // callers answers with messages.
+        let rendering = match (delivery, &all) {
+            (Delivery::OneMessage, Items::Decoded(_)) => Rendering::Message,
+            _ if self.ledger.is_some() => Rendering::Unmarked,
+            _ => Rendering::Encoded,
         };
         let AnswerRoom {
             budget,

@@ -24,20 +24,28 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::{Stream, StreamExt as _};
 use tonic::{Request, Response, Status, Streaming};
 use tracing::{Instrument as _, debug, debug_span};
+use verdict_api::frames::{BatchAnswer, StreamEvaluateAnswer};
 use verdict_api::v1 as pb;
 
 use crate::errors::ServiceError;
 use crate::metrics;
 use crate::request_id::{REQUEST_ID_HEADER, request_id};
-use crate::service::{DecisionApi, Delivery, into_message};
+use crate::service::{DecisionApi, Delivery};
 
-/// The response stream: answers, then the end (or the status that ended it).
-pub type Answers = Pin<Box<dyn Stream<Item = Result<pb::StreamEvaluateResponse, Status>> + Send>>;
+/// The response stream: answers, then the end (or the status that ended
+/// it). Each decision comes encoded where it was made (as a
+/// `BatchEvaluate`'s do); [`crate::routes`] serves the stream with a codec
+/// that writes it as it is.
+pub type Answers = Pin<Box<dyn Stream<Item = Result<StreamEvaluateAnswer, Status>> + Send>>;
+
+/// The same answers as messages, for in-process callers of the generated
+/// service's trait.
+pub type Messages = Pin<Box<dyn Stream<Item = Result<pb::StreamEvaluateResponse, Status>> + Send>>;
 
 /// An answer on its way to the caller, holding its item's permit until
 /// tonic takes it.
 type Outgoing = (
-    Result<pb::StreamEvaluateResponse, Status>,
+    Result<StreamEvaluateAnswer, Status>,
     Option<OwnedSemaphorePermit>,
 );
 
@@ -172,9 +180,7 @@ async fn serve(
             () = answers.closed() => return Ended::Left,
         };
         for (result, (_, permit)) in decided.into_iter().zip(group) {
-            let answer = pb::StreamEvaluateResponse {
-                result: Some(result),
-            };
+            let answer = StreamEvaluateAnswer { result };
             if answers.send((Ok(answer), Some(permit))).await.is_err() {
                 return Ended::Left;
             }
@@ -218,7 +224,7 @@ async fn fail(answers: &mpsc::Sender<Outgoing>, status: Status) -> Ended {
 /// Decides a group as a batch, holding its `bytes` of the server's request
 /// budget meanwhile; an error of the whole batch (an unknown policy,
 /// shedding, the budget, the deadline) is each item's error.
-async fn decide(api: &DecisionApi, group: &mut [Read], bytes: usize) -> Vec<pb::BatchResult> {
+async fn decide(api: &DecisionApi, group: &mut [Read], bytes: usize) -> Vec<BatchAnswer> {
     let head = &group[0].0;
     let (policy_id, explain) = (head.policy_id.clone(), head.explain);
     let mut ids = Vec::with_capacity(group.len());
@@ -242,7 +248,7 @@ async fn decide(api: &DecisionApi, group: &mut [Read], bytes: usize) -> Vec<pb::
         Ok(_held) => {
             match tokio::time::timeout(deadline, api.batch(request.into(), Delivery::PerItem)).await
             {
-                Ok(Ok(answers)) => return answers.into_iter().map(into_message).collect(),
+                Ok(Ok(answers)) => return answers,
                 Ok(Err(error)) => error,
                 Err(_) => ServiceError::DeadlineExceeded {
                     timeout_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
@@ -252,9 +258,11 @@ async fn decide(api: &DecisionApi, group: &mut [Read], bytes: usize) -> Vec<pb::
     };
     let status = error.to_rpc_status();
     ids.into_iter()
-        .map(|id| pb::BatchResult {
-            id,
-            result: Some(pb::batch_result::Result::Error(status.clone())),
+        .map(|id| {
+            BatchAnswer::Message(pb::BatchResult {
+                id,
+                result: Some(pb::batch_result::Result::Error(status.clone())),
+            })
         })
         .collect()
 }
