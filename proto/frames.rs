@@ -36,6 +36,26 @@ pub enum BatchAnswer {
 }
 
 impl BatchAnswer {
+    /// Writes it as field 1 of the message that holds it (a
+    /// `BatchEvaluateResponse`'s results, a `StreamEvaluateResponse`'s
+    /// result): a message encoded there, an encoded result copied there.
+    fn encode_as_field_1(&self, buf: &mut impl prost::bytes::BufMut) {
+        use prost::encoding::{bytes, message};
+        match self {
+            Self::Message(result) => message::encode(1, result, buf),
+            Self::Encoded(result) => bytes::encode(1, result, buf),
+        }
+    }
+
+    /// Its length as field 1, key and length included.
+    fn field_1_len(&self) -> usize {
+        use prost::encoding::{bytes, message};
+        match self {
+            Self::Message(result) => message::encoded_len(1, result),
+            Self::Encoded(result) => bytes::encoded_len(1, result),
+        }
+    }
+
     /// Whether it answers with an error status (encoded answers are
     /// decisions).
     pub fn is_error(&self) -> bool {
@@ -59,12 +79,8 @@ pub struct BatchEvaluateAnswers {
 
 impl prost::Message for BatchEvaluateAnswers {
     fn encode_raw(&self, buf: &mut impl prost::bytes::BufMut) {
-        use prost::encoding::{bytes, message};
         for result in &self.results {
-            match result {
-                BatchAnswer::Message(result) => message::encode(1, result, buf),
-                BatchAnswer::Encoded(result) => bytes::encode(1, result, buf),
-            }
+            result.encode_as_field_1(buf);
         }
     }
 
@@ -85,14 +101,7 @@ impl prost::Message for BatchEvaluateAnswers {
     }
 
     fn encoded_len(&self) -> usize {
-        use prost::encoding::{bytes, message};
-        self.results
-            .iter()
-            .map(|result| match result {
-                BatchAnswer::Message(result) => message::encoded_len(1, result),
-                BatchAnswer::Encoded(result) => bytes::encoded_len(1, result),
-            })
-            .sum()
+        self.results.iter().map(BatchAnswer::field_1_len).sum()
     }
 
     fn clear(&mut self) {
@@ -144,10 +153,14 @@ impl prost::Message for EvaluateAnswer {
         buf: &mut impl prost::bytes::Buf,
         ctx: prost::encoding::DecodeContext,
     ) -> Result<(), prost::DecodeError> {
-        let mut message = std::mem::take(self).into_message()?;
-        let merged = message.merge_field(tag, wire_type, buf, ctx);
-        *self = Self::Message(message);
-        merged
+        merge_into_message(
+            self,
+            Self::into_message,
+            Self::Message,
+            (tag, wire_type),
+            buf,
+            ctx,
+        )
     }
 
     fn encoded_len(&self) -> usize {
@@ -160,6 +173,23 @@ impl prost::Message for EvaluateAnswer {
     fn clear(&mut self) {
         *self = Self::default();
     }
+}
+
+/// `merge_field` of an answer that may be already encoded: the field is
+/// merged into the answer as a message (an encoded one decoded first),
+/// which the answer then is.
+fn merge_into_message<A: Default, M: prost::Message>(
+    answer: &mut A,
+    into_message: impl FnOnce(A) -> Result<M, prost::DecodeError>,
+    from_message: impl FnOnce(M) -> A,
+    (tag, wire_type): (u32, prost::encoding::WireType),
+    buf: &mut impl prost::bytes::Buf,
+    ctx: prost::encoding::DecodeContext,
+) -> Result<(), prost::DecodeError> {
+    let mut message = into_message(std::mem::take(answer))?;
+    let merged = message.merge_field(tag, wire_type, buf, ctx);
+    *answer = from_message(message);
+    merged
 }
 
 /// `verdict.v1.StreamEvaluateResponse` as the server answers it: its one
@@ -193,11 +223,7 @@ impl StreamEvaluateAnswer {
 
 impl prost::Message for StreamEvaluateAnswer {
     fn encode_raw(&self, buf: &mut impl prost::bytes::BufMut) {
-        use prost::encoding::{bytes, message};
-        match &self.result {
-            BatchAnswer::Message(result) => message::encode(1, result, buf),
-            BatchAnswer::Encoded(result) => bytes::encode(1, result, buf),
-        }
+        self.result.encode_as_field_1(buf);
     }
 
     fn merge_field(
@@ -207,20 +233,21 @@ impl prost::Message for StreamEvaluateAnswer {
         buf: &mut impl prost::bytes::Buf,
         ctx: prost::encoding::DecodeContext,
     ) -> Result<(), prost::DecodeError> {
-        let mut message = std::mem::take(self).into_message()?;
-        let merged = message.merge_field(tag, wire_type, buf, ctx);
-        *self = Self {
+        let from_message = |message: v1::StreamEvaluateResponse| Self {
             result: BatchAnswer::Message(message.result.unwrap_or_default()),
         };
-        merged
+        merge_into_message(
+            self,
+            Self::into_message,
+            from_message,
+            (tag, wire_type),
+            buf,
+            ctx,
+        )
     }
 
     fn encoded_len(&self) -> usize {
-        use prost::encoding::{bytes, message};
-        match &self.result {
-            BatchAnswer::Message(result) => message::encoded_len(1, result),
-            BatchAnswer::Encoded(result) => bytes::encoded_len(1, result),
-        }
+        self.result.field_1_len()
     }
 
     fn clear(&mut self) {

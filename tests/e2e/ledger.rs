@@ -162,11 +162,11 @@ async fn streamed_and_batched_decisions_are_marked_as_evaluate_marks_them(locati
         .decision
         .expect("decision");
     assert!(first.recorded && !first.already_recorded);
-    let items = vec![
+    let items = [
         batch_item("again", &punched),
         batch_item("broken", "{"),
-        batch_item("changed", &punched.replacen('{', "{ ", 1)),
-        batch_item("blurred", &fixture("02-usability-rejected-blurred.json")),
+        batch_item("changed", punched.replacen('{', "{ ", 1)),
+        batch_item("blurred", fixture("02-usability-rejected-blurred.json")),
     ];
     let requests: Vec<pb::StreamEvaluateRequest> = items
         .iter()
