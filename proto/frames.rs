@@ -23,8 +23,9 @@ pub struct BatchEvaluateFrames {
     pub explain: bool,
 }
 
-/// One result of a `BatchEvaluateResponse`: a message, or already encoded
-/// (an encoded `BatchResult`, made where it was decided).
+/// One result of a `BatchEvaluateResponse`, or the result of a
+/// `StreamEvaluateResponse`: a message, or already encoded (an encoded
+/// `BatchResult`, made where it was decided).
 #[derive(Debug, Clone, PartialEq)]
 #[expect(
     clippy::large_enum_variant,
@@ -194,7 +195,10 @@ fn merge_into_message<A: Default, M: prost::Message>(
 
 /// `verdict.v1.StreamEvaluateResponse` as the server answers it: its one
 /// result a message, or already encoded (as [`BatchEvaluateAnswers`]'
-/// results are). Read back, it is a message.
+/// results are). Read back, it is a message. The server always sets the
+/// result, so it has no absent one: read back from bytes without the
+/// field, the result is an empty `BatchResult` (the generated message's
+/// would be `None`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamEvaluateAnswer {
     pub result: BatchAnswer,

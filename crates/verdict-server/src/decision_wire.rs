@@ -198,11 +198,13 @@ impl Unmarked {
     /// encoded.
     pub fn evaluate_response(self, mark: &Mark<'_>) -> Bytes {
         let len = self.len() + mark.encoded_len();
-        let mut head = Vec::with_capacity(ANSWER_HEAD);
-        put_nested(1, len, &mut head);
-        let start = ANSWER_HEAD - head.len();
+        let mut head = [0; ANSWER_HEAD];
+        let mut room = &mut head[..];
+        put_nested(1, len, &mut room);
+        let written = ANSWER_HEAD - room.len();
+        let start = ANSWER_HEAD - written;
         let mut buf = self.buf;
-        buf[start..ANSWER_HEAD].copy_from_slice(&head);
+        buf[start..ANSWER_HEAD].copy_from_slice(&head[..written]);
         mark.put(&mut buf);
         Bytes::from(buf).slice(start..)
     }
@@ -367,7 +369,7 @@ mod tests {
     fn inputs() -> Vec<(String, String)> {
         let dir = format!("{}/../../tests/fixtures", env!("CARGO_MANIFEST_DIR"));
         let mut inputs = Vec::new();
-        for entry in std::fs::read_dir(dir).expect("the fixtures") {
+        for entry in std::fs::read_dir(&dir).expect("the fixtures") {
             let path = entry.expect("an entry").path();
             let body = std::fs::read_to_string(&path).expect("readable");
             let name = path.display().to_string();
@@ -378,6 +380,23 @@ mod tests {
             inputs.push((name, body));
         }
         assert!(inputs.len() >= 58, "the fixtures are missing");
+        // A decision over 16 KiB, whose length takes a varint of three
+        // bytes: fixture 02 with its usability entry a hundred times over.
+        let body = std::fs::read_to_string(format!("{dir}/02-usability-rejected-blurred.json"))
+            .expect("fixture 02");
+        let mut value: Value = serde_json::from_str(&body).expect("fixture 02 is JSON");
+        let entry = value["capabilities"]["usability"][0].clone();
+        value["capabilities"]["usability"] = (0..100)
+            .map(|n| {
+                let mut entry = entry.clone();
+                entry["id"] = Value::from(format!("entry-{n}"));
+                entry
+            })
+            .collect();
+        inputs.push((
+            "fixture 02, 100 usability entries".to_owned(),
+            value.to_string(),
+        ));
         inputs
     }
 
@@ -476,6 +495,7 @@ mod tests {
         let policies = [Policy::embedded_default(), acme];
         let (mut compared, mut with_evidence, mut with_raw_type, mut with_categories) =
             (0, 0, 0, 0);
+        let mut largest = 0;
         for (name, body) in inputs() {
             // Some fixtures are not workflow results at all.
             let Ok(workflow) = parse_workflow_json(&body) else {
@@ -523,6 +543,7 @@ mod tests {
                         assert_eq!(wire.evaluate_response(), expected.encode_to_vec(), "{name}");
                         let message = expected.decision.unwrap_or_default();
                         assert_eq!(wire.len(), message.encoded_len(), "{name}");
+                        largest = largest.max(wire.len());
                         for (id, recorded, version, again, supersedes) in MARKS {
                             let marked = pb::EvaluateResponse {
                                 decision: Some(pb::Decision {
@@ -569,5 +590,9 @@ mod tests {
         // What the comparison must have covered to mean anything.
         assert!(compared > 300, "{compared} decisions compared");
         assert!(with_evidence > 0 && with_raw_type > 0 && with_categories > 0);
+        assert!(
+            largest >= 1 << 14,
+            "the largest decision is {largest} bytes"
+        );
     }
 }

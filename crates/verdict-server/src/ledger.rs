@@ -364,8 +364,8 @@ fn outcome_from_name(name: &str) -> i32 {
     Outcome::from_name(name).map_or(pb::Outcome::Unspecified, outcome_to_wire) as i32
 }
 
-/// How `appended` says a decision was recorded; `None`: not recorded (the
-/// ledger failed, and failures are open).
+/// How `appended` says a decision was recorded; `None`: not recorded (no
+/// draft was made, or the ledger failed and failures are open).
 pub fn mark_of(appended: Option<&Appended>) -> Mark<'_> {
     let Some(appended) = appended else {
         return Mark::default();

@@ -56,8 +56,8 @@ const EVALUATE_BUFFER_BYTES: usize = 16 * 1024;
 pub struct DecisionRoutes {
     generated: DecisionServiceServer<DecisionApi>,
     api: Arc<DecisionApi>,
-    /// The generated server's message limits, applied to `Evaluate` and
-    /// `BatchEvaluate` here too.
+    /// The generated server's message limits, applied to `Evaluate`,
+    /// `BatchEvaluate` and `StreamEvaluate` here too.
     max_message_bytes: usize,
     /// Whether answers go out over TLS, which sets how small answers are cut
     /// ([`InPieces`]).

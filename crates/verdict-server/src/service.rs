@@ -58,10 +58,11 @@ enum Answer {
     /// A decision (which the ledger may still mark) or an error.
     Result(Box<pb::batch_result::Result>),
     /// The whole `BatchResult`, id included, encoded by the worker that
-    /// decided it: a decision nothing will change, answered in one message.
+    /// decided it: a decision nothing will change, answered as it is (in the
+    /// batch's one message, or a stream item's own).
     Encoded(Encoded),
     /// A decision encoded by the worker that decided it, without the mark
-    /// the ledger adds once it is recorded: answered in one message.
+    /// the ledger adds once it is recorded; then answered as `Encoded` is.
     Unmarked(UnmarkedItem),
 }
 
@@ -1138,7 +1139,8 @@ impl DecisionApi {
         let live = &policy.reference().id;
         let mut answers = Vec::with_capacity(items);
         for (index, ((id, answer), shadows)) in results.into_iter().zip(&shadowed).enumerate() {
-            // Items without a ledger, or not recorded, are marked as such.
+            // `None` for an item not recorded (no ledger, no draft, or the
+            // ledger failed open): its decision is marked unrecorded.
             let recorded = appended.get(index).and_then(Option::as_ref);
             answers.push(match answer {
                 Answer::Encoded(Encoded { bytes, tally }) => {
