@@ -57,6 +57,14 @@ impl BatchAnswer {
         }
     }
 
+    /// The answer as a message (an encoded one decoded).
+    pub fn into_message(self) -> Result<v1::BatchResult, prost::DecodeError> {
+        match self {
+            Self::Message(result) => Ok(result),
+            Self::Encoded(bytes) => prost::Message::decode(bytes),
+        }
+    }
+
     /// Whether it answers with an error status (encoded answers are
     /// decisions).
     pub fn is_error(&self) -> bool {
@@ -215,12 +223,8 @@ impl Default for StreamEvaluateAnswer {
 impl StreamEvaluateAnswer {
     /// The answer as a message (an encoded result decoded).
     pub fn into_message(self) -> Result<v1::StreamEvaluateResponse, prost::DecodeError> {
-        let result = match self.result {
-            BatchAnswer::Message(result) => result,
-            BatchAnswer::Encoded(bytes) => prost::Message::decode(bytes)?,
-        };
         Ok(v1::StreamEvaluateResponse {
-            result: Some(result),
+            result: Some(self.result.into_message()?),
         })
     }
 }
@@ -448,7 +452,7 @@ mod tests {
                 })),
             })
             .collect();
-        // Encoded and message answers, mixed, as a batch with a ledger has.
+        // Encoded and message answers, mixed, as a batch with errors has.
         let answers = BatchEvaluateAnswers {
             results: results
                 .iter()

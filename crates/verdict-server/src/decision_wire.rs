@@ -55,10 +55,8 @@ impl<'d, 'a> DecisionWire<'d, 'a> {
 
     /// A `BatchResult` with `id` and this decision, encoded.
     pub fn batch_result(&self, id: &str) -> Vec<u8> {
-        let mut buf = Vec::with_capacity(text_len(1, id) + nested_len(2, self.len));
-        put_text(1, id, &mut buf);
-        // A oneof member is written even when empty.
-        put_nested(2, self.len, &mut buf);
+        let mut buf = Vec::with_capacity(batch_result_len(id, self.len));
+        put_batch_result_head(id, self.len, &mut buf);
         self.put(&mut buf);
         buf
     }
@@ -133,16 +131,6 @@ pub struct Mark<'m> {
 }
 
 impl Mark<'_> {
-    /// Sets the same fields of a decision built as a message.
-    pub fn apply(&self, decision: &mut pb::Decision) {
-        self.decision_id.clone_into(&mut decision.decision_id);
-        decision.recorded = self.recorded;
-        decision.workflow_version = self.workflow_version;
-        decision.already_recorded = self.already_recorded;
-        self.supersedes_decision_id
-            .clone_into(&mut decision.supersedes_decision_id);
-    }
-
     fn encoded_len(&self) -> usize {
         text_len(8, self.decision_id)
             + bool_len(9, self.recorded)
@@ -185,10 +173,8 @@ impl Unmarked {
     /// known to fit the room kept for a key and length).
     pub fn batch_result(&self, id: &str, mark: &Mark<'_>) -> Vec<u8> {
         let len = self.len() + mark.encoded_len();
-        let mut buf = Vec::with_capacity(text_len(1, id) + nested_len(2, len));
-        put_text(1, id, &mut buf);
-        // A oneof member is written even when empty.
-        put_nested(2, len, &mut buf);
+        let mut buf = Vec::with_capacity(batch_result_len(id, len));
+        put_batch_result_head(id, len, &mut buf);
         buf.extend_from_slice(&self.buf[ANSWER_HEAD..]);
         mark.put(&mut buf);
         buf
@@ -198,16 +184,26 @@ impl Unmarked {
     /// encoded.
     pub fn evaluate_response(self, mark: &Mark<'_>) -> Bytes {
         let len = self.len() + mark.encoded_len();
-        let mut head = [0; ANSWER_HEAD];
-        let mut room = &mut head[..];
-        put_nested(1, len, &mut room);
-        let written = ANSWER_HEAD - room.len();
-        let start = ANSWER_HEAD - written;
+        // The key and length, right before the decision.
+        let start = ANSWER_HEAD - (nested_len(1, len) - len);
         let mut buf = self.buf;
-        buf[start..ANSWER_HEAD].copy_from_slice(&head[..written]);
+        put_nested(1, len, &mut &mut buf[start..ANSWER_HEAD]);
         mark.put(&mut buf);
         Bytes::from(buf).slice(start..)
     }
+}
+
+/// A `BatchResult` with `id` and a decision of `len` bytes.
+fn batch_result_len(id: &str, len: usize) -> usize {
+    text_len(1, id) + nested_len(2, len)
+}
+
+/// A `BatchResult`'s `id`, then the key and length of its decision (`len`
+/// bytes, which follow).
+fn put_batch_result_head(id: &str, len: usize, buf: &mut impl BufMut) {
+    put_text(1, id, buf);
+    // A oneof member is written even when empty.
+    put_nested(2, len, buf);
 }
 
 fn policy_len(policy: &PolicyRef) -> usize {

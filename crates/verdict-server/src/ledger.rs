@@ -384,11 +384,6 @@ pub fn mark_of(appended: Option<&Appended>) -> Mark<'_> {
     mark
 }
 
-/// Marks `decision`, built as a message, with how it was recorded.
-pub fn mark(decision: &mut pb::Decision, appended: Option<&Appended>) {
-    mark_of(appended).apply(decision);
-}
-
 fn record_to_wire(record: &Record) -> pb::RecordedDecision {
     let draft = &record.draft;
     let completed_at = stored::parse_timestamp_text(&draft.completed_at).map(instant_to_wire);

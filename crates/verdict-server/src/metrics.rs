@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder};
-use verdict_api::v1 as pb;
 
 use crate::convert::outcome_to_wire;
 use crate::policy_store::ReloadReport;
@@ -59,16 +58,9 @@ pub fn request(rpc: &'static str, code: tonic::Code, elapsed: Duration) {
     histogram!("verdict_request_duration_seconds", "rpc" => rpc).record(elapsed.as_secs_f64());
 }
 
-/// One decision: by policy, outcome and result code, plus the findings the
-/// catalogue does not know (counted, not named).
-pub fn decision(decision: &pb::Decision) {
-    if let Some(tally) = Tally::of(decision) {
-        let policy = decision.policy.as_ref().map_or("", |policy| &policy.id);
-        tally.count(policy);
-    }
-}
-
-/// What the decision counters count of one decision: taken where it is
+/// What the decision counters count of one decision (by policy, outcome and
+/// result code, plus the findings the catalogue does not know, counted, not
+/// named): taken where it is
 /// made (a batch worker, which then lets the decision go), counted once it
 /// is answered.
 #[derive(Debug)]
@@ -80,16 +72,7 @@ pub struct Tally {
 
 impl Tally {
     /// `None` when metrics are off: nothing to keep.
-    pub fn of(decision: &pb::Decision) -> Option<Self> {
-        enabled().then(|| Self {
-            outcome: decision.outcome().as_str_name(),
-            code: decision.result_code.clone(),
-            uncatalogued: decision.reasons.iter().filter(|r| !r.catalogued).count(),
-        })
-    }
-
-    /// The same, of a decision not (yet) in its wire form.
-    pub fn of_decided(decision: &verdict_core::Decision<'_>) -> Option<Self> {
+    pub fn of(decision: &verdict_core::Decision<'_>) -> Option<Self> {
         enabled().then(|| Self {
             outcome: outcome_to_wire(decision.outcome).as_str_name(),
             code: decision.result_code.to_owned(),

@@ -175,7 +175,7 @@ impl UnaryService<ReceivedBatch> for BatchFrames {
             if let Some(KeptBatch(batch)) = request.extensions_mut().remove::<KeptBatch>() {
                 *request.get_mut() = batch?;
             }
-            api.batch_evaluate_frames(request).await
+            api.batch_answers(request).await
         })
     }
 }

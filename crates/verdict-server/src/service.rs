@@ -13,22 +13,22 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_stream::StreamExt as _;
 use tonic::{Request, Response, Status};
 use tracing::debug;
-use verdict_api::codec::{ReceivedBatch, locate_decode_error};
+use verdict_api::codec::locate_decode_error;
 use verdict_api::frames::{BatchAnswer, BatchEvaluateAnswers, EvaluateAnswer};
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
 use verdict_core::{Decision, Evidence, Policy};
 use verdict_ledger::{Appended, Draft, PolicyText};
 
-use crate::batch_items::{Batch, ItemInput, Items, Run};
+use crate::batch_items::{Batch, ItemInput, Run};
 use crate::body_budget::BodyBudget;
 use crate::convert::outcome_to_wire;
-use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide, decide_as};
+use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide_as};
 use crate::decision_wire::{DecisionWire, RECORD_MARK_BYTES, Unmarked};
 use crate::envelope::Envelope;
 use crate::errors::{MAX_ID, ServiceError};
 use crate::evidence::{Lookup, evidence_from_wire, gather};
-use crate::ledger::{Recorder, mark, mark_of};
+use crate::ledger::{Recorder, mark_of};
 use crate::limits::Limits;
 use crate::metrics::{self, Tally};
 use crate::overload::QueueDelay;
@@ -44,9 +44,9 @@ struct Answered {
     id: String,
     answer: Answer,
     size: usize,
-    // Boxed, as the decision in `Answer::Result`: they come only with a
-    // ledger, and a batch moves its items' answers a few times (measured:
-    // tests/load/README.md, "Tried and kept").
+    // Boxed: they come only with a ledger, and a batch moves its items'
+    // answers a few times (measured: tests/load/README.md, "Tried and
+    // kept").
     draft: Option<Box<Draft>>,
     again: Option<Box<Again>>,
     /// What the shadow policies decided beside it.
@@ -55,40 +55,20 @@ struct Answered {
 
 /// What a batch item is answered with.
 enum Answer {
-    /// A decision (which the ledger may still mark) or an error.
-    Result(Box<pb::batch_result::Result>),
-    /// The whole `BatchResult`, id included, encoded by the worker that
-    /// decided it: a decision nothing will change, answered as it is (in the
-    /// batch's one message, or a stream item's own).
-    Encoded(Encoded),
-    /// A decision encoded by the worker that decided it, without the mark
-    /// the ledger adds once it is recorded; then answered as `Encoded` is.
-    Unmarked(UnmarkedItem),
+    /// A decision, encoded by the worker that decided it, and what the
+    /// metrics will count of it.
+    Decision(Encoded, Option<Tally>),
+    Error(tonic_types::pb::Status),
 }
 
-/// A decision encoded without its mark, and what the metrics will count of
-/// it.
-struct UnmarkedItem {
-    wire: Unmarked,
-    tally: Option<Tally>,
-}
-
-/// How a batch's workers render each decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Rendering {
-    /// As a message: the typed `BatchEvaluate` of in-process callers.
-    Message,
-    /// Straight into its encoded `BatchResult`: nothing will mark it.
-    Encoded,
-    /// Encoded without the ledger's mark, added once it is recorded.
-    Unmarked,
-}
-
-/// An encoded `BatchResult` holding a decision, and what the metrics will
-/// count of it.
-struct Encoded {
-    bytes: Bytes,
-    tally: Option<Tally>,
+/// A decision encoded by the worker that decided it.
+enum Encoded {
+    /// The whole `BatchResult`, id included: nothing will mark it, so it is
+    /// answered as it is (in the batch's one message, or a stream item's
+    /// own).
+    Whole(Bytes),
+    /// The decision without the mark the ledger adds once it is recorded.
+    Unmarked(Unmarked),
 }
 
 /// An item to decide again once the ledger's evidence is gathered.
@@ -118,24 +98,15 @@ impl Answered {
     fn new(id: String, decided: Result<Decided<Answer>, ServiceError>) -> Self {
         let (answer, draft, shadows) = match decided {
             Ok(decided) => (decided.decision, decided.draft, decided.shadows),
-            Err(error) => (
-                Answer::Result(Box::new(pb::batch_result::Result::Error(
-                    error.to_rpc_status(),
-                ))),
-                None,
-                Vec::new(),
-            ),
+            Err(error) => (Answer::Error(error.to_rpc_status()), None, Vec::new()),
         };
         let size = match &answer {
-            Answer::Encoded(encoded) => framed(encoded.bytes.len()),
-            Answer::Result(result) => {
-                framed(id_len(id.len()) + result.encoded_len())
-                    + RECORD_MARK_BYTES * usize::from(draft.is_some())
+            Answer::Decision(Encoded::Whole(bytes), _) => framed(bytes.len()),
+            // With a draft, always: recorded before it is answered.
+            Answer::Decision(Encoded::Unmarked(wire), _) => {
+                result_size(id.len(), wire.len()) + RECORD_MARK_BYTES
             }
-            Answer::Unmarked(item) => {
-                framed(id_len(id.len()) + framed(item.wire.len()))
-                    + RECORD_MARK_BYTES * usize::from(draft.is_some())
-            }
+            Answer::Error(status) => result_size(id.len(), status.encoded_len()),
         };
         Self {
             id,
@@ -149,11 +120,10 @@ impl Answered {
 
     /// An item answered with an error status made once for many.
     fn failed(id: String, status: tonic_types::pb::Status) -> Self {
-        let error = pb::batch_result::Result::Error(status);
         Self {
-            size: framed(id_len(id.len()) + error.encoded_len()),
+            size: result_size(id.len(), status.encoded_len()),
             id,
-            answer: Answer::Result(Box::new(error)),
+            answer: Answer::Error(status),
             draft: None,
             again: None,
             shadows: Vec::new(),
@@ -161,71 +131,42 @@ impl Answered {
     }
 }
 
-/// What a batch's items are decided with, and how each decision is
-/// rendered: shared by the batch's workers.
+/// What a batch's items are decided with: shared by the batch's workers.
 #[derive(Clone)]
 struct ItemDeciding {
     policy: Arc<Policy>,
     shadows: Arc<[Arc<Policy>]>,
     options: DecideOptions,
-    rendering: Rendering,
 }
 
 impl ItemDeciding {
-    /// Decides the item `id` as `rendering` says: with `decide` (to
-    /// `Answer::Result`), or straight into an encoded `BatchResult` with `id`,
-    /// or encoded to be marked once recorded.
+    /// Decides the item `id`, straight into its encoded `BatchResult`; or,
+    /// when the decision is recorded (`options.record`), into the decision
+    /// without the mark the ledger adds.
     fn decide(
         &self,
         id: &str,
         input: Option<Input<'_>>,
         evidence: &Evidence,
     ) -> Result<Decided<Answer>, ServiceError> {
-        let Self {
-            policy,
-            shadows,
-            options,
-            rendering,
-        } = self;
-        match rendering {
-            Rendering::Message => {
-                decide(input, evidence, policy, shadows, *options).map(decision_result)
-            }
-            Rendering::Encoded => decide_as(
-                input,
-                evidence,
-                policy,
-                shadows,
-                *options,
-                |decision, explanations| {
-                    Answer::Encoded(Encoded {
-                        bytes: Bytes::from(
-                            DecisionWire::new(decision, &explanations).batch_result(id),
-                        ),
-                        tally: Tally::of_decided(decision),
-                    })
-                },
-            ),
-            Rendering::Unmarked => decide_as(
-                input,
-                evidence,
-                policy,
-                shadows,
-                *options,
-                |decision, explanations| {
-                    Answer::Unmarked(UnmarkedItem {
-                        wire: DecisionWire::new(decision, &explanations).unmarked(),
-                        tally: Tally::of_decided(decision),
-                    })
-                },
-            ),
-        }
+        let record = self.options.record;
+        decide_as(
+            input,
+            evidence,
+            &self.policy,
+            &self.shadows,
+            self.options,
+            |decision, explanations| {
+                let wire = DecisionWire::new(decision, &explanations);
+                let encoded = if record {
+                    Encoded::Unmarked(wire.unmarked())
+                } else {
+                    Encoded::Whole(Bytes::from(wire.batch_result(id)))
+                };
+                Answer::Decision(encoded, Tally::of(decision))
+            },
+        )
     }
-}
-
-/// A decision as a batch item's message answer.
-fn decision_result(decided: Decided) -> Decided<Answer> {
-    decided.map(|decision| Answer::Result(Box::new(pb::batch_result::Result::Decision(decision))))
 }
 
 /// How a worker's run of batch items ended.
@@ -296,15 +237,10 @@ fn decide_run(
     RunEnd::Decided(answers)
 }
 
-/// A batch answer as a message: one of the typed `BatchEvaluate` (in-process
-/// calls only; over the wire it is [`crate::routes`]'s). Its items come
-/// decoded, so its answers are messages ([`Rendering::Message`]); were one
-/// encoded, it is this server's own encoding of a message, and decodes.
-pub(crate) fn into_message(answer: BatchAnswer) -> pb::BatchResult {
-    match answer {
-        BatchAnswer::Message(message) => message,
-        BatchAnswer::Encoded(bytes) => pb::BatchResult::decode(bytes).unwrap_or_default(),
-    }
+/// An answer of this server's own encoding that does not decode: not
+/// expected, so INTERNAL.
+fn undecodable(error: &prost::DecodeError) -> Status {
+    Status::internal(format!("an answer that does not decode: {error}"))
 }
 
 /// Room kept below `max_message_bytes` for what wraps the answer.
@@ -322,6 +258,12 @@ fn id_len(id: usize) -> usize {
 /// The size of `len` bytes of a batch result with its tag and length.
 fn framed(len: usize) -> usize {
     1 + prost::encoding::encoded_len_varint(len as u64) + len
+}
+
+/// The framed size of a batch result with an id `id` bytes long and a
+/// `result` (a decision or an error status) of `result` bytes.
+fn result_size(id: usize, result: usize) -> usize {
+    framed(id_len(id) + framed(result))
 }
 
 /// How a batch's answers reach the caller: together in one message
@@ -357,12 +299,7 @@ impl AnswerRoom {
         };
         let too_large = error.to_rpc_status();
         let status = too_large.encoded_len();
-        let fallbacks: Vec<usize> = id_lens
-            .iter()
-            .map(|&id| {
-                framed(id_len(id) + 1 + prost::encoding::encoded_len_varint(status as u64) + status)
-            })
-            .collect();
+        let fallbacks: Vec<usize> = id_lens.iter().map(|&id| result_size(id, status)).collect();
         let reserve = match delivery {
             Delivery::OneMessage => fallbacks.iter().sum(),
             Delivery::PerItem => 0,
@@ -566,10 +503,11 @@ async fn recorded(
     loaded: &LoadedPolicy,
 ) -> Result<EvaluateAnswer, ServiceError> {
     let policy = &loaded.policy;
+    let render = |decision: &Decision<'_>, explanations: Vec<pb::FindingExplanation>| {
+        unmarked_answer(decision, &explanations)
+    };
     let mut decided = deciding
-        .decide(Arc::clone(&evidence), options, |decision, explanations| {
-            unmarked_answer(decision, &explanations)
-        })
+        .decide(Arc::clone(&evidence), options, render)
         .await?;
     // The decision reads what the ledger may know (earlier workflows, the
     // account's retries): gathered, then decided again with it. Most
@@ -591,11 +529,7 @@ async fn recorded(
             ..options
         };
         decided = deciding
-            .decide(
-                Arc::new(gathered.clone()),
-                options,
-                |decision, explanations| unmarked_answer(decision, &explanations),
-            )
+            .decide(Arc::new(gathered.clone()), options, render)
             .await?;
     }
     let answer = decided.decision;
@@ -645,7 +579,7 @@ fn unmarked_answer(
 ) -> UnmarkedAnswer {
     UnmarkedAnswer {
         wire: DecisionWire::new(decision, explanations).unmarked(),
-        tally: Tally::of_decided(decision),
+        tally: Tally::of(decision),
         workflow_id: decision.workflow_id.unwrap_or_default().to_owned(),
         outcome: outcome_to_wire(decision.outcome),
         result_code: decision.result_code.to_owned(),
@@ -741,7 +675,7 @@ fn encoded_answer(
     );
     Ok(EncodedAnswer {
         bytes: Bytes::from(bytes),
-        tally: Tally::of_decided(decision),
+        tally: Tally::of(decision),
     })
 }
 
@@ -756,10 +690,7 @@ impl DecisionService for DecisionApi {
     ) -> Result<Response<pb::EvaluateResponse>, Status> {
         let answer = self.evaluate_answer(request).await?;
         let (metadata, answer, extensions) = answer.into_parts();
-        // This server's own encoding of a message: it decodes.
-        let message = answer.into_message().map_err(|error| {
-            Status::internal(format!("an answer that does not decode: {error}"))
-        })?;
+        let message = answer.into_message().map_err(|error| undecodable(&error))?;
         Ok(Response::from_parts(metadata, message, extensions))
     }
 
@@ -773,32 +704,29 @@ impl DecisionService for DecisionApi {
         request: Request<tonic::Streaming<pb::StreamEvaluateRequest>>,
     ) -> Result<Response<Self::StreamEvaluateStream>, Status> {
         Ok(self.stream(request).map(|answers| {
-            // This server's own encoding of a message: it decodes.
-            Box::pin(answers.map(|answer| {
-                answer?.into_message().map_err(|error| {
-                    Status::internal(format!("an answer that does not decode: {error}"))
-                })
-            })) as crate::stream::Messages
+            Box::pin(
+                answers.map(|answer| answer?.into_message().map_err(|error| undecodable(&error))),
+            ) as crate::stream::Messages
         }))
     }
 
     /// The generated server's `BatchEvaluate`, for in-process callers of
     /// this trait: over the wire, [`crate::routes`] serves the method
-    /// with [`Self::batch_evaluate_frames`] (the same decisions and errors).
+    /// with [`Self::batch_answers`] of its items still encoded (the same
+    /// decisions and errors).
     async fn batch_evaluate(
         &self,
         request: Request<pb::BatchEvaluateRequest>,
     ) -> Result<Response<pb::BatchEvaluateResponse>, Status> {
-        Envelope::open("BatchEvaluate", &request, self.limits.rpc_timeout)
-            .run(async {
-                let answers = self
-                    .batch(request.into_inner().into(), Delivery::OneMessage)
-                    .await?;
-                Ok(pb::BatchEvaluateResponse {
-                    results: answers.into_iter().map(into_message).collect(),
-                })
-            })
-            .await
+        let (metadata, answers, extensions) = self.batch_answers(request).await?.into_parts();
+        let results = answers
+            .results
+            .into_iter()
+            .map(BatchAnswer::into_message)
+            .collect::<Result<_, _>>()
+            .map_err(|error| undecodable(&error))?;
+        let response = pb::BatchEvaluateResponse { results };
+        Ok(Response::from_parts(metadata, response, extensions))
     }
 
     async fn list_policies(
@@ -951,11 +879,12 @@ impl DecisionApi {
 }
 
 impl DecisionApi {
-    /// `BatchEvaluate` as served ([`crate::routes`]): its items still
-    /// encoded, decoded by the workers that decide them.
-    pub(crate) async fn batch_evaluate_frames(
+    /// `BatchEvaluate`: as served ([`crate::routes`]) its items still
+    /// encoded ([`ReceivedBatch`](verdict_api::codec::ReceivedBatch)), decoded by
+    /// the workers that decide them.
+    pub(crate) async fn batch_answers(
         &self,
-        request: Request<ReceivedBatch>,
+        request: Request<impl Into<Batch>>,
     ) -> Result<Response<BatchEvaluateAnswers>, Status> {
         Envelope::open("BatchEvaluate", &request, self.limits.rpc_timeout)
             .run(async {
@@ -998,15 +927,6 @@ impl DecisionApi {
         let shadowing = self.shadows(&set, &policy);
         let shadows = shadowing.policies();
         let options = self.options(explain);
-        // Each decision is encoded into its answer where it is decided (on
-        // every core), without the ledger's mark when there is a ledger to
-        // record it first; only the typed `BatchEvaluate` of in-process
-        // callers answers with messages.
-        let rendering = match (delivery, &all) {
-            (Delivery::OneMessage, Items::Decoded(_)) => Rendering::Message,
-            _ if self.ledger.is_some() => Rendering::Unmarked,
-            _ => Rendering::Encoded,
-        };
         let AnswerRoom {
             budget,
             too_large,
@@ -1024,11 +944,12 @@ impl DecisionApi {
         let workers = cores.min(items.div_ceil(MIN_ITEMS_PER_WORKER)).max(1);
         let (runs, body) = all.into_runs(items.div_ceil(workers));
         let mut handles = Vec::with_capacity(workers);
+        // Each decision is encoded into its answer where it is decided, on
+        // every core (without the ledger's mark when it is recorded first).
         let deciding = ItemDeciding {
             policy: Arc::clone(&policy),
             shadows,
             options,
-            rendering,
         };
         for chunk in runs {
             let (admitted, deciding, cancelled, broken) = (
@@ -1101,8 +1022,7 @@ impl DecisionApi {
                 Delivery::PerItem => answer_size <= budget,
             };
             if !fits {
-                answer =
-                    Answer::Result(Box::new(pb::batch_result::Result::Error(too_large.clone())));
+                answer = Answer::Error(too_large.clone());
                 size += fallback;
             } else {
                 size += answer_size;
@@ -1129,9 +1049,7 @@ impl DecisionApi {
                 Err(error) => {
                     let status = error.to_rpc_status();
                     for index in indices {
-                        results[index].1 = Answer::Result(Box::new(
-                            pb::batch_result::Result::Error(status.clone()),
-                        ));
+                        results[index].1 = Answer::Error(status.clone());
                     }
                 }
             }
@@ -1143,33 +1061,22 @@ impl DecisionApi {
             // ledger failed open): its decision is marked unrecorded.
             let recorded = appended.get(index).and_then(Option::as_ref);
             answers.push(match answer {
-                Answer::Encoded(Encoded { bytes, tally }) => {
+                Answer::Decision(encoded, tally) => {
                     if let Some(tally) = tally {
                         tally.count(live);
                     }
                     metrics::shadows(live, shadows);
-                    BatchAnswer::Encoded(bytes)
-                }
-                Answer::Unmarked(UnmarkedItem { wire, tally }) => {
-                    if let Some(tally) = tally {
-                        tally.count(live);
-                    }
-                    metrics::shadows(live, shadows);
-                    BatchAnswer::Encoded(Bytes::from(wire.batch_result(&id, &mark_of(recorded))))
-                }
-                Answer::Result(mut result) => {
-                    if let pb::batch_result::Result::Decision(decision) = result.as_mut() {
-                        if self.ledger.is_some() {
-                            mark(decision, recorded);
+                    BatchAnswer::Encoded(match encoded {
+                        Encoded::Whole(bytes) => bytes,
+                        Encoded::Unmarked(wire) => {
+                            Bytes::from(wire.batch_result(&id, &mark_of(recorded)))
                         }
-                        metrics::decision(decision);
-                        metrics::shadows(live, shadows);
-                    }
-                    BatchAnswer::Message(pb::BatchResult {
-                        id,
-                        result: Some(*result),
                     })
                 }
+                Answer::Error(status) => BatchAnswer::Message(pb::BatchResult {
+                    id,
+                    result: Some(pb::batch_result::Result::Error(status)),
+                }),
             });
         }
         let results = answers;
@@ -1289,5 +1196,84 @@ fn policy_info(set: &PolicySet, loaded: &LoadedPolicy) -> pb::PolicyInfo {
             .failure_of(&loaded.source)
             .map(|failed| failed.reason.clone())
             .unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use verdict_core::Policy;
+
+    use super::*;
+    use crate::decide::decide;
+
+    fn fixture(name: &str) -> String {
+        let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(path).expect("the fixture")
+    }
+
+    /// The generated service's `Evaluate` and `BatchEvaluate`, called in
+    /// process (no route, no codec): each decision is the message `decide`
+    /// builds, read back from the encoding the workers made; a broken item
+    /// keeps its own error.
+    #[tokio::test]
+    async fn in_process_calls_answer_the_messages_decide_builds() {
+        let api = DecisionApi::new(
+            Arc::new(PolicyStore::embedded_only()),
+            Limits::default(),
+            None,
+            Vec::new(),
+            BodyBudget::new(64 * 1024 * 1024),
+        );
+        let punched = fixture("04-imagechecks-rejected-punched.json");
+        let expected = decide(
+            Some(Input::Json(&punched)),
+            &Evidence::default(),
+            &Policy::embedded_default(),
+            &[],
+            api.options(false),
+        )
+        .expect("decides")
+        .decision;
+        assert_eq!(expected.result_code, "DOCUMENT_PUNCHED");
+
+        let request = pb::EvaluateRequest {
+            input: Some(pb::evaluate_request::Input::WorkflowJson(punched.clone())),
+            ..Default::default()
+        };
+        let answer = api
+            .evaluate(Request::new(request))
+            .await
+            .expect("evaluates")
+            .into_inner();
+        assert_eq!(answer.decision.as_ref(), Some(&expected));
+
+        let item = |id: &str, json: &str| pb::BatchItem {
+            id: id.to_owned(),
+            input: Some(pb::batch_item::Input::WorkflowJson(json.to_owned())),
+            evidence: None,
+        };
+        let request = pb::BatchEvaluateRequest {
+            items: vec![item("punched", &punched), item("broken", "{")],
+            ..Default::default()
+        };
+        let results = api
+            .batch_evaluate(Request::new(request))
+            .await
+            .expect("a batch")
+            .into_inner()
+            .results;
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0].id, "punched");
+        assert_eq!(
+            results[0].result,
+            Some(pb::batch_result::Result::Decision(expected))
+        );
+        assert_eq!(results[1].id, "broken");
+        match &results[1].result {
+            Some(pb::batch_result::Result::Error(status)) => {
+                assert_eq!(status.code, tonic::Code::InvalidArgument as i32);
+            }
+            other => panic!("broken: {other:?}"),
+        }
     }
 }
