@@ -6,9 +6,10 @@ use tonic::Code;
 use verdict_api::v1::{self as pb, batch_item, get_decision_request};
 use verdict_server::LedgerFailure;
 
+use crate::stream::{answers, streamed};
 use crate::support::{
-    PERSONAL_VALUES, TestServer, batch_evaluate, batch_item, details, fixture, json_request,
-    workflow_fixtures,
+    PERSONAL_VALUES, TestServer, batch_evaluate, batch_item, details, evaluate_json, fixture,
+    json_request, workflow_fixtures,
 };
 
 verdict_ledger::on_both_stores!(
@@ -154,13 +155,7 @@ async fn streamed_and_batched_decisions_are_marked_as_evaluate_marks_them(locati
     let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
     let mut client = server.client().await;
     let punched = fixture("04-imagechecks-rejected-punched.json");
-    let first = client
-        .evaluate(json_request(punched.clone()))
-        .await
-        .expect("decided")
-        .into_inner()
-        .decision
-        .expect("decision");
+    let first = evaluate_json(&mut client, punched.clone()).await;
     assert!(first.recorded && !first.already_recorded);
     let items = [
         batch_item("again", &punched),
@@ -168,22 +163,11 @@ async fn streamed_and_batched_decisions_are_marked_as_evaluate_marks_them(locati
         batch_item("changed", punched.replacen('{', "{ ", 1)),
         batch_item("blurred", fixture("02-usability-rejected-blurred.json")),
     ];
-    let requests: Vec<pb::StreamEvaluateRequest> = items
+    let requests = items
         .iter()
-        .map(|item| pb::StreamEvaluateRequest {
-            item: Some(item.clone()),
-            ..Default::default()
-        })
+        .map(|item| streamed(item.clone(), "", false))
         .collect();
-    let mut responses = client
-        .stream_evaluate(tokio_stream::iter(requests))
-        .await
-        .expect("stream opens")
-        .into_inner();
-    let mut streamed = Vec::new();
-    while let Some(response) = responses.message().await.expect("no stream error") {
-        streamed.push(response.result.expect("a result"));
-    }
+    let streamed = answers(&mut client, requests).await;
     let decision = |results: &[pb::BatchResult], index: usize| match &results[index].result {
         Some(pb::batch_result::Result::Decision(decision)) => decision.clone(),
         other => panic!("{}: {other:?}", results[index].id),
@@ -212,13 +196,6 @@ async fn streamed_and_batched_decisions_are_marked_as_evaluate_marks_them(locati
     assert!(blurred.recorded && !blurred.already_recorded);
     assert_eq!(blurred.workflow_version, 1);
     assert!(blurred.supersedes_decision_id.is_empty());
-    let recorded = get(
-        &mut client,
-        get_decision_request::Key::DecisionId(blurred.decision_id.clone()),
-    )
-    .await
-    .expect("recorded");
-    assert_eq!(recorded[0].workflow_id, blurred.workflow_id);
 
     // In a batch: the latest input of a workflow the stream recorded, and a
     // new workflow.
@@ -244,13 +221,16 @@ async fn streamed_and_batched_decisions_are_marked_as_evaluate_marks_them(locati
     assert!(clean.recorded && !clean.already_recorded);
     assert_eq!(clean.workflow_version, 1);
     assert_ne!(clean.decision_id, blurred.decision_id);
-    let recorded = get(
-        &mut client,
-        get_decision_request::Key::DecisionId(clean.decision_id.clone()),
-    )
-    .await
-    .expect("recorded");
-    assert_eq!(recorded[0].workflow_id, clean.workflow_id);
+    // Each first record, the streamed and the batched, reads back by its id.
+    for made in [&blurred, &clean] {
+        let recorded = get(
+            &mut client,
+            get_decision_request::Key::DecisionId(made.decision_id.clone()),
+        )
+        .await
+        .expect("recorded");
+        assert_eq!(recorded[0].workflow_id, made.workflow_id);
+    }
 }
 
 async fn the_same_input_is_answered_with_the_recorded_id_and_a_new_input_is_a_new_version(

@@ -14,7 +14,7 @@ use verdict_server::Limits;
 
 use crate::support::{TestServer, batch_evaluate, batch_item as item, fixture, rpc_status_details};
 
-fn streamed(item: pb::BatchItem, policy_id: &str, explain: bool) -> pb::StreamEvaluateRequest {
+pub fn streamed(item: pb::BatchItem, policy_id: &str, explain: bool) -> pb::StreamEvaluateRequest {
     pb::StreamEvaluateRequest {
         item: Some(item),
         policy_id: policy_id.to_owned(),
@@ -23,7 +23,7 @@ fn streamed(item: pb::BatchItem, policy_id: &str, explain: bool) -> pb::StreamEv
 }
 
 /// Every answer of a stream that ends with OK.
-async fn answers(
+pub async fn answers(
     client: &mut pb::decision_service_client::DecisionServiceClient<tonic::transport::Channel>,
     requests: Vec<pb::StreamEvaluateRequest>,
 ) -> Vec<pb::BatchResult> {
