@@ -14,7 +14,8 @@ use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
 use tonic_prost::ProstCodec;
 use tonic_types::{ErrorDetails, StatusExt};
 
-use crate::frames::{BatchEvaluateAnswers, BatchEvaluateFrames};
+use crate::frames::BatchEvaluateFrames;
+use crate::received::{ReceivedEvaluate, ReceivedStreamItem};
 
 /// The `ErrorInfo.domain` of every verdict error.
 pub const ERROR_DOMAIN: &str = "verdict.v1";
@@ -48,10 +49,15 @@ impl<T, U> VerdictCodec<T, U> {
     pub fn with_buffer_bytes(bytes: usize) -> Self {
         Self {
             types: PhantomData,
-            // The yield threshold is tonic's default: only encoders read it.
-            buffer: BufferSettings::new(bytes, 32 * 1024),
+            buffer: decode_buffer(bytes),
         }
     }
+}
+
+/// A decoder's buffer of `bytes` to start with.
+fn decode_buffer(bytes: usize) -> BufferSettings {
+    // The yield threshold is tonic's default: only encoders read it.
+    BufferSettings::new(bytes, 32 * 1024)
 }
 
 impl<T, U> Codec for VerdictCodec<T, U>
@@ -300,40 +306,106 @@ impl prost::bytes::Buf for Pieces {
     }
 }
 
-/// The codec of `BatchEvaluate` on the server: [`VerdictCodec`]'s checks and
-/// errors, with the request read as [`ReceivedBatch`] (no copy of the body)
-/// and the answer written from results already encoded.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BatchFramesCodec;
+/// A request the server reads from its message as received, with
+/// [`ReceivedCodec`]: [`VerdictCodec`]'s checks and errors, without copying
+/// the message's JSON out of the buffer it arrived in.
+pub trait Received: Sized + Send + 'static {
+    /// Reads `message` (all of it); `Err` is the status to answer with.
+    fn read(message: Bytes) -> Result<Self, Status>;
+}
 
-impl Codec for BatchFramesCodec {
-    type Encode = BatchEvaluateAnswers;
-    type Decode = ReceivedBatch;
-    type Encoder = <ProstCodec<Self::Encode, ()> as Codec>::Encoder;
-    type Decoder = BatchFramesDecoder;
-
-    fn encoder(&mut self) -> Self::Encoder {
-        ProstCodec::<Self::Encode, ()>::default().encoder()
-    }
-
-    fn decoder(&mut self) -> Self::Decoder {
-        BatchFramesDecoder
+impl Received for ReceivedBatch {
+    fn read(message: Bytes) -> Result<Self, Status> {
+        read_batch(message)
     }
 }
 
-/// Reads a [`ReceivedBatch`] (see [`BatchFramesCodec`]).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BatchFramesDecoder;
+impl Received for ReceivedEvaluate {
+    fn read(message: Bytes) -> Result<Self, Status> {
+        check_entries::<crate::v1::EvaluateRequest>(&message)?;
+        Self::read(message).map_err(|error| invalid_protobuf(&error.to_string()))
+    }
+}
 
-impl Decoder for BatchFramesDecoder {
-    type Item = ReceivedBatch;
+impl Received for ReceivedStreamItem {
+    fn read(message: Bytes) -> Result<Self, Status> {
+        check_entries::<crate::v1::StreamEvaluateRequest>(&message)?;
+        Self::read(message).map_err(|error| invalid_protobuf(&error.to_string()))
+    }
+}
+
+/// The server's codec of `Evaluate`, `BatchEvaluate` and `StreamEvaluate`:
+/// requests read as [`Received`], answers `T` (written from decisions
+/// already encoded).
+#[derive(Debug, Clone, Copy)]
+pub struct ReceivedCodec<T, R> {
+    types: PhantomData<(T, R)>,
+    /// The decoder's buffer, as [`VerdictCodec`]'s.
+    buffer: BufferSettings,
+}
+
+impl<T, R> Default for ReceivedCodec<T, R> {
+    fn default() -> Self {
+        Self {
+            types: PhantomData,
+            buffer: BufferSettings::default(),
+        }
+    }
+}
+
+impl<T, R> ReceivedCodec<T, R> {
+    /// Decodes from a buffer of `bytes` to start with
+    /// ([`VerdictCodec::with_buffer_bytes`]).
+    pub fn with_buffer_bytes(bytes: usize) -> Self {
+        Self {
+            types: PhantomData,
+            buffer: decode_buffer(bytes),
+        }
+    }
+}
+
+impl<T, R> Codec for ReceivedCodec<T, R>
+where
+    T: Message + Send + 'static,
+    R: Received,
+{
+    type Encode = T;
+    type Decode = R;
+    type Encoder = <ProstCodec<T, ()> as Codec>::Encoder;
+    type Decoder = ReceivedDecoder<R>;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        ProstCodec::<T, ()>::default().encoder()
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        ReceivedDecoder {
+            types: PhantomData,
+            buffer: self.buffer,
+        }
+    }
+}
+
+/// Reads an `R` (see [`ReceivedCodec`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ReceivedDecoder<R> {
+    types: PhantomData<R>,
+    buffer: BufferSettings,
+}
+
+impl<R: Received> Decoder for ReceivedDecoder<R> {
+    type Item = R;
     type Error = Status;
 
-    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<ReceivedBatch>, Status> {
+    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<R>, Status> {
         use prost::bytes::Buf as _;
         // The buffer holds exactly this message: taking it all is a split,
-        // not a copy.
-        read_batch(buf.copy_to_bytes(buf.remaining())).map(Some)
+        // not a copy, and what is read from it stays slices of it.
+        R::read(buf.copy_to_bytes(buf.remaining())).map(Some)
+    }
+
+    fn buffer_settings(&self) -> BufferSettings {
+        self.buffer
     }
 }
 

@@ -9,6 +9,7 @@
 
 use prost::bytes::Bytes;
 
+use crate::received::ReceivedItem;
 use crate::v1;
 
 /// `verdict.v1.BatchEvaluateRequest` with its items undecoded.
@@ -313,15 +314,6 @@ impl ItemShape {
     }
 }
 
-/// An encoded item as the server reads it ([`EncodedItem::read`]).
-#[derive(Debug, Clone, PartialEq)]
-pub enum ReadItem {
-    /// Read as a frame: its `workflow_json` not yet checked to be UTF-8.
-    Frame(BatchItemFrame),
-    /// Decoded as the generated message.
-    Decoded(v1::BatchItem),
-}
-
 /// An encoded item (a slice of the request body) with the walk of its
 /// fields, made once: the server reads its id's length from it before
 /// deciding, and how to read the item where it is decided.
@@ -348,22 +340,29 @@ impl EncodedItem {
         )
     }
 
-    /// Reads the item as a frame when that reads it as the generated
-    /// message would: one input field, and fields that can all be walked.
+    /// Reads the item, its `workflow_json` a slice of the body, checked to
+    /// be UTF-8, when a frame reads it as the generated message would: one
+    /// input field, fields that can all be walked, and JSON that is UTF-8.
     /// Otherwise (a repeated input, every copy of which prost checks; a
-    /// group, which prost skips) it is decoded as the generated message,
-    /// its JSON copied. The fuzz target `batch_frames` holds the two
-    /// readings equal, but for one thing: an item decoded on its own starts
-    /// at nesting depth 0, one level above where it sits in the whole
-    /// message, so an unknown group nested exactly to prost's recursion
-    /// limit (100) is skipped here where the whole message's decode refuses
-    /// it.
-    pub fn read(self) -> Result<ReadItem, prost::DecodeError> {
+    /// group, which prost skips; JSON that is not UTF-8) it is decoded as
+    /// the generated message, for what prost reads or its error. The fuzz
+    /// target `batch_frames` holds the two readings equal, but for one
+    /// thing: an item decoded on its own starts at nesting depth 0, one
+    /// level above where it sits in the whole message, so an unknown group
+    /// nested exactly to prost's recursion limit (100) is skipped here where
+    /// the whole message's decode refuses it.
+    pub fn read(self) -> Result<ReceivedItem, prost::DecodeError> {
         use prost::Message as _;
-        if self.shape.is_none_or(|shape| shape.inputs > 1) {
-            return v1::BatchItem::decode(self.bytes).map(ReadItem::Decoded);
-        }
-        BatchItemFrame::decode(self.bytes).map(ReadItem::Frame)
+        let read = self
+            .shape
+            .is_some_and(|shape| shape.inputs <= 1)
+            .then(|| BatchItemFrame::decode(self.bytes.clone()).ok())
+            .flatten()
+            .and_then(|frame| ReceivedItem::checked(frame).ok());
+        read.map_or_else(
+            || v1::BatchItem::decode(self.bytes).map(ReceivedItem::from),
+            Ok,
+        )
     }
 }
 
@@ -372,6 +371,8 @@ mod tests {
     use prost::Message as _;
 
     use super::*;
+    use crate::received::ReceivedInput;
+    use crate::received::tests::within;
     use crate::v1 as pb;
 
     fn item(id: &str, input: Option<pb::batch_item::Input>) -> pb::BatchItem {
@@ -432,12 +433,7 @@ mod tests {
         let second = BatchItemFrame::decode(frames.items[1].clone()).expect("item");
         assert_eq!(second.input, Some(ItemInputFrame::Workflow(typed)));
         // The items are slices of the body, not copies of it.
-        let start = body.as_ptr() as usize;
-        let end = start + body.len();
-        for item in &frames.items {
-            let at = item.as_ptr() as usize;
-            assert!(at >= start && at + item.len() <= end);
-        }
+        assert!(frames.items.iter().all(|item| within(item, &body)));
     }
 
     #[test]
@@ -555,13 +551,9 @@ mod tests {
         assert_eq!(ItemShape::of(&with_group), None);
         let encoded = EncodedItem::new(Bytes::from(with_group.clone()));
         assert_eq!(encoded.id_len(), "after-group".len());
-        assert!(matches!(encoded.read(), Ok(ReadItem::Decoded(_))));
-        assert_eq!(
-            pb::BatchItem::decode(with_group.as_slice())
-                .expect("prost skips groups")
-                .id,
-            "after-group"
-        );
+        let decoded = pb::BatchItem::decode(with_group.as_slice()).expect("prost skips groups");
+        assert_eq!(decoded.id, "after-group");
+        assert_eq!(encoded.read(), Ok(ReceivedItem::from(decoded)));
         // workflow_json twice: prost checks both copies.
         let json = |text: &str| {
             item(
@@ -582,9 +574,31 @@ mod tests {
             ItemShape::of(&json("{}")).map(|shape| shape.inputs),
             Some(1)
         );
-        let read = |bytes: Vec<u8>| EncodedItem::new(Bytes::from(bytes)).read();
-        assert!(matches!(read(twice), Ok(ReadItem::Decoded(_))));
-        assert!(matches!(read(json("{}")), Ok(ReadItem::Frame(_))));
+        // Read as prost reads it, either way; whether its JSON is still the
+        // body's bytes says which way.
+        let json_in_body = |bytes: Vec<u8>| {
+            let body = Bytes::from(bytes);
+            let read = EncodedItem::new(body.clone()).read().expect("an item");
+            let decoded = pb::BatchItem::decode(body.clone()).expect("an item");
+            assert_eq!(read, ReceivedItem::from(decoded));
+            match read.input {
+                Some(ReceivedInput::Json(json)) => within(json.as_bytes(), &body),
+                _ => panic!("an item with JSON"),
+            }
+        };
+        assert!(!json_in_body(twice));
+        assert!(json_in_body(json("{}")));
+        // JSON that is not UTF-8 gets prost's error for the item.
+        let mut broken = item("bad", None).encode_to_vec();
+        broken.extend([0x12, 0x02, 0xff, 0xfe]);
+        assert_eq!(
+            EncodedItem::new(Bytes::from(broken.clone()))
+                .read()
+                .map_err(|error| error.to_string()),
+            pb::BatchItem::decode(broken.as_slice())
+                .map(ReceivedItem::from)
+                .map_err(|error| error.to_string())
+        );
     }
 
     #[test]

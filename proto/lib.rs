@@ -9,6 +9,7 @@
 
 pub mod codec;
 pub mod frames;
+pub mod received;
 
 /// Package `verdict.v1`.
 pub mod v1 {

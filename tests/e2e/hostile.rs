@@ -364,11 +364,17 @@ async fn malformed_protobuf_is_the_callers_fault() {
     // In BatchEvaluate, field 2 is `items`: the first case breaks an item,
     // the other two the request itself (its own codec's error path). For
     // Evaluate, prost's own error follows the prefix.
-    let cases: [(&str, Vec<u8>, &str); 3] = [
+    let cases: [(&str, Vec<u8>, &str); 4] = [
         // workflow_json (field 2) holding bytes that are not UTF-8.
         (
             "invalid UTF-8",
             vec![0x12, 0x02, 0xff, 0xfe],
+            "EvaluateRequest.input: invalid string value: data is not UTF-8 encoded",
+        ),
+        // workflow_json twice, the first not UTF-8: prost checks both.
+        (
+            "invalid UTF-8, then JSON",
+            vec![0x12, 0x01, 0xff, 0x12, 0x02, b'{', b'}'],
             "EvaluateRequest.input: invalid string value: data is not UTF-8 encoded",
         ),
         // explain (field 4, varint) whose varint never ends.
@@ -421,6 +427,62 @@ async fn malformed_protobuf_is_the_callers_fault() {
     let decision =
         evaluate_json(&mut client, fixture("04-imagechecks-rejected-punched.json")).await;
     assert_eq!(decision.result_code, "DOCUMENT_PUNCHED");
+}
+
+#[tokio::test]
+async fn a_streamed_message_that_does_not_decode_ends_the_stream_with_prost_s_error() {
+    let server = TestServer::start().await;
+    let mut grpc = tonic::client::Grpc::new(server.channel().await);
+    let clean = pb::StreamEvaluateRequest {
+        item: Some(pb::BatchItem {
+            id: "clean".to_owned(),
+            input: Some(pb::batch_item::Input::WorkflowJson(fixture(
+                "01-clean-pass-score-0.json",
+            ))),
+            evidence: None,
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    // The item (field 1) with its workflow_json (field 2) not UTF-8: once,
+    // and twice with the second one clean (prost checks both).
+    let cases = [
+        len_fields(&[(1, &len_fields(&[(1, b"bad"), (2, &[b'{', 0xff])]))]),
+        len_fields(&[(1, &len_fields(&[(1, b"twice"), (2, &[0xff]), (2, b"{}")]))]),
+    ];
+    for bad in cases {
+        grpc.ready().await.expect("ready");
+        let messages = vec![clean.clone(), bad, clean.clone()];
+        let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+            "/verdict.v1.DecisionService/StreamEvaluate",
+        );
+        let mut answers = grpc
+            .streaming::<_, Vec<u8>, (), _>(
+                tonic::Request::new(tokio_stream::iter(messages)),
+                path,
+                RawBytes,
+            )
+            .await
+            .expect("the stream opens")
+            .into_inner();
+        let mut answered = 0;
+        let status = loop {
+            match answers.message().await {
+                Ok(Some(())) => answered += 1,
+                Ok(None) => panic!("ended without the error"),
+                Err(status) => break status,
+            }
+        };
+        assert_eq!(answered, 1, "the item before it is answered");
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert_eq!(
+            status.message(),
+            "not a valid protobuf message: failed to decode Protobuf message: \
+             BatchItem.input: StreamEvaluateRequest.item: invalid string value: data is not UTF-8 encoded"
+        );
+        let info = details(&status).error_info().cloned().expect("ErrorInfo");
+        assert_eq!(info.reason, "INVALID_PROTOBUF");
+    }
 }
 
 /// An encoded message of `fields`: (field number, LEN payload), written by

@@ -3,14 +3,10 @@
 //! ([`verdict_api::frames`]) — split into runs for the workers, each item
 //! made ready to decide where it is decided.
 
-use std::str::Utf8Error;
-
-use prost::bytes::Bytes;
 use verdict_api::codec::{ReceivedBatch, ReceivedBody};
-use verdict_api::frames::{EncodedItem, ItemInputFrame, ReadItem};
+use verdict_api::frames::EncodedItem;
+use verdict_api::received::ReceivedItem;
 use verdict_api::v1 as pb;
-
-use crate::decide::Input;
 
 /// A batch to decide: `BatchEvaluateRequest`'s fields, its items in either
 /// form.
@@ -24,7 +20,7 @@ pub(crate) struct Batch {
 /// A batch's items, in order.
 #[derive(Debug)]
 pub(crate) enum Items {
-    Decoded(Vec<pb::BatchItem>),
+    Decoded(Vec<ReceivedItem>),
     /// Encoded `BatchItem`s, slices of `body` (the whole request, kept to
     /// report prost's own error should an item not decode).
     Encoded {
@@ -38,7 +34,7 @@ impl From<pb::BatchEvaluateRequest> for Batch {
         Self {
             policy_id: request.policy_id,
             explain: request.explain,
-            items: Items::Decoded(request.items),
+            items: Items::Decoded(request.items.into_iter().map(ReceivedItem::from).collect()),
         }
     }
 }
@@ -103,7 +99,7 @@ fn chunks<T>(items: Vec<T>, run: usize, wrap: fn(Vec<T>) -> Run) -> Vec<Run> {
 /// Consecutive items one worker decides.
 #[derive(Debug)]
 pub(crate) enum Run {
-    Decoded(Vec<pb::BatchItem>),
+    Decoded(Vec<ReceivedItem>),
     Encoded(Vec<EncodedItem>),
 }
 
@@ -117,75 +113,16 @@ impl Run {
 
     /// Each item ready to decide, in order; `Err` (prost's error as text)
     /// for an encoded item that does not decode.
-    pub fn into_items(self) -> Box<dyn Iterator<Item = Result<Item, String>> + Send> {
+    pub fn into_items(self) -> Box<dyn Iterator<Item = Result<ReceivedItem, String>> + Send> {
         match self {
-            Self::Decoded(items) => Box::new(items.into_iter().map(|item| Ok(Item::from(item)))),
-            Self::Encoded(items) => Box::new(items.into_iter().map(Item::decode)),
+            Self::Decoded(items) => Box::new(items.into_iter().map(Ok)),
+            Self::Encoded(items) => Box::new(items.into_iter().map(read_item)),
         }
     }
 }
 
-/// One item, ready to decide.
-#[derive(Debug)]
-pub(crate) struct Item {
-    pub id: String,
-    pub input: Option<ItemInput>,
-    pub evidence: Option<pb::Evidence>,
-}
-
-impl From<pb::BatchItem> for Item {
-    fn from(item: pb::BatchItem) -> Self {
-        Self {
-            id: item.id,
-            input: item.input.map(|input| match input {
-                pb::batch_item::Input::WorkflowJson(json) => ItemInput::Text(json),
-                pb::batch_item::Input::Workflow(workflow) => ItemInput::Typed(workflow),
-            }),
-            evidence: item.evidence,
-        }
-    }
-}
-
-impl Item {
-    /// Decodes an encoded item ([`EncodedItem::read`]); its `workflow_json` is
-    /// checked to be UTF-8 when it is read ([`ItemInput::as_input`]).
-    fn decode(encoded: EncodedItem) -> Result<Self, String> {
-        let frame = match encoded.read().map_err(|error| error.to_string())? {
-            ReadItem::Decoded(item) => return Ok(Self::from(item)),
-            ReadItem::Frame(frame) => frame,
-        };
-        let input = match frame.input {
-            Some(ItemInputFrame::WorkflowJson(json)) => Some(ItemInput::Utf8(json)),
-            Some(ItemInputFrame::Workflow(workflow)) => Some(ItemInput::Typed(workflow)),
-            None => None,
-        };
-        Ok(Self {
-            id: frame.id,
-            input,
-            evidence: frame.evidence,
-        })
-    }
-}
-
-/// An item's workflow result.
-#[derive(Debug)]
-pub(crate) enum ItemInput {
-    Text(String),
-    /// `workflow_json` as received: UTF-8 if prost would have decoded it.
-    Utf8(Bytes),
-    Typed(pb::WorkflowResult),
-}
-
-impl ItemInput {
-    /// The input to decide; `Err` when `workflow_json` is not UTF-8, which
-    /// prost reports for a `string` field (the item does not decode). The
-    /// bytes are checked on each call: a `&str` cannot be kept beside the
-    /// bytes it borrows, and the check is the pass prost's decode makes.
-    pub fn as_input(&self) -> Result<Input<'_>, Utf8Error> {
-        Ok(match self {
-            Self::Text(json) => Input::Json(json),
-            Self::Utf8(json) => Input::Json(std::str::from_utf8(json)?),
-            Self::Typed(workflow) => Input::Typed(workflow),
-        })
-    }
+/// Reads an encoded item ([`EncodedItem::read`]): `Err` is prost's error
+/// as text.
+fn read_item(encoded: EncodedItem) -> Result<ReceivedItem, String> {
+    encoded.read().map_err(|error| error.to_string())
 }

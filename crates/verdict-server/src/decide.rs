@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use prost::Message as _;
+use verdict_api::received::ReceivedInput;
 use verdict_api::v1 as pb;
 use verdict_core::model::stored;
 use verdict_core::{
@@ -23,11 +24,11 @@ pub enum Input<'a> {
     Typed(&'a pb::WorkflowResult),
 }
 
-impl<'a> From<&'a pb::evaluate_request::Input> for Input<'a> {
-    fn from(input: &'a pb::evaluate_request::Input) -> Self {
+impl<'a> From<&'a ReceivedInput> for Input<'a> {
+    fn from(input: &'a ReceivedInput) -> Self {
         match input {
-            pb::evaluate_request::Input::WorkflowJson(json) => Self::Json(json),
-            pb::evaluate_request::Input::Workflow(workflow) => Self::Typed(workflow),
+            ReceivedInput::Json(json) => Self::Json(json),
+            ReceivedInput::Workflow(workflow) => Self::Typed(workflow),
         }
     }
 }

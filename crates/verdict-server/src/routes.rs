@@ -1,6 +1,8 @@
 //! `verdict.v1.DecisionService` as served: the generated server for every
-//! method but two.
-//! - `BatchEvaluate`'s request is read with [`BatchFramesCodec`] instead —
+//! method but three, whose requests are read with [`ReceivedCodec`], their
+//! JSON bodies left in the buffer they arrived in
+//! ([`verdict_api::received`]).
+//! - `BatchEvaluate`'s request is read as [`ReceivedBatch`] —
 //!   its items stay encoded slices of the body until the worker deciding them
 //!   decodes them, so a large batch is decoded on every core and its JSON
 //!   bodies are never copied (tests/load/README.md, "Tried and kept"). A
@@ -22,10 +24,10 @@ use tonic::body::Body;
 use tonic::codegen::{BoxFuture, Service, http};
 use tonic::server::{Grpc, NamedService, StreamingService, UnaryService};
 use tonic::{Request, Response, Status, Streaming};
-use verdict_api::codec::{BatchFramesCodec, ReceivedBatch, VerdictCodec};
+use verdict_api::codec::{ReceivedBatch, ReceivedCodec};
 use verdict_api::frames::{BatchEvaluateAnswers, EvaluateAnswer, StreamEvaluateAnswer};
+use verdict_api::received::{ReceivedEvaluate, ReceivedStreamItem};
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
-use verdict_api::v1::{EvaluateRequest, StreamEvaluateRequest};
 
 use crate::answer_pieces::InPieces;
 use crate::kept_body::{KeptBatch, keep_message};
@@ -109,13 +111,13 @@ where
             // A small answer goes out in one write (answer_pieces.rs).
             BATCH_EVALUATE => Box::pin(async move {
                 let request = keep_message(request, max_message_bytes).await;
-                let mut grpc =
-                    Grpc::new(BatchFramesCodec).apply_max_message_size_config(limit, limit);
+                let codec = ReceivedCodec::<BatchEvaluateAnswers, ReceivedBatch>::default();
+                let mut grpc = Grpc::new(codec).apply_max_message_size_config(limit, limit);
                 let response = grpc.unary(BatchFrames(api), request).await;
                 Ok(response.map(|body| Body::new(InPieces::new(body, over_tls))))
             }),
             EVALUATE => Box::pin(async move {
-                let codec = VerdictCodec::<EvaluateAnswer, EvaluateRequest>::with_buffer_bytes(
+                let codec = ReceivedCodec::<EvaluateAnswer, ReceivedEvaluate>::with_buffer_bytes(
                     EVALUATE_BUFFER_BYTES,
                 );
                 let mut grpc = Grpc::new(codec).apply_max_message_size_config(limit, limit);
@@ -123,7 +125,7 @@ where
                 Ok(response.map(|body| Body::new(InPieces::new(body, over_tls))))
             }),
             STREAM_EVALUATE => Box::pin(async move {
-                let codec = VerdictCodec::<StreamEvaluateAnswer, StreamEvaluateRequest>::default();
+                let codec = ReceivedCodec::<StreamEvaluateAnswer, ReceivedStreamItem>::default();
                 let mut grpc = Grpc::new(codec).apply_max_message_size_config(limit, limit);
                 Ok(grpc.streaming(StreamAnswers(api), request).await)
             }),
@@ -135,11 +137,11 @@ where
 /// `Evaluate`, answered with an [`EvaluateAnswer`].
 struct EvaluateAnswers(Arc<DecisionApi>);
 
-impl UnaryService<EvaluateRequest> for EvaluateAnswers {
+impl UnaryService<ReceivedEvaluate> for EvaluateAnswers {
     type Response = EvaluateAnswer;
     type Future = BoxFuture<Response<EvaluateAnswer>, Status>;
 
-    fn call(&mut self, request: Request<EvaluateRequest>) -> Self::Future {
+    fn call(&mut self, request: Request<ReceivedEvaluate>) -> Self::Future {
         let api = Arc::clone(&self.0);
         Box::pin(async move { api.evaluate_answer(request).await })
     }
@@ -148,12 +150,12 @@ impl UnaryService<EvaluateRequest> for EvaluateAnswers {
 /// `StreamEvaluate`, answered with [`StreamEvaluateAnswer`]s.
 struct StreamAnswers(Arc<DecisionApi>);
 
-impl StreamingService<StreamEvaluateRequest> for StreamAnswers {
+impl StreamingService<ReceivedStreamItem> for StreamAnswers {
     type Response = StreamEvaluateAnswer;
     type ResponseStream = Answers;
     type Future = BoxFuture<Response<Answers>, Status>;
 
-    fn call(&mut self, request: Request<Streaming<StreamEvaluateRequest>>) -> Self::Future {
+    fn call(&mut self, request: Request<Streaming<ReceivedStreamItem>>) -> Self::Future {
         let api = Arc::clone(&self.0);
         Box::pin(async move { Ok(api.stream(request)) })
     }

@@ -15,12 +15,13 @@ use tonic::{Request, Response, Status};
 use tracing::debug;
 use verdict_api::codec::locate_decode_error;
 use verdict_api::frames::{BatchAnswer, BatchEvaluateAnswers, EvaluateAnswer};
+use verdict_api::received::{ReceivedEvaluate, ReceivedInput};
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
 use verdict_core::{Decision, Evidence, Policy};
 use verdict_ledger::{Appended, Draft, PolicyText};
 
-use crate::batch_items::{Batch, ItemInput, Run};
+use crate::batch_items::{Batch, Run};
 use crate::body_budget::BodyBudget;
 use crate::convert::outcome_to_wire;
 use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide_as};
@@ -73,7 +74,7 @@ enum Encoded {
 
 /// An item to decide again once the ledger's evidence is gathered.
 struct Again {
-    input: Option<ItemInput>,
+    input: Option<ReceivedInput>,
     evidence: Evidence,
     /// What its latest decision wants.
     lookup: Lookup,
@@ -207,10 +208,7 @@ fn decide_run(
             Ok(item) => item,
             Err(error) => return undecodable(error),
         };
-        let input = match item.input.as_ref().map(ItemInput::as_input).transpose() {
-            Ok(input) => input,
-            Err(error) => return undecodable(error.to_string()),
-        };
+        let input = item.input.as_ref().map(Input::from);
         let evidence = match evidence_from_wire(item.evidence.as_ref()) {
             Ok(evidence) => evidence,
             Err(error) => {
@@ -453,7 +451,7 @@ impl DecisionApi {
 
 /// An Evaluate request's input with what decides it.
 struct Deciding<'r> {
-    request: &'r Arc<pb::EvaluateRequest>,
+    request: &'r Arc<ReceivedEvaluate>,
     policy: &'r Arc<Policy>,
     shadows: &'r Arc<[Arc<Policy>]>,
 }
@@ -827,12 +825,12 @@ impl DecisionApi {
     /// ledger, without its mark, added once it is recorded.
     pub(crate) async fn evaluate_answer(
         &self,
-        request: Request<pb::EvaluateRequest>,
+        request: Request<impl Into<ReceivedEvaluate>>,
     ) -> Result<Response<EvaluateAnswer>, Status> {
         let envelope = Envelope::open("Evaluate", &request, self.limits.rpc_timeout);
         // Shared with the decision (on the blocking pool when heavy), and
         // held by the handler's future as a pointer rather than inline.
-        let request = Arc::new(request.into_inner());
+        let request: Arc<ReceivedEvaluate> = Arc::new(request.into_inner().into());
         envelope
             .run(async {
                 let _admitted = self.admit("Evaluate", 1)?;
@@ -1151,11 +1149,8 @@ async fn decide_again(
                 if cancelled.load(Ordering::Relaxed) {
                     return None;
                 }
-                let decided = match again.input.as_ref().map(ItemInput::as_input).transpose() {
-                    Ok(input) => deciding.decide(&id, input, &again.evidence),
-                    // Read once already, in the first round: cannot fail.
-                    Err(_) => Err(ServiceError::Interrupted),
-                };
+                let input = again.input.as_ref().map(Input::from);
+                let decided = deciding.decide(&id, input, &again.evidence);
                 redone.push((index, id, again, decided));
             }
             Some(redone)

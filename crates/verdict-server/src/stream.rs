@@ -18,15 +18,16 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
-use prost::Message as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::{Stream, StreamExt as _};
 use tonic::{Request, Response, Status, Streaming};
 use tracing::{Instrument as _, debug, debug_span};
 use verdict_api::frames::{BatchAnswer, StreamEvaluateAnswer};
+use verdict_api::received::ReceivedStreamItem;
 use verdict_api::v1 as pb;
 
+use crate::batch_items::{Batch, Items};
 use crate::errors::ServiceError;
 use crate::metrics;
 use crate::request_id::{REQUEST_ID_HEADER, request_id};
@@ -50,7 +51,7 @@ type Outgoing = (
 );
 
 /// An item read, with its permit.
-type Read = (pb::StreamEvaluateRequest, OwnedSemaphorePermit);
+type Read = (ReceivedStreamItem, OwnedSemaphorePermit);
 
 /// How a stream ended, for the request counter.
 enum Ended {
@@ -65,10 +66,12 @@ enum Ended {
 impl DecisionApi {
     /// Starts deciding the stream on a task of its own; answers flow back
     /// through a channel as they are made.
-    pub(crate) fn stream(
-        &self,
-        request: Request<Streaming<pb::StreamEvaluateRequest>>,
-    ) -> Response<Answers> {
+    /// `T`: the stream's messages as read — as received over the wire, or
+    /// the generated message for in-process callers.
+    pub(crate) fn stream<T>(&self, request: Request<Streaming<T>>) -> Response<Answers>
+    where
+        T: Into<ReceivedStreamItem> + Send + 'static,
+    {
         let id = request_id(request.metadata());
         let span = debug_span!("rpc", rpc = "StreamEvaluate", request_id = %id.to_str().unwrap_or_default());
         let max = self.limits().max_stream_in_flight;
@@ -100,9 +103,9 @@ impl DecisionApi {
 
 /// Reads, decides and answers until the caller closes its side, leaves, or
 /// sends what cannot be read.
-async fn serve(
+async fn serve<T: Into<ReceivedStreamItem>>(
     api: &DecisionApi,
-    mut inbound: Streaming<pb::StreamEvaluateRequest>,
+    mut inbound: Streaming<T>,
     answers: &mpsc::Sender<Outgoing>,
     max_in_flight: usize,
 ) -> Ended {
@@ -128,7 +131,7 @@ async fn serve(
                     () = answers.closed() => return Ended::Left,
                 };
                 match next {
-                    Ok(Some(item)) => (item, permit),
+                    Ok(Some(item)) => (item.into(), permit),
                     Ok(None) if answers.is_closed() => return Ended::Left,
                     Ok(None) => return Ended::Done,
                     Err(status) => return fail(answers, status).await,
@@ -139,7 +142,7 @@ async fn serve(
         // A group is admitted as a batch is: at most `max_in_flight` items,
         // at most a message's bytes of input (at least its first item).
         let max_items = limits.max_batch_size.min(limits.max_in_flight).max(1);
-        let mut bytes = first.0.encoded_len();
+        let mut bytes = first.0.len;
         let mut group = vec![first];
         let mut after: Option<Result<(), Status>> = None;
         // What has arrived already joins the group, while there is room and
@@ -151,8 +154,9 @@ async fn serve(
             match ready_now(&mut inbound).await {
                 None => break,
                 Some(Ok(Some(item))) => {
+                    let item: ReceivedStreamItem = item.into();
                     let head = &group[0].0;
-                    let size = item.encoded_len();
+                    let size = item.len;
                     if item.policy_id == head.policy_id
                         && item.explain == head.explain
                         && bytes + size <= limits.max_message_bytes
@@ -195,9 +199,7 @@ async fn serve(
 
 /// The next message if one has arrived already, without waiting: `None`
 /// when none has.
-async fn ready_now(
-    inbound: &mut Streaming<pb::StreamEvaluateRequest>,
-) -> Option<Result<Option<pb::StreamEvaluateRequest>, Status>> {
+async fn ready_now<T>(inbound: &mut Streaming<T>) -> Option<Result<Option<T>, Status>> {
     std::future::poll_fn(|cx| {
         Poll::Ready(match Pin::new(&mut *inbound).poll_next(cx) {
             Poll::Ready(next) => Some(next.transpose()),
@@ -236,18 +238,17 @@ async fn decide(api: &DecisionApi, group: &mut [Read], bytes: usize) -> Vec<Batc
             item
         })
         .collect();
-    let request = pb::BatchEvaluateRequest {
+    let request = Batch {
         policy_id,
-        items,
         explain,
+        items: Items::Decoded(items),
     };
     let deadline = api.limits().rpc_timeout;
     let error = match api.budget().hold(bytes) {
         Err(refused) => refused,
         // Held until the group is decided (or dropped with this future).
         Ok(_held) => {
-            match tokio::time::timeout(deadline, api.batch(request.into(), Delivery::PerItem)).await
-            {
+            match tokio::time::timeout(deadline, api.batch(request, Delivery::PerItem)).await {
                 Ok(Ok(answers)) => return answers,
                 Ok(Err(error)) => error,
                 Err(_) => ServiceError::DeadlineExceeded {

@@ -1,6 +1,6 @@
 //! A BatchEvaluateRequest as protobuf bytes, read two ways: as the server
-//! reads it (frames, each item read by `EncodedItem::read`, a frame's JSON checked
-//! to be UTF-8) and as the generated message. Both must accept the same
+//! reads it (frames, each item read by `EncodedItem::read`) and as the
+//! generated message. Both must accept the same
 //! bytes and read the same items; the id length the server walks to before
 //! deciding must be the decoded id's. The body cut into pieces, as the
 //! server reads one that arrives in HTTP/2 frames, must read as the whole
@@ -12,35 +12,19 @@ use libfuzzer_sys::fuzz_target;
 use prost::Message;
 use prost::bytes::Bytes;
 use verdict_api::codec::{read_batch, read_batch_pieces};
-use verdict_api::frames::{BatchEvaluateFrames, ItemInputFrame, EncodedItem, ReadItem};
+use verdict_api::frames::{BatchEvaluateFrames, EncodedItem};
+use verdict_api::received::ReceivedItem;
 use verdict_api::v1 as pb;
 
-/// The batch as the server reads it, items as generated messages; `None`
-/// when the server would refuse it as undecodable.
-fn as_the_server_reads(data: &[u8]) -> Option<pb::BatchEvaluateRequest> {
+/// The batch as the server reads it; `None` when the server would refuse it
+/// as undecodable.
+fn as_the_server_reads(data: &[u8]) -> Option<(String, Vec<ReceivedItem>, bool)> {
     let frames = BatchEvaluateFrames::decode(Bytes::copy_from_slice(data)).ok()?;
     let mut items = Vec::with_capacity(frames.items.len());
     for encoded in frames.items {
         let encoded = EncodedItem::new(encoded);
         let id_len = encoded.id_len();
-        let item = match encoded.read().ok()? {
-            ReadItem::Decoded(item) => item,
-            ReadItem::Frame(frame) => pb::BatchItem {
-                id: frame.id,
-                input: match frame.input {
-                    Some(ItemInputFrame::WorkflowJson(json)) => {
-                        Some(pb::batch_item::Input::WorkflowJson(
-                            std::str::from_utf8(&json).ok()?.to_owned(),
-                        ))
-                    }
-                    Some(ItemInputFrame::Workflow(workflow)) => {
-                        Some(pb::batch_item::Input::Workflow(workflow))
-                    }
-                    None => None,
-                },
-                evidence: frame.evidence,
-            },
-        };
+        let item = encoded.read().ok()?;
         assert_eq!(
             id_len,
             item.id.len(),
@@ -48,18 +32,17 @@ fn as_the_server_reads(data: &[u8]) -> Option<pb::BatchEvaluateRequest> {
         );
         items.push(item);
     }
-    Some(pb::BatchEvaluateRequest {
-        policy_id: frames.policy_id,
-        items,
-        explain: frames.explain,
-    })
+    Some((frames.policy_id, items, frames.explain))
 }
 
 fuzz_target!(|data: &[u8]| {
     let generated = pb::BatchEvaluateRequest::decode(data);
     let read = as_the_server_reads(data);
     match (generated, read) {
-        (Ok(generated), Some(read)) => assert_eq!(generated, read),
+        (Ok(generated), Some(read)) => {
+            let items = generated.items.into_iter().map(ReceivedItem::from).collect();
+            assert_eq!((generated.policy_id, items, generated.explain), read);
+        }
         (Err(_), None) => {}
         // An item's own decode starts one nesting level above where it sits
         // in the whole message: only unknown groups nested to prost's

@@ -1,6 +1,8 @@
-//! An EvaluateRequest as protobuf bytes, through the server's wire check and
-//! decision path: never a panic, and every error becomes a gRPC status with
-//! details.
+//! An EvaluateRequest as protobuf bytes, through the server's wire check,
+//! reading and decision path: never a panic, every error becomes a gRPC
+//! status with details, and the server reads the bytes (as an
+//! EvaluateRequest and as a StreamEvaluateRequest) as the generated messages
+//! do, with prost's own errors.
 
 #![no_main]
 
@@ -8,7 +10,9 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
+use prost::bytes::Bytes;
 use verdict_api::codec::{EntryLimits, WireCheck};
+use verdict_api::received::{ReceivedEvaluate, ReceivedStreamItem};
 use verdict_api::v1 as pb;
 use verdict_core::Policy;
 use verdict_server::decide::{DecideOptions, Input, decide};
@@ -26,7 +30,23 @@ fuzz_target!(|data: &[u8]| {
     // The wire check walks raw bytes before decoding: it must take any input.
     let _ = pb::EvaluateRequest::check(data, &LIMITS);
     let _ = pb::BatchEvaluateRequest::check(data, &LIMITS);
-    let Ok(request) = pb::EvaluateRequest::decode(data) else {
+    // Read as the server reads it, or refused with prost's own error, as
+    // the generated message is; a stream's message too.
+    let body = Bytes::copy_from_slice(data);
+    let read = ReceivedEvaluate::read(body.clone()).map_err(|error| error.to_string());
+    let generated = pb::EvaluateRequest::decode(data)
+        .map(ReceivedEvaluate::from)
+        .map_err(|error| error.to_string());
+    assert_eq!(read, generated);
+    let streamed = ReceivedStreamItem::read(body).map_err(|error| error.to_string());
+    let generated_streamed = pb::StreamEvaluateRequest::decode(data)
+        .map(|request| ReceivedStreamItem {
+            len: data.len(),
+            ..ReceivedStreamItem::from(request)
+        })
+        .map_err(|error| error.to_string());
+    assert_eq!(streamed, generated_streamed);
+    let Ok(request) = read else {
         return;
     };
     // What the ledger would record is built too: the facts and the input's hash.

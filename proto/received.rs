@@ -1,0 +1,399 @@
+//! `EvaluateRequest` and `StreamEvaluateRequest` as the server reads them:
+//! the same messages, but `workflow_json` stays a slice of the received
+//! message ([`ByteString`]: checked to be UTF-8 once, as prost checks a
+//! `string`) instead of being copied into a `String`. A `BatchEvaluate`'s
+//! items are read the same way where they are decided ([`crate::frames`]).
+//!
+//! A message is read through frames (prost's reading with `workflow_json`
+//! as bytes) only when that must read it as the generated message would;
+//! anything else — a JSON that is not UTF-8, an input sent twice (prost
+//! checks every copy), a group (which the walk of fields does not follow),
+//! a message that does not decode — is decoded as the generated message, so
+//! what is read, and every error with its path, is prost's own.
+
+use std::str::Utf8Error;
+
+use bytestring::ByteString;
+use prost::Message as _;
+use prost::bytes::Bytes;
+
+use crate::codec::fields;
+use crate::frames::{BatchItemFrame, ItemInputFrame, ItemShape};
+use crate::v1;
+
+/// A workflow result as received, whichever message carried it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReceivedInput {
+    /// `workflow_json`: UTF-8, a slice of the received message when read
+    /// from one.
+    Json(ByteString),
+    /// `workflow`.
+    Workflow(v1::WorkflowResult),
+}
+
+impl From<v1::evaluate_request::Input> for ReceivedInput {
+    fn from(input: v1::evaluate_request::Input) -> Self {
+        match input {
+            v1::evaluate_request::Input::WorkflowJson(json) => Self::Json(json.into()),
+            v1::evaluate_request::Input::Workflow(workflow) => Self::Workflow(workflow),
+        }
+    }
+}
+
+impl From<v1::batch_item::Input> for ReceivedInput {
+    fn from(input: v1::batch_item::Input) -> Self {
+        match input {
+            v1::batch_item::Input::WorkflowJson(json) => Self::Json(json.into()),
+            v1::batch_item::Input::Workflow(workflow) => Self::Workflow(workflow),
+        }
+    }
+}
+
+impl ReceivedInput {
+    /// A frame's input, its JSON checked to be UTF-8.
+    fn checked(input: ItemInputFrame) -> Result<Self, Utf8Error> {
+        Ok(match input {
+            ItemInputFrame::WorkflowJson(json) => Self::Json(ByteString::try_from(json)?),
+            ItemInputFrame::Workflow(workflow) => Self::Workflow(workflow),
+        })
+    }
+}
+
+/// `verdict.v1.EvaluateRequest` as received.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReceivedEvaluate {
+    pub policy_id: String,
+    pub input: Option<ReceivedInput>,
+    pub explain: bool,
+    pub evidence: Option<v1::Evidence>,
+}
+
+impl From<v1::EvaluateRequest> for ReceivedEvaluate {
+    fn from(request: v1::EvaluateRequest) -> Self {
+        Self {
+            policy_id: request.policy_id,
+            input: request.input.map(ReceivedInput::from),
+            explain: request.explain,
+            evidence: request.evidence,
+        }
+    }
+}
+
+/// `verdict.v1.EvaluateRequest` with `workflow_json` as bytes.
+#[derive(Clone, PartialEq, prost::Message)]
+struct EvaluateRequestFrame {
+    #[prost(string, tag = "1")]
+    policy_id: String,
+    #[prost(oneof = "ItemInputFrame", tags = "2, 3")]
+    input: Option<ItemInputFrame>,
+    #[prost(bool, tag = "4")]
+    explain: bool,
+    #[prost(message, optional, tag = "5")]
+    evidence: Option<v1::Evidence>,
+}
+
+impl ReceivedEvaluate {
+    /// Reads an encoded `EvaluateRequest` (see the module): `Err` is prost's
+    /// error for the generated message.
+    pub fn read(message: Bytes) -> Result<Self, prost::DecodeError> {
+        let frame = one_input(&message, &[2, 3])
+            .then(|| EvaluateRequestFrame::decode(message.clone()).ok())
+            .flatten();
+        let read = frame.and_then(|frame| {
+            Some(Self {
+                policy_id: frame.policy_id,
+                input: frame.input.map(ReceivedInput::checked).transpose().ok()?,
+                explain: frame.explain,
+                evidence: frame.evidence,
+            })
+        });
+        read.map_or_else(|| v1::EvaluateRequest::decode(message).map(Self::from), Ok)
+    }
+}
+
+/// `verdict.v1.BatchItem` as received, in a `StreamEvaluateRequest`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReceivedItem {
+    pub id: String,
+    pub input: Option<ReceivedInput>,
+    pub evidence: Option<v1::Evidence>,
+}
+
+impl From<v1::BatchItem> for ReceivedItem {
+    fn from(item: v1::BatchItem) -> Self {
+        Self {
+            id: item.id,
+            input: item.input.map(ReceivedInput::from),
+            evidence: item.evidence,
+        }
+    }
+}
+
+impl ReceivedItem {
+    /// A frame's item, its JSON checked to be UTF-8.
+    pub(crate) fn checked(item: BatchItemFrame) -> Result<Self, Utf8Error> {
+        Ok(Self {
+            id: item.id,
+            input: item.input.map(ReceivedInput::checked).transpose()?,
+            evidence: item.evidence,
+        })
+    }
+}
+
+/// `verdict.v1.StreamEvaluateRequest` as received, with the length of the
+/// message it was read from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReceivedStreamItem {
+    pub item: Option<ReceivedItem>,
+    pub policy_id: String,
+    pub explain: bool,
+    /// The message's length as received (its encoded length, for the
+    /// generated message): what it holds of the server's memory until it
+    /// is decided. A message prost would write shorter (a field sent
+    /// twice) counts as it was sent.
+    pub len: usize,
+}
+
+impl From<v1::StreamEvaluateRequest> for ReceivedStreamItem {
+    fn from(request: v1::StreamEvaluateRequest) -> Self {
+        let len = request.encoded_len();
+        Self {
+            item: request.item.map(ReceivedItem::from),
+            policy_id: request.policy_id,
+            explain: request.explain,
+            len,
+        }
+    }
+}
+
+/// `verdict.v1.StreamEvaluateRequest` with its item's `workflow_json` as
+/// bytes.
+#[derive(Clone, PartialEq, prost::Message)]
+struct StreamEvaluateRequestFrame {
+    #[prost(message, optional, tag = "1")]
+    item: Option<BatchItemFrame>,
+    #[prost(string, tag = "2")]
+    policy_id: String,
+    #[prost(bool, tag = "3")]
+    explain: bool,
+}
+
+impl ReceivedStreamItem {
+    /// Reads an encoded `StreamEvaluateRequest` (see the module): `Err` is
+    /// prost's error for the generated message. An item sent twice is
+    /// merged by prost, every copy's JSON checked: it is decoded as the
+    /// generated message.
+    pub fn read(message: Bytes) -> Result<Self, prost::DecodeError> {
+        let len = message.len();
+        let readable = one_input(&message, &[1])
+            && fields(&message)
+                .filter(|(field, _)| *field == 1)
+                .all(|(_, item)| {
+                    ItemShape::of(item.unwrap_or_default()).is_some_and(|shape| shape.inputs <= 1)
+                });
+        let frame = readable
+            .then(|| StreamEvaluateRequestFrame::decode(message.clone()).ok())
+            .flatten();
+        let read = frame.and_then(|frame| {
+            Some(Self {
+                item: frame.item.map(ReceivedItem::checked).transpose().ok()?,
+                policy_id: frame.policy_id,
+                explain: frame.explain,
+                len,
+            })
+        });
+        read.map_or_else(
+            || {
+                v1::StreamEvaluateRequest::decode(message).map(|request| Self {
+                    len,
+                    ..Self::from(request)
+                })
+            },
+            Ok,
+        )
+    }
+}
+
+/// Whether `message`'s fields can all be walked and at most one of them is
+/// one of `numbers`.
+fn one_input(message: &[u8], numbers: &[u32]) -> bool {
+    let mut walk = fields(message);
+    let inputs = walk
+        .by_ref()
+        .filter(|(field, _)| numbers.contains(field))
+        .count();
+    walk.walked_all() && inputs <= 1
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use prost::Message as _;
+    use prost::bytes::Bytes;
+
+    use super::*;
+    use crate::v1 as pb;
+
+    /// Whether `part` lies within `body`'s bytes (is a slice of it, not a
+    /// copy).
+    pub(crate) fn within(part: &[u8], body: &[u8]) -> bool {
+        let start = body.as_ptr() as usize;
+        let at = part.as_ptr() as usize;
+        at >= start && at + part.len() <= start + body.len()
+    }
+
+    /// An encoded message of `fields`: (field number, LEN payload), written
+    /// by hand as prost would never write it.
+    fn len_fields(fields: &[(u32, &[u8])]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for (field, payload) in fields {
+            prost::encoding::bytes::encode(*field, &payload.to_vec(), &mut bytes);
+        }
+        bytes
+    }
+
+    fn json_of(input: Option<&ReceivedInput>) -> &ByteString {
+        match input {
+            Some(ReceivedInput::Json(json)) => json,
+            other => panic!("JSON expected, not {other:?}"),
+        }
+    }
+
+    /// What the generated message reads, or its error, as text.
+    fn generated<M: prost::Message + Default, R: From<M>>(body: &[u8]) -> Result<R, String> {
+        M::decode(body)
+            .map(R::from)
+            .map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn an_evaluate_request_reads_as_the_generated_message_with_its_json_in_place() {
+        let evidence = pb::Evidence {
+            workflows: vec![pb::KnownWorkflow {
+                workflow_id: "w-0".to_owned(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let request = |input| pb::EvaluateRequest {
+            policy_id: "strict".to_owned(),
+            input,
+            explain: true,
+            evidence: Some(evidence.clone()),
+        };
+        let json = request(Some(pb::evaluate_request::Input::WorkflowJson(
+            "{\"é\":1}".to_owned(),
+        )))
+        .encode_to_vec();
+        let typed = request(Some(pb::evaluate_request::Input::Workflow(
+            pb::WorkflowResult {
+                account_id: "account-7".to_owned(),
+                ..Default::default()
+            },
+        )))
+        .encode_to_vec();
+        let none = request(None).encode_to_vec();
+        for body in [&json, &typed, &none] {
+            let body = Bytes::from(body.clone());
+            let read = ReceivedEvaluate::read(body.clone()).map_err(|error| error.to_string());
+            assert_eq!(read, generated::<pb::EvaluateRequest, _>(&body));
+        }
+        let body = Bytes::from(json);
+        let read = ReceivedEvaluate::read(body.clone()).expect("reads");
+        assert_eq!(json_of(read.input.as_ref()), "{\"é\":1}");
+        assert!(within(json_of(read.input.as_ref()).as_bytes(), &body));
+    }
+
+    #[test]
+    fn an_evaluate_request_prost_would_refuse_gets_prost_s_own_error() {
+        let cases: [(&str, Vec<u8>); 6] = [
+            ("JSON not UTF-8", len_fields(&[(2, &[b'{', 0xff])])),
+            (
+                "JSON twice, the first not UTF-8",
+                len_fields(&[(2, &[0xff]), (2, b"{}")]),
+            ),
+            (
+                "JSON not UTF-8, then the typed input",
+                len_fields(&[(2, &[0xff]), (3, b"")]),
+            ),
+            ("policy id not UTF-8", len_fields(&[(1, &[0xc3, 0x28])])),
+            ("truncated", vec![0x12, 0x10, b'{']),
+            ("evidence truncated", len_fields(&[(5, &[0x0a, 0x10])])),
+        ];
+        for (name, body) in cases {
+            let read = ReceivedEvaluate::read(Bytes::from(body.clone()))
+                .map_err(|error| error.to_string());
+            let expected = generated::<pb::EvaluateRequest, ReceivedEvaluate>(&body);
+            assert!(expected.is_err(), "{name}: prost refuses it");
+            assert_eq!(read, expected, "{name}");
+        }
+        // Read as prost reads them, but not as frames: the JSON is copied.
+        let twice = Bytes::from(len_fields(&[(2, b"[]"), (2, b"{}")]));
+        let mut with_group = vec![0x4b, 0x08, 0x01, 0x4c];
+        with_group.extend(len_fields(&[(2, b"{}")]));
+        for body in [twice, Bytes::from(with_group)] {
+            let read = ReceivedEvaluate::read(body.clone()).expect("prost reads it");
+            assert_eq!(Ok(read.clone()), generated::<pb::EvaluateRequest, _>(&body));
+            assert_eq!(json_of(read.input.as_ref()), "{}");
+            assert!(!within(json_of(read.input.as_ref()).as_bytes(), &body));
+        }
+    }
+
+    #[test]
+    fn a_stream_item_reads_as_the_generated_message_or_gets_its_error() {
+        let item = |id: &str, json: &[u8]| len_fields(&[(1, id.as_bytes()), (2, json)]);
+        let request = |items: &[&[u8]]| {
+            let mut fields: Vec<(u32, &[u8])> = items.iter().map(|item| (1, *item)).collect();
+            fields.extend([(2, b"strict".as_slice())]);
+            let mut body = len_fields(&fields);
+            body.extend([0x18, 0x01]);
+            body
+        };
+        let clean = request(&[&item("a", b"{\"x\":1}")]);
+        let body = Bytes::from(clean.clone());
+        let read = ReceivedStreamItem::read(body.clone()).expect("reads");
+        assert_eq!(
+            Ok(read.clone()),
+            generated::<pb::StreamEvaluateRequest, _>(&clean)
+        );
+        assert_eq!(
+            (read.policy_id.as_str(), read.explain, read.len),
+            ("strict", true, clean.len())
+        );
+        let item_read = read.item.as_ref().expect("an item");
+        assert_eq!(item_read.id, "a");
+        assert!(within(json_of(item_read.input.as_ref()).as_bytes(), &body));
+        // Merged by prost, read as prost reads them (the JSON copied).
+        let merged = [
+            request(&[&item("a", b"[]"), &item("b", b"{}")]),
+            request(&[&len_fields(&[(1, b"a"), (2, b"[]"), (2, b"{}")])]),
+        ];
+        for body in merged {
+            let read = ReceivedStreamItem::read(Bytes::from(body.clone())).expect("reads");
+            let expected =
+                generated::<pb::StreamEvaluateRequest, ReceivedStreamItem>(&body).map(|expected| {
+                    ReceivedStreamItem {
+                        // The bytes received, more than prost would write.
+                        len: body.len(),
+                        ..expected
+                    }
+                });
+            assert_eq!(Ok(read.clone()), expected);
+            let item_read = read.item.as_ref().expect("an item");
+            assert_eq!(json_of(item_read.input.as_ref()), "{}");
+            assert!(!within(json_of(item_read.input.as_ref()).as_bytes(), &body));
+        }
+        let refused = [
+            request(&[&item("a", &[0xff])]),
+            request(&[&item("a", &[0xff]), &item("b", b"{}")]),
+            request(&[&len_fields(&[(1, b"a"), (2, &[0xff]), (2, b"{}")])]),
+            request(&[&[0x12, 0x10]]),
+        ];
+        for body in refused {
+            let read = ReceivedStreamItem::read(Bytes::from(body.clone()))
+                .map_err(|error| error.to_string());
+            let expected = generated::<pb::StreamEvaluateRequest, ReceivedStreamItem>(&body);
+            assert!(expected.is_err());
+            assert_eq!(read, expected);
+        }
+    }
+}
