@@ -15,7 +15,7 @@ use tonic_prost::ProstCodec;
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::frames::BatchEvaluateFrames;
-use crate::received::{ReceivedEvaluate, ReceivedStreamItem};
+use crate::received::ReceivedEvaluate;
 
 /// The `ErrorInfo.domain` of every verdict error.
 pub const ERROR_DOMAIN: &str = "verdict.v1";
@@ -327,16 +327,8 @@ impl Received for ReceivedEvaluate {
     }
 }
 
-impl Received for ReceivedStreamItem {
-    fn read(message: Bytes) -> Result<Self, Status> {
-        check_entries::<crate::v1::StreamEvaluateRequest>(&message)?;
-        Self::read(message).map_err(|error| invalid_protobuf(&error.to_string()))
-    }
-}
-
-/// The server's codec of `Evaluate`, `BatchEvaluate` and `StreamEvaluate`:
-/// requests read as [`Received`], answers `T` (written from decisions
-/// already encoded).
+/// The server's codec of `Evaluate` and `BatchEvaluate`: requests read as
+/// [`Received`], answers `T` (written from decisions already encoded).
 #[derive(Debug, Clone, Copy)]
 pub struct ReceivedCodec<T, R> {
     types: PhantomData<(T, R)>,

@@ -1,8 +1,11 @@
-//! `EvaluateRequest` and `StreamEvaluateRequest` as the server reads them:
-//! the same messages, but `workflow_json` stays a slice of the received
-//! message ([`ByteString`]: checked to be UTF-8 once, as prost checks a
-//! `string`) instead of being copied into a `String`. A `BatchEvaluate`'s
-//! items are read the same way where they are decided ([`crate::frames`]).
+//! Requests as the server reads them: the same messages, but
+//! `workflow_json` stays a slice of the received message ([`ByteString`]:
+//! checked to be UTF-8 once, as prost checks a `string`) instead of being
+//! copied into a `String` — an `EvaluateRequest` whole, a `BatchEvaluate`'s
+//! items where they are decided ([`crate::frames`]). A `StreamEvaluate`'s
+//! messages are decoded as generated and converted: tonic reuses a stream's
+//! buffer for its next messages, which a message left in place would keep
+//! from it (each next message then copied into a new buffer).
 //!
 //! A message is read through frames (prost's reading with `workflow_json`
 //! as bytes) only when that must read it as the generated message would;
@@ -18,7 +21,7 @@ use prost::Message as _;
 use prost::bytes::Bytes;
 
 use crate::codec::fields;
-use crate::frames::{BatchItemFrame, ItemInputFrame, ItemShape};
+use crate::frames::{BatchItemFrame, ItemInputFrame};
 use crate::v1;
 
 /// A workflow result as received, whichever message carried it.
@@ -96,7 +99,7 @@ impl ReceivedEvaluate {
     /// Reads an encoded `EvaluateRequest` (see the module): `Err` is prost's
     /// error for the generated message.
     pub fn read(message: Bytes) -> Result<Self, prost::DecodeError> {
-        let frame = one_input(&message, &[2, 3])
+        let frame = one_input(&message)
             .then(|| EvaluateRequestFrame::decode(message.clone()).ok())
             .flatten();
         let read = frame.and_then(|frame| {
@@ -111,7 +114,9 @@ impl ReceivedEvaluate {
     }
 }
 
-/// `verdict.v1.BatchItem` as received, in a `StreamEvaluateRequest`.
+/// `verdict.v1.BatchItem` as received: read from a `BatchEvaluate`'s body
+/// ([`crate::frames::EncodedItem::read`]), or converted from the generated
+/// message.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReceivedItem {
     pub id: String,
@@ -140,87 +145,13 @@ impl ReceivedItem {
     }
 }
 
-/// `verdict.v1.StreamEvaluateRequest` as received, with the length of the
-/// message it was read from.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ReceivedStreamItem {
-    pub item: Option<ReceivedItem>,
-    pub policy_id: String,
-    pub explain: bool,
-    /// The message's length as received (its encoded length, for the
-    /// generated message): what it holds of the server's memory until it
-    /// is decided. A message prost would write shorter (a field sent
-    /// twice) counts as it was sent.
-    pub len: usize,
-}
-
-impl From<v1::StreamEvaluateRequest> for ReceivedStreamItem {
-    fn from(request: v1::StreamEvaluateRequest) -> Self {
-        let len = request.encoded_len();
-        Self {
-            item: request.item.map(ReceivedItem::from),
-            policy_id: request.policy_id,
-            explain: request.explain,
-            len,
-        }
-    }
-}
-
-/// `verdict.v1.StreamEvaluateRequest` with its item's `workflow_json` as
-/// bytes.
-#[derive(Clone, PartialEq, prost::Message)]
-struct StreamEvaluateRequestFrame {
-    #[prost(message, optional, tag = "1")]
-    item: Option<BatchItemFrame>,
-    #[prost(string, tag = "2")]
-    policy_id: String,
-    #[prost(bool, tag = "3")]
-    explain: bool,
-}
-
-impl ReceivedStreamItem {
-    /// Reads an encoded `StreamEvaluateRequest` (see the module): `Err` is
-    /// prost's error for the generated message. An item sent twice is
-    /// merged by prost, every copy's JSON checked: it is decoded as the
-    /// generated message.
-    pub fn read(message: Bytes) -> Result<Self, prost::DecodeError> {
-        let len = message.len();
-        let readable = one_input(&message, &[1])
-            && fields(&message)
-                .filter(|(field, _)| *field == 1)
-                .all(|(_, item)| {
-                    ItemShape::of(item.unwrap_or_default()).is_some_and(|shape| shape.inputs <= 1)
-                });
-        let frame = readable
-            .then(|| StreamEvaluateRequestFrame::decode(message.clone()).ok())
-            .flatten();
-        let read = frame.and_then(|frame| {
-            Some(Self {
-                item: frame.item.map(ReceivedItem::checked).transpose().ok()?,
-                policy_id: frame.policy_id,
-                explain: frame.explain,
-                len,
-            })
-        });
-        read.map_or_else(
-            || {
-                v1::StreamEvaluateRequest::decode(message).map(|request| Self {
-                    len,
-                    ..Self::from(request)
-                })
-            },
-            Ok,
-        )
-    }
-}
-
 /// Whether `message`'s fields can all be walked and at most one of them is
-/// one of `numbers`.
-fn one_input(message: &[u8], numbers: &[u32]) -> bool {
+/// an input (`workflow_json` or `workflow`, fields 2 and 3).
+fn one_input(message: &[u8]) -> bool {
     let mut walk = fields(message);
     let inputs = walk
         .by_ref()
-        .filter(|(field, _)| numbers.contains(field))
+        .filter(|(field, _)| matches!(field, 2 | 3))
         .count();
     walk.walked_all() && inputs <= 1
 }
@@ -335,65 +266,6 @@ pub(crate) mod tests {
             assert_eq!(Ok(read.clone()), generated::<pb::EvaluateRequest, _>(&body));
             assert_eq!(json_of(read.input.as_ref()), "{}");
             assert!(!within(json_of(read.input.as_ref()).as_bytes(), &body));
-        }
-    }
-
-    #[test]
-    fn a_stream_item_reads_as_the_generated_message_or_gets_its_error() {
-        let item = |id: &str, json: &[u8]| len_fields(&[(1, id.as_bytes()), (2, json)]);
-        let request = |items: &[&[u8]]| {
-            let mut fields: Vec<(u32, &[u8])> = items.iter().map(|item| (1, *item)).collect();
-            fields.extend([(2, b"strict".as_slice())]);
-            let mut body = len_fields(&fields);
-            body.extend([0x18, 0x01]);
-            body
-        };
-        let clean = request(&[&item("a", b"{\"x\":1}")]);
-        let body = Bytes::from(clean.clone());
-        let read = ReceivedStreamItem::read(body.clone()).expect("reads");
-        assert_eq!(
-            Ok(read.clone()),
-            generated::<pb::StreamEvaluateRequest, _>(&clean)
-        );
-        assert_eq!(
-            (read.policy_id.as_str(), read.explain, read.len),
-            ("strict", true, clean.len())
-        );
-        let item_read = read.item.as_ref().expect("an item");
-        assert_eq!(item_read.id, "a");
-        assert!(within(json_of(item_read.input.as_ref()).as_bytes(), &body));
-        // Merged by prost, read as prost reads them (the JSON copied).
-        let merged = [
-            request(&[&item("a", b"[]"), &item("b", b"{}")]),
-            request(&[&len_fields(&[(1, b"a"), (2, b"[]"), (2, b"{}")])]),
-        ];
-        for body in merged {
-            let read = ReceivedStreamItem::read(Bytes::from(body.clone())).expect("reads");
-            let expected =
-                generated::<pb::StreamEvaluateRequest, ReceivedStreamItem>(&body).map(|expected| {
-                    ReceivedStreamItem {
-                        // The bytes received, more than prost would write.
-                        len: body.len(),
-                        ..expected
-                    }
-                });
-            assert_eq!(Ok(read.clone()), expected);
-            let item_read = read.item.as_ref().expect("an item");
-            assert_eq!(json_of(item_read.input.as_ref()), "{}");
-            assert!(!within(json_of(item_read.input.as_ref()).as_bytes(), &body));
-        }
-        let refused = [
-            request(&[&item("a", &[0xff])]),
-            request(&[&item("a", &[0xff]), &item("b", b"{}")]),
-            request(&[&len_fields(&[(1, b"a"), (2, &[0xff]), (2, b"{}")])]),
-            request(&[&[0x12, 0x10]]),
-        ];
-        for body in refused {
-            let read = ReceivedStreamItem::read(Bytes::from(body.clone()))
-                .map_err(|error| error.to_string());
-            let expected = generated::<pb::StreamEvaluateRequest, ReceivedStreamItem>(&body);
-            assert!(expected.is_err());
-            assert_eq!(read, expected);
         }
     }
 }

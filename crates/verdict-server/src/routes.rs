@@ -1,18 +1,20 @@
 //! `verdict.v1.DecisionService` as served: the generated server for every
-//! method but three, whose requests are read with [`ReceivedCodec`], their
-//! JSON bodies left in the buffer they arrived in
-//! ([`verdict_api::received`]).
-//! - `BatchEvaluate`'s request is read as [`ReceivedBatch`] —
+//! method but three.
+//! - `BatchEvaluate`'s request is read as [`ReceivedBatch`] ([`ReceivedCodec`]) —
 //!   its items stay encoded slices of the body until the worker deciding them
 //!   decodes them, so a large batch is decoded on every core and its JSON
 //!   bodies are never copied (tests/load/README.md, "Tried and kept"). A
 //!   clean body is read first as the HTTP/2 frames it arrives in
 //!   ([`keep_message`]), so it is not copied into tonic's buffer either.
-//! - `Evaluate`'s answer is an [`EvaluateAnswer`]: the decision is encoded
-//!   straight into it where it is made (with a ledger, its mark is added
-//!   once it is recorded).
+//! - `Evaluate`'s request is read as [`ReceivedEvaluate`] ([`ReceivedCodec`]):
+//!   its JSON stays in the buffer it arrived in. Its answer is an
+//!   [`EvaluateAnswer`]: the decision is encoded straight into it where it
+//!   is made (with a ledger, its mark is added once it is recorded).
 //! - `StreamEvaluate`'s answers are [`StreamEvaluateAnswer`]s, each decision
-//!   encoded where it is made, as a `BatchEvaluate`'s are.
+//!   encoded where it is made, as a `BatchEvaluate`'s are. Its messages are
+//!   decoded as generated: tonic reuses a stream's buffer for its next
+//!   messages, which a message left in place would keep from it
+//!   (tests/load/README.md, "Tried and not kept").
 //!
 //! What the caller sends and receives is the same message either way.
 
@@ -24,9 +26,10 @@ use tonic::body::Body;
 use tonic::codegen::{BoxFuture, Service, http};
 use tonic::server::{Grpc, NamedService, StreamingService, UnaryService};
 use tonic::{Request, Response, Status, Streaming};
-use verdict_api::codec::{ReceivedBatch, ReceivedCodec};
+use verdict_api::codec::{ReceivedBatch, ReceivedCodec, VerdictCodec};
 use verdict_api::frames::{BatchEvaluateAnswers, EvaluateAnswer, StreamEvaluateAnswer};
-use verdict_api::received::{ReceivedEvaluate, ReceivedStreamItem};
+use verdict_api::received::ReceivedEvaluate;
+use verdict_api::v1::StreamEvaluateRequest;
 use verdict_api::v1::decision_service_server::DecisionServiceServer;
 
 use crate::answer_pieces::InPieces;
@@ -125,7 +128,7 @@ where
                 Ok(response.map(|body| Body::new(InPieces::new(body, over_tls))))
             }),
             STREAM_EVALUATE => Box::pin(async move {
-                let codec = ReceivedCodec::<StreamEvaluateAnswer, ReceivedStreamItem>::default();
+                let codec = VerdictCodec::<StreamEvaluateAnswer, StreamEvaluateRequest>::default();
                 let mut grpc = Grpc::new(codec).apply_max_message_size_config(limit, limit);
                 Ok(grpc.streaming(StreamAnswers(api), request).await)
             }),
@@ -150,12 +153,12 @@ impl UnaryService<ReceivedEvaluate> for EvaluateAnswers {
 /// `StreamEvaluate`, answered with [`StreamEvaluateAnswer`]s.
 struct StreamAnswers(Arc<DecisionApi>);
 
-impl StreamingService<ReceivedStreamItem> for StreamAnswers {
+impl StreamingService<StreamEvaluateRequest> for StreamAnswers {
     type Response = StreamEvaluateAnswer;
     type ResponseStream = Answers;
     type Future = BoxFuture<Response<Answers>, Status>;
 
-    fn call(&mut self, request: Request<Streaming<ReceivedStreamItem>>) -> Self::Future {
+    fn call(&mut self, request: Request<Streaming<StreamEvaluateRequest>>) -> Self::Future {
         let api = Arc::clone(&self.0);
         Box::pin(async move { Ok(api.stream(request)) })
     }

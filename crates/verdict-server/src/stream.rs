@@ -18,13 +18,14 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
+use prost::Message as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::{Stream, StreamExt as _};
 use tonic::{Request, Response, Status, Streaming};
 use tracing::{Instrument as _, debug, debug_span};
 use verdict_api::frames::{BatchAnswer, StreamEvaluateAnswer};
-use verdict_api::received::ReceivedStreamItem;
+use verdict_api::received::ReceivedItem;
 use verdict_api::v1 as pb;
 
 use crate::batch_items::{Batch, Items};
@@ -51,7 +52,7 @@ type Outgoing = (
 );
 
 /// An item read, with its permit.
-type Read = (ReceivedStreamItem, OwnedSemaphorePermit);
+type Read = (pb::StreamEvaluateRequest, OwnedSemaphorePermit);
 
 /// How a stream ended, for the request counter.
 enum Ended {
@@ -66,12 +67,10 @@ enum Ended {
 impl DecisionApi {
     /// Starts deciding the stream on a task of its own; answers flow back
     /// through a channel as they are made.
-    /// `T`: the stream's messages as read — as received over the wire, or
-    /// the generated message for in-process callers.
-    pub(crate) fn stream<T>(&self, request: Request<Streaming<T>>) -> Response<Answers>
-    where
-        T: Into<ReceivedStreamItem> + Send + 'static,
-    {
+    pub(crate) fn stream(
+        &self,
+        request: Request<Streaming<pb::StreamEvaluateRequest>>,
+    ) -> Response<Answers> {
         let id = request_id(request.metadata());
         let span = debug_span!("rpc", rpc = "StreamEvaluate", request_id = %id.to_str().unwrap_or_default());
         let max = self.limits().max_stream_in_flight;
@@ -103,9 +102,9 @@ impl DecisionApi {
 
 /// Reads, decides and answers until the caller closes its side, leaves, or
 /// sends what cannot be read.
-async fn serve<T: Into<ReceivedStreamItem>>(
+async fn serve(
     api: &DecisionApi,
-    mut inbound: Streaming<T>,
+    mut inbound: Streaming<pb::StreamEvaluateRequest>,
     answers: &mpsc::Sender<Outgoing>,
     max_in_flight: usize,
 ) -> Ended {
@@ -131,7 +130,7 @@ async fn serve<T: Into<ReceivedStreamItem>>(
                     () = answers.closed() => return Ended::Left,
                 };
                 match next {
-                    Ok(Some(item)) => (item.into(), permit),
+                    Ok(Some(item)) => (item, permit),
                     Ok(None) if answers.is_closed() => return Ended::Left,
                     Ok(None) => return Ended::Done,
                     Err(status) => return fail(answers, status).await,
@@ -142,7 +141,7 @@ async fn serve<T: Into<ReceivedStreamItem>>(
         // A group is admitted as a batch is: at most `max_in_flight` items,
         // at most a message's bytes of input (at least its first item).
         let max_items = limits.max_batch_size.min(limits.max_in_flight).max(1);
-        let mut bytes = first.0.len;
+        let mut bytes = first.0.encoded_len();
         let mut group = vec![first];
         let mut after: Option<Result<(), Status>> = None;
         // What has arrived already joins the group, while there is room and
@@ -154,9 +153,8 @@ async fn serve<T: Into<ReceivedStreamItem>>(
             match ready_now(&mut inbound).await {
                 None => break,
                 Some(Ok(Some(item))) => {
-                    let item: ReceivedStreamItem = item.into();
                     let head = &group[0].0;
-                    let size = item.len;
+                    let size = item.encoded_len();
                     if item.policy_id == head.policy_id
                         && item.explain == head.explain
                         && bytes + size <= limits.max_message_bytes
@@ -199,7 +197,9 @@ async fn serve<T: Into<ReceivedStreamItem>>(
 
 /// The next message if one has arrived already, without waiting: `None`
 /// when none has.
-async fn ready_now<T>(inbound: &mut Streaming<T>) -> Option<Result<Option<T>, Status>> {
+async fn ready_now(
+    inbound: &mut Streaming<pb::StreamEvaluateRequest>,
+) -> Option<Result<Option<pb::StreamEvaluateRequest>, Status>> {
     std::future::poll_fn(|cx| {
         Poll::Ready(match Pin::new(&mut *inbound).poll_next(cx) {
             Poll::Ready(next) => Some(next.transpose()),
@@ -235,7 +235,7 @@ async fn decide(api: &DecisionApi, group: &mut [Read], bytes: usize) -> Vec<Batc
         .map(|(request, _)| {
             let item = request.item.take().unwrap_or_default();
             ids.push(item.id.clone());
-            item
+            ReceivedItem::from(item)
         })
         .collect();
     let request = Batch {

@@ -1,8 +1,7 @@
 //! An EvaluateRequest as protobuf bytes, through the server's wire check,
 //! reading and decision path: never a panic, every error becomes a gRPC
-//! status with details, and the server reads the bytes (as an
-//! EvaluateRequest and as a StreamEvaluateRequest) as the generated messages
-//! do, with prost's own errors.
+//! status with details, and the server reads the bytes as the generated
+//! message does, with prost's own errors.
 
 #![no_main]
 
@@ -12,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use prost::Message;
 use prost::bytes::Bytes;
 use verdict_api::codec::{EntryLimits, WireCheck};
-use verdict_api::received::{ReceivedEvaluate, ReceivedStreamItem};
+use verdict_api::received::ReceivedEvaluate;
 use verdict_api::v1 as pb;
 use verdict_core::Policy;
 use verdict_server::decide::{DecideOptions, Input, decide};
@@ -31,21 +30,12 @@ fuzz_target!(|data: &[u8]| {
     let _ = pb::EvaluateRequest::check(data, &LIMITS);
     let _ = pb::BatchEvaluateRequest::check(data, &LIMITS);
     // Read as the server reads it, or refused with prost's own error, as
-    // the generated message is; a stream's message too.
-    let body = Bytes::copy_from_slice(data);
-    let read = ReceivedEvaluate::read(body.clone()).map_err(|error| error.to_string());
+    // the generated message is.
+    let read = ReceivedEvaluate::read(Bytes::copy_from_slice(data)).map_err(|error| error.to_string());
     let generated = pb::EvaluateRequest::decode(data)
         .map(ReceivedEvaluate::from)
         .map_err(|error| error.to_string());
     assert_eq!(read, generated);
-    let streamed = ReceivedStreamItem::read(body).map_err(|error| error.to_string());
-    let generated_streamed = pb::StreamEvaluateRequest::decode(data)
-        .map(|request| ReceivedStreamItem {
-            len: data.len(),
-            ..ReceivedStreamItem::from(request)
-        })
-        .map_err(|error| error.to_string());
-    assert_eq!(streamed, generated_streamed);
     let Ok(request) = read else {
         return;
     };
