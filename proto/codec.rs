@@ -310,20 +310,25 @@ impl prost::bytes::Buf for Pieces {
 /// [`ReceivedCodec`]: [`VerdictCodec`]'s checks and errors, without copying
 /// the message's JSON out of the buffer it arrived in.
 pub trait Received: Sized + Send + 'static {
-    /// Reads `message` (all of it); `Err` is the status to answer with.
-    fn read(message: Bytes) -> Result<Self, Status>;
+    /// Reads the message `buf` holds, all of it; `Err` is the status to
+    /// answer with.
+    fn read(buf: &mut DecodeBuf<'_>) -> Result<Self, Status>;
 }
 
 impl Received for ReceivedBatch {
-    fn read(message: Bytes) -> Result<Self, Status> {
-        read_batch(message)
+    fn read(buf: &mut DecodeBuf<'_>) -> Result<Self, Status> {
+        use prost::bytes::Buf as _;
+        // The buffer holds exactly this message: taking it all is a split,
+        // not a copy.
+        read_batch(buf.copy_to_bytes(buf.remaining()))
     }
 }
 
 impl Received for ReceivedEvaluate {
-    fn read(message: Bytes) -> Result<Self, Status> {
-        check_entries::<crate::v1::EvaluateRequest>(&message)?;
-        Self::read(message).map_err(|error| invalid_protobuf(&error.to_string()))
+    fn read(buf: &mut DecodeBuf<'_>) -> Result<Self, Status> {
+        use prost::bytes::Buf as _;
+        check_entries::<crate::v1::EvaluateRequest>(buf.chunk())?;
+        Self::read(buf).map_err(|error| invalid_protobuf(&error.to_string()))
     }
 }
 
@@ -390,10 +395,7 @@ impl<R: Received> Decoder for ReceivedDecoder<R> {
     type Error = Status;
 
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<R>, Status> {
-        use prost::bytes::Buf as _;
-        // The buffer holds exactly this message: taking it all is a split,
-        // not a copy, and what is read from it stays slices of it.
-        R::read(buf.copy_to_bytes(buf.remaining())).map(Some)
+        R::read(buf).map(Some)
     }
 
     fn buffer_settings(&self) -> BufferSettings {

@@ -8,8 +8,9 @@
 //! from it (each next message then copied into a new buffer).
 //!
 //! A message is read through frames (prost's reading with `workflow_json`
-//! as bytes) only when that must read it as the generated message would;
-//! anything else — a JSON that is not UTF-8, an input sent twice (prost
+//! as bytes) only when it carries JSON and the frame must read it as the
+//! generated message would; anything else — a typed input or none (nothing
+//! to keep in place), JSON that is not UTF-8, an input sent twice (prost
 //! checks every copy), a group (which the walk of fields does not follow),
 //! a message that does not decode — is decoded as the generated message, so
 //! what is read, and every error with its path, is prost's own.
@@ -18,7 +19,7 @@ use std::str::Utf8Error;
 
 use bytestring::ByteString;
 use prost::Message as _;
-use prost::bytes::Bytes;
+use prost::bytes::{Buf, Bytes};
 
 use crate::codec::fields;
 use crate::frames::{BatchItemFrame, ItemInputFrame};
@@ -96,21 +97,42 @@ struct EvaluateRequestFrame {
 }
 
 impl ReceivedEvaluate {
-    /// Reads an encoded `EvaluateRequest` (see the module): `Err` is prost's
-    /// error for the generated message.
-    pub fn read(message: Bytes) -> Result<Self, prost::DecodeError> {
-        let frame = one_input(&message)
+    /// Reads the encoded `EvaluateRequest` `buf` holds, all of it (see the
+    /// module): `Err` is prost's error for the generated message. Only a
+    /// JSON input is read in place, from the message taken as [`Bytes`] (out
+    /// of tonic's buffer, or of `Bytes`, a split, not a copy). A typed input,
+    /// or none, has no JSON to keep, and prost decodes it faster from a
+    /// slice (a typed Evaluate under valgrind: 160.7k instructions decoded
+    /// from a slice, 163.7k from `Bytes`).
+    pub fn read(buf: &mut impl Buf) -> Result<Self, prost::DecodeError> {
+        let len = buf.remaining();
+        let whole = buf.chunk().get(..len);
+        let Some(message) = whole.filter(|message| !json_input(message)) else {
+            return Self::read_in_place(&buf.copy_to_bytes(len));
+        };
+        let read = v1::EvaluateRequest::decode(message).map(Self::from);
+        buf.advance(len);
+        read
+    }
+
+    /// Reads `message` through a frame when that must read it as the
+    /// generated message would (see the module).
+    fn read_in_place(message: &Bytes) -> Result<Self, prost::DecodeError> {
+        let read = json_input(message)
             .then(|| EvaluateRequestFrame::decode(message.clone()).ok())
-            .flatten();
-        let read = frame.and_then(|frame| {
-            Some(Self {
-                policy_id: frame.policy_id,
-                input: frame.input.map(ReceivedInput::checked).transpose().ok()?,
-                explain: frame.explain,
-                evidence: frame.evidence,
-            })
-        });
-        read.map_or_else(|| v1::EvaluateRequest::decode(message).map(Self::from), Ok)
+            .flatten()
+            .and_then(|frame| {
+                Some(Self {
+                    policy_id: frame.policy_id,
+                    input: frame.input.map(ReceivedInput::checked).transpose().ok()?,
+                    explain: frame.explain,
+                    evidence: frame.evidence,
+                })
+            });
+        read.map_or_else(
+            || v1::EvaluateRequest::decode(message.as_ref()).map(Self::from),
+            Ok,
+        )
     }
 }
 
@@ -145,15 +167,19 @@ impl ReceivedItem {
     }
 }
 
-/// Whether `message`'s fields can all be walked and at most one of them is
-/// an input (`workflow_json` or `workflow`, fields 2 and 3).
-fn one_input(message: &[u8]) -> bool {
+/// Whether `message`'s fields can all be walked and its one input is
+/// `workflow_json` (field 2; `workflow` is field 3).
+fn json_input(message: &[u8]) -> bool {
     let mut walk = fields(message);
-    let inputs = walk
-        .by_ref()
-        .filter(|(field, _)| matches!(field, 2 | 3))
-        .count();
-    walk.walked_all() && inputs <= 1
+    let (mut json, mut typed) = (0, 0);
+    for (field, _) in walk.by_ref() {
+        match field {
+            2 => json += 1,
+            3 => typed += 1,
+            _ => {}
+        }
+    }
+    walk.walked_all() && json == 1 && typed == 0
 }
 
 #[cfg(test)]
@@ -225,11 +251,17 @@ pub(crate) mod tests {
         let none = request(None).encode_to_vec();
         for body in [&json, &typed, &none] {
             let body = Bytes::from(body.clone());
-            let read = ReceivedEvaluate::read(body.clone()).map_err(|error| error.to_string());
+            let read = ReceivedEvaluate::read(&mut body.clone()).map_err(|error| error.to_string());
             assert_eq!(read, generated::<pb::EvaluateRequest, _>(&body));
+            // A message in two pieces reads the same.
+            let (head, tail) = body.split_at(body.len() / 2);
+            let mut pieces = Bytes::copy_from_slice(head).chain(Bytes::copy_from_slice(tail));
+            let read = ReceivedEvaluate::read(&mut pieces).map_err(|error| error.to_string());
+            assert_eq!(read, generated::<pb::EvaluateRequest, _>(&body));
+            assert!(!pieces.has_remaining());
         }
         let body = Bytes::from(json);
-        let read = ReceivedEvaluate::read(body.clone()).expect("reads");
+        let read = ReceivedEvaluate::read(&mut body.clone()).expect("reads");
         assert_eq!(json_of(read.input.as_ref()), "{\"é\":1}");
         assert!(within(json_of(read.input.as_ref()).as_bytes(), &body));
     }
@@ -251,7 +283,7 @@ pub(crate) mod tests {
             ("evidence truncated", len_fields(&[(5, &[0x0a, 0x10])])),
         ];
         for (name, body) in cases {
-            let read = ReceivedEvaluate::read(Bytes::from(body.clone()))
+            let read = ReceivedEvaluate::read(&mut Bytes::from(body.clone()))
                 .map_err(|error| error.to_string());
             let expected = generated::<pb::EvaluateRequest, ReceivedEvaluate>(&body);
             assert!(expected.is_err(), "{name}: prost refuses it");
@@ -262,7 +294,7 @@ pub(crate) mod tests {
         let mut with_group = vec![0x4b, 0x08, 0x01, 0x4c];
         with_group.extend(len_fields(&[(2, b"{}")]));
         for body in [twice, Bytes::from(with_group)] {
-            let read = ReceivedEvaluate::read(body.clone()).expect("prost reads it");
+            let read = ReceivedEvaluate::read(&mut body.clone()).expect("prost reads it");
             assert_eq!(Ok(read.clone()), generated::<pb::EvaluateRequest, _>(&body));
             assert_eq!(json_of(read.input.as_ref()), "{}");
             assert!(!within(json_of(read.input.as_ref()).as_bytes(), &body));

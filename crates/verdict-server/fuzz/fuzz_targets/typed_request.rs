@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = pb::BatchEvaluateRequest::check(data, &LIMITS);
     // Read as the server reads it, or refused with prost's own error, as
     // the generated message is.
-    let read = ReceivedEvaluate::read(Bytes::copy_from_slice(data)).map_err(|error| error.to_string());
+    let read = ReceivedEvaluate::read(&mut Bytes::copy_from_slice(data)).map_err(|error| error.to_string());
     let generated = pb::EvaluateRequest::decode(data)
         .map(ReceivedEvaluate::from)
         .map_err(|error| error.to_string());
