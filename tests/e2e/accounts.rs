@@ -1093,6 +1093,17 @@ async fn a_retry_found_only_once_the_face_resolves_still_counts_the_accounts_ret
         face_search(&decision).relation(),
         pb::FaceSearchRelation::SameAccount
     );
+    // Decided three times (twice with what the ledger knew), recorded once,
+    // as it was answered.
+    assert!(decision.recorded);
+    let record = recorded(
+        &mut client,
+        get_decision_request::Key::WorkflowId("wf-rf-4".into()),
+    )
+    .await;
+    assert_eq!(record.len(), 1, "{record:?}");
+    assert_eq!(record[0].decision_id, decision.decision_id);
+    assert_eq!(record[0].result_code, "RETRY_BUDGET_EXHAUSTED");
 }
 
 async fn a_batch_gathers_the_ledgers_evidence_for_every_item_in_order(location: &str) {
@@ -1182,7 +1193,13 @@ async fn a_batch_gathers_the_ledgers_evidence_for_every_item_in_order(location: 
             ("retry", "RETRY_BUDGET_EXHAUSTED".to_owned()),
         ]
     );
-    // Each decision is recorded with the evidence it used.
+    // Each decision is recorded, whichever round decided it, with the
+    // evidence it used.
+    for result in &results {
+        if let Some(pb::batch_result::Result::Decision(decision)) = &result.result {
+            assert!(decision.recorded, "{}", result.id);
+        }
+    }
     let Some(pb::batch_result::Result::Decision(same)) = &results[1].result else {
         panic!("decided");
     };

@@ -65,7 +65,8 @@ pub struct DecideOptions {
     /// skips everything else without recursing), so the limit is hygiene and
     /// costs one pass over the body (crates/verdict-core/benches/README.md).
     pub max_json_depth: usize,
-    /// Also return what the ledger records of the decision.
+    /// Also return what the ledger records of the decision, once it is
+    /// final ([`Decided::draft`]).
     pub record: bool,
     /// Also return what the ledger should be asked before deciding again
     /// (earlier workflows, the account's retries).
@@ -79,9 +80,12 @@ pub struct Decided<D = pb::Decision> {
     /// The decision as the caller asked for it: the wire message, unless
     /// [`decide_as`] rendered it otherwise.
     pub decision: D,
+    /// When asked (`record`), and the decision is final: none while
+    /// `lookup` is `Some`, as only the decision made with the evidence is
+    /// recorded.
     pub draft: Option<Draft>,
-    /// Evidence the decision would read and `evidence` lacks: decide again
-    /// once it has been gathered.
+    /// Evidence the decision would read and was not gathered yet: decide
+    /// again once it has been.
     pub lookup: Option<Lookup>,
     /// What each shadow policy decided beside it (the disagreements are in
     /// the draft too).
@@ -144,7 +148,15 @@ pub fn decide(
     shadows: &[Arc<Policy>],
     options: DecideOptions,
 ) -> Result<Decided, ServiceError> {
-    decide_as(input, evidence, policy, shadows, options, wire_decision)
+    decide_as(
+        input,
+        evidence,
+        policy,
+        shadows,
+        options,
+        None,
+        wire_decision,
+    )
 }
 
 /// A decision and its explanations as the wire message: [`decide`]'s
@@ -162,13 +174,15 @@ pub fn wire_decision(
 /// [`decide`], with the decision rendered by `render` from verdict-core's
 /// decision (which borrows from the input, parsed here) and, when
 /// `options.explain`, its explanations (else none): e.g. encoded straight
-/// into an answer.
+/// into an answer. `gathered`: what `evidence` was gathered for, so that it
+/// is not wanted again.
 pub fn decide_as<D>(
     input: Option<Input<'_>>,
     evidence: &Evidence,
     policy: &Policy,
     shadows: &[Arc<Policy>],
     options: DecideOptions,
+    gathered: Option<&Lookup>,
     render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D,
 ) -> Result<Decided<D>, ServiceError> {
     let input = input.ok_or(ServiceError::MissingInput)?;
@@ -196,6 +210,7 @@ pub fn decide_as<D>(
         .collect();
     let lookup = if options.lookup {
         Lookup::of(&wanted(&decision, &workflow, policy), decision.workflow_id)
+            .and_then(|wanted| still_wanted(wanted, gathered))
     } else {
         None
     };
@@ -204,7 +219,9 @@ pub fn decide_as<D>(
     } else {
         Vec::new()
     };
-    let draft = options.record.then(|| {
+    // A decision decided again is recorded then: its hash of the input and
+    // its facts would be made twice (tests/load/README.md, "Tried and kept").
+    let draft = (options.record && lookup.is_none()).then(|| {
         let mut draft = draft(&workflow, &decision, evidence, input);
         draft.shadows = shadows
             .iter()
@@ -219,6 +236,14 @@ pub fn decide_as<D>(
         lookup,
         shadows,
     })
+}
+
+/// What `wanted` asks that was not `gathered` already.
+fn still_wanted(wanted: Lookup, gathered: Option<&Lookup>) -> Option<Lookup> {
+    match gathered {
+        None => Some(wanted),
+        Some(gathered) => wanted.left_after(gathered),
+    }
 }
 
 /// What the ledger keeps of `decision`: ids, outcome, codes, the policy, the

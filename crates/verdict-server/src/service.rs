@@ -76,7 +76,7 @@ enum Encoded {
 struct Again {
     input: Option<ReceivedInput>,
     evidence: Evidence,
-    /// What its latest decision wants.
+    /// What its latest decision wants and was not gathered yet.
     lookup: Lookup,
     /// What the first round gathered for it.
     done: Option<Lookup>,
@@ -86,14 +86,6 @@ struct Again {
 /// more than the first did (a RETRY, once a repeated face resolved to this
 /// account, wants the account's retries); each kind is read once.
 const GATHER_ROUNDS: usize = 2;
-
-/// What `wanted` asks that was not gathered in the first round (`done`).
-fn still_wanted(wanted: Lookup, done: Option<&Lookup>) -> Option<Lookup> {
-    match done {
-        None => Some(wanted),
-        Some(done) => wanted.left_after(done),
-    }
-}
 
 impl Answered {
     fn new(id: String, decided: Result<Decided<Answer>, ServiceError>) -> Self {
@@ -149,6 +141,7 @@ impl ItemDeciding {
         id: &str,
         input: Option<Input<'_>>,
         evidence: &Evidence,
+        gathered: Option<&Lookup>,
     ) -> Result<Decided<Answer>, ServiceError> {
         let record = self.options.record;
         decide_as(
@@ -157,6 +150,7 @@ impl ItemDeciding {
             &self.policy,
             &self.shadows,
             self.options,
+            gathered,
             |decision, explanations| {
                 let wire = DecisionWire::new(decision, &explanations);
                 let encoded = if record {
@@ -216,7 +210,7 @@ fn decide_run(
                 continue;
             }
         };
-        let mut decided = deciding.decide(&item.id, input, &evidence);
+        let mut decided = deciding.decide(&item.id, input, &evidence, None);
         let lookup = decided
             .as_mut()
             .ok()
@@ -457,11 +451,12 @@ struct Deciding<'r> {
 }
 
 impl Deciding<'_> {
-    /// [`decide_as`] with `evidence`, off the async workers when the input
-    /// is heavy.
+    /// [`decide_as`] with `evidence` (gathered for `gathered`), off the
+    /// async workers when the input is heavy.
     async fn decide<D: Send + 'static>(
         &self,
         evidence: Arc<Evidence>,
+        gathered: Option<Lookup>,
         options: DecideOptions,
         render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D + Send + 'static,
     ) -> Result<Decided<D>, ServiceError> {
@@ -482,6 +477,7 @@ impl Deciding<'_> {
                 &policy,
                 &shadows,
                 options,
+                gathered.as_ref(),
                 render,
             )
         })
@@ -505,7 +501,7 @@ async fn recorded(
         unmarked_answer(decision, &explanations)
     };
     let mut decided = deciding
-        .decide(Arc::clone(&evidence), options, render)
+        .decide(Arc::clone(&evidence), None, options, render)
         .await?;
     // The decision reads what the ledger may know (earlier workflows, the
     // account's retries): gathered, then decided again with it. Most
@@ -513,11 +509,7 @@ async fn recorded(
     let mut gathered = Evidence::clone(&evidence);
     let mut done: Option<Lookup> = None;
     for round in 1..=GATHER_ROUNDS {
-        let Some(lookup) = decided
-            .lookup
-            .take()
-            .and_then(|wanted| still_wanted(wanted, done.as_ref()))
-        else {
+        let Some(lookup) = decided.lookup.take() else {
             break;
         };
         gather(recorder, &mut [(&lookup, &mut gathered)]).await?;
@@ -527,7 +519,7 @@ async fn recorded(
             ..options
         };
         decided = deciding
-            .decide(Arc::new(gathered.clone()), options, render)
+            .decide(Arc::new(gathered.clone()), done.clone(), options, render)
             .await?;
     }
     let answer = decided.decision;
@@ -852,7 +844,7 @@ impl DecisionApi {
                 // Nothing to record and mark: encoded where it is decided.
                 let Some(recorder) = &self.ledger else {
                     let decided = deciding
-                        .decide(evidence, options, move |decision, explanations| {
+                        .decide(evidence, None, options, move |decision, explanations| {
                             encoded_answer(decision, &explanations, max)
                         })
                         .await?;
@@ -1107,14 +1099,11 @@ async fn decide_again(
     for round in 1..=GATHER_ROUNDS {
         // Each with its item's id, needed to render its answer, and put back
         // with the answer.
-        let mut pending: Vec<(usize, String, Again, Lookup)> = Vec::new();
+        let mut pending: Vec<(usize, String, Again)> = Vec::new();
         for (index, answered) in decided.iter_mut().enumerate() {
-            let Some(again) = answered.again.take() else {
-                continue;
-            };
-            if let Some(lookup) = still_wanted(again.lookup.clone(), again.done.as_ref()) {
+            if let Some(again) = answered.again.take() {
                 let id = std::mem::take(&mut answered.id);
-                pending.push((index, id, *again, lookup));
+                pending.push((index, id, *again));
             }
         }
         if pending.is_empty() {
@@ -1122,17 +1111,17 @@ async fn decide_again(
         }
         let mut items: Vec<(&Lookup, &mut Evidence)> = pending
             .iter_mut()
-            .map(|(_, _, again, lookup)| (&*lookup, &mut again.evidence))
+            .map(|(_, _, again)| (&again.lookup, &mut again.evidence))
             .collect();
         if let Err(error) = gather(recorder, &mut items).await {
             let status = error.to_rpc_status();
-            for (index, id, _, _) in pending {
+            for (index, id, _) in pending {
                 decided[index] = Answered::failed(id, status.clone());
             }
             return Ok(());
         }
-        for (_, _, again, lookup) in &mut pending {
-            again.done.get_or_insert_with(|| lookup.clone());
+        for (_, _, again) in &mut pending {
+            again.done.get_or_insert_with(|| again.lookup.clone());
         }
         let deciding = ItemDeciding {
             options: DecideOptions {
@@ -1145,12 +1134,12 @@ async fn decide_again(
         let redone = tokio::task::spawn_blocking(move || {
             let _admitted = admitted;
             let mut redone = Vec::with_capacity(pending.len());
-            for (index, id, again, _) in pending {
+            for (index, id, again) in pending {
                 if cancelled.load(Ordering::Relaxed) {
                     return None;
                 }
                 let input = again.input.as_ref().map(Input::from);
-                let decided = deciding.decide(&id, input, &again.evidence);
+                let decided = deciding.decide(&id, input, &again.evidence, again.done.as_ref());
                 redone.push((index, id, again, decided));
             }
             Some(redone)

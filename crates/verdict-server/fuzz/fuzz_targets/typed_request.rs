@@ -39,21 +39,26 @@ fuzz_target!(|data: &[u8]| {
     let Ok(request) = read else {
         return;
     };
-    // What the ledger would record is built too: the facts and the input's hash.
-    let options = DecideOptions {
-        explain: request.explain,
-        max_json_depth: 16,
-        record: true,
-        lookup: true,
-    };
-    let evidence = verdict_core::Evidence::default();
-    let input = request.input.as_ref().map(Input::from);
-    match decide(input, &evidence, &POLICY, &[], options) {
-        Ok(decided) => {
-            let _ = decided.decision.encode_to_vec();
-        }
-        Err(error) => {
-            let _ = error.to_rpc_status();
+    // What the ledger would record is built too (the facts and the input's
+    // hash), and what it would be asked: a decision that wants evidence is
+    // recorded only once decided with it, so each in its own call.
+    for lookup in [false, true] {
+        let options = DecideOptions {
+            explain: request.explain,
+            max_json_depth: 16,
+            record: true,
+            lookup,
+        };
+        let evidence = verdict_core::Evidence::default();
+        let input = request.input.as_ref().map(Input::from);
+        match decide(input, &evidence, &POLICY, &[], options) {
+            Ok(decided) => {
+                assert!(decided.draft.is_some() || decided.lookup.is_some());
+                let _ = decided.decision.encode_to_vec();
+            }
+            Err(error) => {
+                let _ = error.to_rpc_status();
+            }
         }
     }
 });
