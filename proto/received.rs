@@ -106,19 +106,27 @@ impl ReceivedEvaluate {
     /// from a slice, 163.7k from `Bytes`).
     pub fn read(buf: &mut impl Buf) -> Result<Self, prost::DecodeError> {
         let len = buf.remaining();
-        let whole = buf.chunk().get(..len);
-        let Some(message) = whole.filter(|message| !json_input(message)) else {
-            return Self::read_in_place(&buf.copy_to_bytes(len));
+        // Its fields are walked once: in the message when it is one slice,
+        // else once it is taken.
+        let json = match buf.chunk().get(..len) {
+            Some(message) if !json_input(message) => {
+                let read = v1::EvaluateRequest::decode(message).map(Self::from);
+                buf.advance(len);
+                return read;
+            }
+            Some(_) => Some(true),
+            None => None,
         };
-        let read = v1::EvaluateRequest::decode(message).map(Self::from);
-        buf.advance(len);
-        read
+        let message = buf.copy_to_bytes(len);
+        let json = json.unwrap_or_else(|| json_input(&message));
+        Self::read_in_place(&message, json)
     }
 
-    /// Reads `message` through a frame when that must read it as the
-    /// generated message would (see the module).
-    fn read_in_place(message: &Bytes) -> Result<Self, prost::DecodeError> {
-        let read = json_input(message)
+    /// Reads `message` through a frame when its one input is JSON (`json`)
+    /// and the frame must read it as the generated message would (see the
+    /// module).
+    fn read_in_place(message: &Bytes, json: bool) -> Result<Self, prost::DecodeError> {
+        let read = json
             .then(|| EvaluateRequestFrame::decode(message.clone()).ok())
             .flatten()
             .and_then(|frame| {
