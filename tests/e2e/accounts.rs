@@ -1079,12 +1079,21 @@ async fn a_retry_found_only_once_the_face_resolves_still_counts_the_accounts_ret
     }
     // Unresolved, the face would make it a review before any retry is
     // counted; resolved to this account it is a retry — the fourth.
-    let decision = evaluate(
-        &mut client,
-        blurred_repeated_face("wf-rf-4", account, &["wf-rf-face"], "2025-03-04T10:00:00Z"),
-        None,
-    )
-    .await;
+    // Explained: as the decision answered, the one made with what the ledger
+    // knew, not the first.
+    let decision = client
+        .evaluate(pb::EvaluateRequest {
+            input: Some(pb::evaluate_request::Input::WorkflowJson(
+                blurred_repeated_face("wf-rf-4", account, &["wf-rf-face"], "2025-03-04T10:00:00Z"),
+            )),
+            explain: true,
+            ..Default::default()
+        })
+        .await
+        .expect("decided")
+        .into_inner()
+        .decision
+        .expect("decision");
     assert_eq!(
         decision.result_code, "RETRY_BUDGET_EXHAUSTED",
         "{decision:?}"
@@ -1093,6 +1102,26 @@ async fn a_retry_found_only_once_the_face_resolves_still_counts_the_accounts_ret
         face_search(&decision).relation(),
         pb::FaceSearchRelation::SameAccount
     );
+    // Unresolved, the face search would have chosen another rule.
+    let reason = decision
+        .reasons
+        .iter()
+        .find(|reason| reason.label == "REPEATED_FACE")
+        .expect("a REPEATED_FACE reason");
+    let chosen: Vec<&str> = decision
+        .explanations
+        .iter()
+        .filter(|explained| explained.label == "REPEATED_FACE")
+        .flat_map(|explained| &explained.rules)
+        .filter(|rule| rule.verdict() == pb::rule_considered::Verdict::Chosen)
+        .map(|rule| rule.rule_id.as_str())
+        .collect();
+    assert_eq!(
+        chosen,
+        ["imageChecks.WARNING.REPEATED_FACE[face_search=same_account]"],
+        "{decision:?}"
+    );
+    assert_eq!(reason.rule_id, chosen[0]);
     // Decided three times (twice with what the ledger knew), recorded once,
     // as it was answered.
     assert!(decision.recorded);

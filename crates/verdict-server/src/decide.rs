@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use prost::Message as _;
-use verdict_api::received::ReceivedInput;
+use verdict_api::received::{ReceivedEvaluate, ReceivedInput};
 use verdict_api::v1 as pb;
 use verdict_core::model::stored;
 use verdict_core::{
@@ -186,7 +186,25 @@ pub fn decide_as<D>(
     render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D,
 ) -> Result<Decided<D>, ServiceError> {
     let input = input.ok_or(ServiceError::MissingInput)?;
-    let workflow = match input {
+    let workflow = parse(input, options)?;
+    decide_parsed(
+        &workflow,
+        input,
+        &DecideWith {
+            evidence,
+            policy,
+            shadows,
+            options,
+            gathered,
+        },
+        render,
+    )
+}
+
+/// The workflow result `input` holds: parsed, or converted from the typed
+/// message.
+fn parse(input: Input<'_>, options: DecideOptions) -> Result<WorkflowResult<'_>, ServiceError> {
+    match input {
         Input::Json(json) => {
             if options.max_json_depth > 0
                 && let Some((line, column)) = too_deep(json, options.max_json_depth)
@@ -197,32 +215,60 @@ pub fn decide_as<D>(
                     column,
                 });
             }
-            parse_workflow_json(json)?
+            Ok(parse_workflow_json(json)?)
         }
-        Input::Typed(workflow) => workflow_from_wire(workflow, "workflow")?,
-    };
-    let decision = evaluate_with(&workflow, policy, evidence)?;
+        Input::Typed(workflow) => Ok(workflow_from_wire(workflow, "workflow")?),
+    }
+}
+
+/// What a parsed input is decided with: [`decide_as`]'s arguments but the
+/// input.
+#[derive(Debug, Clone, Copy)]
+pub struct DecideWith<'d> {
+    pub evidence: &'d Evidence,
+    pub policy: &'d Policy,
+    pub shadows: &'d [Arc<Policy>],
+    pub options: DecideOptions,
+    pub gathered: Option<&'d Lookup>,
+}
+
+/// [`decide_as`] once `input` is parsed into `workflow`.
+fn decide_parsed<D>(
+    workflow: &WorkflowResult<'_>,
+    input: Input<'_>,
+    with: &DecideWith<'_>,
+    render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D,
+) -> Result<Decided<D>, ServiceError> {
+    let DecideWith {
+        evidence,
+        policy,
+        shadows,
+        options,
+        gathered,
+    } = *with;
+    let decision = evaluate_with(workflow, policy, evidence)?;
     // A shadow decides the same workflow, so it is final for it too.
     let shadows: Vec<Shadowed> = shadows
         .iter()
-        .filter_map(|shadow| evaluate_with(&workflow, shadow, evidence).ok())
+        .filter_map(|shadow| evaluate_with(workflow, shadow, evidence).ok())
         .map(|shadowed| Shadowed::of(&decision, &shadowed))
         .collect();
     let lookup = if options.lookup {
-        Lookup::of(&wanted(&decision, &workflow, policy), decision.workflow_id)
+        Lookup::of(&wanted(&decision, workflow, policy), decision.workflow_id)
             .and_then(|wanted| still_wanted(wanted, gathered))
     } else {
         None
     };
-    let explanations = if options.explain {
-        explanations_to_wire(&explain_with(&workflow, policy, evidence))
+    // A decision that wants more is made again (and only that one answered):
+    // its explanations, its hash of the input and its facts would be made
+    // twice (tests/load/README.md, "Tried and kept").
+    let explanations = if options.explain && lookup.is_none() {
+        explanations_to_wire(&explain_with(workflow, policy, evidence))
     } else {
         Vec::new()
     };
-    // A decision decided again is recorded then: its hash of the input and
-    // its facts would be made twice (tests/load/README.md, "Tried and kept").
     let draft = (options.record && lookup.is_none()).then(|| {
-        let mut draft = draft(&workflow, &decision, evidence, input);
+        let mut draft = draft(workflow, &decision, evidence, input);
         draft.shadows = shadows
             .iter()
             .filter(|shadow| !shadow.agrees)
@@ -236,6 +282,60 @@ pub fn decide_as<D>(
         lookup,
         shadows,
     })
+}
+
+/// What a [`Parsed`] input was received in.
+#[derive(Debug)]
+pub enum Received {
+    /// An `Evaluate` request, shared with the handler.
+    Request(Arc<ReceivedEvaluate>),
+    /// A batch or stream item's input.
+    Item(Option<ReceivedInput>),
+}
+
+impl Received {
+    fn input(&self) -> Option<Input<'_>> {
+        match self {
+            Self::Request(request) => request.input.as_ref(),
+            Self::Item(input) => input.as_ref(),
+        }
+        .map(Input::from)
+    }
+}
+
+self_cell::self_cell!(
+    /// An input and the workflow result parsed from it, kept together while
+    /// the ledger is read for the evidence the decision wants: it is decided
+    /// again from the same parse (owned, so that it can move to the
+    /// blocking pool and back, as a decision may).
+    pub struct Parsed {
+        owner: Received,
+        #[covariant]
+        dependent: WorkflowResult,
+    }
+    impl {Debug}
+);
+
+impl Parsed {
+    /// Parses (or converts) the input `received` holds: the same errors, in
+    /// the same order, as [`decide_as`].
+    pub fn parse(received: Received, options: DecideOptions) -> Result<Self, ServiceError> {
+        Self::try_new(received, |received| {
+            parse(received.input().ok_or(ServiceError::MissingInput)?, options)
+        })
+    }
+
+    /// [`decide_as`], from this parse.
+    pub fn decide_as<D>(
+        &self,
+        with: &DecideWith<'_>,
+        render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D,
+    ) -> Result<Decided<D>, ServiceError> {
+        self.with_dependent(|received, workflow| {
+            let input = received.input().ok_or(ServiceError::MissingInput)?;
+            decide_parsed(workflow, input, with, render)
+        })
+    }
 }
 
 /// What `wanted` asks that was not `gathered` already.

@@ -15,7 +15,7 @@ use tonic::{Request, Response, Status};
 use tracing::debug;
 use verdict_api::codec::locate_decode_error;
 use verdict_api::frames::{BatchAnswer, BatchEvaluateAnswers, EvaluateAnswer};
-use verdict_api::received::{ReceivedEvaluate, ReceivedInput};
+use verdict_api::received::ReceivedEvaluate;
 use verdict_api::v1 as pb;
 use verdict_api::v1::decision_service_server::DecisionService;
 use verdict_core::{Decision, Evidence, Policy};
@@ -24,7 +24,9 @@ use verdict_ledger::{Appended, Draft, PolicyText};
 use crate::batch_items::{Batch, Run};
 use crate::body_budget::BodyBudget;
 use crate::convert::outcome_to_wire;
-use crate::decide::{DecideOptions, Decided, Input, Shadowed, decide_as};
+use crate::decide::{
+    DecideOptions, DecideWith, Decided, Input, Parsed, Received, Shadowed, decide_as,
+};
 use crate::decision_wire::{DecisionWire, RECORD_MARK_BYTES, Unmarked};
 use crate::envelope::Envelope;
 use crate::errors::{MAX_ID, ServiceError};
@@ -74,7 +76,8 @@ enum Encoded {
 
 /// An item to decide again once the ledger's evidence is gathered.
 struct Again {
-    input: Option<ReceivedInput>,
+    /// Its input, parsed in the first round.
+    parsed: Parsed,
     evidence: Evidence,
     /// What its latest decision wants and was not gathered yet.
     lookup: Lookup,
@@ -141,26 +144,51 @@ impl ItemDeciding {
         id: &str,
         input: Option<Input<'_>>,
         evidence: &Evidence,
-        gathered: Option<&Lookup>,
     ) -> Result<Decided<Answer>, ServiceError> {
-        let record = self.options.record;
         decide_as(
             input,
             evidence,
             &self.policy,
             &self.shadows,
             self.options,
-            gathered,
-            |decision, explanations| {
-                let wire = DecisionWire::new(decision, &explanations);
-                let encoded = if record {
-                    Encoded::Unmarked(wire.unmarked())
-                } else {
-                    Encoded::Whole(Bytes::from(wire.batch_result(id)))
-                };
-                Answer::Decision(encoded, Tally::of(decision))
-            },
+            None,
+            self.render(id),
         )
+    }
+
+    /// [`Self::decide`], from an input parsed already, with `evidence`
+    /// gathered for `gathered`.
+    fn decide_parsed(
+        &self,
+        id: &str,
+        parsed: &Parsed,
+        evidence: &Evidence,
+        gathered: Option<&Lookup>,
+    ) -> Result<Decided<Answer>, ServiceError> {
+        let with = DecideWith {
+            evidence,
+            policy: &self.policy,
+            shadows: &self.shadows,
+            options: self.options,
+            gathered,
+        };
+        parsed.decide_as(&with, self.render(id))
+    }
+
+    fn render(
+        &self,
+        id: &str,
+    ) -> impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> Answer {
+        let record = self.options.record;
+        move |decision, explanations| {
+            let wire = DecisionWire::new(decision, &explanations);
+            let encoded = if record {
+                Encoded::Unmarked(wire.unmarked())
+            } else {
+                Encoded::Whole(Bytes::from(wire.batch_result(id)))
+            };
+            Answer::Decision(encoded, Tally::of(decision))
+        }
     }
 }
 
@@ -202,7 +230,6 @@ fn decide_run(
             Ok(item) => item,
             Err(error) => return undecodable(error),
         };
-        let input = item.input.as_ref().map(Input::from);
         let evidence = match evidence_from_wire(item.evidence.as_ref()) {
             Ok(evidence) => evidence,
             Err(error) => {
@@ -210,7 +237,22 @@ fn decide_run(
                 continue;
             }
         };
-        let mut decided = deciding.decide(&item.id, input, &evidence, None);
+        if !deciding.options.lookup {
+            let input = item.input.as_ref().map(Input::from);
+            let decided = deciding.decide(&item.id, input, &evidence);
+            answers.push(Answered::new(item.id, decided));
+            continue;
+        }
+        // The decision may want the ledger's evidence: parsed so that the
+        // parse can be kept for deciding again.
+        let parsed = match Parsed::parse(Received::Item(item.input), deciding.options) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                answers.push(Answered::new(item.id, Err(error)));
+                continue;
+            }
+        };
+        let mut decided = deciding.decide_parsed(&item.id, &parsed, &evidence, None);
         let lookup = decided
             .as_mut()
             .ok()
@@ -218,7 +260,7 @@ fn decide_run(
         let mut answered = Answered::new(item.id, decided);
         answered.again = lookup.map(|lookup| {
             Box::new(Again {
-                input: item.input,
+                parsed,
                 evidence,
                 lookup,
                 done: None,
@@ -451,35 +493,71 @@ struct Deciding<'r> {
 }
 
 impl Deciding<'_> {
-    /// [`decide_as`] with `evidence` (gathered for `gathered`), off the
-    /// async workers when the input is heavy.
+    /// Whether the input is decided off the async workers.
+    fn heavy(&self) -> bool {
+        self.request
+            .input
+            .as_ref()
+            .is_some_and(|input| Input::from(input).is_heavy())
+    }
+
+    /// [`decide_as`], off the async workers when the input is heavy.
     async fn decide<D: Send + 'static>(
         &self,
         evidence: Arc<Evidence>,
-        gathered: Option<Lookup>,
         options: DecideOptions,
         render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D + Send + 'static,
     ) -> Result<Decided<D>, ServiceError> {
-        let heavy = self
-            .request
-            .input
-            .as_ref()
-            .is_some_and(|input| Input::from(input).is_heavy());
         let (request, policy, shadows) = (
             Arc::clone(self.request),
             Arc::clone(self.policy),
             Arc::clone(self.shadows),
         );
-        off_workers_if(heavy, move || {
+        off_workers_if(self.heavy(), move || {
             decide_as(
                 request.input.as_ref().map(Input::from),
                 &evidence,
                 &policy,
                 &shadows,
                 options,
-                gathered.as_ref(),
+                None,
                 render,
             )
+        })
+        .await?
+    }
+
+    /// The input parsed, to be decided once and again with the ledger's
+    /// evidence ([`Self::decide_parsed`]); off the async workers when heavy.
+    async fn parse(&self, options: DecideOptions) -> Result<Parsed, ServiceError> {
+        let request = Arc::clone(self.request);
+        off_workers_if(self.heavy(), move || {
+            Parsed::parse(Received::Request(request), options)
+        })
+        .await?
+    }
+
+    /// [`Self::decide`] from `parsed` (given back with the decision), with
+    /// `evidence` gathered for `gathered`.
+    async fn decide_parsed<D: Send + 'static>(
+        &self,
+        parsed: Parsed,
+        evidence: Arc<Evidence>,
+        gathered: Option<Lookup>,
+        options: DecideOptions,
+        render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D + Send + 'static,
+    ) -> Result<(Parsed, Decided<D>), ServiceError> {
+        let (policy, shadows) = (Arc::clone(self.policy), Arc::clone(self.shadows));
+        off_workers_if(self.heavy(), move || {
+            let with = DecideWith {
+                evidence: &evidence,
+                policy: &policy,
+                shadows: &shadows,
+                options,
+                gathered: gathered.as_ref(),
+            };
+            let decided = parsed.decide_as(&with, render)?;
+            Ok((parsed, decided))
         })
         .await?
     }
@@ -500,8 +578,11 @@ async fn recorded(
     let render = |decision: &Decision<'_>, explanations: Vec<pb::FindingExplanation>| {
         unmarked_answer(decision, &explanations)
     };
-    let mut decided = deciding
-        .decide(Arc::clone(&evidence), None, options, render)
+    // Parsed once: a decision that reads what the ledger knows is decided
+    // again from the same parse.
+    let parsed = deciding.parse(options).await?;
+    let (mut parsed, mut decided) = deciding
+        .decide_parsed(parsed, Arc::clone(&evidence), None, options, render)
         .await?;
     // The decision reads what the ledger may know (earlier workflows, the
     // account's retries): gathered, then decided again with it. Most
@@ -518,10 +599,18 @@ async fn recorded(
             lookup: round < GATHER_ROUNDS,
             ..options
         };
-        decided = deciding
-            .decide(Arc::new(gathered.clone()), done.clone(), options, render)
+        (parsed, decided) = deciding
+            .decide_parsed(
+                parsed,
+                Arc::new(gathered.clone()),
+                done.clone(),
+                options,
+                render,
+            )
             .await?;
     }
+    // Its draft holds what is recorded of the input.
+    drop(parsed);
     let answer = decided.decision;
     fits_one_answer(answer.wire.len(), max)?;
     // Recorded before it is answered: an answer is durable.
@@ -844,7 +933,7 @@ impl DecisionApi {
                 // Nothing to record and mark: encoded where it is decided.
                 let Some(recorder) = &self.ledger else {
                     let decided = deciding
-                        .decide(evidence, None, options, move |decision, explanations| {
+                        .decide(evidence, options, move |decision, explanations| {
                             encoded_answer(decision, &explanations, max)
                         })
                         .await?;
@@ -1138,8 +1227,12 @@ async fn decide_again(
                 if cancelled.load(Ordering::Relaxed) {
                     return None;
                 }
-                let input = again.input.as_ref().map(Input::from);
-                let decided = deciding.decide(&id, input, &again.evidence, again.done.as_ref());
+                let decided = deciding.decide_parsed(
+                    &id,
+                    &again.parsed,
+                    &again.evidence,
+                    again.done.as_ref(),
+                );
                 redone.push((index, id, again, decided));
             }
             Some(redone)

@@ -1,7 +1,8 @@
 //! An EvaluateRequest as protobuf bytes, through the server's wire check,
 //! reading and decision path: never a panic, every error becomes a gRPC
 //! status with details, and the server reads the bytes as the generated
-//! message does, with prost's own errors.
+//! message does, with prost's own errors; an input parsed once and kept
+//! (as with a ledger) is decided as one parsed where it is decided.
 
 #![no_main]
 
@@ -14,7 +15,9 @@ use verdict_api::codec::{EntryLimits, WireCheck};
 use verdict_api::received::ReceivedEvaluate;
 use verdict_api::v1 as pb;
 use verdict_core::Policy;
-use verdict_server::decide::{DecideOptions, Input, decide};
+use verdict_server::decide::{
+    DecideOptions, DecideWith, Input, Parsed, Received, decide, wire_decision,
+};
 
 static POLICY: LazyLock<Policy> = LazyLock::new(Policy::embedded_default);
 
@@ -51,7 +54,20 @@ fuzz_target!(|data: &[u8]| {
         };
         let evidence = verdict_core::Evidence::default();
         let input = request.input.as_ref().map(Input::from);
-        match decide(input, &evidence, &POLICY, &[], options) {
+        let decided = decide(input, &evidence, &POLICY, &[], options);
+        // With a ledger the input is parsed once, to be decided again from
+        // that parse: the same decision, draft, lookup or error.
+        let with = DecideWith {
+            evidence: &evidence,
+            policy: &POLICY,
+            shadows: &[],
+            options,
+            gathered: None,
+        };
+        let from_parsed = Parsed::parse(Received::Item(request.input.clone()), options)
+            .and_then(|parsed| parsed.decide_as(&with, wire_decision));
+        assert_eq!(format!("{decided:?}"), format!("{from_parsed:?}"));
+        match decided {
             Ok(decided) => {
                 assert!(decided.draft.is_some() || decided.lookup.is_some());
                 let _ = decided.decision.encode_to_vec();
