@@ -24,6 +24,7 @@ verdict_ledger::on_both_stores!(
     two_servers_on_one_database_see_each_others_accounts,
     a_retry_found_only_once_the_face_resolves_still_counts_the_accounts_retries,
     a_batch_gathers_the_ledgers_evidence_for_every_item_in_order,
+    a_large_body_is_decided_with_the_ledgers_evidence_as_a_small_one_is,
     evidence_the_ledger_cannot_read_fails_closed_or_decides_open,
 );
 
@@ -1133,6 +1134,35 @@ async fn a_retry_found_only_once_the_face_resolves_still_counts_the_accounts_ret
     assert_eq!(record.len(), 1, "{record:?}");
     assert_eq!(record[0].decision_id, decision.decision_id);
     assert_eq!(record[0].result_code, "RETRY_BUDGET_EXHAUSTED");
+}
+
+async fn a_large_body_is_decided_with_the_ledgers_evidence_as_a_small_one_is(location: &str) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+    let account = "r0000000-0000-4000-8000-0000000000lg";
+    evaluate(&mut client, clean("wf-lg-mine", account), None).await;
+    // Past 64 KiB a body is parsed and decided on the blocking pool
+    // (decide.rs, `is_heavy`), its parse taken there and back for each
+    // round; what pads it is a key verdict does not read.
+    let mut body: Value = serde_json::from_str(&repeated_face(
+        "wf-lg-same",
+        account,
+        "DONE",
+        &["wf-lg-mine"],
+    ))
+    .expect("JSON");
+    body["padding"] = json!("x".repeat(80 * 1024));
+    let decision = evaluate(&mut client, body.to_string(), None).await;
+    // Only the ledger knows the face's workflow is this account's.
+    assert_eq!(
+        decision.result_code, "REPEATED_FACE_SAME_ACCOUNT",
+        "{decision:?}"
+    );
+    assert_eq!(
+        face_search(&decision).relation(),
+        pb::FaceSearchRelation::SameAccount
+    );
+    assert!(decision.recorded);
 }
 
 async fn a_batch_gathers_the_ledgers_evidence_for_every_item_in_order(location: &str) {
