@@ -224,6 +224,11 @@ impl Store {
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                             conn.execute("PRAGMA synchronous = FULL").await?;
                             conn.execute("PRAGMA busy_timeout = 5000").await?;
+                            // A statement's own journal (to undo just it),
+                            // in memory: as a file, SQLite made, wrote and
+                            // deleted one under /var/tmp for most appends. The
+                            // WAL keeps what makes a commit durable.
+                            conn.execute("PRAGMA temp_store = MEMORY").await?;
                             Ok(())
                         })
                     })
@@ -1156,7 +1161,9 @@ fn feedback_from_row(row: &AnyRow) -> Result<FeedbackRecord, LedgerError> {
 mod tests {
     use std::path::Path;
 
-    use super::sqlite_file;
+    use sqlx::Row as _;
+
+    use super::{Store, sqlite_file};
 
     #[test]
     fn a_sqlite_location_names_its_file_in_either_spelling() {
@@ -1169,5 +1176,21 @@ mod tests {
             Some(Path::new("/var/lib/verdict/ledger.sqlite"))
         );
         assert_eq!(sqlite_file("postgres://verdict@db/verdict"), None);
+    }
+
+    /// SQLite's temporary files (a statement's journal, sorts) stay in
+    /// memory: an append writes nothing outside the ledger's own files.
+    #[tokio::test]
+    async fn sqlite_connections_keep_temporary_files_in_memory()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(&format!("sqlite:{}/ledger.sqlite", dir.path().display())).await?;
+        let mut connection = store.pool.acquire().await?;
+        let row = sqlx::query("PRAGMA temp_store")
+            .fetch_one(&mut *connection)
+            .await?;
+        // 2 = MEMORY (0 would be the build's default, files).
+        assert_eq!(row.try_get::<i64, _>(0)?, 2);
+        Ok(())
     }
 }
