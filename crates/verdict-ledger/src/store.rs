@@ -752,20 +752,29 @@ impl Store {
         for chunk in distinct(account_ids).chunks(ACCOUNTS_PER_LOOKUP) {
             // One index seek per account, each with its own limit, so that
             // one account's many retries can neither crowd another's out nor
-            // be read past the limit. `from_ms` and `per_account` are numbers
-            // this crate formats, never text.
+            // be read past the limit. `from_ms` and `per_account` are bound,
+            // not written into the SQL: `from_ms` follows each workflow's
+            // completion time, and a statement text per value was prepared
+            // anew at every lookup, never found in the connection's cache.
             let sql = (1..=chunk.len())
                 .map(|n| {
+                    let account = 3 * n - 2;
+                    let (from, limit) = (account + 1, account + 2);
                     format!(
                         "SELECT * FROM (SELECT seq, account_id, workflow_id, completed_at \
-                         FROM decisions WHERE account_id = ${n} AND outcome = 'RETRY' \
-                         AND recorded_at_ms >= {from_ms} ORDER BY seq DESC \
-                         LIMIT {per_account}) AS account_{n}"
+                         FROM decisions WHERE account_id = ${account} AND outcome = 'RETRY' \
+                         AND recorded_at_ms >= ${from} ORDER BY seq DESC \
+                         LIMIT ${limit}) AS account_{n}"
                     )
                 })
                 .collect::<Vec<_>>()
                 .join(" UNION ALL ");
-            for row in rows_for(&self.pool, self.backend, &sql, chunk).await? {
+            let sql = self.backend.sql(&sql);
+            let mut query = sqlx::query(&sql);
+            for account in chunk {
+                query = query.bind(*account).bind(from_ms).bind(per_account);
+            }
+            for row in query.fetch_all(&self.pool).await? {
                 found.push((
                     row.try_get::<i64, _>(0)?,
                     AccountRetry {
