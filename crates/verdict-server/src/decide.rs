@@ -148,15 +148,7 @@ pub fn decide(
     shadows: &[Arc<Policy>],
     options: DecideOptions,
 ) -> Result<Decided, ServiceError> {
-    decide_as(
-        input,
-        evidence,
-        policy,
-        shadows,
-        options,
-        None,
-        wire_decision,
-    )
+    decide_as(input, evidence, policy, shadows, options, wire_decision)
 }
 
 /// A decision and its explanations as the wire message: [`decide`]'s
@@ -174,15 +166,14 @@ pub fn wire_decision(
 /// [`decide`], with the decision rendered by `render` from verdict-core's
 /// decision (which borrows from the input, parsed here) and, when
 /// `options.explain`, its explanations (else none): e.g. encoded straight
-/// into an answer. `gathered`: what `evidence` was gathered for, so that it
-/// is not wanted again.
+/// into an answer. Nothing is gathered yet: a decision made again with what
+/// the ledger gathered is made from its first parse ([`Parsed`]).
 pub fn decide_as<D>(
     input: Option<Input<'_>>,
     evidence: &Evidence,
     policy: &Policy,
     shadows: &[Arc<Policy>],
     options: DecideOptions,
-    gathered: Option<&Lookup>,
     render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D,
 ) -> Result<Decided<D>, ServiceError> {
     let input = input.ok_or(ServiceError::MissingInput)?;
@@ -195,7 +186,7 @@ pub fn decide_as<D>(
             policy,
             shadows,
             options,
-            gathered,
+            gathered: None,
         },
         render,
     )
@@ -222,7 +213,8 @@ fn parse(input: Input<'_>, options: DecideOptions) -> Result<WorkflowResult<'_>,
 }
 
 /// What a parsed input is decided with: [`decide_as`]'s arguments but the
-/// input.
+/// input, and what `evidence` was gathered for (`gathered`), so that it is
+/// not wanted again.
 #[derive(Debug, Clone, Copy)]
 pub struct DecideWith<'d> {
     pub evidence: &'d Evidence,

@@ -151,7 +151,6 @@ impl ItemDeciding {
             &self.policy,
             &self.shadows,
             self.options,
-            None,
             self.render(id),
         )
     }
@@ -520,7 +519,6 @@ impl Deciding<'_> {
                 &policy,
                 &shadows,
                 options,
-                None,
                 render,
             )
         })
