@@ -108,18 +108,16 @@ impl ReceivedEvaluate {
         let len = buf.remaining();
         // Its fields are walked once: in the message when it is one slice,
         // else once it is taken.
-        let json = match buf.chunk().get(..len) {
-            Some(message) if !json_input(message) => {
+        if let Some(message) = buf.chunk().get(..len) {
+            if !json_input(message) {
                 let read = v1::EvaluateRequest::decode(message).map(Self::from);
                 buf.advance(len);
                 return read;
             }
-            Some(_) => Some(true),
-            None => None,
-        };
+            return Self::read_in_place(&buf.copy_to_bytes(len), true);
+        }
         let message = buf.copy_to_bytes(len);
-        let json = json.unwrap_or_else(|| json_input(&message));
-        Self::read_in_place(&message, json)
+        Self::read_in_place(&message, json_input(&message))
     }
 
     /// Reads `message` through a frame when its one input is JSON (`json`)
