@@ -295,6 +295,14 @@ impl Received {
     }
 }
 
+/// An input and the workflow result it holds, borrowed from what it was
+/// received in.
+#[derive(Debug)]
+pub struct ParsedInput<'a> {
+    input: Input<'a>,
+    workflow: WorkflowResult<'a>,
+}
+
 self_cell::self_cell!(
     /// An input and the workflow result parsed from it, kept together while
     /// the ledger is read for the evidence the decision wants: it is decided
@@ -303,7 +311,7 @@ self_cell::self_cell!(
     pub struct Parsed {
         owner: Received,
         #[covariant]
-        dependent: WorkflowResult,
+        dependent: ParsedInput,
     }
     impl {Debug}
 );
@@ -313,7 +321,11 @@ impl Parsed {
     /// the same order, as [`decide_as`].
     pub fn parse(received: Received, options: DecideOptions) -> Result<Self, ServiceError> {
         Self::try_new(received, |received| {
-            parse(received.input().ok_or(ServiceError::MissingInput)?, options)
+            let input = received.input().ok_or(ServiceError::MissingInput)?;
+            Ok(ParsedInput {
+                input,
+                workflow: parse(input, options)?,
+            })
         })
     }
 
@@ -323,10 +335,8 @@ impl Parsed {
         with: &DecideWith<'_>,
         render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D,
     ) -> Result<Decided<D>, ServiceError> {
-        self.with_dependent(|received, workflow| {
-            let input = received.input().ok_or(ServiceError::MissingInput)?;
-            decide_parsed(workflow, input, with, render)
-        })
+        let parsed = self.borrow_dependent();
+        decide_parsed(&parsed.workflow, parsed.input, with, render)
     }
 }
 

@@ -174,6 +174,8 @@ impl ItemDeciding {
         parsed.decide_as(&with, self.render(id))
     }
 
+    /// How an item's decision is answered: its whole `BatchResult`, or,
+    /// when the ledger will mark it, the decision unmarked.
     fn render(
         &self,
         id: &str,
@@ -525,28 +527,28 @@ impl Deciding<'_> {
         .await?
     }
 
-    /// The input parsed, to be decided once and again with the ledger's
-    /// evidence ([`Self::decide_parsed`]); off the async workers when heavy.
-    async fn parse(&self, options: DecideOptions) -> Result<Parsed, ServiceError> {
-        let request = Arc::clone(self.request);
-        off_workers_if(self.heavy(), move || {
-            Parsed::parse(Received::Request(request), options)
-        })
-        .await?
-    }
-
     /// [`Self::decide`] from `parsed` (given back with the decision), with
-    /// `evidence` gathered for `gathered`.
+    /// `evidence` gathered for `gathered`; without `parsed`, from the
+    /// request's input parsed here, in the same trip to the blocking pool
+    /// when the input is heavy.
     async fn decide_parsed<D: Send + 'static>(
         &self,
-        parsed: Parsed,
+        parsed: Option<Parsed>,
         evidence: Arc<Evidence>,
         gathered: Option<Lookup>,
         options: DecideOptions,
         render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D + Send + 'static,
     ) -> Result<(Parsed, Decided<D>), ServiceError> {
-        let (policy, shadows) = (Arc::clone(self.policy), Arc::clone(self.shadows));
+        let (request, policy, shadows) = (
+            Arc::clone(self.request),
+            Arc::clone(self.policy),
+            Arc::clone(self.shadows),
+        );
         off_workers_if(self.heavy(), move || {
+            let parsed = match parsed {
+                Some(parsed) => parsed,
+                None => Parsed::parse(Received::Request(request), options)?,
+            };
             let with = DecideWith {
                 evidence: &evidence,
                 policy: &policy,
@@ -578,9 +580,8 @@ async fn recorded(
     };
     // Parsed once: a decision that reads what the ledger knows is decided
     // again from the same parse.
-    let parsed = deciding.parse(options).await?;
     let (mut parsed, mut decided) = deciding
-        .decide_parsed(parsed, Arc::clone(&evidence), None, options, render)
+        .decide_parsed(None, Arc::clone(&evidence), None, options, render)
         .await?;
     // The decision reads what the ledger may know (earlier workflows, the
     // account's retries): gathered, then decided again with it. Most
@@ -599,7 +600,7 @@ async fn recorded(
         };
         (parsed, decided) = deciding
             .decide_parsed(
-                parsed,
+                Some(parsed),
                 Arc::new(gathered.clone()),
                 done.clone(),
                 options,
@@ -607,7 +608,7 @@ async fn recorded(
             )
             .await?;
     }
-    // Its draft holds what is recorded of the input.
+    // Not read past the last round: its draft holds what is recorded of it.
     drop(parsed);
     let answer = decided.decision;
     fits_one_answer(answer.wire.len(), max)?;
