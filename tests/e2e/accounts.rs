@@ -11,7 +11,7 @@ use verdict_api::v1::{self as pb, batch_item, get_decision_request};
 use verdict_server::LedgerFailure;
 
 use crate::support::{
-    TestServer, details, fixture, json_request, rpc_status_details, violated_field,
+    TestServer, decision_of, details, fixture, json_request, rpc_status_details, violated_field,
 };
 
 verdict_ledger::on_both_stores!(
@@ -1082,19 +1082,15 @@ async fn a_retry_found_only_once_the_face_resolves_still_counts_the_accounts_ret
     // counted; resolved to this account it is a retry — the fourth.
     // Explained: as the decision answered, the one made with what the ledger
     // knew, not the first.
-    let decision = client
-        .evaluate(pb::EvaluateRequest {
-            input: Some(pb::evaluate_request::Input::WorkflowJson(
-                blurred_repeated_face("wf-rf-4", account, &["wf-rf-face"], "2025-03-04T10:00:00Z"),
-            )),
+    let body = blurred_repeated_face("wf-rf-4", account, &["wf-rf-face"], "2025-03-04T10:00:00Z");
+    let decision = decision_of(
+        &mut client,
+        pb::EvaluateRequest {
             explain: true,
-            ..Default::default()
-        })
-        .await
-        .expect("decided")
-        .into_inner()
-        .decision
-        .expect("decision");
+            ..json_request(body)
+        },
+    )
+    .await;
     assert_eq!(
         decision.result_code, "RETRY_BUDGET_EXHAUSTED",
         "{decision:?}"

@@ -199,8 +199,16 @@ pub async fn evaluate_json(
     client: &mut DecisionServiceClient<Channel>,
     body: impl Into<String>,
 ) -> pb::Decision {
+    decision_of(client, json_request(body)).await
+}
+
+/// The decision `request` is answered with.
+pub async fn decision_of(
+    client: &mut DecisionServiceClient<Channel>,
+    request: pb::EvaluateRequest,
+) -> pb::Decision {
     client
-        .evaluate(json_request(body))
+        .evaluate(request)
         .await
         .expect("evaluate succeeds")
         .into_inner()
