@@ -495,14 +495,11 @@ impl Store {
     /// seq): in seq order, then by shadow policy id.
     pub async fn shadows_of(&self, seqs: &[i64]) -> Result<Vec<(i64, ShadowRecord)>, LedgerError> {
         let mut found = Vec::new();
+        let sql = format!(
+            "SELECT {SHADOW_COLUMNS} FROM shadow_decisions WHERE decision_seq IN ({{ids}})"
+        );
         for chunk in seqs.chunks(IDS_PER_LOOKUP) {
-            // Numbers this crate formats, never text: no placeholders needed.
-            let seqs: Vec<String> = chunk.iter().map(i64::to_string).collect();
-            let sql = format!(
-                "SELECT {SHADOW_COLUMNS} FROM shadow_decisions WHERE decision_seq IN ({})",
-                seqs.join(", ")
-            );
-            for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
+            for row in rows_for(&self.pool, self.backend, &sql, chunk).await? {
                 found.push((
                     row.try_get::<i64, _>(0)?,
                     ShadowRecord {
@@ -956,10 +953,7 @@ pub(crate) fn filter_sql(query: &ListQuery) -> (String, usize) {
 }
 
 /// Binds what [`filter_sql`] placed.
-fn bind_filters<'q>(
-    mut statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    query: &'q ListQuery,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+fn bind_filters<'q>(mut statement: AnyQuery<'q>, query: &'q ListQuery) -> AnyQuery<'q> {
     for (_, _, value) in filters(query) {
         statement = match value {
             Bound::Number(number) => statement.bind(number),
@@ -970,13 +964,15 @@ fn bind_filters<'q>(
 }
 
 /// The rows `sql` selects for one chunk of ids (at most
-/// [`IDS_PER_LOOKUP`]), bound in order to `$1, $2, …`: an `{ids}` in `sql`
-/// becomes that list.
-async fn rows_for<'c, E>(
+/// [`IDS_PER_LOOKUP`]; texts or record numbers), bound in order to `$1, $2,
+/// …`: an `{ids}` in `sql` becomes that list. Bound, not written into the
+/// SQL, so that the statement's text depends only on how many ids there
+/// are and is prepared once per connection.
+async fn rows_for<'c, E, T: Id>(
     executor: E,
     backend: Backend,
     sql: &str,
-    ids: &[&str],
+    ids: &[T],
 ) -> Result<Vec<AnyRow>, sqlx::Error>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
@@ -989,9 +985,36 @@ where
     let sql = backend.sql(&sql);
     let mut query = sqlx::query(&sql);
     for id in ids {
-        query = query.bind(*id);
+        query = id.bind_to(query);
     }
     query.fetch_all(executor).await
+}
+
+/// What [`rows_for`] looks rows up by: a text id or a record number.
+trait Id: Copy {
+    fn bind_to<'q>(self, query: AnyQuery<'q>) -> AnyQuery<'q>
+    where
+        Self: 'q;
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+impl Id for &str {
+    fn bind_to<'q>(self, query: AnyQuery<'q>) -> AnyQuery<'q>
+    where
+        Self: 'q,
+    {
+        query.bind(self)
+    }
+}
+
+impl Id for i64 {
+    fn bind_to<'q>(self, query: AnyQuery<'q>) -> AnyQuery<'q>
+    where
+        Self: 'q,
+    {
+        query.bind(self)
+    }
 }
 
 async fn latest_checkpoint(conn: &mut AnyConnection) -> Result<Option<Checkpoint>, LedgerError> {
