@@ -176,11 +176,7 @@ pub fn decide_as<D>(
     options: DecideOptions,
     render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D,
 ) -> Result<Decided<D>, ServiceError> {
-    let input = input.ok_or(ServiceError::MissingInput)?;
-    let workflow = parse(input, options)?;
-    decide_parsed(
-        &workflow,
-        input,
+    ParsedInput::of(input, options)?.decide_as(
         &DecideWith {
             evidence,
             policy,
@@ -224,56 +220,76 @@ pub struct DecideWith<'d> {
     pub gathered: Option<&'d Lookup>,
 }
 
-/// [`decide_as`] once `input` is parsed into `workflow`.
-fn decide_parsed<D>(
-    workflow: &WorkflowResult<'_>,
-    input: Input<'_>,
-    with: &DecideWith<'_>,
-    render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D,
-) -> Result<Decided<D>, ServiceError> {
-    let DecideWith {
-        evidence,
-        policy,
-        shadows,
-        options,
-        gathered,
-    } = *with;
-    let decision = evaluate_with(workflow, policy, evidence)?;
-    // A shadow decides the same workflow, so it is final for it too.
-    let shadows: Vec<Shadowed> = shadows
-        .iter()
-        .filter_map(|shadow| evaluate_with(workflow, shadow, evidence).ok())
-        .map(|shadowed| Shadowed::of(&decision, &shadowed))
-        .collect();
-    let lookup = if options.lookup {
-        Lookup::of(&wanted(&decision, workflow, policy), decision.workflow_id)
-            .and_then(|wanted| still_wanted(wanted, gathered))
-    } else {
-        None
-    };
-    // A decision that wants more is made again (and only that one answered):
-    // its explanations, its hash of the input and its facts would be made
-    // twice (tests/load/README.md, "Tried and kept").
-    let explanations = if options.explain && lookup.is_none() {
-        explanations_to_wire(&explain_with(workflow, policy, evidence))
-    } else {
-        Vec::new()
-    };
-    let draft = (options.record && lookup.is_none()).then(|| {
-        let mut draft = draft(workflow, &decision, evidence, input);
-        draft.shadows = shadows
+/// An input and the workflow result it holds, borrowed from what it was
+/// received in.
+#[derive(Debug)]
+pub struct ParsedInput<'a> {
+    input: Input<'a>,
+    workflow: WorkflowResult<'a>,
+}
+
+impl<'a> ParsedInput<'a> {
+    /// Parses (or converts) `input`: a missing input first, then what
+    /// [`parse`] finds.
+    fn of(input: Option<Input<'a>>, options: DecideOptions) -> Result<Self, ServiceError> {
+        let input = input.ok_or(ServiceError::MissingInput)?;
+        Ok(Self {
+            input,
+            workflow: parse(input, options)?,
+        })
+    }
+
+    /// [`decide_as`], from this parse.
+    fn decide_as<D>(
+        &self,
+        with: &DecideWith<'_>,
+        render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D,
+    ) -> Result<Decided<D>, ServiceError> {
+        let Self { input, workflow } = self;
+        let DecideWith {
+            evidence,
+            policy,
+            shadows,
+            options,
+            gathered,
+        } = *with;
+        let decision = evaluate_with(workflow, policy, evidence)?;
+        // A shadow decides the same workflow, so it is final for it too.
+        let shadows: Vec<Shadowed> = shadows
             .iter()
-            .filter(|shadow| !shadow.agrees)
-            .map(|shadow| shadow.record.clone())
+            .filter_map(|shadow| evaluate_with(workflow, shadow, evidence).ok())
+            .map(|shadowed| Shadowed::of(&decision, &shadowed))
             .collect();
-        draft
-    });
-    Ok(Decided {
-        decision: render(&decision, explanations),
-        draft,
-        lookup,
-        shadows,
-    })
+        let lookup = if options.lookup {
+            Lookup::of(&wanted(&decision, workflow, policy), decision.workflow_id)
+                .and_then(|wanted| still_wanted(wanted, gathered))
+        } else {
+            None
+        };
+        // A decision that wants more is made again (and only that one answered):
+        // its explanations, its hash of the input and its facts would be made
+        // twice (tests/load/README.md, "Tried and kept").
+        let explanations = if options.explain && lookup.is_none() {
+            explanations_to_wire(&explain_with(workflow, policy, evidence))
+        } else {
+            Vec::new()
+        };
+        let draft = (options.record && lookup.is_none()).then(|| {
+            let mut draft = draft(workflow, &decision, evidence, *input);
+            draft.shadows = shadows
+                .iter()
+                .filter(|shadow| !shadow.agrees)
+                .map(|shadow| shadow.record.clone())
+                .collect();
+            draft
+        });
+        Ok(Decided {
+            decision: render(&decision, explanations),
+            draft,
+            lookup,
+            shadows,
+        })
+    }
 }
 
 /// What a [`Parsed`] input was received in.
@@ -295,14 +311,6 @@ impl Received {
     }
 }
 
-/// An input and the workflow result it holds, borrowed from what it was
-/// received in.
-#[derive(Debug)]
-pub struct ParsedInput<'a> {
-    input: Input<'a>,
-    workflow: WorkflowResult<'a>,
-}
-
 self_cell::self_cell!(
     /// An input and the workflow result parsed from it, kept together while
     /// the ledger is read for the evidence the decision wants: it is decided
@@ -321,11 +329,7 @@ impl Parsed {
     /// the same order, as [`decide_as`].
     pub fn parse(received: Received, options: DecideOptions) -> Result<Self, ServiceError> {
         Self::try_new(received, |received| {
-            let input = received.input().ok_or(ServiceError::MissingInput)?;
-            Ok(ParsedInput {
-                input,
-                workflow: parse(input, options)?,
-            })
+            ParsedInput::of(received.input(), options)
         })
     }
 
@@ -335,8 +339,7 @@ impl Parsed {
         with: &DecideWith<'_>,
         render: impl FnOnce(&Decision<'_>, Vec<pb::FindingExplanation>) -> D,
     ) -> Result<Decided<D>, ServiceError> {
-        let parsed = self.borrow_dependent();
-        decide_parsed(&parsed.workflow, parsed.input, with, render)
+        self.borrow_dependent().decide_as(with, render)
     }
 }
 
