@@ -907,10 +907,33 @@ fn distinct<'a>(ids: &[&'a str]) -> Vec<&'a str> {
     ids
 }
 
-/// A filter's value, to bind.
+/// A value to bind: a filter's, or an id [`rows_for`] looks rows up by.
+#[derive(Clone, Copy)]
 pub(crate) enum Bound<'q> {
     Number(i64),
     Text(&'q str),
+}
+
+impl<'q> Bound<'q> {
+    /// `statement` with this value bound to its next parameter.
+    fn bind_to(self, statement: AnyQuery<'q>) -> AnyQuery<'q> {
+        match self {
+            Self::Number(number) => statement.bind(number),
+            Self::Text(text) => statement.bind(text),
+        }
+    }
+}
+
+impl From<i64> for Bound<'_> {
+    fn from(number: i64) -> Self {
+        Self::Number(number)
+    }
+}
+
+impl<'q> From<&'q str> for Bound<'q> {
+    fn from(text: &'q str) -> Self {
+        Self::Text(text)
+    }
 }
 
 /// `query`'s position and filters, in order: the SQL before the filter's
@@ -955,10 +978,7 @@ pub(crate) fn filter_sql(query: &ListQuery) -> (String, usize) {
 /// Binds what [`filter_sql`] placed.
 fn bind_filters<'q>(mut statement: AnyQuery<'q>, query: &'q ListQuery) -> AnyQuery<'q> {
     for (_, _, value) in filters(query) {
-        statement = match value {
-            Bound::Number(number) => statement.bind(number),
-            Bound::Text(text) => statement.bind(text),
-        };
+        statement = value.bind_to(statement);
     }
     statement
 }
@@ -968,7 +988,7 @@ fn bind_filters<'q>(mut statement: AnyQuery<'q>, query: &'q ListQuery) -> AnyQue
 /// …`: an `{ids}` in `sql` becomes that list. Bound, not written into the
 /// SQL, so that the statement's text depends only on how many ids there
 /// are and is prepared once per connection.
-async fn rows_for<'c, E, T: Id>(
+async fn rows_for<'c, 'i, E, T>(
     executor: E,
     backend: Backend,
     sql: &str,
@@ -976,6 +996,7 @@ async fn rows_for<'c, E, T: Id>(
 ) -> Result<Vec<AnyRow>, sqlx::Error>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
+    T: Copy + Into<Bound<'i>>,
 {
     let placeholders = (1..=ids.len())
         .map(|n| format!("${n}"))
@@ -985,37 +1006,12 @@ where
     let sql = backend.sql(&sql);
     let mut query = sqlx::query(&sql);
     for id in ids {
-        query = id.bind_to(query);
+        query = (*id).into().bind_to(query);
     }
     query.fetch_all(executor).await
 }
 
-/// What [`rows_for`] looks rows up by: a text id or a record number.
-trait Id: Copy {
-    fn bind_to<'q>(self, query: AnyQuery<'q>) -> AnyQuery<'q>
-    where
-        Self: 'q;
-}
-
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
-impl Id for &str {
-    fn bind_to<'q>(self, query: AnyQuery<'q>) -> AnyQuery<'q>
-    where
-        Self: 'q,
-    {
-        query.bind(self)
-    }
-}
-
-impl Id for i64 {
-    fn bind_to<'q>(self, query: AnyQuery<'q>) -> AnyQuery<'q>
-    where
-        Self: 'q,
-    {
-        query.bind(self)
-    }
-}
 
 async fn latest_checkpoint(conn: &mut AnyConnection) -> Result<Option<Checkpoint>, LedgerError> {
     let row = sqlx::query(
