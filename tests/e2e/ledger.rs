@@ -9,7 +9,7 @@ use verdict_server::LedgerFailure;
 use crate::stream::{answers, streamed};
 use crate::support::{
     PERSONAL_VALUES, TestServer, batch_evaluate, batch_item, details, evaluate_json, fixture,
-    json_request, workflow_fixtures,
+    json_request, rpc_status_details, violated_field, workflow_fixtures,
 };
 
 verdict_ledger::on_both_stores!(
@@ -22,6 +22,7 @@ verdict_ledger::on_both_stores!(
     typed_and_json_input_record_the_same_facts_face_search_included,
     a_decision_the_ledger_cannot_record_fails_closed_and_is_answered_unrecorded_open,
     streamed_and_batched_decisions_are_marked_as_evaluate_marks_them,
+    what_cannot_be_decided_is_refused_as_without_a_ledger_and_nothing_of_it_is_recorded,
 );
 
 fn sha256(text: &str) -> String {
@@ -764,4 +765,75 @@ async fn typed_and_json_input_record_the_same_facts_face_search_included(locatio
 
 fn evaluate_request_input_json(body: &str) -> pb::evaluate_request::Input {
     pb::evaluate_request::Input::WorkflowJson(body.to_owned())
+}
+
+/// With a ledger, an input is parsed once and kept for a second round with
+/// the ledger's evidence: one that cannot be parsed is refused there with
+/// the error it gets without a ledger, and the items beside it are decided
+/// and recorded all the same.
+async fn what_cannot_be_decided_is_refused_as_without_a_ledger_and_nothing_of_it_is_recorded(
+    location: &str,
+) {
+    let server = TestServer::start_with_ledger(location, LedgerFailure::Closed).await;
+    let mut client = server.client().await;
+
+    let missing = client
+        .evaluate(pb::EvaluateRequest::default())
+        .await
+        .expect_err("no input");
+    assert_eq!(missing.code(), Code::InvalidArgument);
+    assert_eq!(violated_field(&details(&missing)), "input");
+
+    let truncated = client
+        .evaluate(json_request("{\"workflow\": "))
+        .await
+        .expect_err("not JSON");
+    assert_eq!(truncated.code(), Code::InvalidArgument);
+    assert_eq!(
+        details(&truncated).error_info().expect("ErrorInfo").reason,
+        "INVALID_WORKFLOW_JSON"
+    );
+
+    // A RETRY reads the account's retries: decided twice, from one parse.
+    let request = pb::BatchEvaluateRequest {
+        items: vec![
+            pb::BatchItem {
+                evidence: None,
+                id: "empty".to_owned(),
+                input: None,
+            },
+            batch_item("blurred", fixture("02-usability-rejected-blurred.json")),
+            batch_item("broken", "{"),
+        ],
+        ..Default::default()
+    };
+    let results = batch_evaluate(&mut client, request).await;
+    let ids: Vec<&str> = results.iter().map(|result| result.id.as_str()).collect();
+    assert_eq!(ids, ["empty", "blurred", "broken"]);
+    let Some(pb::batch_result::Result::Error(empty)) = &results[0].result else {
+        panic!("the empty item answered {:?}", results[0].result);
+    };
+    assert_eq!(empty.code, Code::InvalidArgument as i32);
+    assert_eq!(violated_field(&rpc_status_details(empty)), "input");
+    let Some(pb::batch_result::Result::Decision(blurred)) = &results[1].result else {
+        panic!("the good item answered {:?}", results[1].result);
+    };
+    assert_eq!(blurred.result_code, "IMAGE_QUALITY_BLURRED");
+    assert!(blurred.recorded);
+    let Some(pb::batch_result::Result::Error(broken)) = &results[2].result else {
+        panic!("the broken item answered {:?}", results[2].result);
+    };
+    assert_eq!(broken.code, Code::InvalidArgument as i32);
+
+    let listed = client
+        .list_decisions(pb::ListDecisionsRequest::default())
+        .await
+        .expect("listed")
+        .into_inner()
+        .decisions;
+    let recorded: Vec<&str> = listed
+        .iter()
+        .map(|record| record.decision_id.as_str())
+        .collect();
+    assert_eq!(recorded, [blurred.decision_id.as_str()]);
 }
