@@ -10,7 +10,8 @@
 //!   codes); a workflow's latest decision in brief.
 //! - `chain` — the two hash chains (decisions, feedback) and their verifier.
 //! - `store` — the tables, in SQLite or PostgreSQL, with migrations; feedback
-//!   writes and reads, and `verify` over both chains. Retention prunes
+//!   writes and reads, and `verify` over both chains. Reads go through
+//!   `Reads`, which keeps one connection for the reads of one request. Retention prunes
 //!   decisions only: feedback is kept whole.
 //! - `scan` — a replay's read-only, page-at-a-time read of a SQLite ledger.
 //! - `writer` — group commit of decisions: one writer task, one transaction
@@ -31,7 +32,7 @@ pub use record::{
     PolicyKey, PolicyText, ReasonRecord, Record, RecordedFacts, ShadowRecord, WorkflowSummary,
 };
 pub use store::{
-    Backend, Checkpoint, LedgerError, ListQuery, MAX_FEEDBACK, SCAN_PAGE, Store, Verified,
+    Backend, Checkpoint, LedgerError, ListQuery, MAX_FEEDBACK, Reads, SCAN_PAGE, Store, Verified,
     sqlite_file,
 };
 pub use writer::{Commit, Ledger, now_ms};

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::pool::PoolConnection;
 use sqlx::{AnyConnection, AnyPool, Executor as _, Row as _};
 
 use crate::chain::{Break, GENESIS, Link, Verifier, feedback_hash, reasons_json, record_hash};
@@ -245,6 +246,14 @@ impl Store {
         self.backend
     }
 
+    /// Reads on one connection: see [`Reads`].
+    pub fn reads(&self) -> Reads<'_> {
+        Reads {
+            store: self,
+            conn: None,
+        }
+    }
+
     /// Closes the connections.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -432,127 +441,6 @@ impl Store {
         Ok(appended)
     }
 
-    /// The record `decision_id`.
-    pub async fn by_id(&self, decision_id: &str) -> Result<Option<Record>, LedgerError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM decisions WHERE decision_id = $1"
-        ))
-        .bind(decision_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(record_from_row).transpose()
-    }
-
-    /// The recorded versions of `workflow_id`, oldest first: the first
-    /// [`MAX_VERSIONS`], so that one answer stays bounded.
-    pub async fn by_workflow(&self, workflow_id: &str) -> Result<Vec<Record>, LedgerError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM decisions WHERE workflow_id = $1 ORDER BY seq LIMIT {MAX_VERSIONS}"
-        ))
-        .bind(workflow_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(record_from_row).collect()
-    }
-
-    /// Records matching `query`, oldest first, at most `query.limit`.
-    pub async fn list(&self, query: &ListQuery) -> Result<Vec<Record>, LedgerError> {
-        let (conditions, next) = filter_sql(query);
-        let sql = format!("SELECT {COLUMNS} FROM decisions{conditions} ORDER BY seq LIMIT ${next}");
-        let rows = bind_filters(sqlx::query(&sql), query)
-            .bind(query.limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(record_from_row).collect()
-    }
-
-    /// As [`Store::list`], only what a replay reads: a fraction of each
-    /// record's bytes (no reasons, hashes or policy), so reading keeps up with
-    /// deciding.
-    pub async fn list_facts(&self, query: &ListQuery) -> Result<Vec<RecordedFacts>, LedgerError> {
-        let (conditions, next) = filter_sql(query);
-        let sql =
-            format!("SELECT {FACTS_COLUMNS} FROM decisions{conditions} ORDER BY seq LIMIT ${next}");
-        let rows = bind_filters(sqlx::query(&sql), query)
-            .bind(query.limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(RecordedFacts {
-                    seq: row.try_get(0)?,
-                    decision_id: row.try_get(1)?,
-                    workflow_id: row.try_get(2)?,
-                    outcome: row.try_get(3)?,
-                    result_code: row.try_get(4)?,
-                    facts: row.try_get(5)?,
-                })
-            })
-            .collect()
-    }
-
-    /// The shadow disagreements recorded beside each of these records (by
-    /// seq): in seq order, then by shadow policy id.
-    pub async fn shadows_of(&self, seqs: &[i64]) -> Result<Vec<(i64, ShadowRecord)>, LedgerError> {
-        let mut found = Vec::new();
-        let sql = format!(
-            "SELECT {SHADOW_COLUMNS} FROM shadow_decisions WHERE decision_seq IN ({{ids}})"
-        );
-        for chunk in seqs.chunks(IDS_PER_LOOKUP) {
-            for row in rows_for(&self.pool, self.backend, &sql, chunk).await? {
-                found.push((
-                    row.try_get::<i64, _>(0)?,
-                    ShadowRecord {
-                        policy: PolicyKey {
-                            id: row.try_get(1)?,
-                            version: row.try_get(2)?,
-                            digest: row.try_get(3)?,
-                        },
-                        outcome: row.try_get(4)?,
-                        result_code: row.try_get(5)?,
-                        rule_id: row.try_get(6)?,
-                    },
-                ));
-            }
-        }
-        found.sort_by(|(a, x), (b, y)| {
-            (a, &x.policy.id, &x.policy.digest).cmp(&(b, &y.policy.id, &y.policy.digest))
-        });
-        Ok(found)
-    }
-
-    /// How many records match `query`'s filters (its limit aside): what a
-    /// long scan shows its progress against.
-    pub async fn count(&self, query: &ListQuery) -> Result<i64, LedgerError> {
-        let (conditions, _) = filter_sql(query);
-        let sql = format!("SELECT COUNT(*) FROM decisions{conditions}");
-        let row = bind_filters(sqlx::query(&sql), query)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get::<i64, _>(0)?)
-    }
-
-    /// The text of the policy with `digest`, if it ever decided.
-    pub async fn policy(&self, digest: &str) -> Result<Option<PolicyText>, LedgerError> {
-        let row = sqlx::query(
-            "SELECT policy_id, version, content FROM ledger_policies WHERE digest = $1",
-        )
-        .bind(digest)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            Ok(PolicyText {
-                key: PolicyKey {
-                    id: row.try_get(0)?,
-                    version: row.try_get(1)?,
-                    digest: digest.to_owned(),
-                },
-                content: row.try_get(2)?,
-            })
-        })
-        .transpose()
-    }
-
     /// The latest checkpoint, if retention ever pruned.
     pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, LedgerError> {
         latest_checkpoint(&mut *self.pool.acquire().await?).await
@@ -682,149 +570,6 @@ impl Store {
         }))
     }
 
-    /// Feedback on these workflows, in chain order (oldest first): at most
-    /// the newest [`MAX_FEEDBACK`] of them, so that one answer stays bounded.
-    /// Repeated ids count once; empty ids are ignored; unknown ids give
-    /// nothing.
-    pub async fn feedback_for(
-        &self,
-        workflow_ids: &[&str],
-    ) -> Result<Vec<FeedbackRecord>, LedgerError> {
-        let mut found = self
-            .feedback_where(
-                workflow_ids,
-                &format!("ORDER BY f.seq DESC LIMIT {MAX_FEEDBACK}"),
-            )
-            .await?;
-        let keep = usize::try_from(MAX_FEEDBACK).unwrap_or(usize::MAX);
-        found.drain(..found.len().saturating_sub(keep));
-        Ok(found)
-    }
-
-    /// The latest feedback on each of these workflows (the one a decision
-    /// reads), in chain order: one record per workflow, however much
-    /// feedback others have. Empty and unknown ids give nothing.
-    pub async fn latest_feedback(
-        &self,
-        workflow_ids: &[&str],
-    ) -> Result<Vec<FeedbackRecord>, LedgerError> {
-        self.feedback_where(
-            workflow_ids,
-            "AND f.seq = (SELECT MAX(g.seq) FROM feedback g WHERE g.workflow_id = f.workflow_id)",
-        )
-        .await
-    }
-
-    /// The feedback on these workflows that `rest` (SQL after the
-    /// `workflow_id IN (...)` condition, on `feedback f`) selects, in chain
-    /// order.
-    async fn feedback_where(
-        &self,
-        workflow_ids: &[&str],
-        rest: &str,
-    ) -> Result<Vec<FeedbackRecord>, LedgerError> {
-        let sql = format!(
-            "SELECT {FEEDBACK_COLUMNS} FROM feedback f WHERE f.workflow_id IN ({{ids}}) {rest}"
-        );
-        let mut found = Vec::new();
-        for chunk in distinct(workflow_ids).chunks(IDS_PER_LOOKUP) {
-            for row in rows_for(&self.pool, self.backend, &sql, chunk).await? {
-                found.push(feedback_from_row(&row)?);
-            }
-        }
-        found.sort_unstable_by_key(|record| record.seq);
-        Ok(found)
-    }
-
-    /// The RETRY decisions of these accounts recorded at or after `from_ms`,
-    /// newest first: at most `per_account` for each account asked (more
-    /// accounts, more rows). Empty ids are ignored.
-    pub async fn retries_of(
-        &self,
-        account_ids: &[&str],
-        from_ms: i64,
-        per_account: i64,
-    ) -> Result<Vec<AccountRetry>, LedgerError> {
-        let mut found = Vec::new();
-        for chunk in distinct(account_ids).chunks(ACCOUNTS_PER_LOOKUP) {
-            // One index seek per account, each with its own limit, so that
-            // one account's many retries can neither crowd another's out nor
-            // be read past the limit. `from_ms` and `per_account` are bound,
-            // not written into the SQL: `from_ms` follows each workflow's
-            // completion time, and a statement text per value was prepared
-            // anew at every lookup, never found in the connection's cache.
-            let sql = (1..=chunk.len())
-                .map(|n| {
-                    let account = 3 * n - 2;
-                    let (from, limit) = (account + 1, account + 2);
-                    format!(
-                        "SELECT * FROM (SELECT seq, account_id, workflow_id, completed_at \
-                         FROM decisions WHERE account_id = ${account} AND outcome = 'RETRY' \
-                         AND recorded_at_ms >= ${from} ORDER BY seq DESC \
-                         LIMIT ${limit}) AS account_{n}"
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" UNION ALL ");
-            let sql = self.backend.sql(&sql);
-            let mut query = sqlx::query(&sql);
-            for account in chunk {
-                query = query.bind(*account).bind(from_ms).bind(per_account);
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                found.push((
-                    row.try_get::<i64, _>(0)?,
-                    AccountRetry {
-                        account_id: row.try_get(1)?,
-                        workflow_id: row.try_get(2)?,
-                        completed_at: row.try_get(3)?,
-                    },
-                ));
-            }
-        }
-        found.sort_unstable_by_key(|(seq, _)| std::cmp::Reverse(*seq));
-        Ok(found.into_iter().map(|(_, retry)| retry).collect())
-    }
-
-    /// The latest recorded version of each of these workflows, in the order
-    /// asked: repeated ids answered once, empty ids ignored, workflows the
-    /// ledger has no decision for (unknown, or pruned) left out.
-    pub async fn latest_of(
-        &self,
-        workflow_ids: &[&str],
-    ) -> Result<Vec<WorkflowSummary>, LedgerError> {
-        // Per workflow: (version, seq) of the latest row seen, and its summary.
-        let mut latest: HashMap<String, ((i64, i64), WorkflowSummary)> = HashMap::new();
-        for chunk in distinct(workflow_ids).chunks(IDS_PER_LOOKUP) {
-            let sql = "SELECT d.workflow_id, d.account_id, d.outcome, d.result_code, \
-                d.decision_id, d.workflow_version, d.seq FROM decisions d \
-                WHERE d.workflow_id IN ({ids}) \
-                AND d.workflow_version = (SELECT MAX(m.workflow_version) FROM decisions m \
-                WHERE m.workflow_id = d.workflow_id)";
-            for row in rows_for(&self.pool, self.backend, sql, chunk).await? {
-                let summary = WorkflowSummary {
-                    workflow_id: row.try_get(0)?,
-                    account_id: row.try_get(1)?,
-                    outcome: row.try_get(2)?,
-                    result_code: row.try_get(3)?,
-                    decision_id: row.try_get(4)?,
-                    workflow_version: row.try_get(5)?,
-                };
-                let rank = (summary.workflow_version, row.try_get::<i64, _>(6)?);
-                match latest.get(&summary.workflow_id) {
-                    Some((seen, _)) if *seen >= rank => {}
-                    _ => {
-                        latest.insert(summary.workflow_id.clone(), (rank, summary));
-                    }
-                }
-            }
-        }
-        Ok(workflow_ids
-            .iter()
-            .filter_map(|id| latest.remove(*id).map(|(_, summary)| summary))
-            .collect())
-    }
-
     /// Deletes the decision records recorded before `before_ms` (a prefix of
     /// the chain), after checking them, and leaves a checkpoint — the last
     /// pruned record's position and hash — where verification starts from
@@ -870,6 +615,314 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(pruned)
+    }
+}
+
+/// Reads on one connection of the pool, taken at the first read and kept
+/// until the `Reads` is dropped. sqlx checks every connection it gets back
+/// with a round trip (to SQLite's worker thread, or to PostgreSQL), so reads
+/// that answer one request together (a record, its feedback, its shadows)
+/// share one connection rather than take one each. Each read is a statement
+/// of its own, outside any transaction: a later read sees what was committed
+/// since an earlier one.
+///
+/// Drop it inside the runtime (in the future that read, not after
+/// `block_on`): sqlx takes a connection back on a task of its own.
+pub struct Reads<'s> {
+    store: &'s Store,
+    conn: Option<PoolConnection<sqlx::Any>>,
+}
+
+impl fmt::Debug for Reads<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reads")
+            .field("store", self.store)
+            .field("connected", &self.conn.is_some())
+            .finish()
+    }
+}
+
+impl Reads<'_> {
+    /// The connection, taken from the pool at the first read.
+    async fn conn(&mut self) -> Result<&mut AnyConnection, LedgerError> {
+        let conn = match self.conn.take() {
+            Some(conn) => conn,
+            None => self.store.pool.acquire().await?,
+        };
+        Ok(&mut **self.conn.insert(conn))
+    }
+
+    /// The record `decision_id`.
+    pub async fn by_id(&mut self, decision_id: &str) -> Result<Option<Record>, LedgerError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM decisions WHERE decision_id = $1"
+        ))
+        .bind(decision_id)
+        .fetch_optional(self.conn().await?)
+        .await?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    /// The recorded versions of `workflow_id`, oldest first: the first
+    /// [`MAX_VERSIONS`], so that one answer stays bounded.
+    pub async fn by_workflow(&mut self, workflow_id: &str) -> Result<Vec<Record>, LedgerError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM decisions WHERE workflow_id = $1 ORDER BY seq LIMIT {MAX_VERSIONS}"
+        ))
+        .bind(workflow_id)
+        .fetch_all(self.conn().await?)
+        .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    /// Records matching `query`, oldest first, at most `query.limit`.
+    pub async fn list(&mut self, query: &ListQuery) -> Result<Vec<Record>, LedgerError> {
+        let (conditions, next) = filter_sql(query);
+        let sql = format!("SELECT {COLUMNS} FROM decisions{conditions} ORDER BY seq LIMIT ${next}");
+        let rows = bind_filters(sqlx::query(&sql), query)
+            .bind(query.limit)
+            .fetch_all(self.conn().await?)
+            .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    /// As [`Reads::list`], only what a replay reads: a fraction of each
+    /// record's bytes (no reasons, hashes or policy), so reading keeps up with
+    /// deciding.
+    pub async fn list_facts(
+        &mut self,
+        query: &ListQuery,
+    ) -> Result<Vec<RecordedFacts>, LedgerError> {
+        let (conditions, next) = filter_sql(query);
+        let sql =
+            format!("SELECT {FACTS_COLUMNS} FROM decisions{conditions} ORDER BY seq LIMIT ${next}");
+        let rows = bind_filters(sqlx::query(&sql), query)
+            .bind(query.limit)
+            .fetch_all(self.conn().await?)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RecordedFacts {
+                    seq: row.try_get(0)?,
+                    decision_id: row.try_get(1)?,
+                    workflow_id: row.try_get(2)?,
+                    outcome: row.try_get(3)?,
+                    result_code: row.try_get(4)?,
+                    facts: row.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The shadow disagreements recorded beside each of these records (by
+    /// seq): in seq order, then by shadow policy id.
+    pub async fn shadows_of(
+        &mut self,
+        seqs: &[i64],
+    ) -> Result<Vec<(i64, ShadowRecord)>, LedgerError> {
+        let backend = self.store.backend;
+        let mut found = Vec::new();
+        let sql = format!(
+            "SELECT {SHADOW_COLUMNS} FROM shadow_decisions WHERE decision_seq IN ({{ids}})"
+        );
+        for chunk in seqs.chunks(IDS_PER_LOOKUP) {
+            for row in rows_for(self.conn().await?, backend, &sql, chunk).await? {
+                found.push((
+                    row.try_get::<i64, _>(0)?,
+                    ShadowRecord {
+                        policy: PolicyKey {
+                            id: row.try_get(1)?,
+                            version: row.try_get(2)?,
+                            digest: row.try_get(3)?,
+                        },
+                        outcome: row.try_get(4)?,
+                        result_code: row.try_get(5)?,
+                        rule_id: row.try_get(6)?,
+                    },
+                ));
+            }
+        }
+        found.sort_by(|(a, x), (b, y)| {
+            (a, &x.policy.id, &x.policy.digest).cmp(&(b, &y.policy.id, &y.policy.digest))
+        });
+        Ok(found)
+    }
+
+    /// How many records match `query`'s filters (its limit aside): what a
+    /// long scan shows its progress against.
+    pub async fn count(&mut self, query: &ListQuery) -> Result<i64, LedgerError> {
+        let (conditions, _) = filter_sql(query);
+        let sql = format!("SELECT COUNT(*) FROM decisions{conditions}");
+        let row = bind_filters(sqlx::query(&sql), query)
+            .fetch_one(self.conn().await?)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
+    /// The text of the policy with `digest`, if it ever decided.
+    pub async fn policy(&mut self, digest: &str) -> Result<Option<PolicyText>, LedgerError> {
+        let row = sqlx::query(
+            "SELECT policy_id, version, content FROM ledger_policies WHERE digest = $1",
+        )
+        .bind(digest)
+        .fetch_optional(self.conn().await?)
+        .await?;
+        row.map(|row| {
+            Ok(PolicyText {
+                key: PolicyKey {
+                    id: row.try_get(0)?,
+                    version: row.try_get(1)?,
+                    digest: digest.to_owned(),
+                },
+                content: row.try_get(2)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Feedback on these workflows, in chain order (oldest first): at most
+    /// the newest [`MAX_FEEDBACK`] of them, so that one answer stays bounded.
+    /// Repeated ids count once; empty ids are ignored; unknown ids give
+    /// nothing.
+    pub async fn feedback_for(
+        &mut self,
+        workflow_ids: &[&str],
+    ) -> Result<Vec<FeedbackRecord>, LedgerError> {
+        let mut found = self
+            .feedback_where(
+                workflow_ids,
+                &format!("ORDER BY f.seq DESC LIMIT {MAX_FEEDBACK}"),
+            )
+            .await?;
+        let keep = usize::try_from(MAX_FEEDBACK).unwrap_or(usize::MAX);
+        found.drain(..found.len().saturating_sub(keep));
+        Ok(found)
+    }
+
+    /// The latest feedback on each of these workflows (the one a decision
+    /// reads), in chain order: one record per workflow, however much
+    /// feedback others have. Empty and unknown ids give nothing.
+    pub async fn latest_feedback(
+        &mut self,
+        workflow_ids: &[&str],
+    ) -> Result<Vec<FeedbackRecord>, LedgerError> {
+        self.feedback_where(
+            workflow_ids,
+            "AND f.seq = (SELECT MAX(g.seq) FROM feedback g WHERE g.workflow_id = f.workflow_id)",
+        )
+        .await
+    }
+
+    /// The feedback on these workflows that `rest` (SQL after the
+    /// `workflow_id IN (...)` condition, on `feedback f`) selects, in chain
+    /// order.
+    async fn feedback_where(
+        &mut self,
+        workflow_ids: &[&str],
+        rest: &str,
+    ) -> Result<Vec<FeedbackRecord>, LedgerError> {
+        let backend = self.store.backend;
+        let sql = format!(
+            "SELECT {FEEDBACK_COLUMNS} FROM feedback f WHERE f.workflow_id IN ({{ids}}) {rest}"
+        );
+        let mut found = Vec::new();
+        for chunk in distinct(workflow_ids).chunks(IDS_PER_LOOKUP) {
+            for row in rows_for(self.conn().await?, backend, &sql, chunk).await? {
+                found.push(feedback_from_row(&row)?);
+            }
+        }
+        found.sort_unstable_by_key(|record| record.seq);
+        Ok(found)
+    }
+
+    /// The RETRY decisions of these accounts recorded at or after `from_ms`,
+    /// newest first: at most `per_account` for each account asked (more
+    /// accounts, more rows). Empty ids are ignored.
+    pub async fn retries_of(
+        &mut self,
+        account_ids: &[&str],
+        from_ms: i64,
+        per_account: i64,
+    ) -> Result<Vec<AccountRetry>, LedgerError> {
+        let mut found = Vec::new();
+        for chunk in distinct(account_ids).chunks(ACCOUNTS_PER_LOOKUP) {
+            // One index seek per account, each with its own limit, so that
+            // one account's many retries can neither crowd another's out nor
+            // be read past the limit. `from_ms` and `per_account` are bound,
+            // not written into the SQL: `from_ms` follows each workflow's
+            // completion time, and a statement text per value was prepared
+            // anew at every lookup, never found in the connection's cache.
+            let sql = (1..=chunk.len())
+                .map(|n| {
+                    let account = 3 * n - 2;
+                    let (from, limit) = (account + 1, account + 2);
+                    format!(
+                        "SELECT * FROM (SELECT seq, account_id, workflow_id, completed_at \
+                         FROM decisions WHERE account_id = ${account} AND outcome = 'RETRY' \
+                         AND recorded_at_ms >= ${from} ORDER BY seq DESC \
+                         LIMIT ${limit}) AS account_{n}"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ");
+            let sql = self.store.backend.sql(&sql);
+            let mut query = sqlx::query(&sql);
+            for account in chunk {
+                query = query.bind(*account).bind(from_ms).bind(per_account);
+            }
+            for row in query.fetch_all(self.conn().await?).await? {
+                found.push((
+                    row.try_get::<i64, _>(0)?,
+                    AccountRetry {
+                        account_id: row.try_get(1)?,
+                        workflow_id: row.try_get(2)?,
+                        completed_at: row.try_get(3)?,
+                    },
+                ));
+            }
+        }
+        found.sort_unstable_by_key(|(seq, _)| std::cmp::Reverse(*seq));
+        Ok(found.into_iter().map(|(_, retry)| retry).collect())
+    }
+
+    /// The latest recorded version of each of these workflows, in the order
+    /// asked: repeated ids answered once, empty ids ignored, workflows the
+    /// ledger has no decision for (unknown, or pruned) left out.
+    pub async fn latest_of(
+        &mut self,
+        workflow_ids: &[&str],
+    ) -> Result<Vec<WorkflowSummary>, LedgerError> {
+        let backend = self.store.backend;
+        // Per workflow: (version, seq) of the latest row seen, and its summary.
+        let mut latest: HashMap<String, ((i64, i64), WorkflowSummary)> = HashMap::new();
+        for chunk in distinct(workflow_ids).chunks(IDS_PER_LOOKUP) {
+            let sql = "SELECT d.workflow_id, d.account_id, d.outcome, d.result_code, \
+                d.decision_id, d.workflow_version, d.seq FROM decisions d \
+                WHERE d.workflow_id IN ({ids}) \
+                AND d.workflow_version = (SELECT MAX(m.workflow_version) FROM decisions m \
+                WHERE m.workflow_id = d.workflow_id)";
+            for row in rows_for(self.conn().await?, backend, sql, chunk).await? {
+                let summary = WorkflowSummary {
+                    workflow_id: row.try_get(0)?,
+                    account_id: row.try_get(1)?,
+                    outcome: row.try_get(2)?,
+                    result_code: row.try_get(3)?,
+                    decision_id: row.try_get(4)?,
+                    workflow_version: row.try_get(5)?,
+                };
+                let rank = (summary.workflow_version, row.try_get::<i64, _>(6)?);
+                match latest.get(&summary.workflow_id) {
+                    Some((seen, _)) if *seen >= rank => {}
+                    _ => {
+                        latest.insert(summary.workflow_id.clone(), (rank, summary));
+                    }
+                }
+            }
+        }
+        Ok(workflow_ids
+            .iter()
+            .filter_map(|id| latest.remove(*id).map(|(_, summary)| summary))
+            .collect())
     }
 }
 

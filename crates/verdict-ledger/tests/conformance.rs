@@ -16,6 +16,47 @@ use verdict_ledger::{
     MAX_FEEDBACK, PolicyKey, PolicyText, ReasonRecord, ShadowRecord, Store, WorkflowSummary,
 };
 
+/// GetDecision and the evidence lookups read several times on one
+/// connection: each read must see every commit before it, as reads on
+/// connections of their own do (no snapshot held between them).
+async fn reads_on_one_connection_see_what_was_committed_between_them(location: &str) {
+    let store = open(location).await;
+    let mut reads = store.reads();
+    assert!(reads.by_workflow("wf-1").await.expect("read").is_empty());
+    let appended = store
+        .append(&[draft("wf-1", "a", "APPROVE", "01")], &[], 1)
+        .await
+        .expect("append");
+    let record = reads
+        .by_id(&appended[0].decision_id)
+        .await
+        .expect("read")
+        .expect("committed before the read");
+    assert_eq!(record.draft.workflow_id, "wf-1");
+    assert!(
+        reads
+            .feedback_for(&["wf-1"])
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    store
+        .record_feedback(
+            &FeedbackDraft {
+                workflow_id: "wf-1".into(),
+                verdict: "LEGITIMATE".into(),
+                note_code: String::new(),
+            },
+            2,
+        )
+        .await
+        .expect("record")
+        .expect("decided");
+    let feedback = reads.feedback_for(&["wf-1"]).await.expect("read");
+    assert_eq!(feedback.len(), 1);
+    assert_eq!(feedback[0].decision_id, appended[0].decision_id);
+}
+
 async fn the_same_judgement_again_is_the_recorded_feedback(location: &str) {
     let store = open(location).await;
     store
@@ -88,6 +129,7 @@ async fn the_latest_feedback_of_each_workflow_is_read_however_much_others_have(l
         give(&store, "wf-2", "INCONCLUSIVE", 100 + n).await;
     }
     let latest = store
+        .reads()
         .latest_feedback(&["wf-2", "wf-1", "wf-9", ""])
         .await
         .expect("read");
@@ -120,6 +162,7 @@ async fn an_accounts_retries_are_read_newest_first_for_several_accounts_at_once(
         store.append(&[retry], &[], at).await.expect("append");
     }
     let found = store
+        .reads()
         .retries_of(&["acct-a", "acct-b", ""], 0, 10)
         .await
         .expect("read");
@@ -142,7 +185,11 @@ async fn an_accounts_retries_are_read_newest_first_for_several_accounts_at_once(
         ]
     );
     // Recorded from a time on: wf-1 (recorded at 0) is left out.
-    let since = store.retries_of(&["acct-a"], 1, 10).await.expect("read");
+    let since = store
+        .reads()
+        .retries_of(&["acct-a"], 1, 10)
+        .await
+        .expect("read");
     assert_eq!(since.len(), 1);
     assert_eq!(since[0].workflow_id, "wf-4");
     // At most `per_account` rows for each account asked: acct-a's two
@@ -152,6 +199,7 @@ async fn an_accounts_retries_are_read_newest_first_for_several_accounts_at_once(
         .await
         .expect("append");
     let capped = store
+        .reads()
         .retries_of(&["acct-a", "acct-b"], 0, 1)
         .await
         .expect("read");
@@ -164,6 +212,7 @@ async fn an_accounts_retries_are_read_newest_first_for_several_accounts_at_once(
 
 verdict_ledger::on_both_stores!(
     appended_records_read_back_as_written,
+    reads_on_one_connection_see_what_was_committed_between_them,
     the_same_judgement_again_is_the_recorded_feedback,
     the_latest_feedback_of_each_workflow_is_read_however_much_others_have,
     an_accounts_retries_are_read_newest_first_for_several_accounts_at_once,
@@ -217,7 +266,7 @@ async fn shadow_disagreements_are_kept_beside_their_record_listed_and_pruned_wit
         .await
         .expect("append");
     let seqs: Vec<i64> = appended.iter().map(|a| a.seq).collect();
-    let found = store.shadows_of(&seqs).await.expect("read shadows");
+    let found = store.reads().shadows_of(&seqs).await.expect("read shadows");
     assert_eq!(
         found,
         [
@@ -232,7 +281,10 @@ async fn shadow_disagreements_are_kept_beside_their_record_listed_and_pruned_wit
     shadowed.shadows.push(shadow("strict", "s2", "RETRY"));
     let again = store.append(&[shadowed], &[], 200).await.expect("append");
     assert_eq!(again[0].kind, AppendKind::Existing);
-    assert_eq!(store.shadows_of(&seqs).await.expect("read").len(), 3);
+    assert_eq!(
+        store.reads().shadows_of(&seqs).await.expect("read").len(),
+        3
+    );
 
     // Listed by shadow id: only the records it disagreed with.
     plain.workflow_id = "wf-2".into();
@@ -248,6 +300,7 @@ async fn shadow_disagreements_are_kept_beside_their_record_listed_and_pruned_wit
         let store = store.clone();
         async move {
             store
+                .reads()
                 .list(&query)
                 .await
                 .expect("list")
@@ -266,11 +319,25 @@ async fn shadow_disagreements_are_kept_beside_their_record_listed_and_pruned_wit
         limit: 10,
         ..ListQuery::default()
     };
-    assert_eq!(store.count(&strict_after_first).await.expect("count"), 1);
+    assert_eq!(
+        store
+            .reads()
+            .count(&strict_after_first)
+            .await
+            .expect("count"),
+        1
+    );
 
     // Pruning the record prunes what stood beside it.
     assert_eq!(store.prune(150, 5_000).await.expect("prune"), 2);
-    assert!(store.shadows_of(&seqs).await.expect("read").is_empty());
+    assert!(
+        store
+            .reads()
+            .shadows_of(&seqs)
+            .await
+            .expect("read")
+            .is_empty()
+    );
     assert_eq!(listed("lenient").await, ["wf-2"]);
 }
 
@@ -375,6 +442,7 @@ async fn appended_records_read_back_as_written(location: &str) {
     assert_eq!(ids, sorted);
 
     let record = store
+        .reads()
         .by_id(&appended[1].decision_id)
         .await
         .expect("read")
@@ -382,8 +450,8 @@ async fn appended_records_read_back_as_written(location: &str) {
     assert_eq!(record.draft, drafts[1]);
     assert_eq!(record.seq, 2);
     assert_eq!(record.recorded_at_ms, 1_000);
-    assert_eq!(store.by_id("no-such-id").await.expect("read"), None);
-    let versions = store.by_workflow("wf-3").await.expect("read");
+    assert_eq!(store.reads().by_id("no-such-id").await.expect("read"), None);
+    let versions = store.reads().by_workflow("wf-3").await.expect("read");
     assert_eq!(versions.len(), 1);
     assert_eq!(versions[0].draft.account_id, "acct-2");
 
@@ -472,7 +540,7 @@ async fn the_same_input_returns_the_recorded_decision_and_a_new_input_is_a_new_v
     assert_eq!(twice[1].kind, AppendKind::Existing);
     assert_eq!(twice[0].decision_id, twice[1].decision_id);
 
-    let versions = store.by_workflow("wf-1").await.expect("read");
+    let versions = store.reads().by_workflow("wf-1").await.expect("read");
     assert_eq!(
         versions
             .iter()
@@ -509,7 +577,7 @@ async fn lists_filter_by_account_outcome_and_time_and_page_in_order(location: &s
     };
     let mut pages = Vec::new();
     loop {
-        let page = store.list(&query).await.expect("list");
+        let page = store.reads().list(&query).await.expect("list");
         let Some(last) = page.last() else { break };
         query.after_seq = last.seq;
         pages.push(
@@ -528,6 +596,7 @@ async fn lists_filter_by_account_outcome_and_time_and_page_in_order(location: &s
     );
 
     let declined = store
+        .reads()
         .list(&ListQuery {
             outcome: Some("DECLINE".into()),
             limit: 100,
@@ -543,6 +612,7 @@ async fn lists_filter_by_account_outcome_and_time_and_page_in_order(location: &s
         ["wf-0", "wf-5", "wf-10", "wf-15", "wf-20"]
     );
     let window = store
+        .reads()
         .list(&ListQuery {
             from_ms: Some(1_010),
             to_ms: Some(1_013),
@@ -566,8 +636,12 @@ async fn lists_filter_by_account_outcome_and_time_and_page_in_order(location: &s
         limit: 100,
         ..ListQuery::default()
     };
-    let facts = store.list_facts(&even_declined).await.expect("list facts");
-    let full = store.list(&even_declined).await.expect("list");
+    let facts = store
+        .reads()
+        .list_facts(&even_declined)
+        .await
+        .expect("list facts");
+    let full = store.reads().list(&even_declined).await.expect("list");
     assert_eq!(
         facts
             .iter()
@@ -601,6 +675,7 @@ async fn lists_filter_by_account_outcome_and_time_and_page_in_order(location: &s
     // count ignores the limit, not the position.
     assert_eq!(
         store
+            .reads()
             .count(&ListQuery {
                 limit: 1,
                 ..even_declined.clone()
@@ -613,8 +688,15 @@ async fn lists_filter_by_account_outcome_and_time_and_page_in_order(location: &s
         after_seq: facts[0].seq,
         ..even_declined
     };
-    assert_eq!(store.count(&after_first).await.expect("count"), 2);
-    assert_eq!(store.count(&ListQuery::default()).await.expect("count"), 25);
+    assert_eq!(store.reads().count(&after_first).await.expect("count"), 2);
+    assert_eq!(
+        store
+            .reads()
+            .count(&ListQuery::default())
+            .await
+            .expect("count"),
+        25
+    );
 }
 
 async fn the_text_of_each_deciding_policy_is_kept_by_digest(location: &str) {
@@ -640,8 +722,14 @@ async fn the_text_of_each_deciding_policy_is_kept_by_digest(location: &str) {
         )
         .await
         .expect("append");
-    assert_eq!(store.policy("sha256:aaaa").await.expect("read"), Some(text));
-    assert_eq!(store.policy("sha256:ffff").await.expect("read"), None);
+    assert_eq!(
+        store.reads().policy("sha256:aaaa").await.expect("read"),
+        Some(text)
+    );
+    assert_eq!(
+        store.reads().policy("sha256:ffff").await.expect("read"),
+        None
+    );
 }
 
 async fn a_changed_outcome_is_detected_at_its_record(location: &str) {
@@ -725,8 +813,8 @@ async fn pruning_leaves_a_checkpoint_and_the_rest_still_verifies(location: &str)
     }
     // Records at 0..=300 ms go.
     assert_eq!(store.prune(400, 5_000).await.expect("prune"), 4);
-    assert_eq!(store.by_id(&ids[3]).await.expect("read"), None);
-    assert!(store.by_id(&ids[4]).await.expect("read").is_some());
+    assert_eq!(store.reads().by_id(&ids[3]).await.expect("read"), None);
+    assert!(store.reads().by_id(&ids[4]).await.expect("read").is_some());
     let verified = store.verify().await.expect("verifies from the checkpoint");
     assert_eq!((verified.records, verified.from_checkpoint), (6, Some(4)));
     let checkpoint = store.checkpoint().await.expect("read").expect("checkpoint");
@@ -789,7 +877,7 @@ async fn two_writers_on_one_database_extend_one_chain(location: &str) {
     for (n, id) in ids.iter().enumerate() {
         let reader = writers[(n + 1) % 2].store();
         assert!(
-            reader.by_id(id).await.expect("read").is_some(),
+            reader.reads().by_id(id).await.expect("read").is_some(),
             "{id} not found"
         );
     }
@@ -856,6 +944,7 @@ async fn feedback_on_an_unknown_workflow_is_none_and_writes_nothing(location: &s
     }
     assert!(
         store
+            .reads()
             .feedback_for(&["wf-1", "wf-2", ""])
             .await
             .expect("read")
@@ -951,7 +1040,7 @@ async fn feedback_links_the_latest_decision_of_its_workflow(location: &str) {
 
     // Read back as written.
     assert_eq!(
-        store.feedback_for(&["wf-1"]).await.expect("read"),
+        store.reads().feedback_for(&["wf-1"]).await.expect("read"),
         vec![given, again, later]
     );
 }
@@ -978,6 +1067,7 @@ async fn feedback_for_returns_only_the_asked_workflows_in_chain_order(location: 
             .collect::<Vec<_>>()
     };
     let asked = store
+        .reads()
         .feedback_for(&["wf-1", "wf-2", "wf-1", "", "wf-unknown"])
         .await
         .expect("read");
@@ -985,9 +1075,17 @@ async fn feedback_for_returns_only_the_asked_workflows_in_chain_order(location: 
         order(&asked),
         [(1, "wf-2".into()), (2, "wf-1".into()), (4, "wf-1".into())]
     );
-    assert!(store.feedback_for(&[]).await.expect("read").is_empty());
     assert!(
         store
+            .reads()
+            .feedback_for(&[])
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    assert!(
+        store
+            .reads()
             .feedback_for(&["wf-unknown", ""])
             .await
             .expect("read")
@@ -1000,7 +1098,7 @@ async fn feedback_for_returns_only_the_asked_workflows_in_chain_order(location: 
     let mut ids: Vec<&str> = vec!["wf-3"];
     ids.extend(fillers.iter().map(String::as_str));
     ids.push("wf-1");
-    let asked = store.feedback_for(&ids).await.expect("read");
+    let asked = store.reads().feedback_for(&ids).await.expect("read");
     assert_eq!(
         order(&asked),
         [(2, "wf-1".into()), (3, "wf-3".into()), (4, "wf-1".into())]
@@ -1028,14 +1126,23 @@ async fn feedback_for_returns_at_most_the_newest_max_feedback(location: &str) {
     let newest: Vec<i64> = (6..=total).collect();
     let seqs = |records: Vec<FeedbackRecord>| records.iter().map(|r| r.seq).collect::<Vec<_>>();
     assert_eq!(
-        seqs(store.feedback_for(&["wf-1", "wf-3"]).await.expect("read")),
+        seqs(
+            store
+                .reads()
+                .feedback_for(&["wf-1", "wf-3"])
+                .await
+                .expect("read")
+        ),
         newest
     );
     // Also when the ids are looked up in several chunks.
     let fillers = fillers("wf-2", 1_200);
     let mut ids: Vec<&str> = vec!["wf-1", "wf-3"];
     ids.extend(fillers.iter().map(String::as_str));
-    assert_eq!(seqs(store.feedback_for(&ids).await.expect("read")), newest);
+    assert_eq!(
+        seqs(store.reads().feedback_for(&ids).await.expect("read")),
+        newest
+    );
     let verified = store.verify().await.expect("verifies");
     assert_eq!(verified.feedback, u64::try_from(total).unwrap_or(0));
 }
@@ -1088,18 +1195,20 @@ async fn latest_of_gives_each_workflow_s_latest_version_in_the_order_asked(locat
     };
     assert_eq!(
         store
+            .reads()
             .latest_of(&["wf-b", "", "wf-unknown", "wf-a", "wf-b"])
             .await
             .expect("read"),
         vec![wf_b.clone(), wf_a.clone()]
     );
     assert_eq!(
-        store.latest_of(&["wf-a"]).await.expect("read"),
+        store.reads().latest_of(&["wf-a"]).await.expect("read"),
         vec![wf_a.clone()]
     );
-    assert!(store.latest_of(&[]).await.expect("read").is_empty());
+    assert!(store.reads().latest_of(&[]).await.expect("read").is_empty());
     assert!(
         store
+            .reads()
             .latest_of(&["wf-unknown", ""])
             .await
             .expect("read")
@@ -1111,7 +1220,10 @@ async fn latest_of_gives_each_workflow_s_latest_version_in_the_order_asked(locat
     let mut ids: Vec<&str> = vec!["wf-b"];
     ids.extend(fillers.iter().map(String::as_str));
     ids.push("wf-a");
-    assert_eq!(store.latest_of(&ids).await.expect("read"), vec![wf_b, wf_a]);
+    assert_eq!(
+        store.reads().latest_of(&ids).await.expect("read"),
+        vec![wf_b, wf_a]
+    );
 }
 
 async fn verify_counts_feedback_and_finds_an_altered_feedback_record(location: &str) {
@@ -1292,8 +1404,8 @@ async fn feedback_never_changes_a_decision_and_retention_keeps_it(location: &str
         limit: 100,
         ..ListQuery::default()
     };
-    let before = store.list(&all).await.expect("list");
-    let wf_1 = store.by_workflow("wf-1").await.expect("read");
+    let before = store.reads().list(&all).await.expect("list");
+    let wf_1 = store.reads().by_workflow("wf-1").await.expect("read");
     let verified_before = store.verify().await.expect("verifies");
 
     let mut given = vec![
@@ -1301,8 +1413,8 @@ async fn feedback_never_changes_a_decision_and_retention_keeps_it(location: &str
         give(&store, "wf-1", "LEGITIMATE", 1_001).await,
         give(&store, "wf-3", "INCONCLUSIVE", 1_002).await,
     ];
-    assert_eq!(store.list(&all).await.expect("list"), before);
-    assert_eq!(store.by_workflow("wf-1").await.expect("read"), wf_1);
+    assert_eq!(store.reads().list(&all).await.expect("list"), before);
+    assert_eq!(store.reads().by_workflow("wf-1").await.expect("read"), wf_1);
     let verified = store.verify().await.expect("verifies");
     assert_eq!(
         (verified.records, verified.head_seq, verified.feedback),
@@ -1323,6 +1435,7 @@ async fn feedback_never_changes_a_decision_and_retention_keeps_it(location: &str
     assert_eq!(store.prune(250, 3_000).await.expect("prune"), 3);
     assert_eq!(
         store
+            .reads()
             .feedback_for(&["wf-1", "wf-3", "wf-new"])
             .await
             .expect("read"),
@@ -1331,6 +1444,7 @@ async fn feedback_never_changes_a_decision_and_retention_keeps_it(location: &str
     // wf-1 has no decision left: nothing to give feedback on, nothing latest.
     assert_eq!(
         store
+            .reads()
             .latest_of(&["wf-1", "wf-3"])
             .await
             .expect("read")
@@ -1396,7 +1510,7 @@ async fn feedback_writers_on_two_stores_extend_one_feedback_chain_beside_appends
     }
     let ids: Vec<String> = (0..8).map(|n| format!("wf-{n}")).collect();
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let recorded = two.feedback_for(&ids).await.expect("read");
+    let recorded = two.reads().feedback_for(&ids).await.expect("read");
     assert_eq!(
         recorded.iter().map(|r| r.seq).collect::<Vec<_>>(),
         (1..=80).collect::<Vec<i64>>()
@@ -1447,7 +1561,7 @@ async fn the_sqlite_scan_reads_what_list_facts_reads() {
         let mut listed = Vec::new();
         let mut paged = query.clone();
         loop {
-            let page = store.list_facts(&paged).await.expect("list facts");
+            let page = store.reads().list_facts(&paged).await.expect("list facts");
             let Some(last) = page.last() else { break };
             paged.after_seq = last.seq;
             listed.extend(page);

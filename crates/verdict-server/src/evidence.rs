@@ -16,7 +16,7 @@ use verdict_core::{
 
 use crate::convert::{instant_from_wire, instant_to_wire, outcome_to_wire};
 use crate::errors::ServiceError;
-use crate::ledger::{LedgerFailure, Recorder};
+use crate::ledger::{self, LedgerFailure, Recorder};
 use crate::metrics;
 
 /// Longest workflow or account id evidence (or feedback) may carry.
@@ -345,6 +345,8 @@ async fn read(
     recorder: &Recorder,
     items: &mut [(&Lookup, &mut Evidence)],
 ) -> Result<(), ServiceError> {
+    // The workflows and the retries: one connection.
+    let mut reads = recorder.reads();
     let mut ids: Vec<&str> = items
         .iter()
         .flat_map(|(lookup, _)| {
@@ -360,8 +362,7 @@ async fn read(
     let known: HashMap<String, KnownWorkflow> = if ids.is_empty() {
         HashMap::new()
     } else {
-        recorder
-            .known_workflows(&ids)
+        ledger::known_workflows(&mut reads, &ids)
             .await?
             .into_iter()
             .map(|known| (known.workflow_id.clone(), known))
@@ -385,13 +386,13 @@ async fn read(
             .map(|(lookup, _)| lookup.retries_needed)
             .max()
             .unwrap_or(1);
-        recorder
-            .retries_of(
-                &accounts,
-                from_ms,
-                ROWS_PER_RETRY * i64::from(needed.max(1)),
-            )
-            .await?
+        ledger::retries_of(
+            &mut reads,
+            &accounts,
+            from_ms,
+            ROWS_PER_RETRY * i64::from(needed.max(1)),
+        )
+        .await?
     };
     for (lookup, evidence) in items.iter_mut() {
         for id in &lookup.workflows {

@@ -13,7 +13,7 @@ use tracing::{error, info, warn};
 use verdict_api::v1 as pb;
 use verdict_ledger::{
     AccountRetry, AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, Ledger, ListQuery,
-    PolicyText, Record,
+    PolicyText, Reads, Record,
 };
 
 use verdict_core::model::stored;
@@ -78,12 +78,13 @@ impl Recorder {
         &self,
         request: &pb::GetDecisionRequest,
     ) -> Result<pb::GetDecisionResponse, ServiceError> {
-        let store = self.ledger.store();
+        // The record, its feedback and its shadows: one connection.
+        let mut reads = self.reads();
         let (kind, id, records) = match &request.key {
             Some(pb::get_decision_request::Key::DecisionId(id)) => (
                 "decision id",
                 id,
-                store
+                reads
                     .by_id(id)
                     .await
                     .map_err(unavailable)?
@@ -93,7 +94,7 @@ impl Recorder {
             Some(pb::get_decision_request::Key::WorkflowId(id)) => (
                 "workflow id",
                 id,
-                store.by_workflow(id).await.map_err(unavailable)?,
+                reads.by_workflow(id).await.map_err(unavailable)?,
             ),
             None => {
                 return Err(ServiceError::BadLedgerRequest {
@@ -109,105 +110,13 @@ impl Recorder {
             });
         }
         Ok(pb::GetDecisionResponse {
-            decisions: self.with_feedback_and_shadows(&records).await?,
+            decisions: with_feedback_and_shadows(&mut reads, &records).await?,
         })
     }
 
-    /// `records` on the wire, each with the feedback on its workflow and the
-    /// shadow policies that disagreed with it.
-    async fn with_feedback_and_shadows(
-        &self,
-        records: &[Record],
-    ) -> Result<Vec<pb::RecordedDecision>, ServiceError> {
-        let ids: Vec<&str> = records
-            .iter()
-            .map(|record| record.draft.workflow_id.as_str())
-            .collect();
-        let mut by_workflow: HashMap<String, Vec<pb::Feedback>> = HashMap::new();
-        for given in self
-            .ledger
-            .store()
-            .feedback_for(&ids)
-            .await
-            .map_err(unavailable)?
-        {
-            by_workflow
-                .entry(given.workflow_id.clone())
-                .or_default()
-                .push(feedback_record_to_wire(&given));
-        }
-        let seqs: Vec<i64> = records.iter().map(|record| record.seq).collect();
-        let mut shadows: HashMap<i64, Vec<pb::ShadowDecision>> = HashMap::new();
-        for (seq, shadow) in self
-            .ledger
-            .store()
-            .shadows_of(&seqs)
-            .await
-            .map_err(unavailable)?
-        {
-            shadows.entry(seq).or_default().push(pb::ShadowDecision {
-                policy: Some(pb::PolicyRef {
-                    id: shadow.policy.id,
-                    version: shadow.policy.version,
-                    digest: shadow.policy.digest,
-                }),
-                outcome: outcome_from_name(&shadow.outcome),
-                result_code: shadow.result_code,
-                rule_id: shadow.rule_id,
-            });
-        }
-        Ok(records
-            .iter()
-            .map(|record| pb::RecordedDecision {
-                feedback: by_workflow
-                    .get(&record.draft.workflow_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                shadows: shadows.remove(&record.seq).unwrap_or_default(),
-                ..record_to_wire(record)
-            })
-            .collect())
-    }
-
-    /// What the ledger knows of these workflows: each one's account, latest
-    /// decision and latest feedback. Unknown ids are left out.
-    pub async fn known_workflows(&self, ids: &[&str]) -> Result<Vec<KnownWorkflow>, ServiceError> {
-        let store = self.ledger.store();
-        let latest = store.latest_of(ids).await.map_err(unavailable)?;
-        let feedback: HashMap<String, String> = store
-            .latest_feedback(ids)
-            .await
-            .map_err(unavailable)?
-            .into_iter()
-            .map(|given| (given.workflow_id, given.verdict))
-            .collect();
-        Ok(latest
-            .into_iter()
-            .map(|summary| KnownWorkflow {
-                feedback: feedback
-                    .get(&summary.workflow_id)
-                    .and_then(|verdict| Feedback::from_name(verdict)),
-                outcome: Outcome::from_name(&summary.outcome),
-                result_code: Some(summary.result_code).filter(|code| !code.is_empty()),
-                workflow_id: summary.workflow_id,
-                account_id: summary.account_id,
-            })
-            .collect())
-    }
-
-    /// The RETRY decisions of these accounts recorded from `from_ms` on,
-    /// newest first, at most `per_account` each.
-    pub async fn retries_of(
-        &self,
-        accounts: &[&str],
-        from_ms: i64,
-        per_account: i64,
-    ) -> Result<Vec<AccountRetry>, ServiceError> {
-        self.ledger
-            .store()
-            .retries_of(accounts, from_ms, per_account)
-            .await
-            .map_err(unavailable)
+    /// Reads on one connection of the ledger (see [`Reads`]).
+    pub fn reads(&self) -> Reads<'_> {
+        self.ledger.store().reads()
     }
 
     /// Records the business's judgement of a decided workflow.
@@ -297,12 +206,8 @@ impl Recorder {
             // One more than asked: whether another page follows.
             limit: i64::from(page_size) + 1,
         };
-        let mut records = self
-            .ledger
-            .store()
-            .list(&query)
-            .await
-            .map_err(unavailable)?;
+        let mut reads = self.reads();
+        let mut records = reads.list(&query).await.map_err(unavailable)?;
         let more = records.len() > page_size as usize;
         records.truncate(page_size as usize);
         let next_page_token = match (more, records.last()) {
@@ -310,19 +215,101 @@ impl Recorder {
             _ => String::new(),
         };
         Ok(pb::ListDecisionsResponse {
-            decisions: self.with_feedback_and_shadows(&records).await?,
+            decisions: with_feedback_and_shadows(&mut reads, &records).await?,
             next_page_token,
         })
     }
 
     /// A policy version that decided, by digest.
     pub async fn policy(&self, digest: &str) -> Result<Option<PolicyText>, ServiceError> {
-        self.ledger
-            .store()
-            .policy(digest)
-            .await
-            .map_err(unavailable)
+        self.reads().policy(digest).await.map_err(unavailable)
     }
+}
+
+/// What the ledger knows of these workflows: each one's account, latest
+/// decision and latest feedback. Unknown ids are left out.
+pub async fn known_workflows(
+    reads: &mut Reads<'_>,
+    ids: &[&str],
+) -> Result<Vec<KnownWorkflow>, ServiceError> {
+    let latest = reads.latest_of(ids).await.map_err(unavailable)?;
+    let feedback: HashMap<String, String> = reads
+        .latest_feedback(ids)
+        .await
+        .map_err(unavailable)?
+        .into_iter()
+        .map(|given| (given.workflow_id, given.verdict))
+        .collect();
+    Ok(latest
+        .into_iter()
+        .map(|summary| KnownWorkflow {
+            feedback: feedback
+                .get(&summary.workflow_id)
+                .and_then(|verdict| Feedback::from_name(verdict)),
+            outcome: Outcome::from_name(&summary.outcome),
+            result_code: Some(summary.result_code).filter(|code| !code.is_empty()),
+            workflow_id: summary.workflow_id,
+            account_id: summary.account_id,
+        })
+        .collect())
+}
+
+/// The RETRY decisions of these accounts recorded from `from_ms` on,
+/// newest first, at most `per_account` each.
+pub async fn retries_of(
+    reads: &mut Reads<'_>,
+    accounts: &[&str],
+    from_ms: i64,
+    per_account: i64,
+) -> Result<Vec<AccountRetry>, ServiceError> {
+    reads
+        .retries_of(accounts, from_ms, per_account)
+        .await
+        .map_err(unavailable)
+}
+
+/// `records` on the wire, each with the feedback on its workflow and the
+/// shadow policies that disagreed with it.
+async fn with_feedback_and_shadows(
+    reads: &mut Reads<'_>,
+    records: &[Record],
+) -> Result<Vec<pb::RecordedDecision>, ServiceError> {
+    let ids: Vec<&str> = records
+        .iter()
+        .map(|record| record.draft.workflow_id.as_str())
+        .collect();
+    let mut by_workflow: HashMap<String, Vec<pb::Feedback>> = HashMap::new();
+    for given in reads.feedback_for(&ids).await.map_err(unavailable)? {
+        by_workflow
+            .entry(given.workflow_id.clone())
+            .or_default()
+            .push(feedback_record_to_wire(&given));
+    }
+    let seqs: Vec<i64> = records.iter().map(|record| record.seq).collect();
+    let mut shadows: HashMap<i64, Vec<pb::ShadowDecision>> = HashMap::new();
+    for (seq, shadow) in reads.shadows_of(&seqs).await.map_err(unavailable)? {
+        shadows.entry(seq).or_default().push(pb::ShadowDecision {
+            policy: Some(pb::PolicyRef {
+                id: shadow.policy.id,
+                version: shadow.policy.version,
+                digest: shadow.policy.digest,
+            }),
+            outcome: outcome_from_name(&shadow.outcome),
+            result_code: shadow.result_code,
+            rule_id: shadow.rule_id,
+        });
+    }
+    Ok(records
+        .iter()
+        .map(|record| pb::RecordedDecision {
+            feedback: by_workflow
+                .get(&record.draft.workflow_id)
+                .cloned()
+                .unwrap_or_default(),
+            shadows: shadows.remove(&record.seq).unwrap_or_default(),
+            ..record_to_wire(record)
+        })
+        .collect())
 }
 
 #[expect(

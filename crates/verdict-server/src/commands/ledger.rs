@@ -102,7 +102,7 @@ async fn export(args: &LedgerArgs, from: Option<&str>, to: Option<&str>) -> Exit
     };
     let mut out = std::io::stdout().lock();
     loop {
-        let page = match store.list(&query).await {
+        let page = match store.reads().list(&query).await {
             Ok(page) => page,
             Err(error) => {
                 eprintln!("verdict: {error}");

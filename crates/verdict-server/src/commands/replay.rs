@@ -248,6 +248,7 @@ async fn resolve_policy(
             )));
         };
         let kept = store
+            .reads()
             .policy(spec)
             .await
             .map_err(|error| Failed::Run(error.to_string()))?
@@ -289,7 +290,9 @@ fn replay_ledger(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Report, Failed> {
     let failed = |error: LedgerError| Failed::Run(error.to_string());
-    let total = runtime.block_on(store.count(&query)).map_err(failed)?;
+    let total = runtime
+        .block_on(async { store.reads().count(&query).await })
+        .map_err(failed)?;
     let decide = |report: &mut Report, (recorded, feedback): &(RecordedFacts, Option<Feedback>)| {
         let case = Case {
             order: u64::try_from(recorded.seq).unwrap_or_default(),
@@ -311,7 +314,7 @@ fn replay_ledger(
                 .map(|record| record.workflow_id.as_str())
                 .collect();
             let feedback: HashMap<String, Feedback> = runtime
-                .block_on(store.latest_feedback(&workflows))
+                .block_on(async { store.reads().latest_feedback(&workflows).await })
                 .map_err(failed)?
                 .into_iter()
                 .filter_map(|given| {
@@ -340,7 +343,9 @@ fn replay_ledger(
             return stopped.map_or(Ok(()), Err);
         }
         loop {
-            let page = runtime.block_on(store.list_facts(&query)).map_err(failed)?;
+            let page = runtime
+                .block_on(async { store.reads().list_facts(&query).await })
+                .map_err(failed)?;
             let Some(last) = page.last() else {
                 return Ok(());
             };

@@ -123,7 +123,7 @@ pub async fn assert_recorded(location: &str, ids: &[String]) {
         .expect("ledger opens");
     for id in ids {
         assert!(
-            store.by_id(id).await.expect("read").is_some(),
+            store.reads().by_id(id).await.expect("read").is_some(),
             "decision {id} was answered as recorded but is not in the ledger"
         );
     }
