@@ -936,12 +936,15 @@ const FEEDBACK_HEAD: &str = "feedback_head";
 /// PostgreSQL's row lock or SQLite's write lock before the head is read, so
 /// appenders (and pruning) on several servers queue here and extend one
 /// chain. The two heads are two rows: on PostgreSQL, decision appends and
-/// feedback writes never wait for each other.
+/// feedback writes never wait for each other. One statement (`RETURNING`),
+/// so one round trip: every commit and every feedback takes it.
 async fn lock_head(conn: &mut AnyConnection, head: &str) -> Result<(i64, String), LedgerError> {
-    sqlx::query(&format!("UPDATE {head} SET seq = seq WHERE id = 1"))
-        .execute(&mut *conn)
-        .await?;
-    read_head(conn, head).await
+    let row = sqlx::query(&format!(
+        "UPDATE {head} SET seq = seq WHERE id = 1 RETURNING seq, hash"
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
 /// A chain's head: the last record's position and hash.
