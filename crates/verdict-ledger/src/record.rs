@@ -22,7 +22,7 @@ pub struct Draft {
     pub facts: String,
     /// Shadow policies that disagreed with this decision: recorded beside
     /// it, outside the hash chain. Not read back with the record (see
-    /// `Store::shadows_of`).
+    /// `Reads::shadows_of`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shadows: Vec<ShadowRecord>,
 }

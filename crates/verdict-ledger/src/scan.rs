@@ -7,7 +7,7 @@
 //! rows crossing to sqlx's worker thread one at a time and being copied
 //! three times on the way. Here SQLite's rows are read where they are
 //! decoded, once. The query and its filters are the store's
-//! ([`Store::list_facts`](crate::Store::list_facts)).
+//! ([`Reads::list_facts`](crate::Reads::list_facts)).
 
 use std::path::Path;
 use std::time::Duration;

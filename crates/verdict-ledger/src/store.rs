@@ -627,7 +627,9 @@ impl Store {
 /// since an earlier one.
 ///
 /// Drop it inside the runtime (in the future that read, not after
-/// `block_on`): sqlx takes a connection back on a task of its own.
+/// `block_on`): sqlx takes a connection back on a task of its own. After a
+/// failed read, drop it too: sqlx checks the connection as it takes it
+/// back, and closes it if it is broken; a `Reads` would keep using it.
 pub struct Reads<'s> {
     store: &'s Store,
     conn: Option<PoolConnection<sqlx::Any>>,

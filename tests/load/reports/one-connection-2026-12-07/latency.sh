@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# lat.sh BINARY CONCURRENCY: p50/p99 latency and calls/s of unique-id Evaluates, SQLite, server pinned to core 0, ghz core 1, 5 s
+# latency.sh BINARY CONCURRENCY: p50/p99 latency and calls/s of unique-id Evaluates, SQLite, server pinned to core 0, ghz core 1, 5 s
 set -uo pipefail
 cd "$(dirname "$0")/../../../.."
 source .ci/start-server.sh
