@@ -386,13 +386,14 @@ async fn read(
             .map(|(lookup, _)| lookup.retries_needed)
             .max()
             .unwrap_or(1);
-        ledger::retries_of(
-            &mut reads,
-            &accounts,
-            from_ms,
-            ROWS_PER_RETRY * i64::from(needed.max(1)),
-        )
-        .await?
+        reads
+            .retries_of(
+                &accounts,
+                from_ms,
+                ROWS_PER_RETRY * i64::from(needed.max(1)),
+            )
+            .await
+            .map_err(ledger::unavailable)?
     };
     for (lookup, evidence) in items.iter_mut() {
         for id in &lookup.workflows {

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use tracing::{error, info, warn};
 use verdict_api::v1 as pb;
 use verdict_ledger::{
-    AccountRetry, AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, Ledger, ListQuery,
-    PolicyText, Reads, Record,
+    AppendKind, Appended, Draft, FeedbackDraft, FeedbackRecord, Ledger, ListQuery, PolicyText,
+    Reads, Record,
 };
 
 use verdict_core::model::stored;
@@ -254,20 +254,6 @@ pub async fn known_workflows(
         .collect())
 }
 
-/// The RETRY decisions of these accounts recorded from `from_ms` on,
-/// newest first, at most `per_account` each.
-pub async fn retries_of(
-    reads: &mut Reads<'_>,
-    accounts: &[&str],
-    from_ms: i64,
-    per_account: i64,
-) -> Result<Vec<AccountRetry>, ServiceError> {
-    reads
-        .retries_of(accounts, from_ms, per_account)
-        .await
-        .map_err(unavailable)
-}
-
 /// `records` on the wire, each with the feedback on its workflow and the
 /// shadow policies that disagreed with it.
 async fn with_feedback_and_shadows(
@@ -316,7 +302,7 @@ async fn with_feedback_and_shadows(
     clippy::needless_pass_by_value,
     reason = "used as map_err(unavailable): the error ends here"
 )]
-fn unavailable(error: verdict_ledger::LedgerError) -> ServiceError {
+pub(crate) fn unavailable(error: verdict_ledger::LedgerError) -> ServiceError {
     warn!(%error, "ledger request failed");
     ServiceError::LedgerUnavailable
 }
