@@ -35,6 +35,34 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
 }
 
+/// What the fast-path property inserts into a body: whitespace of every kind
+/// and length, escapes, characters JSON refuses raw in a string, number parts
+/// and punctuation.
+const SNIPPETS: [&str; 22] = [
+    " ",
+    "\n",
+    "\t",
+    "\r\n",
+    "         ",
+    "\n\n        ",
+    "\\n",
+    "\\u00e9",
+    "\\\"",
+    "\\x",
+    "é",
+    "x",
+    "\u{1}",
+    "\u{c}",
+    "0",
+    "-",
+    ".5",
+    "e5",
+    ",",
+    "]",
+    "}",
+    "null",
+];
+
 const TYPES: [&str; 5] = ["PASSED", "WARNING", "REJECTED", "NOT_EXECUTED", "BRAND_NEW"];
 
 /// A finding: a catalogued (capability, label) or a made-up one, any type.
@@ -105,6 +133,28 @@ proptest! {
         let cut = (0..=cut).rev().find(|at| body.is_char_boundary(*at)).unwrap_or(0);
         let mangled = format!("{}{insert}{}", &body[..cut], &body[cut..]);
         let _ = parse_workflow_json(&mangled);
+    }
+
+    /// The parser's fast path reads a body as serde_json does, or leaves it
+    /// to serde_json: corpus bodies with text inserted where whitespace,
+    /// escapes, numbers or punctuation may change what is read or whether
+    /// it is valid JSON at all.
+    #[test]
+    fn the_fast_path_reads_what_serde_json_reads_or_leaves_it(
+        file in 0usize..4,
+        edits in proptest::collection::vec((0usize..9000, 0usize..SNIPPETS.len()), 1..5),
+    ) {
+        let mut body = fixture(["01-clean-pass-score-0.json", "02-usability-rejected-blurred.json",
+            "05-imagechecks-warning-repeated-face.json", "x2-watchlist-alert.json"][file]);
+        for (at, snippet) in edits {
+            let at = at.min(body.len());
+            let at = (0..=at).rev().find(|at| body.is_char_boundary(*at)).unwrap_or(0);
+            body.insert_str(at, SNIPPETS[snippet]);
+        }
+        let (fast, serde) = verdict_core::json::read_both_ways(&body);
+        if let Some(fast) = fast {
+            prop_assert_eq!(Some(format!("{fast:?}")), serde.map(|serde| format!("{serde:?}")));
+        }
     }
 
     #[test]

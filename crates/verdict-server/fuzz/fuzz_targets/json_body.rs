@@ -1,5 +1,6 @@
-//! A retrieval body, as bytes: parsing never panics, and whatever parses is
-//! decided the same way twice and can be explained.
+//! A retrieval body, as bytes: parsing never panics, the parser's fast path
+//! reads it as serde_json does or leaves it to serde_json, and whatever parses
+//! is decided the same way twice and can be explained.
 
 #![no_main]
 
@@ -15,6 +16,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = too_deep(text, 8);
+    let (fast, serde) = verdict_core::json::read_both_ways(text);
+    if let Some(fast) = fast {
+        assert_eq!(
+            Some(format!("{fast:?}")),
+            serde.map(|serde| format!("{serde:?}")),
+            "the fast path read what serde_json reads differently"
+        );
+    }
     let Ok(workflow) = parse_workflow_json(text) else {
         return;
     };
