@@ -55,9 +55,8 @@ const fn repeated(byte: u8) -> u64 {
 }
 
 /// Where the next `"`, `\` or control character (below 0x20) is, from `from`;
-/// `bytes.len()` if none. Eight bytes at a time, as serde_json's own string
-/// scan: a byte below 0x20, or equal to `"` or `\`, sets its top bit in
-/// `found`; a borrow can set bits only above a byte that is truly found, so
+/// `bytes.len()` if none. Eight bytes at a time: a byte below 0x20, or equal
+/// to `"` or `\`, sets its top bit in `found`; a borrow can set bits only above a byte that is truly found, so
 /// the lowest set bit is the first match.
 fn next_special(bytes: &[u8], from: usize) -> usize {
     let mut at = from;
@@ -222,7 +221,7 @@ impl<'de> Reader<'de> {
     /// A number by JSON's grammar, as serde_json checks it: an optional
     /// minus, one `0` or digits not starting with `0`, an optional fraction
     /// of at least one digit, an optional exponent of at least one digit.
-    /// Returns where its fraction and exponent start, if it has them.
+    /// Returns where its parts are.
     fn number_token(&mut self) -> Result<NumberToken> {
         let start = self.at;
         let negative = self.peek() == Some(b'-');
@@ -307,8 +306,8 @@ impl<'de> Reader<'de> {
                 .ok_or(Declined)?;
         }
         // Below 2^53 the significand is an exact f64, the power of ten is
-        // exact, and one division rounds once: serde_json computes the same
-        // (its `f64_from_parts`), and so does a correctly rounded parse.
+        // exact, and one division rounds once: serde_json divides the same
+        // two numbers here, and a correctly rounded parse gives the same.
         if significand >= 1 << 53 {
             return Err(Declined);
         }
@@ -405,7 +404,7 @@ impl<'de> Reader<'de> {
     #[inline]
     fn object<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
         self.at += 1;
-        let value = visitor.visit_map(Entries {
+        let value = visitor.visit_map(Items {
             reader: self,
             first: true,
         })?;
@@ -417,7 +416,7 @@ impl<'de> Reader<'de> {
     #[inline]
     fn array<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
         self.at += 1;
-        let value = visitor.visit_seq(Elements {
+        let value = visitor.visit_seq(Items {
             reader: self,
             first: true,
         })?;
@@ -572,22 +571,23 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
     }
 }
 
-/// An object's entries, as serde_json walks them: a comma before every key
-/// but the first; a key is a string.
-struct Entries<'r, 'de> {
+/// An object's entries or an array's elements, as serde_json walks them: a
+/// comma before every one but the first.
+struct Items<'r, 'de> {
     reader: &'r mut Reader<'de>,
     first: bool,
 }
 
-impl<'de> MapAccess<'de> for Entries<'_, 'de> {
-    type Error = Declined;
-
+impl Items<'_, '_> {
+    /// Whether another entry or element follows, its comma consumed; `false`
+    /// at the `close` that ends them, left for [`Reader::object`] or
+    /// [`Reader::array`] to consume.
     #[inline]
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+    fn another(&mut self, close: u8) -> Result<bool> {
         let reader = &mut *self.reader;
         reader.skip_whitespace();
         match reader.peek() {
-            Some(b'}') => return Ok(None),
+            Some(byte) if byte == close => return Ok(false),
             Some(b',') if !self.first => {
                 reader.at += 1;
                 reader.skip_whitespace();
@@ -596,10 +596,23 @@ impl<'de> MapAccess<'de> for Entries<'_, 'de> {
             _ => return Err(Declined),
         }
         self.first = false;
-        if reader.peek() != Some(b'"') {
+        Ok(true)
+    }
+}
+
+impl<'de> MapAccess<'de> for Items<'_, 'de> {
+    type Error = Declined;
+
+    /// A key is a string.
+    #[inline]
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        if !self.another(b'}')? {
+            return Ok(None);
+        }
+        if self.reader.peek() != Some(b'"') {
             return Err(Declined);
         }
-        seed.deserialize(Key(reader.string()?)).map(Some)
+        seed.deserialize(Key(self.reader.string()?)).map(Some)
     }
 
     #[inline]
@@ -609,27 +622,15 @@ impl<'de> MapAccess<'de> for Entries<'_, 'de> {
     }
 }
 
-/// An array's elements, as serde_json walks them.
-struct Elements<'r, 'de> {
-    reader: &'r mut Reader<'de>,
-    first: bool,
-}
-
-impl<'de> SeqAccess<'de> for Elements<'_, 'de> {
+impl<'de> SeqAccess<'de> for Items<'_, 'de> {
     type Error = Declined;
 
     #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        let reader = &mut *self.reader;
-        reader.skip_whitespace();
-        match reader.peek() {
-            Some(b']') => return Ok(None),
-            Some(b',') if !self.first => reader.at += 1,
-            _ if self.first => {}
-            _ => return Err(Declined),
+        if !self.another(b']')? {
+            return Ok(None);
         }
-        self.first = false;
-        seed.deserialize(&mut *reader).map(Some)
+        seed.deserialize(&mut *self.reader).map(Some)
     }
 }
 
