@@ -433,6 +433,23 @@ struct NumberToken {
     exponent: bool,
 }
 
+/// A number's `deserialize_*`: serde_json reads a number there (handed
+/// over as [`Reader::number`] hands it) and fails on anything else, without
+/// showing the visitor a string or a boolean.
+macro_rules! deserialize_numbers {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+                self.skip_whitespace();
+                match self.peek() {
+                    Some(b'-' | b'0'..=b'9') => self.number(visitor),
+                    _ => Err(Declined),
+                }
+            }
+        )*
+    };
+}
+
 impl<'de> Deserializer<'de> for &mut Reader<'de> {
     type Error = Declined;
 
@@ -564,10 +581,47 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
         Err(Declined)
     }
 
-    // serde_json reads these from a number, a boolean, a string or `null` as
-    // their visitors take them; what they do not take fails either way.
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char unit unit_struct
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b't' | b'f') => self.deserialize_any(visitor),
+            _ => Err(Declined),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.skip_whitespace();
+        if self.peek() != Some(b'n') {
+            return Err(Declined);
+        }
+        self.literal(b"null")?;
+        visitor.visit_unit()
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    /// serde_json hands these over as `visit_i128` and `visit_u128`.
+    fn deserialize_i128<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
+        Err(Declined)
+    }
+
+    fn deserialize_u128<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
+        Err(Declined)
+    }
+
+    deserialize_numbers! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_u8
+        deserialize_u16 deserialize_u32 deserialize_u64 deserialize_f32 deserialize_f64
     }
 }
 
@@ -640,6 +694,17 @@ impl<'de> SeqAccess<'de> for Items<'_, 'de> {
 /// kinds from the key's text, which is left to it.
 struct Key<'de>(&'de str);
 
+/// `deserialize_*` methods that leave the body to serde_json.
+macro_rules! declined {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
+                Err(Declined)
+            }
+        )*
+    };
+}
+
 impl<'de> Deserializer<'de> for Key<'de> {
     type Error = Declined;
 
@@ -669,10 +734,6 @@ impl<'de> Deserializer<'de> for Key<'de> {
         Err(Declined)
     }
 
-    fn deserialize_bool<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(Declined)
-    }
-
     fn deserialize_bytes<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
         Err(Declined)
     }
@@ -681,11 +742,17 @@ impl<'de> Deserializer<'de> for Key<'de> {
         Err(Declined)
     }
 
-    // As serde_json's own map keys; a number read from a key's text reaches
-    // its visitor as a string here and fails, so it is left to serde_json.
+    // serde_json reads a boolean or a number from a key's text; no key here
+    // is one, so those are left to it.
+    declined! {
+        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
+        deserialize_u128 deserialize_f32 deserialize_f64
+    }
+
+    // As serde_json's own map keys.
     serde::forward_to_deserialize_any! {
-        i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        char str string unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
     }
 }
 
@@ -848,10 +915,22 @@ mod tests {
                 body(
                     "1",
                     r#""X""#,
-                    &format!("{}{}", "{\"a\":".repeat(65), "}".repeat(65)).replace("::", ":1:"),
+                    &format!("{}1{}", "{\"a\":".repeat(64), "}".repeat(64)),
+                ),
+                true,
+            ),
+            (
+                body(
+                    "1",
+                    r#""X""#,
+                    &format!("{}1{}", "{\"a\":".repeat(65), "}".repeat(65)),
                 ),
                 false,
             ),
+            // `searchResults` is read by a number's method: a string there is
+            // left to serde_json, which refuses it.
+            (r#"{"workflow":{"status":"PROCESSED"},"capabilities":{"watchlistScreening":[{"data":{"searchResults":"3"}}]}}"#.to_owned(), false),
+            (r#"{"workflow":{"status":"PROCESSED"},"capabilities":{"watchlistScreening":[{"data":{"searchResults":3}}]}}"#.to_owned(), true),
             // Read structures: a struct as an array of its fields, a key
             // with an escape, a repeated field, trailing characters.
             (r#"{"workflow":["w-1","PROCESSED",null]}"#.to_owned(), false),
@@ -877,5 +956,50 @@ mod tests {
         for (body, fast) in &cases {
             assert_eq!(agree(body), *fast, "{body}");
         }
+    }
+
+    /// A type read by `deserialize_u64` whose visitor would also take a
+    /// string: serde_json shows that method's visitor only a number.
+    struct Lenient(String);
+
+    impl<'de> serde::Deserialize<'de> for Lenient {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct LenientVisitor;
+            impl serde::de::Visitor<'_> for LenientVisitor {
+                type Value = Lenient;
+                fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    formatter.write_str("anything")
+                }
+                fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Lenient, E> {
+                    Ok(Lenient(value.to_string()))
+                }
+                fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Lenient, E> {
+                    Ok(Lenient(value.to_owned()))
+                }
+            }
+            deserializer.deserialize_u64(LenientVisitor)
+        }
+    }
+
+    #[test]
+    fn a_method_of_a_kind_shows_its_visitor_only_what_serde_json_shows_it() {
+        // A number's method, given a string: serde_json refuses it; the fast
+        // path leaves it to serde_json.
+        assert!(serde_json::from_str::<Lenient>(r#""3""#).is_err());
+        assert!(super::from_str::<Lenient>(r#""3""#).is_none());
+        assert_eq!(
+            super::from_str::<Lenient>(" 3 ").map(|read| read.0),
+            Some("3".to_owned())
+        );
+        // serde_json hands 128-bit integers over as such: left to it.
+        assert_eq!(serde_json::from_str::<u128>("3").ok(), Some(3));
+        assert_eq!(super::from_str::<u128>("3"), None);
+        assert_eq!(super::from_str::<i128>("-3"), None);
+        // Booleans and unit, and what they refuse.
+        assert_eq!(super::from_str::<bool>("true"), Some(true));
+        assert_eq!(super::from_str::<bool>("1"), None);
+        assert_eq!(super::from_str::<()>("null"), Some(()));
+        assert_eq!(super::from_str::<()>("false"), None);
+        assert_eq!(super::from_str::<char>(r#""x""#), Some('x'));
     }
 }
