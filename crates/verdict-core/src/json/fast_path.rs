@@ -433,6 +433,17 @@ struct NumberToken {
     exponent: bool,
 }
 
+/// `deserialize_*` methods that leave the body to serde_json.
+macro_rules! declined {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
+                Err(Declined)
+            }
+        )*
+    };
+}
+
 /// A number's `deserialize_*`: serde_json reads a number there (handed
 /// over as [`Reader::number`] hands it) and fails on anything else, without
 /// showing the visitor a string or a boolean.
@@ -564,14 +575,6 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
         visitor.visit_newtype_struct(self)
     }
 
-    fn deserialize_bytes<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(Declined)
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(Declined)
-    }
-
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
@@ -580,6 +583,10 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
     ) -> Result<V::Value> {
         Err(Declined)
     }
+
+    // Bytes are not read here; serde_json hands 128-bit integers over as
+    // `visit_i128` and `visit_u128`.
+    declined! { deserialize_bytes deserialize_byte_buf deserialize_i128 deserialize_u128 }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         self.skip_whitespace();
@@ -608,15 +615,6 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
 
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         self.deserialize_str(visitor)
-    }
-
-    /// serde_json hands these over as `visit_i128` and `visit_u128`.
-    fn deserialize_i128<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(Declined)
-    }
-
-    fn deserialize_u128<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(Declined)
     }
 
     deserialize_numbers! {
@@ -694,17 +692,6 @@ impl<'de> SeqAccess<'de> for Items<'_, 'de> {
 /// kinds from the key's text, which is left to it.
 struct Key<'de>(&'de str);
 
-/// `deserialize_*` methods that leave the body to serde_json.
-macro_rules! declined {
-    ($($method:ident)*) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-                Err(Declined)
-            }
-        )*
-    };
-}
-
 impl<'de> Deserializer<'de> for Key<'de> {
     type Error = Declined;
 
@@ -734,18 +721,10 @@ impl<'de> Deserializer<'de> for Key<'de> {
         Err(Declined)
     }
 
-    fn deserialize_bytes<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(Declined)
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(Declined)
-    }
-
-    // serde_json reads a boolean or a number from a key's text; no key here
-    // is one, so those are left to it.
+    // serde_json reads a boolean or a number from a key's text, and bytes
+    // its own way; no key here is one, so those are left to it.
     declined! {
-        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_bytes deserialize_byte_buf deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
         deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
         deserialize_u128 deserialize_f32 deserialize_f64
     }
