@@ -24,14 +24,13 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 pub(super) fn from_str<'de, T: Deserialize<'de>>(body: &'de str) -> Option<T> {
     let mut reader = Reader { body, at: 0 };
     let value = T::deserialize(&mut reader).ok()?;
-    reader.skip_whitespace();
-    (reader.at == body.len()).then_some(value)
+    reader.next_byte().is_none().then_some(value)
 }
 
 /// Why the fast path gave the body back: nothing to report, since serde_json
 /// reads it again and reports.
 #[derive(Debug)]
-pub(super) struct Declined;
+struct Declined;
 
 impl std::fmt::Display for Declined {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -56,8 +55,8 @@ const fn repeated(byte: u8) -> u64 {
 
 /// Where the next `"`, `\` or control character (below 0x20) is, from `from`;
 /// `bytes.len()` if none. Eight bytes at a time: a byte below 0x20, or equal
-/// to `"` or `\`, sets its top bit in `found`; a borrow can set bits only above a byte that is truly found, so
-/// the lowest set bit is the first match.
+/// to `"` or `\`, sets its top bit in `found`; a borrow can set bits only
+/// above a byte that is truly found, so the lowest set bit is the first match.
 fn next_special(bytes: &[u8], from: usize) -> usize {
     let mut at = from;
     while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
@@ -142,11 +141,17 @@ impl<'de> Reader<'de> {
         }
     }
 
+    /// The next byte after whitespace, not consumed.
+    #[inline]
+    fn next_byte(&mut self) -> Option<u8> {
+        self.skip_whitespace();
+        self.peek()
+    }
+
     /// Consumes `byte` after whitespace, or declines.
     #[inline]
     fn expect(&mut self, byte: u8) -> Result<()> {
-        self.skip_whitespace();
-        if self.peek() == Some(byte) {
+        if self.next_byte() == Some(byte) {
             self.at += 1;
             Ok(())
         } else {
@@ -331,8 +336,7 @@ impl<'de> Reader<'de> {
         let mut depth: u32 = 0;
         loop {
             // A value is next.
-            self.skip_whitespace();
-            match self.peek().ok_or(Declined)? {
+            match self.next_byte().ok_or(Declined)? {
                 open @ (b'{' | b'[') => {
                     self.at += 1;
                     let (object, close) = if open == b'{' {
@@ -340,8 +344,7 @@ impl<'de> Reader<'de> {
                     } else {
                         (false, b']')
                     };
-                    self.skip_whitespace();
-                    if self.peek() == Some(close) {
+                    if self.next_byte() == Some(close) {
                         self.at += 1;
                     } else {
                         if depth == MAX_SKIPPED_DEPTH {
@@ -369,9 +372,8 @@ impl<'de> Reader<'de> {
                 if depth == 0 {
                     return Ok(());
                 }
-                self.skip_whitespace();
                 let object = objects & 1 == 1;
-                match self.peek() {
+                match self.next_byte() {
                     Some(b',') => {
                         self.at += 1;
                         if object {
@@ -392,8 +394,7 @@ impl<'de> Reader<'de> {
 
     /// An object's key not read, and its colon.
     fn skip_key(&mut self) -> Result<()> {
-        self.skip_whitespace();
-        if self.peek() != Some(b'"') {
+        if self.next_byte() != Some(b'"') {
             return Err(Declined);
         }
         self.skip_string()?;
@@ -451,8 +452,7 @@ macro_rules! deserialize_numbers {
     ($($method:ident)*) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-                self.skip_whitespace();
-                match self.peek() {
+                match self.next_byte() {
                     Some(b'-' | b'0'..=b'9') => self.number(visitor),
                     _ => Err(Declined),
                 }
@@ -465,8 +465,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
     type Error = Declined;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.skip_whitespace();
-        match self.peek().ok_or(Declined)? {
+        match self.next_byte().ok_or(Declined)? {
             b'"' => visitor.visit_borrowed_str(self.string()?),
             b'{' => self.object(visitor),
             b'[' => self.array(visitor),
@@ -488,8 +487,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
 
     #[inline]
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.skip_whitespace();
-        if self.peek() != Some(b'"') {
+        if self.next_byte() != Some(b'"') {
             return Err(Declined);
         }
         visitor.visit_borrowed_str(self.string()?)
@@ -505,8 +503,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
 
     #[inline]
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.skip_whitespace();
-        if self.peek() == Some(b'n') {
+        if self.next_byte() == Some(b'n') {
             self.literal(b"null")?;
             visitor.visit_none()
         } else {
@@ -516,8 +513,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
 
     #[inline]
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.skip_whitespace();
-        if self.peek() != Some(b'{') {
+        if self.next_byte() != Some(b'{') {
             return Err(Declined);
         }
         self.object(visitor)
@@ -537,8 +533,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
 
     #[inline]
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.skip_whitespace();
-        if self.peek() != Some(b'[') {
+        if self.next_byte() != Some(b'[') {
             return Err(Declined);
         }
         self.array(visitor)
@@ -589,16 +584,14 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
     declined! { deserialize_bytes deserialize_byte_buf deserialize_i128 deserialize_u128 }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.skip_whitespace();
-        match self.peek() {
+        match self.next_byte() {
             Some(b't' | b'f') => self.deserialize_any(visitor),
             _ => Err(Declined),
         }
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.skip_whitespace();
-        if self.peek() != Some(b'n') {
+        if self.next_byte() != Some(b'n') {
             return Err(Declined);
         }
         self.literal(b"null")?;
@@ -637,13 +630,9 @@ impl Items<'_, '_> {
     #[inline]
     fn another(&mut self, close: u8) -> Result<bool> {
         let reader = &mut *self.reader;
-        reader.skip_whitespace();
-        match reader.peek() {
+        match reader.next_byte() {
             Some(byte) if byte == close => return Ok(false),
-            Some(b',') if !self.first => {
-                reader.at += 1;
-                reader.skip_whitespace();
-            }
+            Some(b',') if !self.first => reader.at += 1,
             _ if self.first => {}
             _ => return Err(Declined),
         }
@@ -661,7 +650,7 @@ impl<'de> MapAccess<'de> for Items<'_, 'de> {
         if !self.another(b'}')? {
             return Ok(None);
         }
-        if self.reader.peek() != Some(b'"') {
+        if self.reader.next_byte() != Some(b'"') {
             return Err(Declined);
         }
         seed.deserialize(Key(self.reader.string()?)).map(Some)
@@ -699,7 +688,6 @@ impl<'de> Deserializer<'de> for Key<'de> {
         visitor.visit_borrowed_str(self.0)
     }
 
-    #[inline]
     fn deserialize_option<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
         Err(Declined)
     }
@@ -724,9 +712,9 @@ impl<'de> Deserializer<'de> for Key<'de> {
     // serde_json reads a boolean or a number from a key's text, and bytes
     // its own way; no key here is one, so those are left to it.
     declined! {
-        deserialize_bytes deserialize_byte_buf deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
-        deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
-        deserialize_u128 deserialize_f32 deserialize_f64
+        deserialize_bytes deserialize_byte_buf deserialize_bool deserialize_i8 deserialize_i16
+        deserialize_i32 deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16
+        deserialize_u32 deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64
     }
 
     // As serde_json's own map keys.

@@ -18,7 +18,7 @@
 //! callback (`workflowExecution`) or a legacy Netverify body (`scanReference`,
 //! `jumioIdScanReference`).
 //!
-//! The happy path runs [`fast_path`], a reader of the same `Deserialize` impls
+//! The happy path runs `fast_path`, a reader of the same `Deserialize` impls
 //! that skips indentation eight bytes at a time; whatever it declines, plain
 //! serde_json reads. Only when that fails is the body parsed again with path
 //! tracking, so well-formed input never pays for error reporting.
