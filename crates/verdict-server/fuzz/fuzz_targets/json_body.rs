@@ -17,12 +17,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = too_deep(text, 8);
     let (fast, serde) = verdict_core::json::read_both_ways(text);
-    if let Some(fast) = fast {
-        assert_eq!(
-            Some(format!("{fast:?}")),
-            serde.map(|serde| format!("{serde:?}")),
-            "the fast path read what serde_json reads differently"
-        );
+    if fast.is_some() {
+        assert_eq!(fast, serde, "the fast path read what serde_json reads differently");
     }
     let Ok(workflow) = parse_workflow_json(text) else {
         return;
