@@ -779,121 +779,100 @@ mod tests {
     fn what_the_fast_path_cannot_repeat_exactly_is_left_to_serde_json() {
         let plain = body("40.0", r#""BLURRED""#, "null");
         assert!(agree(&plain), "the plain body is read");
+        // A body with this risk score, this label on its one entry, this value
+        // in a field of that entry nothing reads, or this `searchResults`.
+        let score = |score: &str| body(score, r#""X""#, "null");
+        let label = |label: &str| body("40", label, "null");
+        let extra = |extra: &str| body("1", r#""X""#, extra);
+        let search_results = |results: &str| {
+            format!(
+                r#"{{"workflow":{{"status":"PROCESSED"}},"capabilities":{{"watchlistScreening":[{{"data":{{"searchResults":{results}}}}}]}}}}"#
+            )
+        };
         // (body, whether the fast path reads it). Where it does not, serde_json
         // reads or refuses it on its own; either way `agree` checks that
         // nothing the fast path reads differs.
         let cases: Vec<(String, bool)> = vec![
             // A read string with an escape: serde_json unescapes it into an
             // owned string.
-            (body("40", r#""BLUR\u0052ED""#, "null"), false),
-            (body("40", r#""BLURRED\/""#, "null"), false),
+            (label(r#""BLUR\u0052ED""#), false),
+            (label(r#""BLURRED\/""#), false),
             // Escapes in a string nothing reads are only checked.
+            (extra(r#""a\"b\\ \/\b\f\n\r\t\u00e9\uD800 z""#), true),
+            (extra(r#""bad \x escape""#), false),
+            (extra(r#""\u12G4""#), false),
+            (extra(r#""\u12""#), false),
+            (extra("\"raw \u{1} control\""), false),
+            (label("\"raw \u{1f} control\""), false),
             (
-                body("40", r#""X""#, r#""a\"b\\ \/\b\f\n\r\t\u00e9\uD800 z""#),
-                true,
-            ),
-            (body("40", r#""X""#, r#""bad \x escape""#), false),
-            (body("40", r#""X""#, r#""\u12G4""#), false),
-            (body("40", r#""X""#, r#""\u12""#), false),
-            (body("40", r#""X""#, "\"raw \u{1} control\""), false),
-            (body("40", "\"raw \u{1f} control\"", "null"), false),
-            (
-                body(
-                    "40",
-                    r#""X""#,
-                    "\"long enough to be read eight bytes at a time \u{7f} \u{e9}\"",
-                ),
+                extra("\"long enough to be read eight bytes at a time \u{7f} \u{e9}\""),
                 true,
             ),
             // Numbers as serde_json hands them over.
-            (body("40", r#""X""#, "null"), true),
-            (body("0.5", r#""X""#, "null"), true),
-            (body("99.9999999999999", r#""X""#, "null"), true),
-            (body("0.000000000000000000001", r#""X""#, "null"), true),
-            (body("-1", r#""X""#, "null"), true),
-            (body("-0.0", r#""X""#, "null"), true),
-            (body("\"40.0\"", r#""X""#, "null"), true),
+            (score("40"), true),
+            (score("0.5"), true),
+            (score("99.9999999999999"), true),
+            (score("0.000000000000000000001"), true),
+            (score("-1"), true),
+            (score("-0.0"), true),
+            (score("\"40.0\""), true),
             // serde_json makes `-0` an f64; an exponent, a fraction past 22
             // digits or digits past 2^53 are computed its own way.
-            (body("-0", r#""X""#, "null"), false),
-            (body("1e2", r#""X""#, "null"), false),
-            (body("4E1", r#""X""#, "null"), false),
-            (body("40.00000000000000000000001", r#""X""#, "null"), false),
-            (body("9007199254740993.0", r#""X""#, "null"), false),
-            (body("99.99999999999999", r#""X""#, "null"), false),
-            (body("12345678901234567890123", r#""X""#, "null"), false),
-            (body("101", r#""X""#, "null"), false),
-            (body("01", r#""X""#, "null"), false),
-            (body("1.", r#""X""#, "null"), false),
-            (body("-", r#""X""#, "null"), false),
+            (score("-0"), false),
+            (score("1e2"), false),
+            (score("4E1"), false),
+            (score("40.00000000000000000000001"), false),
+            (score("9007199254740993.0"), false),
+            (score("99.99999999999999"), false),
+            (score("12345678901234567890123"), false),
+            (score("101"), false),
+            (score("01"), false),
+            (score("1."), false),
+            (score("-"), false),
             // Numbers nothing reads are checked by the same grammar.
             (
-                body(
-                    "1",
-                    r#""X""#,
-                    "[0, -0, 1.5e+3, -0.0E-0, 123456789012345678901234567890]",
-                ),
+                extra("[0, -0, 1.5e+3, -0.0E-0, 123456789012345678901234567890]"),
                 true,
             ),
-            (body("1", r#""X""#, "[01]"), false),
-            (body("1", r#""X""#, "[1.]"), false),
-            (body("1", r#""X""#, "[1e]"), false),
-            (body("1", r#""X""#, "[-]"), false),
-            (body("1", r#""X""#, "[.5]"), false),
+            (extra("[01]"), false),
+            (extra("[1.]"), false),
+            (extra("[1e]"), false),
+            (extra("[-]"), false),
+            (extra("[.5]"), false),
             // Literals, nesting and punctuation nothing reads.
             (
-                body(
-                    "1",
-                    r#""X""#,
-                    r#"{"a": [true, false, null, {}, [], {"b": [[]]}]}"#,
-                ),
+                extra(r#"{"a": [true, false, null, {}, [], {"b": [[]]}]}"#),
                 true,
             ),
-            (body("1", r#""X""#, "[tru]"), false),
-            (body("1", r#""X""#, "nul"), false),
-            (body("1", r#""X""#, "[1,]"), false),
-            (body("1", r#""X""#, r#"{"a":1,}"#), false),
-            (body("1", r#""X""#, r#"{"a" 1}"#), false),
-            (body("1", r#""X""#, r#"{1: 1}"#), false),
-            (body("1", r#""X""#, "[1 2]"), false),
-            (body("1", r#""X""#, "[}"), false),
+            (extra("[tru]"), false),
+            (extra("nul"), false),
+            (extra("[1,]"), false),
+            (extra(r#"{"a":1,}"#), false),
+            (extra(r#"{"a" 1}"#), false),
+            (extra(r#"{1: 1}"#), false),
+            (extra("[1 2]"), false),
+            (extra("[}"), false),
             (
-                body(
-                    "1",
-                    r#""X""#,
-                    &format!("{}1{}", "[".repeat(64), "]".repeat(64)),
-                ),
+                extra(&format!("{}1{}", "[".repeat(64), "]".repeat(64))),
                 true,
             ),
             // Deeper than the fast path keeps count of: serde_json skips it.
             (
-                body(
-                    "1",
-                    r#""X""#,
-                    &format!("{}1{}", "[".repeat(65), "]".repeat(65)),
-                ),
+                extra(&format!("{}1{}", "[".repeat(65), "]".repeat(65))),
                 false,
             ),
             (
-                body(
-                    "1",
-                    r#""X""#,
-                    &format!("{}1{}", "{\"a\":".repeat(64), "}".repeat(64)),
-                ),
+                extra(&format!("{}1{}", "{\"a\":".repeat(64), "}".repeat(64))),
                 true,
             ),
             (
-                body(
-                    "1",
-                    r#""X""#,
-                    &format!("{}1{}", "{\"a\":".repeat(65), "}".repeat(65)),
-                ),
+                extra(&format!("{}1{}", "{\"a\":".repeat(65), "}".repeat(65))),
                 false,
             ),
             // `searchResults` is read by a number's method: a string there is
             // left to serde_json, which refuses it.
-            (r#"{"workflow":{"status":"PROCESSED"},"capabilities":{"watchlistScreening":[{"data":{"searchResults":"3"}}]}}"#.to_owned(), false),
-            (r#"{"workflow":{"status":"PROCESSED"},"capabilities":{"watchlistScreening":[{"data":{"searchResults":3}}]}}"#.to_owned(), true),
+            (search_results("\"3\""), false),
+            (search_results("3"), true),
             // Read structures: a struct as an array of its fields, a key
             // with an escape, a repeated field, trailing characters.
             (r#"{"workflow":["w-1","PROCESSED",null]}"#.to_owned(), false),
@@ -964,5 +943,37 @@ mod tests {
         assert_eq!(super::from_str::<()>("null"), Some(()));
         assert_eq!(super::from_str::<()>("false"), None);
         assert_eq!(super::from_str::<char>(r#""x""#), Some('x'));
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Newtype(u64);
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    enum Kind {
+        Plain,
+    }
+
+    #[test]
+    fn newtypes_and_tuples_are_read_and_what_serde_json_reads_its_own_way_is_left_to_it() {
+        assert_eq!(super::from_str::<Newtype>("7"), Some(Newtype(7)));
+        assert_eq!(super::from_str::<(u64, bool)>("[1, true]"), Some((1, true)));
+        // serde_json's own raw value, an enum, a key read as a number: each
+        // read by serde_json, and left to it here.
+        let raw = r#"{"a": 1}"#;
+        assert!(serde_json::from_str::<&serde_json::value::RawValue>(raw).is_ok());
+        assert!(super::from_str::<&serde_json::value::RawValue>(raw).is_none());
+        assert_eq!(
+            serde_json::from_str::<Kind>(r#""Plain""#).ok(),
+            Some(Kind::Plain)
+        );
+        assert_eq!(super::from_str::<Kind>(r#""Plain""#), None);
+        let keyed = r#"{"1": 2}"#;
+        assert!(serde_json::from_str::<std::collections::BTreeMap<u64, u64>>(keyed).is_ok());
+        assert!(super::from_str::<std::collections::BTreeMap<u64, u64>>(keyed).is_none());
+        assert_eq!(
+            super::from_str::<std::collections::BTreeMap<String, u64>>(keyed)
+                .and_then(|map| map.get("1").copied()),
+            Some(2)
+        );
     }
 }
