@@ -636,13 +636,24 @@ impl<'de> DeserializeSeed<'de> for EntriesSeed<'_> {
                     dates,
                 } = self.0;
                 let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(8));
-                while let Some((entry, document)) = seq.next_element_seed(EntrySeed(kind))? {
-                    if entries.len() == MAX_ENTRIES_PER_CAPABILITY {
+                // Each entry is pushed where it is read: returned through the
+                // layers of `Option` and `Result` instead, its ~260 bytes were
+                // copied at each one.
+                loop {
+                    let read = entries.len();
+                    let Some(document) = seq.next_element_seed(EntrySeed {
+                        kind,
+                        entries: &mut entries,
+                    })?
+                    else {
+                        break;
+                    };
+                    if read == MAX_ENTRIES_PER_CAPABILITY {
                         return Err(de::Error::custom(format_args!(
                             "more than {MAX_ENTRIES_PER_CAPABILITY} results in one capability"
                         )));
                     }
-                    if entries.len() == left {
+                    if read == left {
                         return Err(de::Error::custom(format_args!(
                             "more than {MAX_ENTRIES} capability results in all"
                         )));
@@ -650,11 +661,10 @@ impl<'de> DeserializeSeed<'de> for EntriesSeed<'_> {
                     if document.expiry.is_some() || document.birth.is_some() {
                         dates.push(PendingDates {
                             capability,
-                            entry: entries.len(),
+                            entry: read,
                             dates: document,
                         });
                     }
-                    entries.push(entry);
                 }
                 Ok(entries)
             }
@@ -663,20 +673,22 @@ impl<'de> DeserializeSeed<'de> for EntriesSeed<'_> {
     }
 }
 
-struct EntrySeed(DataKind);
+/// One capability entry, pushed onto `entries`; its document dates are the value.
+struct EntrySeed<'s, 'de> {
+    kind: DataKind,
+    entries: &'s mut Vec<CapabilityEntry<'de>>,
+}
 
-impl<'de> DeserializeSeed<'de> for EntrySeed {
-    type Value = (CapabilityEntry<'de>, DocumentDates);
+impl<'de> DeserializeSeed<'de> for EntrySeed<'_, 'de> {
+    type Value = DocumentDates;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(EntryVisitor(self.0))
+        deserializer.deserialize_map(self)
     }
 }
 
-struct EntryVisitor(DataKind);
-
-impl<'de> Visitor<'de> for EntryVisitor {
-    type Value = (CapabilityEntry<'de>, DocumentDates);
+impl<'de> Visitor<'de> for EntrySeed<'_, 'de> {
+    type Value = DocumentDates;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str("a capability result object")
@@ -692,7 +704,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
                 "id" => set_once(&mut id, "id", map.next_value()?)?,
                 "credentials" => set_once(&mut credentials, "credentials", map.next_value()?)?,
                 "decision" => set_once(&mut decision, "decision", map.next_value()?)?,
-                "data" => set_once(&mut data, "data", map.next_value_seed(DataSeed(self.0))?)?,
+                "data" => set_once(&mut data, "data", map.next_value_seed(DataSeed(self.kind))?)?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -706,7 +718,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
             None => (None, None),
         };
         let (data, dates) = data.unwrap_or_default();
-        let entry = CapabilityEntry {
+        self.entries.push(CapabilityEntry {
             id: text(id.flatten()),
             credential_categories: credentials
                 .flatten()
@@ -717,8 +729,8 @@ impl<'de> Visitor<'de> for EntryVisitor {
             raw_decision_type: raw_decision_type.unwrap_or_default(),
             label: text(details.and_then(|details| details.label)).unwrap_or_default(),
             data,
-        };
-        Ok((entry, dates))
+        });
+        Ok(dates)
     }
 }
 
