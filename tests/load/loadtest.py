@@ -114,6 +114,10 @@ def write_requests(out):
     requests = {
         "evaluate-json": {"workflowJson": body(SINGLE)},
         "evaluate-typed": {"workflow": typed(body(SINGLE))},
+        # Small batches, whose fixed cost per call shows: the lean client's
+        # tests/load/reports/small-batches-2026-12-07/small-batches.sh.
+        "batch-1": batch(1),
+        "batch-10": batch(10),
         "batch-100": batch(100),
         "batch-1000": batch(1000),
         # The same bodies without the corpus's indentation (a third of its

@@ -2,8 +2,8 @@
 //! and the decision path, each RPC inside the common envelope (`envelope.rs`:
 //! request id, span, deadline, metrics).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use prost::Message as _;
@@ -39,6 +39,15 @@ use crate::policy_store::{LoadedPolicy, PolicySet, PolicyStore};
 
 /// Items below which a batch is not split across threads.
 const MIN_ITEMS_PER_WORKER: usize = 64;
+
+/// The cores a batch is split across, asked once: the standard library
+/// reads the process's cgroup files to answer, about 26 µs on the load
+/// test's machine (tests/load/README.md, "Tried and kept"), which every
+/// `BatchEvaluate` paid before deciding its first item.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
 
 /// One batch item decided: its answer, the answer's framed size (before
 /// recording), what the ledger records of it, and — when its decision would
@@ -1018,8 +1027,7 @@ impl DecisionApi {
         // A large batch is milliseconds of CPU: off the async workers, and on
         // every core. Small batches stay on one thread (splitting costs more
         // than it saves).
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let workers = cores.min(items.div_ceil(MIN_ITEMS_PER_WORKER)).max(1);
+        let workers = cores().min(items.div_ceil(MIN_ITEMS_PER_WORKER)).max(1);
         let (runs, body) = all.into_runs(items.div_ceil(workers));
         let mut handles = Vec::with_capacity(workers);
         // Each decision is encoded into its answer where it is decided, on
