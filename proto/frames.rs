@@ -329,6 +329,11 @@ impl EncodedItem {
         Self { bytes, shape }
     }
 
+    /// The item's length, as encoded.
+    pub fn encoded_len(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// The length of the item's `id`: walked to when its fields can be,
     /// otherwise decoded as the generated message; 0 when it does not
     /// decode (the call then fails where it is decided).

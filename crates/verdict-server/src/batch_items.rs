@@ -3,10 +3,13 @@
 //! ([`verdict_api::frames`]) — split into runs for the workers, each item
 //! made ready to decide where it is decided.
 
+use prost::Message as _;
 use verdict_api::codec::{ReceivedBatch, ReceivedBody};
 use verdict_api::frames::EncodedItem;
-use verdict_api::received::ReceivedItem;
+use verdict_api::received::{ReceivedInput, ReceivedItem};
 use verdict_api::v1 as pb;
+
+use crate::decide::HEAVY_JSON_BYTES;
 
 /// A batch to decide: `BatchEvaluateRequest`'s fields, its items in either
 /// form.
@@ -67,6 +70,19 @@ impl Items {
         }
     }
 
+    /// Whether the items, all together, are no heavier than one input
+    /// decided in place ([`crate::decide::Input::is_heavy`]): at most
+    /// [`HEAVY_JSON_BYTES`] of them, as encoded (a decoded item counted by
+    /// its JSON, or its typed message's encoding). Bytes bound the work of
+    /// a typed item as they bound a JSON one: its entries are encoded in them.
+    pub fn is_light(&self) -> bool {
+        let bytes: usize = match self {
+            Self::Decoded(items) => items.iter().map(input_bytes).sum(),
+            Self::Encoded { items, .. } => items.iter().map(EncodedItem::encoded_len).sum(),
+        };
+        bytes <= HEAVY_JSON_BYTES
+    }
+
     /// The length of each item's id, in item order.
     pub fn id_lens(&self) -> Vec<usize> {
         match self {
@@ -83,6 +99,16 @@ impl Items {
             Self::Decoded(items) => (chunks(items, run, Run::Decoded), None),
             Self::Encoded { body, items } => (chunks(items, run, Run::Encoded), Some(body)),
         }
+    }
+}
+
+/// The bytes of a decoded item's input: its JSON, or its typed message's
+/// encoding.
+fn input_bytes(item: &ReceivedItem) -> usize {
+    match &item.input {
+        Some(ReceivedInput::Json(json)) => json.len(),
+        Some(ReceivedInput::Workflow(workflow)) => workflow.encoded_len(),
+        None => 0,
     }
 }
 

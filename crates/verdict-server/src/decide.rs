@@ -17,6 +17,11 @@ use crate::convert::{decision_to_wire, explanations_to_wire, workflow_from_wire}
 use crate::errors::ServiceError;
 use crate::evidence::Lookup;
 
+/// Most bytes of JSON an input may hold and still be decided in place
+/// ([`Input::is_heavy`]); a batch's items in all, too
+/// ([`crate::batch_items::Items::is_light`]).
+pub const HEAVY_JSON_BYTES: usize = 64 * 1024;
+
 /// The input of a request or batch item, whichever message carried it.
 #[derive(Debug, Clone, Copy)]
 pub enum Input<'a> {
@@ -39,7 +44,6 @@ impl Input<'_> {
     /// decided on the blocking pool. Typical inputs (a few KB, a few dozen
     /// entries) take microseconds and are decided in place.
     pub fn is_heavy(self) -> bool {
-        const HEAVY_JSON_BYTES: usize = 64 * 1024;
         const HEAVY_ENTRIES: usize = 64;
         match self {
             Self::Json(json) => json.len() > HEAVY_JSON_BYTES,

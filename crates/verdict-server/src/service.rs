@@ -1024,12 +1024,16 @@ impl DecisionApi {
         let _cancel_when_dropped = CancelOnDrop(Arc::clone(&cancelled));
         // Set by the first run that finds an item that does not decode.
         let broken = Arc::new(AtomicBool::new(false));
-        // A large batch is milliseconds of CPU: off the async workers, and on
-        // every core. Small batches stay on one thread (splitting costs more
-        // than it saves).
-        let workers = cores().min(items.div_ceil(MIN_ITEMS_PER_WORKER)).max(1);
+        // A batch no heavier than one input decided in place
+        // (`Items::is_light`: a few items of the usual size) is decided in
+        // place too: handing it to the blocking pool and back cost more than
+        // deciding it (tests/load/README.md, "Tried and kept"). A large batch
+        // is milliseconds of CPU: off the async workers, and on every core.
+        // Small batches stay on one thread (splitting costs more than it saves).
+        let in_place = all.is_light();
+        let cores = if in_place { 1 } else { cores() };
+        let workers = cores.min(items.div_ceil(MIN_ITEMS_PER_WORKER)).max(1);
         let (runs, body) = all.into_runs(items.div_ceil(workers));
-        let mut handles = Vec::with_capacity(workers);
         // Each decision is encoded into its answer where it is decided, on
         // every core (without the ledger's mark when it is recorded first).
         let deciding = ItemDeciding {
@@ -1037,32 +1041,46 @@ impl DecisionApi {
             shadows,
             options,
         };
-        for chunk in runs {
-            let (admitted, deciding, cancelled, broken) = (
-                Arc::clone(&admitted),
-                deciding.clone(),
-                Arc::clone(&cancelled),
-                Arc::clone(&broken),
-            );
-            handles.push(tokio::task::spawn_blocking(move || {
-                let _admitted = admitted;
-                decide_run(chunk, &deciding, &cancelled, &broken)
-            }));
-        }
         let mut decided = Vec::with_capacity(items);
         let mut undecodable = None;
-        for handle in handles {
-            match handle.await {
-                Ok(RunEnd::Decided(run)) => decided.extend(run),
-                Ok(RunEnd::Undecodable(error)) => {
-                    undecodable.get_or_insert(error);
-                }
-                // Only after another run found an undecodable item: the
-                // call fails with that.
-                Ok(RunEnd::Stopped) => {}
-                // Only this future's drop cancels the workers, and then nobody
-                // awaits them; should it happen anyway, the batch did not finish.
-                Ok(RunEnd::Cancelled) | Err(_) => return Err(ServiceError::Interrupted),
+        let mut take = |end: RunEnd| match end {
+            RunEnd::Decided(run) => {
+                decided.extend(run);
+                Ok(())
+            }
+            RunEnd::Undecodable(error) => {
+                undecodable.get_or_insert(error);
+                Ok(())
+            }
+            // Only after another run found an undecodable item: the call
+            // fails with that.
+            RunEnd::Stopped => Ok(()),
+            // Only this future's drop cancels the workers, and then nobody
+            // awaits them; should it happen anyway, the batch did not finish.
+            RunEnd::Cancelled => Err(ServiceError::Interrupted),
+        };
+        if in_place {
+            for run in runs {
+                take(decide_run(run, &deciding, &cancelled, &broken))?;
+            }
+        } else {
+            let handles: Vec<_> = runs
+                .into_iter()
+                .map(|run| {
+                    let (admitted, deciding, cancelled, broken) = (
+                        Arc::clone(&admitted),
+                        deciding.clone(),
+                        Arc::clone(&cancelled),
+                        Arc::clone(&broken),
+                    );
+                    tokio::task::spawn_blocking(move || {
+                        let _admitted = admitted;
+                        decide_run(run, &deciding, &cancelled, &broken)
+                    })
+                })
+                .collect();
+            for handle in handles {
+                take(handle.await.map_err(|_| ServiceError::Interrupted)?)?;
             }
         }
         if let Some(found) = undecodable {
