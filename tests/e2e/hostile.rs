@@ -538,12 +538,17 @@ async fn a_batch_item_that_does_not_decode_fails_the_call_as_a_whole_body_would(
             "Evidence.workflows: BatchItem.evidence: BatchEvaluateRequest.items: buffer underflow",
         ),
     ];
-    for (name, bad, error) in cases {
-        // The broken item after enough good ones to be split across workers,
-        // and last: a length that overruns its item runs out of body there,
-        // rather than reading on into the next item.
-        let mut items: Vec<&[u8]> = vec![&good; 300];
-        items.push(&bad);
+    // The broken item after enough good ones to be split across workers,
+    // then after one (a batch that light is decided in place), and last: a
+    // length that overruns its item runs out of body there, rather than
+    // reading on into the next item.
+    for ((name, bad, error), goods) in cases
+        .iter()
+        .flat_map(|case| [300, 1].map(|goods| (case, goods)))
+    {
+        let name = format!("{name}, after {goods} good items");
+        let mut items: Vec<&[u8]> = vec![&good; goods];
+        items.push(bad);
         let fields: Vec<(u32, &[u8])> = items.into_iter().map(|item| (2, item)).collect();
         grpc.ready().await.expect("ready");
         let path = tonic::codegen::http::uri::PathAndQuery::from_static(
@@ -552,7 +557,7 @@ async fn a_batch_item_that_does_not_decode_fails_the_call_as_a_whole_body_would(
         let status = grpc
             .unary::<Vec<u8>, (), _>(tonic::Request::new(len_fields(&fields)), path, RawBytes)
             .await
-            .expect_err(name);
+            .expect_err(&name);
         assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
         assert_eq!(
             status.message(),
