@@ -1031,8 +1031,11 @@ impl DecisionApi {
         // is milliseconds of CPU: off the async workers, and on every core.
         // Small batches stay on one thread (splitting costs more than it saves).
         let in_place = all.is_light();
-        let cores = if in_place { 1 } else { cores() };
-        let workers = cores.min(items.div_ceil(MIN_ITEMS_PER_WORKER)).max(1);
+        let workers = if in_place {
+            1
+        } else {
+            cores().min(items.div_ceil(MIN_ITEMS_PER_WORKER)).max(1)
+        };
         let (runs, body) = all.into_runs(items.div_ceil(workers));
         // Each decision is encoded into its answer where it is decided, on
         // every core (without the ledger's mark when it is recorded first).
