@@ -75,12 +75,13 @@ impl Items {
     /// [`HEAVY_JSON_BYTES`] of them, as encoded (a decoded item counted by
     /// its JSON, or its typed message's encoding). Bytes bound the work of
     /// a typed item as they bound a JSON one: its entries are encoded in them.
+    /// Counting stops at the bound: a typed item's size is a walk of its
+    /// message, which a batch past the bound has no use for.
     pub fn is_light(&self) -> bool {
-        let bytes: usize = match self {
-            Self::Decoded(items) => items.iter().map(input_bytes).sum(),
-            Self::Encoded { items, .. } => items.iter().map(EncodedItem::encoded_len).sum(),
-        };
-        bytes <= HEAVY_JSON_BYTES
+        match self {
+            Self::Decoded(items) => within_bound(items.iter().map(input_bytes)),
+            Self::Encoded { items, .. } => within_bound(items.iter().map(EncodedItem::encoded_len)),
+        }
     }
 
     /// The length of each item's id, in item order.
@@ -100,6 +101,19 @@ impl Items {
             Self::Encoded { body, items } => (chunks(items, run, Run::Encoded), Some(body)),
         }
     }
+}
+
+/// Whether `sizes` add up to at most [`HEAVY_JSON_BYTES`], read only as far
+/// as needed to tell.
+fn within_bound(mut sizes: impl Iterator<Item = usize>) -> bool {
+    let mut left = HEAVY_JSON_BYTES;
+    sizes.all(|size| match left.checked_sub(size) {
+        Some(rest) => {
+            left = rest;
+            true
+        }
+        None => false,
+    })
 }
 
 /// The bytes of a decoded item's input: its JSON, or its typed message's
@@ -151,4 +165,21 @@ impl Run {
 /// as text.
 fn read_item(encoded: EncodedItem) -> Result<ReceivedItem, String> {
     encoded.read().map_err(|error| error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_is_light_up_to_the_bound_and_its_sizes_are_read_no_further() {
+        assert!(within_bound([HEAVY_JSON_BYTES - 1, 1].into_iter()));
+        assert!(!within_bound([HEAVY_JSON_BYTES, 1].into_iter()));
+        // Past the bound, what follows is not asked for: a typed item's size
+        // is a walk of its message.
+        let past = [HEAVY_JSON_BYTES + 1]
+            .into_iter()
+            .chain(std::iter::from_fn(|| panic!("read past the bound")));
+        assert!(!within_bound(past));
+    }
 }
