@@ -635,7 +635,12 @@ impl<'de> DeserializeSeed<'de> for EntriesSeed<'_> {
                     capability,
                     dates,
                 } = self.0;
-                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(8));
+                // Room for three without a hint (the fast path gives none):
+                // usability has an entry per credential, three (ID, SELFIE,
+                // FACEMAP) in the corpus's workflows, and growing from one
+                // entry to four is a reallocation of about 1 KiB, past glibc's
+                // per-thread cache (crates/verdict-core/benches/README.md).
+                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(3).min(8));
                 // Each entry is pushed where it is read: returned through the
                 // layers of `Option` and `Result` instead, its ~260 bytes were
                 // copied at each one.
