@@ -106,14 +106,13 @@ impl Items {
 /// Whether `sizes` add up to at most [`HEAVY_JSON_BYTES`], read only as far
 /// as needed to tell.
 fn within_bound(mut sizes: impl Iterator<Item = usize>) -> bool {
-    let mut left = HEAVY_JSON_BYTES;
-    sizes.all(|size| match left.checked_sub(size) {
-        Some(rest) => {
-            left = rest;
-            true
-        }
-        None => false,
-    })
+    sizes
+        .try_fold(0usize, |total, size| {
+            total
+                .checked_add(size)
+                .filter(|&total| total <= HEAVY_JSON_BYTES)
+        })
+        .is_some()
 }
 
 /// The bytes of a decoded item's input: its JSON, or its typed message's
