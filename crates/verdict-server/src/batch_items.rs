@@ -70,11 +70,13 @@ impl Items {
         }
     }
 
-    /// Whether the items, all together, are no heavier than one input
+    /// Whether the items, all together, are no heavier than one JSON input
     /// decided in place ([`crate::decide::Input::is_heavy`]): at most
     /// [`HEAVY_JSON_BYTES`] of them, as encoded (a decoded item counted by
-    /// its JSON, or its typed message's encoding). Bytes bound the work of
-    /// a typed item as they bound a JSON one: its entries are encoded in them.
+    /// its JSON, or its typed message's encoding). A typed item is counted
+    /// by its bytes too, not by its entries as a typed `Evaluate` is: a
+    /// `BatchEvaluate` item is still encoded until it is decided, so its
+    /// bytes are all there is to count, and they bound its entries.
     /// Counting stops at the bound: a typed item's size is a walk of its
     /// message, which a batch past the bound has no use for.
     pub fn is_light(&self) -> bool {

@@ -1024,7 +1024,7 @@ impl DecisionApi {
         let _cancel_when_dropped = CancelOnDrop(Arc::clone(&cancelled));
         // Set by the first run that finds an item that does not decode.
         let broken = Arc::new(AtomicBool::new(false));
-        // A batch no heavier than one input decided in place
+        // A batch no heavier than one JSON input decided in place
         // (`Items::is_light`: a few items of the usual size) is decided in
         // place too: handing it to the blocking pool and back cost more than
         // deciding it (tests/load/README.md, "Tried and kept"). A large batch
